@@ -1,0 +1,5 @@
+"""``python -m calmops_gen`` runs the ``calmops-gen`` command."""
+
+from calmops_gen.cli import main
+
+main()

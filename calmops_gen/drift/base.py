@@ -1,0 +1,128 @@
+"""The contract every drift event keeps.
+
+An event is a frozen pydantic model (its YAML keys) that the runner drives in three steps:
+
+1. :meth:`DriftEvent.check` at plan time, against the dataset's columns (a missing column, a
+   numeric event on a categorical column or a label event without a target is an error
+   before anything is written);
+2. :meth:`DriftEvent.prepare` at plan time, for figures fixed once for the whole run (the
+   reference mean and std of a column), recorded in the manifest;
+3. :meth:`DriftEvent.apply` per block, on the rows the selection picked and their profile
+   weights; it changes the frame in place and returns additive statistics that are summed
+   over blocks and turned into realised effects by :meth:`DriftEvent.realised`.
+
+An event that changes only a random subset of its rows (``changes_subset``) also returns
+which rows it changed; the ground truth records them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from calmops_gen.drift.selection import Where
+from calmops_gen.errors import ScenarioError, suggest
+from calmops_gen.generators.base import Column
+from calmops_gen.profiles import Abrupt, Profile
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """What an event may know about the dataset at plan time."""
+
+    columns: Mapping[str, Column]
+    classes: tuple[Hashable, ...] | None
+    n_rows: int
+    n_blocks: int
+    reference: Callable[[int], pd.DataFrame]
+
+    @property
+    def target(self) -> Column | None:
+        """The target column, if the dataset has one."""
+        return next((c for c in self.columns.values() if c.role == "target"), None)
+
+
+@dataclass
+class Applied:
+    """Result of applying an event to one block.
+
+    ``changed`` (for ``changes_subset`` events) is a boolean per selected row; ``stats`` holds
+    additive figures (sums and counts) that are summed over blocks.
+    """
+
+    changed: np.ndarray | None = None
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+class DriftEvent(BaseModel):
+    """Base of every drift event model (``kind``, ``where``, ``profile`` and its own keys)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    where: Where = Field(default_factory=Where)
+    profile: Profile = Field(default_factory=Abrupt)
+
+    changes_subset: ClassVar[bool] = False
+
+    def touched_columns(self) -> list[str]:
+        """Columns whose values the event may change."""
+        return []
+
+    def check(self, ctx: EventContext, path: str) -> None:
+        """Raise :class:`ScenarioError` if the event cannot apply to this dataset."""
+
+    def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
+        """Figures fixed for the whole run (recorded in the manifest as ``prepared``)."""
+        return {}
+
+    def apply(
+        self,
+        frame: pd.DataFrame,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+        prepared: Mapping[str, Any],
+    ) -> Applied:
+        """Change ``frame`` at positions ``rows`` (weights > 0) in place."""
+        raise NotImplementedError
+
+    def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
+        """Realised effects from the summed statistics of every block."""
+        return {}
+
+
+def require_columns(
+    ctx: EventContext, names: list[str], path: str, *, numeric: bool | None = None
+) -> None:
+    """Check that feature columns exist (and are numeric / not numeric when asked)."""
+    if not names:
+        raise ScenarioError(path, "name at least one column")
+    for name in names:
+        col = ctx.columns.get(name)
+        if col is None:
+            features = [c.name for c in ctx.columns.values() if c.role in ("feature", "target")]
+            raise ScenarioError(
+                path,
+                f"no column {name!r}{suggest(name, features) or '.'} "
+                f"Columns: {', '.join(features)}",
+            )
+        if col.role not in ("feature",):
+            raise ScenarioError(path, f"{name!r} is the {col.role} column, not a feature")
+        if numeric is True and not col.numeric:
+            raise ScenarioError(
+                path, f"{name!r} is not numeric ({col.dtype}{', nominal' if col.nominal else ''})"
+            )
+
+
+def require_target(ctx: EventContext, path: str) -> Column:
+    """Return the target column or raise: label events need one."""
+    target = ctx.target
+    if target is None:
+        raise ScenarioError(path, "this event changes labels but the dataset has no target column")
+    return target

@@ -1,0 +1,193 @@
+"""Where an event acts: spans of global rows, thinned by conditions and a random fraction.
+
+A selection has two parts:
+
+* the **span**: the rows allowed by ``blocks``, ``rows`` ``[start, stop)`` and ``time``
+  ``[t0, t1)`` (intersected; the whole dataset when none is given). The profile runs over the
+  span: a row's profile position is its rank inside the span, counted in global row order,
+  so an event that crosses a block edge is continuous;
+* the **filter**: ``condition`` (a list of ``{column, op, value}``, all must hold, evaluated
+  on the data as it is when the event applies) and ``fraction`` (each span row kept with
+  that probability). Filtered-out rows keep weight 0 but do not shift the profile.
+
+Examples
+--------
+>>> span = Span.from_intervals([(10, 20), (30, 35)])
+>>> span.total
+15
+>>> span.ranks_in(15, 35).tolist()  # block covering rows [15, 35)
+[5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+>>> span.positions_in(15, 35).tolist()[:6]
+[0, 1, 2, 3, 4, 15]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
+
+
+class Condition(BaseModel):
+    """One structured condition on a column (no expressions are evaluated)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    column: str
+    op: Op
+    value: Any
+
+    @model_validator(mode="after")
+    def _check_value(self) -> Condition:
+        if self.op in ("in", "not_in") and not isinstance(self.value, list | tuple):
+            raise ValueError(f"op {self.op!r} needs a list value")
+        if self.op not in ("in", "not_in") and isinstance(self.value, list | tuple | dict):
+            raise ValueError(f"op {self.op!r} needs a single value")
+        return self
+
+    def mask(self, series: pd.Series) -> np.ndarray:
+        """Rows of ``series`` that satisfy the condition (missing values never do)."""
+        values = series.to_numpy()
+        if self.op == "in":
+            return np.asarray(series.isin(list(self.value)).to_numpy(), dtype=bool)
+        if self.op == "not_in":
+            return np.asarray((~series.isin(list(self.value)) & series.notna()).to_numpy(), bool)
+        value = self.value
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            value = pd.Timestamp(value).to_datetime64()
+        result = {
+            "==": lambda: values == value,
+            "!=": lambda: values != value,
+            "<": lambda: values < value,
+            "<=": lambda: values <= value,
+            ">": lambda: values > value,
+            ">=": lambda: values >= value,
+        }[self.op]()
+        return np.asarray(result, dtype=bool) & series.notna().to_numpy()
+
+
+class Where(BaseModel):
+    """Selection of an event (DESIGN section 4); every key is optional and they intersect."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    blocks: list[int] | None = None
+    rows: tuple[int, int] | None = None
+    time: tuple[datetime, datetime] | None = None
+    condition: list[Condition] | None = None
+    fraction: float | None = Field(default=None, gt=0.0, le=1.0)
+
+    @field_validator("blocks")
+    @classmethod
+    def _check_blocks(cls, value: list[int] | None) -> list[int] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("must list at least one block")
+        if any(b < 0 for b in value):
+            raise ValueError("block indices must be >= 0")
+        return sorted(set(value))
+
+    @field_validator("rows")
+    @classmethod
+    def _check_rows(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 <= value[0] < value[1]:
+            raise ValueError(f"must be [start, stop) with 0 <= start < stop, got {list(value)}")
+        return value
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _parse_time(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            raise ValueError("must be [t0, t1)")
+        return tuple(pd.Timestamp(v).to_pydatetime() for v in value)
+
+    @field_validator("time")
+    @classmethod
+    def _check_time(
+        cls, value: tuple[datetime, datetime] | None
+    ) -> tuple[datetime, datetime] | None:
+        if value is not None and not value[0] < value[1]:
+            raise ValueError("must be [t0, t1) with t0 < t1")
+        return value
+
+
+@dataclass(frozen=True)
+class Span:
+    """Sorted disjoint ``[start, stop)`` intervals of global rows; ranks count across them."""
+
+    starts: np.ndarray
+    stops: np.ndarray
+
+    @classmethod
+    def from_intervals(cls, intervals: list[tuple[int, int]]) -> Span:
+        """Build a span from intervals (merged and sorted; empty ones dropped)."""
+        merged: list[list[int]] = []
+        for a, b in sorted(i for i in intervals if i[1] > i[0]):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        arr = np.array(merged, dtype=np.int64).reshape(-1, 2)
+        return cls(arr[:, 0].copy(), arr[:, 1].copy())
+
+    def intersect(self, other: Span) -> Span:
+        """Rows in both spans."""
+        pieces = []
+        for a, b in zip(self.starts, self.stops, strict=True):
+            lo = np.maximum(a, other.starts)
+            hi = np.minimum(b, other.stops)
+            pieces += [(int(x), int(y)) for x, y in zip(lo, hi, strict=True) if y > x]
+        return Span.from_intervals(pieces)
+
+    @property
+    def total(self) -> int:
+        """Rows in the span."""
+        return int((self.stops - self.starts).sum())
+
+    @property
+    def first(self) -> int:
+        """First row of the span (0 when empty)."""
+        return int(self.starts[0]) if len(self.starts) else 0
+
+    @property
+    def last_stop(self) -> int:
+        """One past the last row of the span (0 when empty)."""
+        return int(self.stops[-1]) if len(self.stops) else 0
+
+    def positions_in(self, row_start: int, row_stop: int) -> np.ndarray:
+        """Positions (relative to ``row_start``) of span rows inside ``[row_start, row_stop)``."""
+        lo = np.maximum(self.starts, row_start)
+        hi = np.minimum(self.stops, row_stop)
+        keep = hi > lo
+        if not keep.any():
+            return np.empty(0, dtype=np.int64)
+        return (
+            np.concatenate([np.arange(a, b) for a, b in zip(lo[keep], hi[keep], strict=True)])
+            - row_start
+        )
+
+    def ranks_in(self, row_start: int, row_stop: int) -> np.ndarray:
+        """Rank inside the span of each span row in ``[row_start, row_stop)``."""
+        before = np.concatenate([[0], np.cumsum(self.stops - self.starts)[:-1]])
+        lo = np.maximum(self.starts, row_start)
+        hi = np.minimum(self.stops, row_stop)
+        keep = hi > lo
+        if not keep.any():
+            return np.empty(0, dtype=np.int64)
+        return np.concatenate(
+            [
+                np.arange(a, b) - s + r
+                for a, b, s, r in zip(
+                    lo[keep], hi[keep], self.starts[keep], before[keep], strict=True
+                )
+            ]
+        )

@@ -1,0 +1,75 @@
+"""Errors raised by calmops-gen.
+
+Every problem with user input is a :class:`ScenarioError`: it names the config path that is
+wrong (``drift.shift_x0.profile.width``) and says what would be right. The command line turns
+it into exit status 2 and a one-paragraph message without a traceback.
+
+Examples
+--------
+>>> err = ScenarioError("drift.shift_x0.profile.width", "must be > 0 (got -5)")
+>>> str(err)
+'drift.shift_x0.profile.width: must be > 0 (got -5)'
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class CalmopsError(Exception):
+    """Base class of every error calmops-gen raises on purpose."""
+
+
+class ScenarioError(CalmopsError):
+    """A scenario (or one of its parts) is invalid.
+
+    Parameters
+    ----------
+    path
+        Dotted config path of the offending key (``""`` for the whole scenario).
+    message
+        What is wrong and, where possible, what would be valid.
+    """
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class ScenarioErrors(ScenarioError):
+    """Several independent problems found in one validation pass."""
+
+    def __init__(self, errors: list[ScenarioError]) -> None:
+        self.errors = errors
+        super().__init__("", "\n".join(str(e) for e in errors))
+
+
+class DatasetError(CalmopsError):
+    """An existing dataset directory cannot be used (corrupt, unreadable, refused)."""
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """Return a ``"; did you mean 'x'?"`` hint for a misspelt name, or ``""``.
+
+    Examples
+    --------
+    >>> suggest("saa", ["sea", "agrawal"])
+    "; did you mean 'sea'?"
+    >>> suggest("zzz", ["sea"])
+    ''
+    """
+    matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{matches[0]}'?" if matches else ""
+
+
+def join_path(*parts: object) -> str:
+    """Join config path parts with dots, skipping empty ones.
+
+    Examples
+    --------
+    >>> join_path("drift", "x", "", 3)
+    'drift.x.3'
+    """
+    return ".".join(str(p) for p in parts if p != "" and p is not None)

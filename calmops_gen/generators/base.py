@@ -1,0 +1,209 @@
+"""What every generator provides: a column schema and a pure ``produce(block)``.
+
+A generator is constructed from validated parameters and an engine name. The runner asks it
+for one block at a time through :meth:`Generator.produce`, passing a :class:`BlockRequest`
+that says how many rows, which concept produces which rows, and the block's seeds, so a
+block is a pure function of (scenario, block index) and any worker can make any block.
+
+:class:`ConceptGenerator` is the base of synthetic concept streams (SEA, Agrawal, ...): it
+samples each concept's rows with either the vectorised numpy engine or river's own
+generator, and interleaves them at the positions the schedule assigned.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict
+
+from calmops_gen.seeding import SeedTree
+
+Role = Literal["feature", "target", "time", "block"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column: its name, Arrow dtype alias and role.
+
+    ``nominal`` marks integer-coded categorical features (Agrawal's ``elevel``, ``car``,
+    ``zipcode``), which numeric drift events refuse.
+    """
+
+    name: str
+    dtype: str
+    role: Role
+    nominal: bool = False
+    arrow_type: pa.DataType | None = field(default=None, compare=False, repr=False)
+
+    def pa_type(self) -> pa.DataType:
+        """The Arrow type written for this column."""
+        if self.arrow_type is not None:
+            return self.arrow_type
+        return pa.type_for_alias(self.dtype)
+
+    @property
+    def numeric(self) -> bool:
+        """True for int and float columns that are not nominal."""
+        return not self.nominal and (self.dtype.startswith(("int", "uint", "float", "double")))
+
+
+class GeneratorParams(BaseModel):
+    """Base of every generator's parameter model (unknown keys are errors)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Rows of a block that one concept produces (``rows``: sorted positions in the block)."""
+
+    concept: int
+    params: GeneratorParams
+    rows: np.ndarray
+
+
+@dataclass(frozen=True)
+class BlockRequest:
+    """Everything a generator needs to produce block ``index``."""
+
+    index: int
+    size: int
+    row_start: int
+    segments: tuple[Segment, ...]
+    seeds: SeedTree
+
+
+class Generator(ABC):
+    """Base class of all generators.
+
+    Subclasses set ``kind`` (the registry name), ``Params`` (a :class:`GeneratorParams`
+    model), ``engines`` (first one is the default; empty for generators without engines).
+    """
+
+    kind: ClassVar[str]
+    Params: ClassVar[type[GeneratorParams]]
+    engines: ClassVar[tuple[str, ...]] = ()
+    has_concepts: ClassVar[bool] = True
+    accepts_block_params: ClassVar[bool] = True
+
+    def __init__(self, params: GeneratorParams, engine: str | None) -> None:
+        self.params = params
+        self.engine = engine
+
+    @abstractmethod
+    def columns(self) -> tuple[Column, ...]:
+        """Columns the generator emits (features, target, and a time column if it has one)."""
+
+    def target(self) -> Column | None:
+        """The target column, if any."""
+        return next((c for c in self.columns() if c.role == "target"), None)
+
+    def classes(self) -> tuple[Hashable, ...] | None:
+        """Class labels of a classification target (``None`` for regression / no target)."""
+        return None
+
+    def source_rows(self) -> int | None:
+        """Rows of a fixed source (a table); ``None`` for generators that make rows on demand."""
+        return None
+
+    def own_sizes(self) -> list[int] | None:
+        """Block sizes the source defines itself (``None``: the schedule decides)."""
+        return None
+
+    @abstractmethod
+    def produce(self, request: BlockRequest) -> pd.DataFrame:
+        """Produce the block's rows (columns as in :meth:`columns`, in that order)."""
+
+
+class ConceptGenerator(Generator):
+    """Base of synthetic concept streams with a numpy and a river engine.
+
+    Subclasses implement :meth:`sample_numpy` (vectorised) and :meth:`river_dataset`
+    (river's generator for the same parameters); ``river_names`` maps river's feature keys to
+    column names when they differ (river's integer keys ``0, 1, 2`` become ``x0, x1, x2``).
+    """
+
+    engines: ClassVar[tuple[str, ...]] = ("numpy", "river")
+
+    @abstractmethod
+    def sample_numpy(self, n: int, params: Any, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """``n`` rows from the concept ``params``, as column arrays."""
+
+    @abstractmethod
+    def river_dataset(self, params: Any, seed: int) -> Any:
+        """river's generator for ``params``, seeded with ``seed``."""
+
+    def river_names(self) -> Mapping[Hashable, str]:
+        """river feature key -> column name (identity by default)."""
+        return {}
+
+    def sample(self, n: int, params: GeneratorParams, seq: np.random.SeedSequence) -> pd.DataFrame:
+        """``n`` rows of concept ``params`` from the configured engine."""
+        if self.engine == "river":
+            data = river_columns(
+                self.river_dataset(params, SeedTree.river_seed(seq)), n, self.river_names()
+            )
+        else:
+            data = self.sample_numpy(n, params, SeedTree.rng(seq))
+        return self.frame(data)
+
+    def frame(self, data: Mapping[str, np.ndarray]) -> pd.DataFrame:
+        """Assemble column arrays into a frame with the declared names and dtypes."""
+        cols = self.columns()
+        return pd.DataFrame(
+            {c.name: np.asarray(data.get(c.name, ())).astype(numpy_dtype(c.dtype)) for c in cols},
+            copy=False,
+        )
+
+    def produce(self, request: BlockRequest) -> pd.DataFrame:
+        parts = [
+            self.sample(
+                len(seg.rows), seg.params, request.seeds.concept(request.index, seg.concept)
+            )
+            for seg in request.segments
+        ]
+        if len(parts) == 1:
+            return parts[0]
+        return interleave(parts, [seg.rows for seg in request.segments])
+
+
+def numpy_dtype(arrow_alias: str) -> str:
+    """numpy dtype name of an Arrow alias used in :class:`Column` (``double`` -> ``float64``).
+
+    Examples
+    --------
+    >>> numpy_dtype("double"), numpy_dtype("int64")
+    ('float64', 'int64')
+    """
+    return {"double": "float64", "float": "float32"}.get(arrow_alias, arrow_alias)
+
+
+def interleave(parts: Sequence[pd.DataFrame], rows: Sequence[np.ndarray]) -> pd.DataFrame:
+    """Place the rows of ``parts[k]`` at positions ``rows[k]`` of one frame.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"v": [1, 2]}); b = pd.DataFrame({"v": [9]})
+    >>> interleave([a, b], [np.array([0, 2]), np.array([1])])["v"].tolist()
+    [1, 9, 2]
+    """
+    stacked = pd.concat(parts, ignore_index=True)
+    order = np.argsort(np.concatenate(rows), kind="stable")
+    return stacked.take(order).reset_index(drop=True)
+
+
+def river_columns(dataset: Any, n: int, names: Mapping[Hashable, str]) -> dict[str, np.ndarray]:
+    """Take ``n`` rows from a river dataset as column arrays (target under ``"y"``)."""
+    rows = list(dataset.take(n))
+    if not rows:
+        return {}
+    keys = list(rows[0][0])
+    out = {names.get(k, str(k)): np.array([x[k] for x, _ in rows]) for k in keys}
+    out["y"] = np.array([y for _, y in rows])
+    return out

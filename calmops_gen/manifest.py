@@ -1,0 +1,156 @@
+"""The manifest: what a dataset is, how it was made, and the hash of every file.
+
+Modelled with pydantic; :func:`manifest_schema` returns its JSON Schema (published as
+``docs/manifest.schema.json``). ``created_at`` is the only field that changes between two
+runs of the same scenario; ``manifest.json`` itself is not hashed.
+
+Examples
+--------
+>>> schema = manifest_schema()
+>>> sorted(schema["required"])[:4]
+['blocks', 'calmops_gen_version', 'columns', 'concepts']
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from calmops_gen.errors import DatasetError
+
+MANIFEST_NAME = "manifest.json"
+SCHEMA_VERSION = 1
+KEY_PACKAGES = ("numpy", "pandas", "pyarrow", "river", "scipy", "pydantic", "hydra-core")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ColumnInfo(_Model):
+    """A column of the data (or ground-truth) files."""
+
+    name: str
+    dtype: str = Field(description="Arrow type, e.g. double, int64, bool, timestamp[ns]")
+    role: Literal["feature", "target", "time", "block"]
+
+
+class FileInfo(_Model):
+    """A file of the dataset, relative to the dataset directory."""
+
+    path: str
+    sha256: str
+    bytes: int
+    rows: int
+
+
+class BlockInfo(_Model):
+    """One block: rows, time range, generator parameters, files."""
+
+    index: int
+    rows: int
+    row_start: int
+    row_stop: int = Field(description="exclusive")
+    time_start: datetime | None = Field(description="timestamp of the first row")
+    time_end: datetime | None = Field(description="timestamp of the last row")
+    params: dict[str, Any] = Field(description="generator parameters of the block's concept")
+    concepts: list[int] = Field(description="concept ids present in the block")
+    file: str
+    sha256: str
+    ground_truth_file: str | None
+    ground_truth_sha256: str | None
+
+
+class EventInfo(_Model):
+    """A drift event as applied: declared parameters and realised effects."""
+
+    id: str
+    order: int = Field(description="position in the order events were applied (0 first)")
+    kind: str
+    features: list[str]
+    profile: dict[str, Any]
+    where: dict[str, Any]
+    row_start: int = Field(description="first row of the event's span")
+    row_stop: int = Field(description="one past the last row of the event's span")
+    span_rows: int
+    rows_selected: int
+    rows_affected: int
+    params: dict[str, Any]
+    prepared: dict[str, Any] = Field(description="figures fixed once per run (reference stats)")
+    realised: dict[str, Any]
+
+
+class Manifest(_Model):
+    """``manifest.json`` of a dataset (DESIGN section 6)."""
+
+    schema_version: int = SCHEMA_VERSION
+    name: str
+    version: str
+    seed: int
+    created_at: datetime
+    calmops_gen_version: str
+    config: dict[str, Any]
+    overrides: list[str]
+    rows: int
+    columns: list[ColumnInfo]
+    ground_truth_columns: list[ColumnInfo]
+    concepts: list[dict[str, Any]] = Field(description="generator parameters of each concept id")
+    blocks: list[BlockInfo]
+    events: list[EventInfo]
+    files: list[FileInfo]
+    environment: dict[str, str]
+
+    _directory: Path | None = PrivateAttr(default=None)
+
+    @property
+    def directory(self) -> Path:
+        """The dataset directory this manifest was read from or written to."""
+        if self._directory is None:
+            raise DatasetError("this manifest is not attached to a dataset directory")
+        return self._directory
+
+    def attach(self, directory: Path) -> Manifest:
+        """Record the dataset directory (not serialised)."""
+        self._directory = directory
+        return self
+
+    def write(self, directory: Path) -> Path:
+        """Write ``manifest.json`` into ``directory``."""
+        path = directory / MANIFEST_NAME
+        path.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        return path
+
+
+def read_manifest(directory: Path | str) -> Manifest:
+    """Read and validate ``manifest.json`` of a dataset directory."""
+    directory = Path(directory)
+    path = directory / MANIFEST_NAME
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return Manifest.model_validate(raw).attach(directory.resolve())
+    except FileNotFoundError:
+        raise DatasetError(f"{path}: missing") from None
+    except ValueError as exc:
+        raise DatasetError(f"{path}: not a valid manifest ({str(exc).splitlines()[0]})") from None
+
+
+def environment() -> dict[str, str]:
+    """Python and key package versions."""
+    env = {"python": platform.python_version(), "platform": platform.platform(terse=True)}
+    for name in KEY_PACKAGES:
+        try:
+            env[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return env
+
+
+def manifest_schema() -> dict[str, Any]:
+    """JSON Schema of :class:`Manifest`."""
+    return Manifest.model_json_schema()

@@ -1,0 +1,354 @@
+"""Planning: everything about a run that can be known before producing any block.
+
+:func:`build_plan` resolves a validated :class:`~calmops_gen.scenario.Scenario` against its
+generator: block sizes and row offsets, timestamps, the concept of every block and how rows
+mix across gradual transitions, the data and ground-truth schemas, and for every drift event
+its span of rows and the figures it fixes once per run. Every check that needs the data
+(columns exist, ranges inside the dataset, widths no larger than what they span) happens
+here, so a bad scenario fails before anything is written.
+
+The plan is cheap (it never holds more than one block of data) and picklable, and
+:func:`calmops_gen.engine.produce_block` turns it into any block on any worker.
+
+Examples
+--------
+>>> from calmops_gen.scenario import load_scenario
+>>> plan = build_plan(load_scenario({
+...     "name": "p", "generator": {"kind": "sea"},
+...     "schedule": {"blocks": 3, "rows_per_block": 10,
+...                  "block_params": {1: {"variant": 1}},
+...                  "transition": {"kind": "gradual", "width": 4, "shape": "linear"}},
+... }))
+>>> [b.row_start for b in plan.blocks], plan.n_rows
+([0, 10, 20], 30)
+>>> [[s.concept for s in b.segments] for b in plan.blocks]
+[[0], [0, 1], [1]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calmops_gen.drift import DriftEvent, EventContext, Span
+from calmops_gen.errors import ScenarioError, join_path, suggest
+from calmops_gen.generators import BlockRequest, Column, Generator, GeneratorParams, Segment
+from calmops_gen.scenario import Scenario
+from calmops_gen.schedule import (
+    GradualTransition,
+    block_starts,
+    new_concept_rows,
+    resolve_sizes,
+    row_times,
+)
+from calmops_gen.seeding import SeedTree
+
+BLOCK_COLUMN = "block"
+
+
+@dataclass(frozen=True)
+class BlockPlan:
+    """One block: where its rows sit, which concepts produce them, its time range."""
+
+    index: int
+    row_start: int
+    size: int
+    segments: tuple[Segment, ...]
+    params: dict[str, Any]
+    time_begin: pd.Timestamp | None = None
+    time_end: pd.Timestamp | None = None
+
+    @property
+    def row_stop(self) -> int:
+        """One past the block's last global row."""
+        return self.row_start + self.size
+
+
+@dataclass(frozen=True)
+class EventPlan:
+    """One drift event resolved against the dataset."""
+
+    id: str
+    event: DriftEvent
+    span: Span
+    prepared: dict[str, Any]
+
+    @property
+    def subset_column(self) -> str | None:
+        """Ground-truth column recording changed rows (for random-subset events)."""
+        return f"{self.id}__changed" if self.event.changes_subset else None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything needed to produce and write any block of a run."""
+
+    scenario: Scenario
+    generator: Generator
+    columns: tuple[Column, ...]
+    gt_columns: tuple[Column, ...]
+    blocks: tuple[BlockPlan, ...]
+    events: tuple[EventPlan, ...]
+    concepts: tuple[dict[str, Any], ...]
+    seeds: SeedTree
+    version: str
+    classes: tuple[Hashable, ...] | None = field(default=None)
+
+    @property
+    def n_rows(self) -> int:
+        """Rows in the dataset."""
+        return self.blocks[-1].row_stop if self.blocks else 0
+
+    @property
+    def time_column(self) -> str | None:
+        """Name of the time column, if the dataset has one."""
+        return next((c.name for c in self.columns if c.role == "time"), None)
+
+    def request(self, index: int) -> BlockRequest:
+        """The generator request for block ``index``."""
+        b = self.blocks[index]
+        return BlockRequest(b.index, b.size, b.row_start, b.segments, self.seeds)
+
+    def times(self, index: int) -> np.ndarray | None:
+        """Row timestamps of block ``index`` (int64 ns) when the schedule makes them."""
+        b = self.blocks[index]
+        if b.time_begin is None or b.time_end is None:
+            return None
+        return row_times(b.time_begin, b.time_end, b.size, self.scenario.schedule.spread)
+
+
+def build_plan(scenario: Scenario) -> Plan:
+    """Resolve ``scenario`` into a :class:`Plan`; raises :class:`ScenarioError` if it can't."""
+    generator = scenario.build_generator()
+    schedule = scenario.schedule
+    sizes = generator.own_sizes()
+    if sizes is None:
+        sizes = resolve_sizes(schedule, generator.source_rows(), "schedule")
+    elif schedule.sizes or schedule.rows_per_block or schedule.blocks:
+        raise ScenarioError(
+            "schedule",
+            "blocks come from the table's block_column/block_freq; "
+            "remove schedule.blocks, rows_per_block and sizes",
+        )
+    n_blocks = len(sizes)
+    for b in scenario.schedule.block_params:
+        if b >= n_blocks:
+            raise ScenarioError(
+                f"schedule.block_params.{b}", f"block {b} does not exist ({n_blocks} blocks)"
+            )
+    base_columns = generator.columns()
+    has_time = any(c.role == "time" for c in base_columns)
+    if has_time and schedule.timed:
+        raise ScenarioError(
+            "schedule.start", "the table has its own time_column; remove start and step"
+        )
+    columns = [*base_columns, Column(BLOCK_COLUMN, "int64", "block")]
+    if schedule.timed:
+        if schedule.time_column in {c.name for c in columns}:
+            raise ScenarioError(
+                "schedule.time_column", f"{schedule.time_column!r} is already a column"
+            )
+        columns.append(Column(schedule.time_column, "timestamp[ns]", "time"))
+
+    params = scenario.block_params(n_blocks)
+    concepts: list[GeneratorParams] = []
+    concept_ids: list[int] = []
+    for p in params:
+        if p not in concepts:
+            concepts.append(p)
+        concept_ids.append(concepts.index(p))
+    _check_same_columns(scenario, generator, params, base_columns)
+
+    starts = block_starts(schedule, n_blocks) if schedule.timed else None
+    blocks: list[BlockPlan] = []
+    row = 0
+    for i, size in enumerate(sizes):
+        segments = _segments(scenario, i, size, concept_ids, concepts)
+        blocks.append(
+            BlockPlan(
+                index=i,
+                row_start=row,
+                size=size,
+                segments=segments,
+                params=params[i].model_dump(mode="json"),
+                time_begin=starts[i] if starts else None,
+                time_end=starts[i + 1] if starts else None,
+            )
+        )
+        row += size
+
+    seeds = SeedTree(scenario.seed)
+    gt_columns = [Column("row", "int64", "feature"), Column(BLOCK_COLUMN, "int64", "block")]
+    if generator.has_concepts:
+        gt_columns.append(Column("concept", "int64", "feature"))
+    plan = Plan(
+        scenario=scenario,
+        generator=generator,
+        columns=tuple(columns),
+        gt_columns=(),
+        blocks=tuple(blocks),
+        events=(),
+        concepts=tuple(c.model_dump(mode="json") for c in concepts),
+        seeds=seeds,
+        version=scenario.version(),
+        classes=generator.classes(),
+    )
+    events = _plan_events(plan)
+    for ev in events:
+        gt_columns.append(Column(ev.id, "double", "feature"))
+        if ev.subset_column:
+            gt_columns.append(Column(ev.subset_column, "bool", "feature"))
+    return Plan(**{**plan.__dict__, "events": tuple(events), "gt_columns": tuple(gt_columns)})
+
+
+def _check_same_columns(
+    scenario: Scenario,
+    generator: Generator,
+    params: list[GeneratorParams],
+    columns: tuple[Column, ...],
+) -> None:
+    cls = type(generator)
+    for b, p in enumerate(params):
+        if p is not scenario.params() and cls(p, generator.engine).columns() != columns:
+            raise ScenarioError(
+                f"schedule.block_params.{b}",
+                "changes the dataset's columns; every block must have the same columns",
+            )
+
+
+def _segments(
+    scenario: Scenario,
+    index: int,
+    size: int,
+    concept_ids: list[int],
+    concepts: list[GeneratorParams],
+) -> tuple[Segment, ...]:
+    new = concept_ids[index]
+    whole = Segment(new, concepts[new], np.arange(size, dtype=np.int64))
+    transition = scenario.schedule.transition
+    if index == 0 or concept_ids[index - 1] == new or not isinstance(transition, GradualTransition):
+        return (whole,)
+    if transition.width > size:
+        raise ScenarioError(
+            "schedule.transition.width",
+            f"{transition.width} rows is wider than block {index} ({size} rows), "
+            "where the transition happens",
+        )
+    old = concept_ids[index - 1]
+    mask = np.ones(size, dtype=bool)
+    mask[: transition.width] = new_concept_rows(transition.width, transition.shape)
+    positions = np.arange(size, dtype=np.int64)
+    return (
+        Segment(old, concepts[old], positions[~mask]),
+        Segment(new, concepts[new], positions[mask]),
+    )
+
+
+def _plan_events(plan: Plan) -> list[EventPlan]:
+    reference_cache: dict[int, pd.DataFrame] = {}
+
+    def reference(index: int) -> pd.DataFrame:
+        if index not in reference_cache:
+            reference_cache[index] = plan.generator.produce(plan.request(index))
+        return reference_cache[index]
+
+    ctx = EventContext(
+        columns={c.name: c for c in plan.columns},
+        classes=plan.classes,
+        n_rows=plan.n_rows,
+        n_blocks=len(plan.blocks),
+        reference=reference,
+    )
+    out = []
+    for eid, event in plan.scenario.events().items():
+        path = f"drift.{eid}"
+        event.check(ctx, path)
+        span = _span(plan, event, path)
+        _check_profile(event, span, path)
+        out.append(EventPlan(eid, event, span, event.prepare(ctx, path)))
+    return out
+
+
+def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
+    where = event.where
+    span = Span.from_intervals([(0, plan.n_rows)])
+    n_blocks = len(plan.blocks)
+    if where.blocks is not None:
+        missing = [b for b in where.blocks if b >= n_blocks]
+        if missing:
+            raise ScenarioError(
+                join_path(path, "where.blocks"),
+                f"block(s) {missing} do not exist (blocks 0-{n_blocks - 1})",
+            )
+        span = span.intersect(
+            Span.from_intervals(
+                [(plan.blocks[b].row_start, plan.blocks[b].row_stop) for b in where.blocks]
+            )
+        )
+    if where.rows is not None:
+        start, stop = where.rows
+        if stop > plan.n_rows:
+            raise ScenarioError(
+                join_path(path, "where.rows"),
+                f"[{start}, {stop}) ends past the dataset's {plan.n_rows} rows",
+            )
+        span = span.intersect(Span.from_intervals([(start, stop)]))
+    if where.time is not None:
+        span = span.intersect(_time_span(plan, where.time, join_path(path, "where.time")))
+    if where.condition is not None:
+        names = {c.name for c in plan.columns}
+        for k, cond in enumerate(where.condition):
+            if cond.column not in names:
+                raise ScenarioError(
+                    join_path(path, f"where.condition.{k}.column"),
+                    f"no column {cond.column!r}{suggest(cond.column, names) or '.'} "
+                    f"Columns: {', '.join(sorted(names))}",
+                )
+    if span.total == 0:
+        raise ScenarioError(join_path(path, "where"), "selects no rows")
+    return span
+
+
+def _time_span(plan: Plan, window: tuple[Any, Any], path: str) -> Span:
+    if plan.time_column is None:
+        raise ScenarioError(path, "the dataset has no timestamps (set schedule.start and step)")
+    t0, t1 = (pd.Timestamp(t).value for t in window)
+    intervals = []
+    for b in plan.blocks:
+        times = plan.times(b.index)
+        if times is None:
+            frame = plan.generator.produce(plan.request(b.index))
+            times = frame[plan.time_column].to_numpy().astype("datetime64[ns]").astype(np.int64)
+        inside = np.flatnonzero((times >= t0) & (times < t1))
+        intervals += [(b.row_start + a, b.row_start + z) for a, z in runs(inside)]
+    return Span.from_intervals(intervals)
+
+
+def runs(positions: np.ndarray) -> list[tuple[int, int]]:
+    """Sorted positions as ``[start, stop)`` runs of consecutive values.
+
+    Examples
+    --------
+    >>> runs(np.array([1, 2, 3, 7, 9, 10]))
+    [(1, 4), (7, 8), (9, 11)]
+    """
+    if positions.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(positions) != 1) + 1
+    starts = positions[np.concatenate([[0], breaks])]
+    stops = positions[np.concatenate([breaks - 1, [positions.size - 1]])] + 1
+    return [(int(a), int(z)) for a, z in zip(starts, stops, strict=True)]
+
+
+def _check_profile(event: DriftEvent, span: Span, path: str) -> None:
+    need = event.profile.min_rows()
+    if need > span.total:
+        key = "period" if event.profile.kind == "recurrent" else "width"
+        raise ScenarioError(
+            join_path(path, f"profile.{key}"),
+            f"{need} rows is more than the {span.total} rows the event selects",
+        )

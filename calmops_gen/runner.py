@@ -1,0 +1,263 @@
+"""Running a scenario: plan, produce and write every block, then the manifest, atomically.
+
+:func:`run` is the plain-Python core that the ``calmops-gen`` command wraps. It writes to a
+temporary sibling of the final directory and renames it into place only when every file
+and the manifest are written, so an interrupted or failed run leaves nothing under the
+final name (and nothing at all under the output root if it created nothing else there).
+
+An existing dataset of the same version is verified: if intact it is returned as is; if
+not, the run refuses unless ``output.overwrite`` is true.
+
+Examples
+--------
+>>> import tempfile
+>>> with tempfile.TemporaryDirectory() as root:
+...     m = run({"name": "doc", "generator": {"kind": "sea"},
+...              "schedule": {"blocks": 2, "rows_per_block": 50}}, root=root)
+...     (m.rows, [b.rows for b in m.blocks], m.directory.name == m.version)
+(100, [50, 50], True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from calmops_gen._version import __version__
+from calmops_gen.engine import EventTally, produce_block
+from calmops_gen.errors import DatasetError
+from calmops_gen.executors import executor_for
+from calmops_gen.manifest import (
+    BlockInfo,
+    ColumnInfo,
+    EventInfo,
+    FileInfo,
+    Manifest,
+    environment,
+    read_manifest,
+)
+from calmops_gen.plan import Plan, build_plan
+from calmops_gen.scenario import Scenario, load_scenario
+from calmops_gen.storage import FileRecord, write_frame
+
+log = logging.getLogger("calmops_gen")
+
+
+@dataclass(frozen=True)
+class BlockResult:
+    """Files written for one block and what its events did."""
+
+    index: int
+    data: FileRecord
+    ground_truth: FileRecord | None
+    tallies: list[EventTally]
+
+
+def run(
+    scenario: Scenario | Mapping[str, Any] | str | Path,
+    *,
+    root: str | Path | None = None,
+    overrides: Sequence[str] = (),
+) -> Manifest:
+    """Produce the dataset of ``scenario`` and return its manifest.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`Scenario`, a mapping of scenario keys or a YAML file path.
+    root
+        Output root (default: the scenario's ``output.root``, relative to the working
+        directory).
+    overrides
+        Command-line overrides to record in the manifest.
+
+    Returns
+    -------
+    Manifest
+        The manifest, attached to the dataset directory (``manifest.directory``).
+    """
+    scenario = load_scenario(scenario)
+    plan = build_plan(scenario)
+    executor = executor_for(scenario.executor.kind, scenario.executor.workers)
+    final = Path(root if root is not None else scenario.output.root) / scenario.name / plan.version
+    replacing = False
+    if final.exists():
+        from calmops_gen.verify import verify_dataset
+
+        problems = verify_dataset(final)
+        if not problems:
+            log.info("dataset %s already exists and verifies; nothing to do", final)
+            return read_manifest(final)
+        if not scenario.output.overwrite:
+            raise DatasetError(
+                f"{final} already exists but does not verify ({problems[0]}"
+                f"{f' and {len(problems) - 1} more problems' if len(problems) > 1 else ''}); "
+                "set output.overwrite=true to replace it"
+            )
+        replacing = True
+    with _staging(final) as staging:
+        task = partial(_write_block, plan, str(staging))
+        results = []
+        show = scenario.executor.progress
+        if show is None:
+            show = len(plan.blocks) > 1 and sys.stderr.isatty()
+        with tqdm(total=len(plan.blocks), unit="block", disable=not show, file=sys.stderr) as bar:
+            for result in executor.map(task, len(plan.blocks)):
+                results.append(result)
+                bar.update(1)
+        manifest = _manifest(plan, results, staging, list(overrides))
+        manifest.write(staging)
+        _commit(staging, final, replacing)
+    return manifest.attach(final.resolve())
+
+
+def _write_block(plan: Plan, staging: str, index: int) -> BlockResult:
+    out = produce_block(plan, index)
+    fmt = plan.scenario.output.format
+    name = f"block-{index:05d}.{fmt}"
+    data = write_frame(out.data, plan.columns, Path(staging) / "data" / name, fmt)
+    truth = None
+    if plan.scenario.output.ground_truth:
+        truth = write_frame(
+            out.ground_truth, plan.gt_columns, Path(staging) / "ground_truth" / name, fmt
+        )
+    return BlockResult(index, data, truth, out.tallies)
+
+
+def _manifest(
+    plan: Plan, results: list[BlockResult], staging: Path, overrides: list[str]
+) -> Manifest:
+    sc = plan.scenario
+
+    def rel(rec: FileRecord) -> str:
+        return rec.path.relative_to(staging).as_posix()
+
+    files: list[FileInfo] = []
+    blocks: list[BlockInfo] = []
+    totals = [EventTally() for _ in plan.events]
+    for res, bp in zip(results, plan.blocks, strict=True):
+        for rec in (res.data, res.ground_truth):
+            if rec is not None:
+                files.append(
+                    FileInfo(path=rel(rec), sha256=rec.sha256, bytes=rec.bytes, rows=rec.rows)
+                )
+        for total, tally in zip(totals, res.tallies, strict=True):
+            total.add(tally)
+        times = plan.times(bp.index)
+        blocks.append(
+            BlockInfo(
+                index=bp.index,
+                rows=bp.size,
+                row_start=bp.row_start,
+                row_stop=bp.row_stop,
+                time_start=_stamp(times[0], bp) if times is not None and len(times) else None,
+                time_end=_stamp(times[-1], bp) if times is not None and len(times) else None,
+                params=bp.params,
+                concepts=sorted({s.concept for s in bp.segments}),
+                file=rel(res.data),
+                sha256=res.data.sha256,
+                ground_truth_file=rel(res.ground_truth) if res.ground_truth else None,
+                ground_truth_sha256=res.ground_truth.sha256 if res.ground_truth else None,
+            )
+        )
+    events = []
+    for order, (ev, total) in enumerate(zip(plan.events, totals, strict=True)):
+        dump = ev.event.model_dump(mode="json")
+        events.append(
+            EventInfo(
+                id=ev.id,
+                order=order,
+                kind=ev.event.kind,
+                features=ev.event.touched_columns(),
+                profile=dump.pop("profile"),
+                where=dump.pop("where"),
+                row_start=ev.span.first,
+                row_stop=ev.span.last_stop,
+                span_rows=ev.span.total,
+                rows_selected=total.selected,
+                rows_affected=total.affected,
+                params={k: v for k, v in dump.items() if k != "kind"},
+                prepared=ev.prepared,
+                realised=ev.event.realised(total.stats, ev.prepared) if total.selected else {},
+            )
+        )
+
+    def columns(cols: Any) -> list[ColumnInfo]:
+        return [ColumnInfo(name=c.name, dtype=str(c.pa_type()), role=c.role) for c in cols]
+
+    return Manifest(
+        name=sc.name,
+        version=plan.version,
+        seed=sc.seed,
+        created_at=datetime.now(timezone.utc),
+        calmops_gen_version=__version__,
+        config=sc.canonical(),
+        overrides=overrides,
+        rows=plan.n_rows,
+        columns=columns(plan.columns),
+        ground_truth_columns=columns(plan.gt_columns) if sc.output.ground_truth else [],
+        concepts=list(plan.concepts),
+        blocks=blocks,
+        events=events,
+        files=files,
+        environment=environment(),
+    )
+
+
+def _stamp(value: Any, bp: Any) -> datetime:
+    import pandas as pd
+
+    ts = pd.Timestamp(int(value), unit="ns")
+    if bp.time_begin is not None and bp.time_begin.tz is not None:
+        ts = ts.tz_localize("UTC").tz_convert(bp.time_begin.tz)
+    return ts.to_pydatetime()
+
+
+@contextlib.contextmanager
+def _staging(final: Path) -> Iterator[Path]:
+    """A temporary sibling of ``final``; removed (with any parents it created) on failure."""
+    created: list[Path] = []
+    parent = final.parent
+    for p in [parent, *parent.parents]:
+        if p.exists():
+            break
+        created.append(p)
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = parent / f".{final.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        for p in created:
+            with contextlib.suppress(OSError):
+                p.rmdir()
+        raise
+
+
+def _commit(staging: Path, final: Path, replacing: bool) -> None:
+    """Rename ``staging`` to ``final`` (moving a corrupt old version aside when replacing)."""
+    old = None
+    if replacing and final.exists():
+        old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
+        final.rename(old)
+    try:
+        staging.rename(final)
+    except OSError:
+        if old is not None:
+            old.rename(final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

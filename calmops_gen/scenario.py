@@ -1,0 +1,242 @@
+"""The scenario: one validated description of a dataset (DESIGN section 4).
+
+:func:`load_scenario` validates a mapping (or a YAML file) once, at the boundary:
+
+1. the structure, with pydantic models that forbid unknown keys;
+2. the generator's ``params`` (and every ``schedule.block_params`` entry, merged onto the
+   parameters in force) against the registered generator's own parameter model;
+3. every drift event against the model registered for its ``kind``.
+
+Errors name the config path (``drift.shift_x0.profile.width: ...``) and suggest the closest
+name for a misspelt key or kind. Checks that need the data itself (does column ``x9``
+exist? is ``rows`` inside the dataset?) happen when the run is planned, still before
+anything is written.
+
+Examples
+--------
+>>> sc = load_scenario({
+...     "name": "demo", "generator": {"kind": "sea"},
+...     "schedule": {"blocks": 2, "rows_per_block": 100, "block_params": {1: {"variant": 2}}},
+...     "drift": {"s": {"kind": "shift", "features": ["x0"], "amount": 1.0}},
+... })
+>>> [p.variant for p in sc.block_params()]
+[0, 2]
+>>> sc.events()["s"].amount
+1.0
+>>> len(sc.version())
+12
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from calmops_gen._version import __version__
+from calmops_gen.drift import EVENTS, DriftEvent
+from calmops_gen.errors import ScenarioError, join_path
+from calmops_gen.generators import GENERATORS, Generator, GeneratorParams
+from calmops_gen.schedule import Schedule
+from calmops_gen.validation import convert, validate
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+EVENT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+RESERVED_IDS = {"row", "block", "concept"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GeneratorSpec(_Model):
+    """``generator``: which registered generator, which engine, which parameters."""
+
+    kind: str
+    engine: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class OutputSpec(_Model):
+    """``output``: where and how the dataset is written."""
+
+    root: str = "datasets"
+    format: Literal["parquet", "csv"] = "parquet"
+    ground_truth: bool = True
+    overwrite: bool = False
+
+
+class ExecutorSpec(_Model):
+    """``executor``: how blocks are produced (never changes the bytes written)."""
+
+    kind: Literal["sequential", "processes", "dask"] = "sequential"
+    workers: int | None = Field(default=None, gt=0)
+    progress: bool | None = None
+
+
+class Scenario(_Model):
+    """A complete, validated scenario. Build it with :func:`load_scenario`."""
+
+    name: str
+    seed: int = Field(default=42, ge=0, lt=2**63)
+    generator: GeneratorSpec
+    schedule: Schedule = Field(default_factory=Schedule)
+    drift: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
+
+    _generator_cls: type[Generator] = PrivateAttr()
+    _params: GeneratorParams = PrivateAttr()
+    _block_params: dict[int, GeneratorParams] = PrivateAttr()
+    _events: dict[str, DriftEvent] = PrivateAttr()
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(
+                f"{value!r} is not a slug: use 1-64 of a-z, 0-9, '_' and '-', "
+                "starting with a letter or digit"
+            )
+        return value
+
+    def model_post_init(self, context: Any, /) -> None:
+        cls = GENERATORS.get(self.generator.kind, "generator.kind")
+        engines = cls.engines
+        if self.generator.engine is not None and self.generator.engine not in engines:
+            valid = ", ".join(engines) if engines else "none (omit the key)"
+            raise ScenarioError(
+                "generator.engine",
+                f"{self.generator.kind!r} has no engine {self.generator.engine!r}; "
+                f"engines: {valid}",
+            )
+        self._generator_cls = cls
+        self._params = validate(cls.Params, self.generator.params, "generator.params")
+        if self.schedule.block_params and not cls.accepts_block_params:
+            raise ScenarioError(
+                "schedule.block_params", f"generator {cls.kind!r} has no per-block parameters"
+            )
+        current = self._params.model_dump()
+        changes: dict[int, GeneratorParams] = {}
+        for block, override in self.schedule.block_params.items():
+            path = f"schedule.block_params.{block}"
+            if not isinstance(override, Mapping):
+                raise ScenarioError(path, "must be a mapping of generator parameters")
+            current = {**current, **override}
+            changes[block] = validate(cls.Params, current, path)
+        self._block_params = changes
+        self._events = {eid: _event(eid, raw) for eid, raw in self.drift.items()}
+
+    @property
+    def engine(self) -> str | None:
+        """The engine in use (the generator's default when not given)."""
+        engines = self._generator_cls.engines
+        return self.generator.engine or (engines[0] if engines else None)
+
+    def build_generator(self) -> Generator:
+        """A fresh generator object for this scenario."""
+        return self._generator_cls(self._params, self.engine)
+
+    def params(self) -> GeneratorParams:
+        """Validated base generator parameters (defaults filled in)."""
+        return self._params
+
+    def block_params(self, n_blocks: int | None = None) -> list[GeneratorParams]:
+        """Parameters in force for each block (changes carry forward)."""
+        last = max(self._block_params, default=0)
+        n = n_blocks if n_blocks is not None else last + 1
+        out: list[GeneratorParams] = []
+        current = self._params
+        for b in range(n):
+            current = self._block_params.get(b, current)
+            out.append(current)
+        return out
+
+    def events(self) -> dict[str, DriftEvent]:
+        """Validated drift events, in declared order."""
+        return dict(self._events)
+
+    def canonical(self) -> dict[str, Any]:
+        """The full scenario with every default filled in (what the manifest records)."""
+        data = self.model_dump(mode="json")
+        data["generator"]["engine"] = self.engine
+        data["generator"]["params"] = self._params.model_dump(mode="json")
+        data["drift"] = {k: ev.model_dump(mode="json") for k, ev in self._events.items()}
+        return data
+
+    def version(self) -> str:
+        """Content id: hash of everything that can change the bytes, and the package version.
+
+        ``output.root``, ``output.overwrite`` and ``executor`` are left out: they decide where
+        and how, never what.
+        """
+        data = self.canonical()
+        data["output"] = {k: v for k, v in data["output"].items() if k not in ("root", "overwrite")}
+        data.pop("executor")
+        blob = json.dumps({"scenario": data, "calmops_gen": __version__}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+    def updated(self, **changes: Any) -> Scenario:
+        """A re-validated copy with top-level sections replaced (``output={...}``)."""
+        data = self.model_dump()
+        for key, value in changes.items():
+            data[key] = {**data[key], **value} if isinstance(value, Mapping) else value
+        return load_scenario(data)
+
+
+def _event(event_id: str, raw: Any) -> DriftEvent:
+    path = f"drift.{event_id}"
+    if not EVENT_ID.match(event_id) or "__" in event_id or event_id in RESERVED_IDS:
+        raise ScenarioError(
+            path,
+            "event ids name ground-truth columns: use a letter then letters, digits or single "
+            f"underscores (not {sorted(RESERVED_IDS)})",
+        )
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(path, "must be a mapping with at least a 'kind'")
+    if "kind" not in raw:
+        raise ScenarioError(
+            join_path(path, "kind"), f"required; one of {', '.join(EVENTS.names())}"
+        )
+    cls = EVENTS.get(str(raw["kind"]), join_path(path, "kind"))
+    return validate(cls, raw, path)
+
+
+def load_scenario(source: Scenario | Mapping[str, Any] | str | Path) -> Scenario:
+    """Validate a scenario from a mapping, a YAML file path or an existing :class:`Scenario`.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the config path of the first problem (or of every structural problem).
+    """
+    if isinstance(source, Scenario):
+        return source
+    if isinstance(source, str | Path):
+        source = _read_yaml(Path(source))
+    try:
+        return Scenario.model_validate(dict(source))
+    except ValidationError as exc:
+        raise convert(exc, Scenario, "") from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    if not path.is_file():
+        raise ScenarioError("", f"no such scenario file: {path}")
+    try:
+        conf = OmegaConf.load(path)
+        data = OmegaConf.to_container(conf, resolve=True)
+    except (OmegaConfBaseException, ValueError) as exc:
+        raise ScenarioError("", f"cannot read {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError("", f"{path} must hold a mapping of scenario keys")
+    data.pop("defaults", None)
+    return {str(k): v for k, v in data.items()}

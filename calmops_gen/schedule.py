@@ -1,0 +1,194 @@
+"""The block schedule: sizes, timestamps, per-block concepts and transitions between them.
+
+Everything here is a pure function of the validated schedule, so the runner can plan every
+block cheaply before producing any of them.
+
+Examples
+--------
+>>> sched = Schedule(blocks=3, rows_per_block=4, start="2024-01-01", step={"days": 7})
+>>> resolve_sizes(sched, None, "schedule")
+[4, 4, 4]
+>>> [str(t.date()) for t in block_starts(sched, 3)]  # 3 starts and the end of the last
+['2024-01-01', '2024-01-08', '2024-01-15', '2024-01-22']
+>>> new_concept_rows(5, "linear").tolist()   # weights 0, .25, .5, .75, 1 -> cumulative
+[False, False, True, True, True]
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from calmops_gen.errors import ScenarioError
+from calmops_gen.profiles import Shape, ramp_weights
+
+STEP_UNITS = (
+    "years", "months", "weeks", "days", "hours", "minutes", "seconds",
+    "milliseconds", "microseconds", "nanoseconds",
+)  # fmt: skip
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AbruptTransition(_Model):
+    """The new concept takes over at the first row of the block."""
+
+    kind: Literal["abrupt"] = "abrupt"
+
+
+class GradualTransition(_Model):
+    """The first ``width`` rows of the block mix the old and new concepts.
+
+    The share of new-concept rows follows ``shape`` from 0 to 1 exactly: row ``j`` of the
+    window has weight ``w_j = shape(j / (width - 1))`` and is assigned to the new concept when
+    the rounded cumulative weight steps up, so after any prefix of the window the number of
+    new-concept rows differs from the cumulative weight by at most one half.
+    """
+
+    kind: Literal["gradual"] = "gradual"
+    width: int = Field(gt=0)
+    shape: Shape = "sigmoid"
+
+
+Transition = Annotated[AbruptTransition | GradualTransition, Field(discriminator="kind")]
+
+
+class Schedule(_Model):
+    """Block sizes, timestamps, per-block parameters and concept transitions.
+
+    ``block_params[b]`` changes generator parameters from block ``b`` onward (until a later
+    entry changes them again): a schedule of concept changes, not a per-block patch, so
+    adding blocks with an override keeps the last concept.
+    """
+
+    blocks: int | None = Field(default=None, gt=0)
+    rows_per_block: int | None = Field(default=None, gt=0)
+    sizes: list[Annotated[int, Field(gt=0)]] | None = None
+    start: datetime | None = None
+    step: dict[str, int] | None = None
+    spread: Literal["even", "none"] = "even"
+    time_column: str = "timestamp"
+    block_params: dict[int, dict[str, Any]] = Field(default_factory=dict)
+    transition: Transition = Field(default_factory=AbruptTransition)
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _parse_start(cls, value: Any) -> Any:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime(value.year, value.month, value.day)
+        if isinstance(value, str):
+            try:
+                return pd.Timestamp(value).to_pydatetime()
+            except ValueError as exc:
+                raise ValueError(f"not a date/time: {value!r}") from exc
+        return value
+
+    @field_validator("step")
+    @classmethod
+    def _check_step(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        if value is None:
+            return None
+        bad = sorted(set(value) - set(STEP_UNITS))
+        if bad:
+            raise ValueError(f"unknown step unit(s) {bad}; use {', '.join(STEP_UNITS)}")
+        if not any(value.values()):
+            raise ValueError("step must move time forward (all units are 0)")
+        if any(v < 0 for v in value.values()):
+            raise ValueError("step units must be >= 0")
+        return value
+
+    @field_validator("block_params")
+    @classmethod
+    def _check_block_keys(cls, value: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        if any(k < 0 for k in value):
+            raise ValueError("block indices must be >= 0")
+        return dict(sorted(value.items()))
+
+    @model_validator(mode="after")
+    def _check_sizes(self) -> Schedule:
+        if self.sizes is not None:
+            if self.rows_per_block is not None:
+                raise ValueError("give either sizes or rows_per_block, not both")
+            if self.blocks is not None and self.blocks != len(self.sizes):
+                raise ValueError(f"blocks={self.blocks} but sizes lists {len(self.sizes)} blocks")
+        if (self.start is None) != (self.step is None):
+            raise ValueError("timestamps need both start and step")
+        return self
+
+    @property
+    def timed(self) -> bool:
+        """True when the schedule generates timestamps."""
+        return self.start is not None
+
+
+def resolve_sizes(schedule: Schedule, total: int | None, path: str) -> list[int]:
+    """Block sizes from the schedule; ``total`` is the row count of a table source, if any.
+
+    Synthetic sources need ``sizes`` or ``rows_per_block`` (``blocks`` defaults to 1). A table
+    is cut by ``sizes`` (which must sum to its rows), ``rows_per_block`` (the last block takes
+    the remainder), ``blocks`` (equal split, remainder to the last block) or left whole.
+    """
+    if schedule.sizes is not None:
+        sizes = list(schedule.sizes)
+        if total is not None and sum(sizes) != total:
+            raise ScenarioError(
+                f"{path}.sizes", f"sum to {sum(sizes)} rows but the table has {total}"
+            )
+        return sizes
+    if total is None:
+        if schedule.rows_per_block is None:
+            raise ScenarioError(path, "give rows_per_block (with blocks) or sizes")
+        return [schedule.rows_per_block] * (schedule.blocks or 1)
+    if schedule.rows_per_block is not None:
+        n = -(-total // schedule.rows_per_block)
+        if schedule.blocks is not None and schedule.blocks != n:
+            raise ScenarioError(
+                f"{path}.blocks",
+                f"{schedule.blocks} blocks of {schedule.rows_per_block} rows do not cover the "
+                f"table's {total} rows ({n} blocks would)",
+            )
+        return [schedule.rows_per_block] * (n - 1) + [total - schedule.rows_per_block * (n - 1)]
+    blocks = schedule.blocks or 1
+    if blocks > total:
+        raise ScenarioError(f"{path}.blocks", f"{blocks} blocks but the table has {total} rows")
+    base = total // blocks
+    return [base] * (blocks - 1) + [total - base * (blocks - 1)]
+
+
+def block_starts(schedule: Schedule, n_blocks: int) -> list[pd.Timestamp]:
+    """Start time of each block and of the end of the last (``n_blocks + 1`` values)."""
+    assert schedule.start is not None and schedule.step is not None
+    start = pd.Timestamp(schedule.start)
+    return [
+        start + pd.DateOffset(**{k: v * i for k, v in schedule.step.items()})  # type: ignore[arg-type]
+        for i in range(n_blocks + 1)
+    ]
+
+
+def row_times(
+    begin: pd.Timestamp, end: pd.Timestamp, n: int, spread: Literal["even", "none"]
+) -> np.ndarray:
+    """Timestamps (int64 ns since epoch) of ``n`` rows in [begin, end).
+
+    ``even`` spreads rows uniformly (row ``j`` at ``begin + j * (end - begin) / n``);
+    ``none`` stamps every row with ``begin``.
+    """
+    base = np.int64(begin.value)
+    if spread == "none" or n == 0:
+        return np.full(n, base, dtype=np.int64)
+    step = (end.value - begin.value) / n
+    offsets = np.floor(np.arange(n) * step).astype(np.int64)
+    return np.asarray(offsets + base)
+
+
+def new_concept_rows(width: int, shape: Shape) -> np.ndarray:
+    """Which of the first ``width`` rows of a gradual transition take the new concept."""
+    weights = ramp_weights(shape, np.arange(width), width)
+    cumulative = np.floor(np.cumsum(weights) + 0.5)
+    return np.asarray(np.diff(cumulative, prepend=0.0) > 0)
