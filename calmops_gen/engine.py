@@ -61,7 +61,8 @@ class BlockOutput:
 def produce_block(plan: Plan, index: int) -> BlockOutput:
     """Produce block ``index`` of ``plan`` (data and ground truth, events applied)."""
     block = plan.blocks[index]
-    frame = plan.generator.produce(plan.request(index))
+    concepts = plan.block_concepts(index)
+    frame = plan.generator.produce(plan.request(index, concepts))
     frame[BLOCK_COLUMN] = np.full(block.size, index, dtype=np.int64)
     times = plan.times(index)
     if times is not None:
@@ -74,10 +75,9 @@ def produce_block(plan: Plan, index: int) -> BlockOutput:
         BLOCK_COLUMN: np.full(block.size, index, dtype=np.int64),
     }
     if plan.generator.has_concepts:
-        concept = np.empty(block.size, dtype=np.int64)
-        for seg in block.segments:
-            concept[seg.rows] = seg.concept
-        truth["concept"] = concept
+        truth["concept"] = concepts.concept
+        if plan.incremental:
+            truth["concept_weight"] = concepts.weight
     tallies = []
     for ev in plan.events:
         weights, changed, tally = _apply_event(plan, ev, frame, index)

@@ -7,8 +7,8 @@ runs of the same scenario; ``manifest.json`` itself is not hashed.
 Examples
 --------
 >>> schema = manifest_schema()
->>> sorted(schema["required"])[:4]
-['blocks', 'calmops_gen_version', 'columns', 'concepts']
+>>> {"name", "version", "config", "blocks", "events", "files"} <= set(schema["required"])
+True
 """
 
 from __future__ import annotations
@@ -67,6 +67,22 @@ class BlockInfo(_Model):
     ground_truth_sha256: str | None
 
 
+class ConceptInfo(_Model):
+    """A concept: the generator parameters that produce its rows."""
+
+    id: int
+    name: str | None = Field(description="name in schedule.concepts, if the concept has one")
+    params: dict[str, Any]
+
+
+class ConceptChange(_Model):
+    """A change of concept at a global row (the transition window starts there)."""
+
+    row: int
+    from_concept: int
+    to_concept: int
+
+
 class EventInfo(_Model):
     """A drift event as applied: declared parameters and realised effects."""
 
@@ -100,7 +116,8 @@ class Manifest(_Model):
     rows: int
     columns: list[ColumnInfo]
     ground_truth_columns: list[ColumnInfo]
-    concepts: list[dict[str, Any]] = Field(description="generator parameters of each concept id")
+    concepts: list[ConceptInfo]
+    concept_changes: list[ConceptChange]
     blocks: list[BlockInfo]
     events: list[EventInfo]
     files: list[FileInfo]

@@ -21,8 +21,10 @@ Examples
 ... }))
 >>> [b.row_start for b in plan.blocks], plan.n_rows
 ([0, 10, 20], 30)
->>> [[s.concept for s in b.segments] for b in plan.blocks]
-[[0], [0, 1], [1]]
+>>> [b.concepts for b in plan.blocks]
+[(0,), (0, 1), (1,)]
+>>> plan.block_concepts(1).concept.tolist()
+[0, 0, 1, 1, 1, 1, 1, 1, 1, 1]
 """
 
 from __future__ import annotations
@@ -36,29 +38,41 @@ import pandas as pd
 
 from calmops_gen.drift import DriftEvent, EventContext, Span
 from calmops_gen.errors import ScenarioError, join_path, suggest
-from calmops_gen.generators import BlockRequest, Column, Generator, GeneratorParams, Segment
+from calmops_gen.generators import (
+    BlockRequest,
+    Column,
+    ConceptGenerator,
+    Generator,
+    GeneratorParams,
+)
 from calmops_gen.scenario import Scenario
 from calmops_gen.schedule import (
     GradualTransition,
+    IncrementalTransition,
     block_starts,
-    new_concept_rows,
     resolve_sizes,
     row_times,
 )
 from calmops_gen.seeding import SeedTree
+from calmops_gen.timeline import BlockConcepts, Timeline
 
 BLOCK_COLUMN = "block"
 
 
 @dataclass(frozen=True)
 class BlockPlan:
-    """One block: where its rows sit, which concepts produce them, its time range."""
+    """One block: where its rows sit, its concepts, its time range.
+
+    ``params`` are the generator parameters of the concept in force at the block's first
+    row (after a transition window, the block's own concept); ``concepts`` every concept id
+    that produces rows of the block.
+    """
 
     index: int
     row_start: int
     size: int
-    segments: tuple[Segment, ...]
     params: dict[str, Any]
+    concepts: tuple[int, ...]
     time_begin: pd.Timestamp | None = None
     time_end: pd.Timestamp | None = None
 
@@ -93,7 +107,8 @@ class Plan:
     gt_columns: tuple[Column, ...]
     blocks: tuple[BlockPlan, ...]
     events: tuple[EventPlan, ...]
-    concepts: tuple[dict[str, Any], ...]
+    timeline: Timeline
+    concept_names: tuple[str | None, ...]
     seeds: SeedTree
     version: str
     classes: tuple[Hashable, ...] | None = field(default=None)
@@ -108,10 +123,21 @@ class Plan:
         """Name of the time column, if the dataset has one."""
         return next((c.name for c in self.columns if c.role == "time"), None)
 
-    def request(self, index: int) -> BlockRequest:
+    def block_concepts(self, index: int) -> BlockConcepts:
+        """Concept segments and per-row concept ground truth of block ``index``."""
+        b = self.blocks[index]
+        return self.timeline.block(b.row_start, b.size)
+
+    def request(self, index: int, concepts: BlockConcepts | None = None) -> BlockRequest:
         """The generator request for block ``index``."""
         b = self.blocks[index]
-        return BlockRequest(b.index, b.size, b.row_start, b.segments, self.seeds)
+        segments = (concepts or self.block_concepts(index)).segments
+        return BlockRequest(b.index, b.size, b.row_start, segments, self.seeds)
+
+    @property
+    def incremental(self) -> bool:
+        """True when concepts hand over by interpolation (ground truth gets concept_weight)."""
+        return isinstance(self.timeline.transition, IncrementalTransition)
 
     def times(self, index: int) -> np.ndarray | None:
         """Row timestamps of block ``index`` (int64 ns) when the schedule makes them."""
@@ -154,37 +180,33 @@ def build_plan(scenario: Scenario) -> Plan:
             )
         columns.append(Column(schedule.time_column, "timestamp[ns]", "time"))
 
-    params = scenario.block_params(n_blocks)
-    concepts: list[GeneratorParams] = []
-    concept_ids: list[int] = []
-    for p in params:
-        if p not in concepts:
-            concepts.append(p)
-        concept_ids.append(concepts.index(p))
-    _check_same_columns(scenario, generator, params, base_columns)
+    seeds = SeedTree(scenario.seed)
+    timeline, names = _timeline(scenario, generator, sizes, seeds)
+    _check_same_columns(generator, timeline.concepts, base_columns)
 
     starts = block_starts(schedule, n_blocks) if schedule.timed else None
     blocks: list[BlockPlan] = []
     row = 0
     for i, size in enumerate(sizes):
-        segments = _segments(scenario, i, size, concept_ids, concepts)
+        piece = int(np.searchsorted(timeline.starts, row, side="right") - 1)
         blocks.append(
             BlockPlan(
                 index=i,
                 row_start=row,
                 size=size,
-                segments=segments,
-                params=params[i].model_dump(mode="json"),
+                params=timeline.concepts[timeline.ids[piece]].model_dump(mode="json"),
+                concepts=_block_concept_ids(timeline, row, row + size),
                 time_begin=starts[i] if starts else None,
                 time_end=starts[i + 1] if starts else None,
             )
         )
         row += size
 
-    seeds = SeedTree(scenario.seed)
     gt_columns = [Column("row", "int64", "feature"), Column(BLOCK_COLUMN, "int64", "block")]
     if generator.has_concepts:
         gt_columns.append(Column("concept", "int64", "feature"))
+        if isinstance(timeline.transition, IncrementalTransition):
+            gt_columns.append(Column("concept_weight", "double", "feature"))
     plan = Plan(
         scenario=scenario,
         generator=generator,
@@ -192,7 +214,8 @@ def build_plan(scenario: Scenario) -> Plan:
         gt_columns=(),
         blocks=tuple(blocks),
         events=(),
-        concepts=tuple(c.model_dump(mode="json") for c in concepts),
+        timeline=timeline,
+        concept_names=names,
         seeds=seeds,
         version=scenario.version(),
         classes=generator.classes(),
@@ -206,46 +229,102 @@ def build_plan(scenario: Scenario) -> Plan:
 
 
 def _check_same_columns(
-    scenario: Scenario,
-    generator: Generator,
-    params: list[GeneratorParams],
-    columns: tuple[Column, ...],
+    generator: Generator, concepts: tuple[GeneratorParams, ...], columns: tuple[Column, ...]
 ) -> None:
     cls = type(generator)
-    for b, p in enumerate(params):
-        if p is not scenario.params() and cls(p, generator.engine).columns() != columns:
+    for k, params in enumerate(concepts):
+        if k and cls(params, generator.engine).columns() != columns:
             raise ScenarioError(
-                f"schedule.block_params.{b}",
-                "changes the dataset's columns; every block must have the same columns",
+                "schedule",
+                f"concept {k} ({params.model_dump()}) changes the dataset's columns; "
+                "every block must have the same columns",
             )
 
 
-def _segments(
-    scenario: Scenario,
-    index: int,
-    size: int,
-    concept_ids: list[int],
-    concepts: list[GeneratorParams],
-) -> tuple[Segment, ...]:
-    new = concept_ids[index]
-    whole = Segment(new, concepts[new], np.arange(size, dtype=np.int64))
-    transition = scenario.schedule.transition
-    if index == 0 or concept_ids[index - 1] == new or not isinstance(transition, GradualTransition):
-        return (whole,)
-    if transition.width > size:
-        raise ScenarioError(
-            "schedule.transition.width",
-            f"{transition.width} rows is wider than block {index} ({size} rows), "
-            "where the transition happens",
-        )
-    old = concept_ids[index - 1]
-    mask = np.ones(size, dtype=bool)
-    mask[: transition.width] = new_concept_rows(transition.width, transition.shape)
-    positions = np.arange(size, dtype=np.int64)
-    return (
-        Segment(old, concepts[old], positions[~mask]),
-        Segment(new, concepts[new], positions[mask]),
+def _fill_model_seeds(params: GeneratorParams, concept: int, seeds: SeedTree) -> GeneratorParams:
+    fill = {f: seeds.model(concept, f) for f in params.seed_fields if getattr(params, f) is None}
+    return params.model_copy(update=fill) if fill else params
+
+
+def _timeline(
+    scenario: Scenario, generator: Generator, sizes: list[int], seeds: SeedTree
+) -> tuple[Timeline, tuple[str | None, ...]]:
+    schedule = scenario.schedule
+    n_rows = sum(sizes)
+    starts: list[int] = []
+    pieces: list[tuple[GeneratorParams, str | None]] = []
+    if schedule.sequence is not None:
+        named = scenario.named_concepts()
+        row = 0
+        while row < n_rows:
+            for item in schedule.sequence:
+                if row >= n_rows:
+                    break
+                starts.append(row)
+                pieces.append((named[item.concept], item.concept))
+                row += item.rows
+            if not schedule.repeat:
+                break
+    else:
+        row = 0
+        for params, size in zip(scenario.block_params(len(sizes)), sizes, strict=True):
+            starts.append(row)
+            pieces.append((params, None))
+            row += size
+    raw: list[GeneratorParams] = []
+    names: list[str | None] = []
+    ids = []
+    for params, name in pieces:
+        if params not in raw:
+            raw.append(params)
+            names.append(name)
+        ids.append(raw.index(params))
+    concepts = tuple(_fill_model_seeds(p, k, seeds) for k, p in enumerate(raw))
+    timeline = Timeline(
+        np.asarray(starts, dtype=np.int64),
+        np.asarray(ids, dtype=np.int64),
+        concepts,
+        schedule.transition,
     )
+    _check_transition(timeline, generator, scenario, n_rows)
+    return timeline, tuple(names)
+
+
+def _check_transition(timeline: Timeline, generator: Generator, scenario: Scenario, n: int) -> None:
+    transition = timeline.transition
+    if isinstance(transition, IncrementalTransition) and timeline.changes():
+        if not (isinstance(generator, ConceptGenerator) and generator.supports_blend()):
+            raise ScenarioError(
+                "schedule.transition.kind",
+                f"generator {generator.kind!r} has no numeric concept to interpolate; "
+                "use gradual or abrupt",
+            )
+        if generator.engine != "numpy":
+            raise ScenarioError(
+                "schedule.transition.kind", "incremental transitions need engine numpy"
+            )
+    width = timeline.width
+    stops = [*timeline.starts[1:].tolist(), n]
+    for k, (start, stop) in enumerate(zip(timeline.starts.tolist(), stops, strict=True)):
+        if k and timeline.ids[k] != timeline.ids[k - 1] and width > stop - start:
+            raise ScenarioError(
+                "schedule.transition.width",
+                f"{width} rows is wider than the {stop - start} rows of concept "
+                f"{timeline.ids[k]} starting at row {start}, where the transition happens",
+            )
+
+
+def _block_concept_ids(timeline: Timeline, start: int, stop: int) -> tuple[int, ...]:
+    k0 = int(np.searchsorted(timeline.starts, start, side="right") - 1)
+    k1 = int(np.searchsorted(timeline.starts, stop - 1, side="right") - 1)
+    ids = set(timeline.ids[k0 : k1 + 1].tolist())
+    if (
+        isinstance(timeline.transition, GradualTransition)
+        and k0 > 0
+        and timeline.starts[k0] + timeline.width > start
+    ):
+        ids.add(int(timeline.ids[k0 - 1]))
+    return tuple(sorted(ids))
 
 
 def _plan_events(plan: Plan) -> list[EventPlan]:

@@ -42,6 +42,8 @@ from calmops_gen.executors import executor_for
 from calmops_gen.manifest import (
     BlockInfo,
     ColumnInfo,
+    ConceptChange,
+    ConceptInfo,
     EventInfo,
     FileInfo,
     Manifest,
@@ -165,7 +167,7 @@ def _manifest(
                 time_start=_stamp(times[0], bp) if times is not None and len(times) else None,
                 time_end=_stamp(times[-1], bp) if times is not None and len(times) else None,
                 params=bp.params,
-                concepts=sorted({s.concept for s in bp.segments}),
+                concepts=list(bp.concepts),
                 file=rel(res.data),
                 sha256=res.data.sha256,
                 ground_truth_file=rel(res.ground_truth) if res.ground_truth else None,
@@ -208,7 +210,16 @@ def _manifest(
         rows=plan.n_rows,
         columns=columns(plan.columns),
         ground_truth_columns=columns(plan.gt_columns) if sc.output.ground_truth else [],
-        concepts=list(plan.concepts),
+        concepts=[
+            ConceptInfo(id=k, name=name, params=params.model_dump(mode="json"))
+            for k, (name, params) in enumerate(
+                zip(plan.concept_names, plan.timeline.concepts, strict=True)
+            )
+        ],
+        concept_changes=[
+            ConceptChange(row=row, from_concept=a, to_concept=b)
+            for row, a, b in plan.timeline.changes()
+        ],
         blocks=blocks,
         events=events,
         files=files,

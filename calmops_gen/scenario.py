@@ -93,6 +93,7 @@ class Scenario(_Model):
     _generator_cls: type[Generator] = PrivateAttr()
     _params: GeneratorParams = PrivateAttr()
     _block_params: dict[int, GeneratorParams] = PrivateAttr()
+    _named: dict[str, GeneratorParams] = PrivateAttr()
     _events: dict[str, DriftEvent] = PrivateAttr()
 
     @field_validator("name")
@@ -117,17 +118,25 @@ class Scenario(_Model):
             )
         self._generator_cls = cls
         self._params = validate(cls.Params, self.generator.params, "generator.params")
-        if self.schedule.block_params and not cls.accepts_block_params:
-            raise ScenarioError(
-                "schedule.block_params", f"generator {cls.kind!r} has no per-block parameters"
+        for key in ("block_params", "concepts"):
+            if getattr(self.schedule, key) and not cls.accepts_block_params:
+                raise ScenarioError(
+                    f"schedule.{key}", f"generator {cls.kind!r} has no per-block parameters"
+                )
+        base = self._params.model_dump()
+        self._named = {
+            name: validate(
+                cls.Params,
+                {**base, **_mapping(raw, f"schedule.concepts.{name}")},
+                f"schedule.concepts.{name}",
             )
+            for name, raw in self.schedule.concepts.items()
+        }
         current = self._params.model_dump()
         changes: dict[int, GeneratorParams] = {}
         for block, override in self.schedule.block_params.items():
             path = f"schedule.block_params.{block}"
-            if not isinstance(override, Mapping):
-                raise ScenarioError(path, "must be a mapping of generator parameters")
-            current = {**current, **override}
+            current = {**current, **_mapping(override, path)}
             changes[block] = validate(cls.Params, current, path)
         self._block_params = changes
         self._events = {eid: _event(eid, raw) for eid, raw in self.drift.items()}
@@ -156,6 +165,10 @@ class Scenario(_Model):
             current = self._block_params.get(b, current)
             out.append(current)
         return out
+
+    def named_concepts(self) -> dict[str, GeneratorParams]:
+        """Validated parameters of each concept named in ``schedule.concepts``."""
+        return dict(self._named)
 
     def events(self) -> dict[str, DriftEvent]:
         """Validated drift events, in declared order."""
@@ -187,6 +200,12 @@ class Scenario(_Model):
         for key, value in changes.items():
             data[key] = {**data[key], **value} if isinstance(value, Mapping) else value
         return load_scenario(data)
+
+
+def _mapping(value: Any, path: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ScenarioError(path, "must be a mapping of generator parameters")
+    return value
 
 
 def _event(event_id: str, raw: Any) -> DriftEvent:

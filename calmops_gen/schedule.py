@@ -56,7 +56,28 @@ class GradualTransition(_Model):
     shape: Shape = "sigmoid"
 
 
-Transition = Annotated[AbruptTransition | GradualTransition, Field(discriminator="kind")]
+class IncrementalTransition(_Model):
+    """The first ``width`` rows move continuously from the old concept to the new one.
+
+    Row ``j`` of the window is produced by the concept at interpolation weight
+    ``shape(j / (width - 1))`` between the two (generators with a numeric concept only).
+    """
+
+    kind: Literal["incremental"] = "incremental"
+    width: int = Field(gt=0)
+    shape: Shape = "linear"
+
+
+Transition = Annotated[
+    AbruptTransition | GradualTransition | IncrementalTransition, Field(discriminator="kind")
+]
+
+
+class SequenceItem(_Model):
+    """One segment of a concept sequence: ``rows`` rows of the named concept."""
+
+    concept: str
+    rows: int = Field(gt=0)
 
 
 class Schedule(_Model):
@@ -65,6 +86,12 @@ class Schedule(_Model):
     ``block_params[b]`` changes generator parameters from block ``b`` onward (until a later
     entry changes them again): a schedule of concept changes, not a per-block patch, so
     adding blocks with an override keeps the last concept.
+
+    Alternatively ``concepts`` names parameter sets (each applied on top of
+    ``generator.params``) and ``sequence`` lays them out in rows, independent of block
+    edges: ``[{concept: A, rows: 5000}, {concept: B, rows: 2000}]`` gives A, B, A, B, ...
+    (cycled to the end of the data when ``repeat`` is true; otherwise the last segment runs
+    on to the end). A recurrent concept drift.
     """
 
     blocks: int | None = Field(default=None, gt=0)
@@ -75,6 +102,9 @@ class Schedule(_Model):
     spread: Literal["even", "none"] = "even"
     time_column: str = "timestamp"
     block_params: dict[int, dict[str, Any]] = Field(default_factory=dict)
+    concepts: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sequence: list[SequenceItem] | None = None
+    repeat: bool = True
     transition: Transition = Field(default_factory=AbruptTransition)
 
     @field_validator("start", mode="before")
@@ -119,6 +149,17 @@ class Schedule(_Model):
                 raise ValueError(f"blocks={self.blocks} but sizes lists {len(self.sizes)} blocks")
         if (self.start is None) != (self.step is None):
             raise ValueError("timestamps need both start and step")
+        if self.sequence is not None:
+            if self.block_params:
+                raise ValueError("give either block_params or a concept sequence, not both")
+            unknown = sorted({i.concept for i in self.sequence} - set(self.concepts))
+            if unknown:
+                raise ValueError(
+                    f"sequence names undefined concept(s) {unknown}; "
+                    f"defined: {sorted(self.concepts)}"
+                )
+            if not self.sequence:
+                raise ValueError("sequence must list at least one segment")
         return self
 
     @property

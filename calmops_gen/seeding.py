@@ -4,6 +4,10 @@ Keys are stable, so any block (and any event acting on a block) can be produced 
 worker, in any order, with the same bytes:
 
 * block ``i``, concept ``k``: ``SeedSequence(seed, spawn_key=(0, i, k))``
+* rows of block ``i`` interpolated from concept ``j`` to ``k``:
+  ``SeedSequence(seed, spawn_key=(0, i, k, j + 1))``
+* model seed ``name`` (river's ``seed_model``, ...) of concept ``k``:
+  ``SeedSequence(seed, spawn_key=(2, k, h(name)))``
 * event ``e`` on block ``i``: ``SeedSequence(seed, spawn_key=(1, h(e), i))`` where ``h`` is
   the first 8 bytes of ``sha256(e)`` read as an integer (stable across Python runs, unlike
   ``hash``).
@@ -28,6 +32,7 @@ import numpy as np
 
 _GENERATOR_DOMAIN = 0
 _EVENT_DOMAIN = 1
+_MODEL_DOMAIN = 2
 
 
 def stable_int(text: str) -> int:
@@ -47,9 +52,16 @@ class SeedTree:
 
     seed: int
 
-    def concept(self, block: int, concept: int) -> np.random.SeedSequence:
-        """Seed of the rows of ``concept`` generated for ``block``."""
-        return np.random.SeedSequence(self.seed, spawn_key=(_GENERATOR_DOMAIN, block, concept))
+    def concept(self, block: int, *key: int) -> np.random.SeedSequence:
+        """Seed of the rows of a concept (``key``: its id, or (id, source id + 1) for rows
+        interpolated from another concept) generated for ``block``."""
+        return np.random.SeedSequence(self.seed, spawn_key=(_GENERATOR_DOMAIN, block, *key))
+
+    def model(self, concept: int, name: str) -> int:
+        """A 31-bit model seed (river's ``seed_model``, ...) for a concept."""
+        key = (_MODEL_DOMAIN, concept, stable_int(name))
+        seq = np.random.SeedSequence(self.seed, spawn_key=key)
+        return int(seq.generate_state(1, np.uint32)[0] >> np.uint32(1))
 
     def event(self, event_id: str, block: int) -> np.random.SeedSequence:
         """Seed of the draws an event makes on ``block``."""

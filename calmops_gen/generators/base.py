@@ -54,18 +54,33 @@ class Column:
 
 
 class GeneratorParams(BaseModel):
-    """Base of every generator's parameter model (unknown keys are errors)."""
+    """Base of every generator's parameter model (unknown keys are errors).
+
+    ``seed_fields`` names parameters that seed a randomly drawn concept (river's
+    ``seed_model``, ``seed_tree``): left at ``None`` they are derived from the scenario's seed
+    per concept (and recorded in the manifest); a user pins one to fix a concept.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seed_fields: ClassVar[tuple[str, ...]] = ()
 
 
 @dataclass(frozen=True)
 class Segment:
-    """Rows of a block that one concept produces (``rows``: sorted positions in the block)."""
+    """Rows of a block that one concept produces (``rows``: sorted positions in the block).
+
+    With ``source`` set, each row is produced by a concept between ``source`` and ``params``
+    at interpolation weight ``weights`` (0: ``source``, 1: ``params``): an incremental
+    transition. ``seed_key`` names the segment's seed sequence within the block.
+    """
 
     concept: int
     params: GeneratorParams
     rows: np.ndarray
+    seed_key: tuple[int, ...] = ()
+    source: GeneratorParams | None = None
+    weights: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -161,13 +176,33 @@ class ConceptGenerator(Generator):
             copy=False,
         )
 
+    def sample_blend(
+        self,
+        n: int,
+        source: Any,
+        target: Any,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+    ) -> dict[str, np.ndarray]:
+        """``n`` rows, row ``i`` from the concept ``weights[i]`` of the way from ``source`` to
+        ``target`` (numpy engine only; generators with a numeric concept override this)."""
+        raise NotImplementedError(f"{self.kind} has no numeric concept to interpolate")
+
+    @classmethod
+    def supports_blend(cls) -> bool:
+        """True when the generator can interpolate between concepts (incremental drift)."""
+        return cls.sample_blend is not ConceptGenerator.sample_blend
+
     def produce(self, request: BlockRequest) -> pd.DataFrame:
-        parts = [
-            self.sample(
-                len(seg.rows), seg.params, request.seeds.concept(request.index, seg.concept)
-            )
-            for seg in request.segments
-        ]
+        parts = []
+        for seg in request.segments:
+            seq = request.seeds.concept(request.index, *(seg.seed_key or (seg.concept,)))
+            if seg.source is not None and seg.weights is not None:
+                rng = SeedTree.rng(seq)
+                data = self.sample_blend(len(seg.rows), seg.source, seg.params, seg.weights, rng)
+                parts.append(self.frame(data))
+            else:
+                parts.append(self.sample(len(seg.rows), seg.params, seq))
         if len(parts) == 1:
             return parts[0]
         return interleave(parts, [seg.rows for seg in request.segments])

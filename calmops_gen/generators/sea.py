@@ -3,7 +3,8 @@
 Three features uniform on [0, 10); the label is ``x0 + x1 > threshold`` with thresholds
 8, 9, 7, 9.5 for ``variant`` 0-3 (river's positive class is the sum *exceeding* the
 threshold, so a sum exactly equal is negative; the numpy engine reproduces this). ``noise``
-flips each label with that probability, after labelling, as river does. river's integer
+flips each label with that probability, after labelling, as river does. In an incremental
+transition the threshold (and the noise) move linearly between the two variants' values. river's integer
 feature keys 0, 1, 2 become the columns ``x0, x1, x2``; the target ``y`` is boolean.
 
 Examples
@@ -67,6 +68,22 @@ class Sea(ConceptGenerator):
         y = sea_label(x[0], x[1], params.variant)
         if params.noise:
             y ^= rng.random(n) < params.noise
+        return {"x0": x[0], "x1": x[1], "x2": x[2], "y": y}
+
+    def sample_blend(
+        self,
+        n: int,
+        source: Any,
+        target: Any,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+    ) -> dict[str, np.ndarray]:
+        """Rows whose threshold (and noise) move linearly from ``source`` to ``target``."""
+        x = rng.uniform(0.0, 10.0, size=(3, n))
+        t0, t1 = THRESHOLDS[source.variant], THRESHOLDS[target.variant]
+        y = x[0] + x[1] > t0 + weights * (t1 - t0)
+        noise = source.noise + weights * (target.noise - source.noise)
+        y ^= rng.random(n) < noise
         return {"x0": x[0], "x1": x[1], "x2": x[2], "y": y}
 
     def river_dataset(self, params: Any, seed: int) -> Any:

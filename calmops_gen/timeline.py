@@ -1,0 +1,116 @@
+"""The concept timeline: which concept produces each global row, and how concepts hand over.
+
+Concepts change at row positions (block starts for ``schedule.block_params``, cumulative
+segment lengths for ``schedule.sequence``). A transition of ``width`` rows starts at each
+change point:
+
+* ``abrupt``: the new concept from the change point on;
+* ``gradual``: rows of the window are assigned wholly to the old or the new concept, the
+  share of new rows following the declared curve exactly (see
+  :func:`calmops_gen.schedule.new_concept_rows`);
+* ``incremental``: every row of the window is produced by a concept *between* the two, at
+  interpolation weight ``shape(j / (width - 1))`` (generators whose concept is numeric:
+  SEA's threshold, Hyperplane's weights, ...). The ground truth gets a ``concept_weight``
+  column (the weight of the row's concept, 1 outside windows).
+
+Examples
+--------
+>>> import numpy as np
+>>> from calmops_gen.generators.sea import SeaParams
+>>> from calmops_gen.schedule import GradualTransition
+>>> tl = Timeline(np.array([0, 6]), np.array([0, 1]),
+...               (SeaParams(variant=0), SeaParams(variant=1)),
+...               GradualTransition(width=4, shape="linear"))
+>>> tl.block(4, 6).concept.tolist()
+[0, 0, 0, 0, 1, 1]
+>>> [s.concept for s in tl.block(4, 6).segments]
+[0, 1]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from calmops_gen.generators.base import GeneratorParams, Segment
+from calmops_gen.profiles import ramp_weights
+from calmops_gen.schedule import (
+    GradualTransition,
+    IncrementalTransition,
+    Transition,
+    new_concept_rows,
+)
+
+
+@dataclass(frozen=True)
+class BlockConcepts:
+    """Concepts of one block: generator segments and per-row ground truth."""
+
+    segments: tuple[Segment, ...]
+    concept: np.ndarray
+    weight: np.ndarray
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Concept pieces: piece ``k`` starts at row ``starts[k]`` with concept ``ids[k]``."""
+
+    starts: np.ndarray
+    ids: np.ndarray
+    concepts: tuple[GeneratorParams, ...]
+    transition: Transition
+
+    @property
+    def width(self) -> int:
+        """Transition width in rows (0 for abrupt)."""
+        if isinstance(self.transition, GradualTransition | IncrementalTransition):
+            return self.transition.width
+        return 0
+
+    def changes(self) -> list[tuple[int, int, int]]:
+        """``(row, from_concept, to_concept)`` of every concept change."""
+        return [
+            (int(self.starts[k]), int(self.ids[k - 1]), int(self.ids[k]))
+            for k in range(1, len(self.starts))
+            if self.ids[k] != self.ids[k - 1]
+        ]
+
+    def block(self, row_start: int, size: int) -> BlockConcepts:
+        """Segments and ground truth of the block covering ``[row_start, row_start + size)``."""
+        rows = np.arange(row_start, row_start + size, dtype=np.int64)
+        k = np.searchsorted(self.starts, rows, side="right") - 1
+        cur = self.ids[k]
+        prev = self.ids[np.maximum(k - 1, 0)]
+        offset = rows - self.starts[k]
+        concept = cur.copy()
+        weight = np.ones(size, dtype=np.float64)
+        window = (k > 0) & (prev != cur) & (offset < self.width)
+        blend = np.zeros(size, dtype=bool)
+        if isinstance(self.transition, GradualTransition) and window.any():
+            new = new_concept_rows(self.transition.width, self.transition.shape)
+            concept[window] = np.where(new[offset[window]], cur[window], prev[window])
+        elif isinstance(self.transition, IncrementalTransition) and window.any():
+            weight[window] = ramp_weights(
+                self.transition.shape, offset[window], self.transition.width
+            )
+            blend = window & (weight < 1.0)
+        positions = np.arange(size, dtype=np.int64)
+        segments = [
+            Segment(int(c), self.concepts[c], positions[(concept == c) & ~blend], (int(c),))
+            for c in np.unique(concept[~blend])
+        ]
+        pairs = np.unique(np.stack([prev[blend], cur[blend]], axis=1), axis=0)
+        for p, c in pairs:
+            mask = blend & (prev == p) & (cur == c)
+            segments.append(
+                Segment(
+                    int(c),
+                    self.concepts[c],
+                    positions[mask],
+                    (int(c), int(p) + 1),
+                    source=self.concepts[p],
+                    weights=weight[mask],
+                )
+            )
+        return BlockConcepts(tuple(segments), concept, weight)
