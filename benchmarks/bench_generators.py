@@ -21,8 +21,8 @@ Outputs of the end-to-end runs go to temporary directories, removed afterwards.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import contextlib
+import cProfile
 import io
 import json
 import os
@@ -50,6 +50,7 @@ import calmops_gen
 from calmops_gen.generators.agrawal import Agrawal, AgrawalParams
 from calmops_gen.generators.base import ConceptGenerator, GeneratorParams
 from calmops_gen.generators.sea import Sea, SeaParams
+from calmops_gen.plan import build_plan
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -268,10 +269,12 @@ def _drop(root: Path) -> None:
 
 def _run_into(scenario: calmops_gen.Scenario) -> Callable[[Path], object]:
     """A timed function running ``scenario`` into the given (fresh) root."""
+    scenario_rows = build_plan(scenario).n_rows
 
     def go(root: Path) -> object:
         manifest = calmops_gen.run(scenario, root=root)
-        assert manifest.rows > 0  # noqa: S101 - sanity check of a benchmark, not a test
+        if manifest.rows != scenario_rows:
+            raise RuntimeError(f"run wrote {manifest.rows} rows, expected {scenario_rows}")
         return manifest
 
     return go
@@ -283,12 +286,20 @@ def bench_end_to_end(repeats: int, log: Callable[[str], None]) -> list[EndToEndC
     default = calmops_gen.load_scenario(DEFAULT_SCENARIO)
     sea_1m = calmops_gen.load_scenario(sea_scenario(SMALL_BLOCKS))
     sea_1m_nogt = calmops_gen.load_scenario(sea_scenario(SMALL_BLOCKS, ground_truth=False))
-    n_default = sum(calmops_gen.run.__globals__["build_plan"](default).sizes())
+    n_default = build_plan(default).n_rows
     cases = [
         ("default scenario", n_default, _run_into(default)),
         ("sea 1M calmops-gen", SMALL_BLOCKS * ROWS_PER_BLOCK, _run_into(sea_1m)),
-        ("sea 1M calmops-gen, no ground truth", SMALL_BLOCKS * ROWS_PER_BLOCK, _run_into(sea_1m_nogt)),
-        ("sea 1M numpy+pyarrow baseline", SMALL_BLOCKS * ROWS_PER_BLOCK, lambda root: raw_write(root, SMALL_BLOCKS)),
+        (
+            "sea 1M calmops-gen, no ground truth",
+            SMALL_BLOCKS * ROWS_PER_BLOCK,
+            _run_into(sea_1m_nogt),
+        ),
+        (
+            "sea 1M numpy+pyarrow baseline",
+            SMALL_BLOCKS * ROWS_PER_BLOCK,
+            lambda root: raw_write(root, SMALL_BLOCKS),
+        ),
     ]
     out: list[EndToEndCase] = []
     for name, rows, fn in cases:
@@ -296,3 +307,360 @@ def bench_end_to_end(repeats: int, log: Callable[[str], None]) -> list[EndToEndC
         out.append(EndToEndCase(name, rows, timing))
         log(f"  {name:38s} best {timing.best:8.4f}s")
     return out
+
+
+# --------------------------------------------------------------------------- 3. memory
+
+
+@dataclass(frozen=True)
+class MemoryCase:
+    """Peak memory of one run in a fresh subprocess.
+
+    ``rss_before``: resident set size after imports, just before the run; ``rss_peak``: the
+    process's peak RSS (``ru_maxrss``) after the run; ``growth``: their difference, the
+    memory the run itself needed; ``arrow_peak``: the peak of pyarrow's memory pool (not
+    seen by tracemalloc); ``traced_peak``: tracemalloc's peak of Python and numpy
+    allocations during the run (measured in a second subprocess, as tracing slows it down).
+    All in bytes.
+    """
+
+    name: str
+    rows: int
+    rss_before: int
+    rss_peak: int
+    arrow_peak: int
+    traced_peak: int
+    seconds: float
+
+    @property
+    def growth(self) -> int:
+        """Peak RSS minus RSS before the run."""
+        return self.rss_peak - self.rss_before
+
+
+def _rss_now() -> int:
+    """Current resident set size in bytes (Linux ``/proc``; falls back to the peak)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return _rss_peak()
+
+
+def _rss_peak() -> int:
+    """Peak resident set size of this process in bytes (``ru_maxrss`` is KiB on Linux)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
+
+
+def child(kind: str, blocks: int, trace: bool) -> dict[str, Any]:
+    """Body of a memory subprocess: run one case into a temporary root and measure it."""
+    with scratch("calmops-bench-mem-") as root:
+        if kind == "calmops":
+            scenario = calmops_gen.load_scenario(sea_scenario(blocks))
+
+            def work() -> None:
+                calmops_gen.run(scenario, root=root)
+
+        else:
+
+            def work() -> None:
+                raw_write(root / "raw", blocks)
+
+        before = _rss_now()
+        if trace:
+            tracemalloc.start()
+        start = time.perf_counter()
+        work()
+        seconds = time.perf_counter() - start
+        traced = tracemalloc.get_traced_memory()[1] if trace else 0
+        if trace:
+            tracemalloc.stop()
+        return {
+            "rss_before": before,
+            "rss_peak": _rss_peak(),
+            "arrow_peak": int(pa.default_memory_pool().max_memory() or 0),
+            "traced_peak": int(traced),
+            "seconds": seconds,
+        }
+
+
+def _spawn(kind: str, blocks: int, trace: bool) -> dict[str, Any]:
+    """Run :func:`child` in a fresh interpreter and return its measurements."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--blocks", str(blocks)]
+    if trace:
+        cmd.append("--trace")
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=REPO)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def bench_memory(log: Callable[[str], None]) -> list[MemoryCase]:
+    """Peak memory of the SEA scenario at 1M and 4M rows, calmops-gen and raw baseline."""
+    out: list[MemoryCase] = []
+    for kind, label in (("calmops", "calmops-gen"), ("raw", "numpy+pyarrow baseline")):
+        for blocks in (SMALL_BLOCKS, LARGE_BLOCKS):
+            plain = _spawn(kind, blocks, trace=False)
+            traced = _spawn(kind, blocks, trace=True)
+            rows = blocks * ROWS_PER_BLOCK
+            case = MemoryCase(
+                name=f"sea {rows // 1_000_000}M {label}",
+                rows=rows,
+                rss_before=plain["rss_before"],
+                rss_peak=plain["rss_peak"],
+                arrow_peak=plain["arrow_peak"],
+                traced_peak=traced["traced_peak"],
+                seconds=plain["seconds"],
+            )
+            out.append(case)
+            log(f"  {case.name:38s} RSS growth {_mib(case.growth):7.1f} MiB")
+    return out
+
+
+# --------------------------------------------------------------------------- profiling
+
+
+def profile(case: str, rows: int) -> str:
+    """cProfile report (top functions by own and cumulative time) of one case."""
+    prof = cProfile.Profile()
+    if case in ("sea-numpy", "agrawal-numpy"):
+        fn = _ours(case.split("-")[0], "numpy")
+        fn(rows)
+        prof.enable()
+        for _ in range(20):
+            fn(rows)
+        prof.disable()
+    else:
+        scenario = calmops_gen.load_scenario(
+            DEFAULT_SCENARIO if case == "default" else sea_scenario(SMALL_BLOCKS)
+        )
+        with scratch("calmops-bench-prof-") as root:
+            calmops_gen.run(scenario, root=root / "warm")
+            prof.enable()
+            calmops_gen.run(scenario, root=root / "timed")
+            prof.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(prof, stream=text)
+    stats.sort_stats("tottime").print_stats(20)
+    stats.sort_stats("cumulative").print_stats(25)
+    return text.getvalue()
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass
+class Check:
+    """A target from the issue and whether this run met it."""
+
+    name: str
+    measured: float
+    target: str
+    met: bool
+
+
+@dataclass
+class Report:
+    """Everything one benchmark run measured."""
+
+    mode: str
+    machine: dict[str, Any]
+    generators: list[GeneratorCase] = field(default_factory=list)
+    end_to_end: list[EndToEndCase] = field(default_factory=list)
+    memory: list[MemoryCase] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+
+
+def machine() -> dict[str, Any]:
+    """The machine and library versions the figures were measured with."""
+    import river
+
+    cpu = platform.processor()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cpu_count": os.cpu_count(),
+        "cpu": cpu,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "pyarrow": pa.__version__,
+        "river": river.__version__,
+        "calmops_gen": calmops_gen.__version__,
+    }
+
+
+def _mib(n: float) -> float:
+    return n / 2**20
+
+
+def checks(report: Report) -> list[Check]:
+    """Compare the figures with the issue's targets."""
+    out: list[Check] = []
+    gen = {(c.generator, c.engine): c for c in report.generators}
+    for name, target in (("sea", TARGET_SEA_SPEEDUP), ("agrawal", TARGET_AGRAWAL_SPEEDUP)):
+        if (name, "numpy") in gen and (name, "river-raw") in gen:
+            ratio = gen[name, "numpy"].rows_per_s / gen[name, "river-raw"].rows_per_s
+            out.append(
+                Check(f"{name} numpy / river rows/s", ratio, f">= {target:g}x", ratio >= target)
+            )
+    e2e = {c.name: c for c in report.end_to_end}
+    ours, base = e2e.get("sea 1M calmops-gen"), e2e.get("sea 1M numpy+pyarrow baseline")
+    if ours and base:
+        ratio = ours.timing.best / base.timing.best
+        out.append(
+            Check(
+                "sea 1M end-to-end time / baseline",
+                ratio,
+                f"<= {TARGET_E2E_SLOWDOWN:g}x",
+                ratio <= TARGET_E2E_SLOWDOWN,
+            )
+        )
+    mem = {c.name: c for c in report.memory}
+    small, large = mem.get("sea 1M calmops-gen"), mem.get("sea 4M calmops-gen")
+    if small and large:
+        ratio = large.growth / max(small.growth, 1)
+        out.append(
+            Check(
+                "peak RSS growth 4M / 1M",
+                ratio,
+                f"<= {TARGET_MEMORY_GROWTH:g}x (not ~4x)",
+                ratio <= TARGET_MEMORY_GROWTH,
+            )
+        )
+    return out
+
+
+def render(report: Report) -> str:
+    """The report as plain-text tables."""
+    lines = [
+        f"calmops-gen benchmarks ({report.mode} mode) - "
+        f"{report.machine['nproc']} cores, {report.machine['cpu']}",
+        "python {python}, numpy {numpy}, pandas {pandas}, pyarrow {pyarrow}, river {river}, "
+        "calmops-gen {calmops_gen}".format(**report.machine),
+        "",
+    ]
+    if report.generators:
+        raw = {c.generator: c for c in report.generators if c.engine == "river-raw"}
+        lines += [
+            "1. generator throughput (best of N, sample() incl. DataFrame assembly)",
+            f"{'generator':10s}{'engine':11s}{'rows':>9s}{'best s':>10s}{'rows/s':>14s}"
+            f"{'vs river':>10s}",
+        ]
+        for c in report.generators:
+            ratio = c.rows_per_s / raw[c.generator].rows_per_s
+            lines.append(
+                f"{c.generator:10s}{c.engine:11s}{c.rows:9d}{c.timing.best:10.4f}"
+                f"{c.rows_per_s:14,.0f}{ratio:9.1f}x"
+            )
+        lines.append("")
+    if report.end_to_end:
+        lines += [
+            "2. end to end (best of N, fresh output root each time)",
+            f"{'case':40s}{'rows':>10s}{'best s':>10s}{'rows/s':>14s}",
+        ]
+        for e in report.end_to_end:
+            lines.append(f"{e.name:40s}{e.rows:10d}{e.timing.best:10.4f}{e.rows_per_s:14,.0f}")
+        lines.append("")
+    if report.memory:
+        lines += [
+            "3. peak memory (fresh subprocess per case; MiB)",
+            f"{'case':40s}{'RSS before':>11s}{'RSS peak':>10s}{'growth':>9s}{'arrow pk':>10s}"
+            f"{'traced pk':>10s}",
+        ]
+        for m in report.memory:
+            lines.append(
+                f"{m.name:40s}{_mib(m.rss_before):11.1f}{_mib(m.rss_peak):10.1f}"
+                f"{_mib(m.growth):9.1f}{_mib(m.arrow_peak):10.1f}{_mib(m.traced_peak):10.1f}"
+            )
+        lines.append("")
+    if report.checks:
+        lines += ["targets", f"{'check':40s}{'measured':>10s}  {'target':22s}met"]
+        for k in report.checks:
+            lines.append(
+                f"{k.name:40s}{k.measured:10.2f}  {k.target:22s}{'yes' if k.met else 'NO'}"
+            )
+    return "\n".join(lines)
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The report as JSON-ready data (derived rates and ratios included)."""
+    data = asdict(report)
+    for case, raw in zip(report.generators, data["generators"], strict=True):
+        raw["rows_per_s"] = case.rows_per_s
+    for e2e, raw in zip(report.end_to_end, data["end_to_end"], strict=True):
+        raw["rows_per_s"] = e2e.rows_per_s
+    for mem, raw in zip(report.memory, data["memory"], strict=True):
+        raw["growth"] = mem.growth
+    data["created_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    data["command"] = " ".join(["python", "benchmarks/bench_generators.py", *sys.argv[1:]])
+    return data
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rows and repetitions")
+    parser.add_argument("--repeats", type=int, help="timed repetitions (default 3, quick 1)")
+    parser.add_argument(
+        "--only",
+        choices=("generators", "end-to-end", "memory"),
+        action="append",
+        help="run only these groups (repeatable)",
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--profile",
+        choices=("sea-numpy", "agrawal-numpy", "sea-1m", "default"),
+        help="print a cProfile report of one case instead of benchmarking",
+    )
+    parser.add_argument("--child", choices=("calmops", "raw"), help=argparse.SUPPRESS)
+    parser.add_argument("--blocks", type=int, default=SMALL_BLOCKS, help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks, print the table and write the JSON results."""
+    args = parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.blocks, args.trace)))
+        return 0
+    rows = QUICK_GENERATOR_ROWS if args.quick else GENERATOR_ROWS
+    if args.profile:
+        print(profile(args.profile, rows))
+        return 0
+    repeats = args.repeats or (1 if args.quick else 3)
+    groups = set(args.only or ("generators", "end-to-end", "memory"))
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    report = Report(mode="quick" if args.quick else "full", machine=machine())
+    if "generators" in groups:
+        log(f"1. generators ({rows} rows, best of {repeats} after a warm-up)")
+        report.generators = bench_generators(rows, repeats, log)
+    if "end-to-end" in groups:
+        log(f"2. end to end (best of {repeats} after a warm-up)")
+        report.end_to_end = bench_end_to_end(repeats, log)
+    if "memory" in groups:
+        log("3. memory (subprocesses)")
+        report.memory = bench_memory(log)
+    report.checks = checks(report)
+    print(render(report))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(to_json(report), indent=2) + "\n")
+    log(f"results written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

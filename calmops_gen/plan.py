@@ -112,6 +112,7 @@ class Plan:
     seeds: SeedTree
     version: str
     classes: tuple[Hashable, ...] | None = field(default=None)
+    states: tuple[dict[int, Any], ...] = field(default=())
 
     @property
     def n_rows(self) -> int:
@@ -132,7 +133,8 @@ class Plan:
         """The generator request for block ``index``."""
         b = self.blocks[index]
         segments = (concepts or self.block_concepts(index)).segments
-        return BlockRequest(b.index, b.size, b.row_start, segments, self.seeds)
+        states = self.states[index] if self.states else {}
+        return BlockRequest(b.index, b.size, b.row_start, segments, self.seeds, states)
 
     @property
     def incremental(self) -> bool:
@@ -202,6 +204,7 @@ def build_plan(scenario: Scenario) -> Plan:
         )
         row += size
 
+    states = _stream_states(generator, timeline, [b.row_start for b in blocks], seeds)
     gt_columns = [Column("row", "int64", "feature"), Column(BLOCK_COLUMN, "int64", "block")]
     if generator.has_concepts:
         gt_columns.append(Column("concept", "int64", "feature"))
@@ -219,6 +222,7 @@ def build_plan(scenario: Scenario) -> Plan:
         seeds=seeds,
         version=scenario.version(),
         classes=generator.classes(),
+        states=states,
     )
     events = _plan_events(plan)
     for ev in events:
@@ -239,6 +243,21 @@ def _check_same_columns(
                 f"concept {k} ({params.model_dump()}) changes the dataset's columns; "
                 "every block must have the same columns",
             )
+
+
+def _stream_states(
+    generator: Generator, timeline: Timeline, starts: list[int], seeds: SeedTree
+) -> tuple[dict[int, Any], ...]:
+    """Per block, the stream state of every concept with internal drift (planning pass)."""
+    if not isinstance(generator, ConceptGenerator) or not generator.stateful:
+        return ()
+    out: list[dict[int, Any]] = [{} for _ in starts]
+    for k, params in enumerate(timeline.concepts):
+        states = generator.stream_states(k, params, starts, seeds)
+        if states is not None:
+            for b, state in enumerate(states):
+                out[b][k] = state
+    return tuple(out)
 
 
 def _fill_model_seeds(params: GeneratorParams, concept: int, seeds: SeedTree) -> GeneratorParams:

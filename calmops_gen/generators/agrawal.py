@@ -23,8 +23,8 @@ Examples
 --------
 >>> import numpy as np
 >>> gen = Agrawal(AgrawalParams(), "numpy")
->>> cols = gen.sample_numpy(1000, AgrawalParams(classification_function=0),
-...                         np.random.default_rng(1))
+>>> draw = Draw(np.arange(1000), np.random.default_rng(1))
+>>> cols = gen.sample_numpy(AgrawalParams(classification_function=0), draw)
 >>> bool(np.all(cols["y"] == ((cols["age"] < 40) | (cols["age"] >= 60))))
 True
 """
@@ -38,7 +38,7 @@ import numpy as np
 from pydantic import Field
 
 from calmops_gen.errors import ScenarioError
-from calmops_gen.generators.base import Column, ConceptGenerator, GeneratorParams
+from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
 
 FEATURES = ("salary", "commission", "age", "elevel", "car", "zipcode", "hvalue", "hyears", "loan")
@@ -229,7 +229,8 @@ class Agrawal(ConceptGenerator):
     def classes(self) -> tuple[Hashable, ...]:
         return (0, 1)
 
-    def sample_numpy(self, n: int, params: Any, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    def sample_numpy(self, params: Any, draw: Draw) -> dict[str, np.ndarray]:
+        n, rng = draw.n, draw.rng
         fn = params.classification_function
         if params.balance_classes:
             cols, y = _balanced(n, fn, rng)

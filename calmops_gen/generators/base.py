@@ -12,6 +12,7 @@ generator, and interleaves them at the positions the schedule assigned.
 
 from __future__ import annotations
 
+import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,13 +86,18 @@ class Segment:
 
 @dataclass(frozen=True)
 class BlockRequest:
-    """Everything a generator needs to produce block ``index``."""
+    """Everything a generator needs to produce block ``index``.
+
+    ``states`` maps concept id to that concept's stream state at the block's first row (for
+    generators with internal drift; see :meth:`ConceptGenerator.stream_states`).
+    """
 
     index: int
     size: int
     row_start: int
     segments: tuple[Segment, ...]
     seeds: SeedTree
+    states: Mapping[int, Any] = field(default_factory=dict)
 
 
 class Generator(ABC):
@@ -136,19 +142,45 @@ class Generator(ABC):
         """Produce the block's rows (columns as in :meth:`columns`, in that order)."""
 
 
+@dataclass(frozen=True)
+class Draw:
+    """What one sampling call gets: the rows to make and where to draw from.
+
+    ``rows`` are the global row positions (dataset row numbers) of the rows to produce, in
+    order; generators whose concept moves with time (river's Hyperplane ``mag_change``,
+    FriedmanDrift's drift positions, RandomRBFDrift's moving centroids) read their clock
+    from them. ``state`` is that generator's stream state at the start of the block, as
+    computed by :meth:`ConceptGenerator.stream_states` in the planning pass.
+    """
+
+    rows: np.ndarray
+    rng: np.random.Generator
+    state: Any = None
+
+    @property
+    def n(self) -> int:
+        """Number of rows to produce."""
+        return len(self.rows)
+
+
 class ConceptGenerator(Generator):
     """Base of synthetic concept streams with a numpy and a river engine.
 
     Subclasses implement :meth:`sample_numpy` (vectorised) and :meth:`river_dataset`
     (river's generator for the same parameters); ``river_names`` maps river's feature keys to
     column names when they differ (river's integer keys ``0, 1, 2`` become ``x0, x1, x2``).
+    Generators whose concept is numeric implement :meth:`sample_blend` (incremental
+    transitions); generators with internal drift implement :meth:`stream_states` and set
+    ``stateful`` (the river engine then fast-forwards river's stream to the block's first row
+    so that both engines share one clock: global row positions).
     """
 
     engines: ClassVar[tuple[str, ...]] = ("numpy", "river")
+    stateful: ClassVar[bool] = False
 
     @abstractmethod
-    def sample_numpy(self, n: int, params: Any, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """``n`` rows from the concept ``params``, as column arrays."""
+    def sample_numpy(self, params: Any, draw: Draw) -> dict[str, np.ndarray]:
+        """``draw.n`` rows from the concept ``params``, as column arrays."""
 
     @abstractmethod
     def river_dataset(self, params: Any, seed: int) -> Any:
@@ -158,14 +190,38 @@ class ConceptGenerator(Generator):
         """river feature key -> column name (identity by default)."""
         return {}
 
-    def sample(self, n: int, params: GeneratorParams, seq: np.random.SeedSequence) -> pd.DataFrame:
-        """``n`` rows of concept ``params`` from the configured engine."""
+    def sample_blend(
+        self, source: Any, target: Any, weights: np.ndarray, draw: Draw
+    ) -> dict[str, np.ndarray]:
+        """Rows where row ``i`` comes from the concept ``weights[i]`` of the way from
+        ``source`` to ``target`` (numpy engine; generators with a numeric concept override).
+        """
+        raise NotImplementedError(f"{self.kind} has no numeric concept to interpolate")
+
+    @classmethod
+    def supports_blend(cls) -> bool:
+        """True when the generator can interpolate between concepts (incremental drift)."""
+        return cls.sample_blend is not ConceptGenerator.sample_blend
+
+    def stream_states(
+        self, concept: int, params: Any, block_starts: Sequence[int], seeds: SeedTree
+    ) -> list[Any] | None:
+        """State of the concept's internal drift at each block start (planning pass).
+
+        Must be cheap (no rows materialised) and pure; ``None`` for stateless generators.
+        """
+        return None
+
+    def sample(
+        self, params: GeneratorParams, draw: Draw, seq: np.random.SeedSequence
+    ) -> pd.DataFrame:
+        """Rows of concept ``params`` at positions ``draw.rows`` from the configured engine."""
         if self.engine == "river":
-            data = river_columns(
-                self.river_dataset(params, SeedTree.river_seed(seq)), n, self.river_names()
-            )
+            dataset = self.river_dataset(params, SeedTree.river_seed(seq))
+            skip = int(draw.rows[0]) if self.stateful and draw.n else 0
+            data = river_columns(dataset, draw.n, self.river_names(), skip=skip)
         else:
-            data = self.sample_numpy(n, params, SeedTree.rng(seq))
+            data = self.sample_numpy(params, draw)
         return self.frame(data)
 
     def frame(self, data: Mapping[str, np.ndarray]) -> pd.DataFrame:
@@ -176,33 +232,21 @@ class ConceptGenerator(Generator):
             copy=False,
         )
 
-    def sample_blend(
-        self,
-        n: int,
-        source: Any,
-        target: Any,
-        weights: np.ndarray,
-        rng: np.random.Generator,
-    ) -> dict[str, np.ndarray]:
-        """``n`` rows, row ``i`` from the concept ``weights[i]`` of the way from ``source`` to
-        ``target`` (numpy engine only; generators with a numeric concept override this)."""
-        raise NotImplementedError(f"{self.kind} has no numeric concept to interpolate")
-
-    @classmethod
-    def supports_blend(cls) -> bool:
-        """True when the generator can interpolate between concepts (incremental drift)."""
-        return cls.sample_blend is not ConceptGenerator.sample_blend
-
     def produce(self, request: BlockRequest) -> pd.DataFrame:
         parts = []
         for seg in request.segments:
             seq = request.seeds.concept(request.index, *(seg.seed_key or (seg.concept,)))
+            draw = Draw(
+                request.row_start + seg.rows,
+                SeedTree.rng(seq),
+                request.states.get(seg.concept),
+            )
             if seg.source is not None and seg.weights is not None:
-                rng = SeedTree.rng(seq)
-                data = self.sample_blend(len(seg.rows), seg.source, seg.params, seg.weights, rng)
-                parts.append(self.frame(data))
+                parts.append(
+                    self.frame(self.sample_blend(seg.source, seg.params, seg.weights, draw))
+                )
             else:
-                parts.append(self.sample(len(seg.rows), seg.params, seq))
+                parts.append(self.sample(seg.params, draw, seq))
         if len(parts) == 1:
             return parts[0]
         return interleave(parts, [seg.rows for seg in request.segments])
@@ -233,9 +277,11 @@ def interleave(parts: Sequence[pd.DataFrame], rows: Sequence[np.ndarray]) -> pd.
     return stacked.take(order).reset_index(drop=True)
 
 
-def river_columns(dataset: Any, n: int, names: Mapping[Hashable, str]) -> dict[str, np.ndarray]:
-    """Take ``n`` rows from a river dataset as column arrays (target under ``"y"``)."""
-    rows = list(dataset.take(n))
+def river_columns(
+    dataset: Any, n: int, names: Mapping[Hashable, str], skip: int = 0
+) -> dict[str, np.ndarray]:
+    """Take ``n`` rows (after ``skip``) from a river dataset as column arrays (target: ``y``)."""
+    rows = list(itertools.islice(iter(dataset), skip, skip + n))
     if not rows:
         return {}
     keys = list(rows[0][0])

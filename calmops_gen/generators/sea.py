@@ -11,7 +11,8 @@ Examples
 --------
 >>> import numpy as np
 >>> gen = Sea(SeaParams(variant=0), "numpy")
->>> cols = gen.sample_numpy(4, SeaParams(variant=2), np.random.default_rng(0))
+>>> draw = Draw(np.arange(4), np.random.default_rng(0))
+>>> cols = gen.sample_numpy(SeaParams(variant=2), draw)
 >>> bool(np.all(cols["y"] == (cols["x0"] + cols["x1"] > 7)))
 True
 """
@@ -24,7 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
-from calmops_gen.generators.base import Column, ConceptGenerator, GeneratorParams
+from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
 
 THRESHOLDS = {0: 8.0, 1: 9.0, 2: 7.0, 3: 9.5}
@@ -63,7 +64,8 @@ class Sea(ConceptGenerator):
     def river_names(self) -> Mapping[Hashable, str]:
         return {0: "x0", 1: "x1", 2: "x2"}
 
-    def sample_numpy(self, n: int, params: Any, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    def sample_numpy(self, params: Any, draw: Draw) -> dict[str, np.ndarray]:
+        n, rng = draw.n, draw.rng
         x = rng.uniform(0.0, 10.0, size=(3, n))
         y = sea_label(x[0], x[1], params.variant)
         if params.noise:
@@ -71,14 +73,10 @@ class Sea(ConceptGenerator):
         return {"x0": x[0], "x1": x[1], "x2": x[2], "y": y}
 
     def sample_blend(
-        self,
-        n: int,
-        source: Any,
-        target: Any,
-        weights: np.ndarray,
-        rng: np.random.Generator,
+        self, source: Any, target: Any, weights: np.ndarray, draw: Draw
     ) -> dict[str, np.ndarray]:
         """Rows whose threshold (and noise) move linearly from ``source`` to ``target``."""
+        n, rng = draw.n, draw.rng
         x = rng.uniform(0.0, 10.0, size=(3, n))
         t0, t1 = THRESHOLDS[source.variant], THRESHOLDS[target.variant]
         y = x[0] + x[1] > t0 + weights * (t1 - t0)
