@@ -4,8 +4,9 @@ Three features uniform on [0, 10); the label is ``x0 + x1 > threshold`` with thr
 8, 9, 7, 9.5 for ``variant`` 0-3 (river's positive class is the sum *exceeding* the
 threshold, so a sum exactly equal is negative; the numpy engine reproduces this). ``noise``
 flips each label with that probability, after labelling, as river does. In an incremental
-transition the threshold (and the noise) move linearly between the two variants' values. river's integer
-feature keys 0, 1, 2 become the columns ``x0, x1, x2``; the target ``y`` is boolean.
+transition the threshold (and the noise) move linearly between the two variants' values.
+river's integer feature keys 0, 1, 2 become the columns ``x0, x1, x2``; the target ``y`` is
+boolean.
 
 Examples
 --------
