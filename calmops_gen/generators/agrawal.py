@@ -31,7 +31,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -249,6 +249,11 @@ class Agrawal(ConceptGenerator):
             cols["loan"] = _perturb(cols["loan"], 0, 500000, 500000, p, rng)
         cols["y"] = y
         return cols
+
+    def label(
+        self, params: Any, features: Mapping[str, np.ndarray], rows: np.ndarray
+    ) -> np.ndarray:
+        return agrawal_label(dict(features), params.classification_function)
 
     def river_dataset(self, params: Any, seed: int) -> Any:
         from river.datasets import synth

@@ -198,6 +198,16 @@ class ConceptGenerator(Generator):
         """
         raise NotImplementedError(f"{self.kind} has no numeric concept to interpolate")
 
+    def label(
+        self, params: Any, features: Mapping[str, np.ndarray], rows: np.ndarray
+    ) -> np.ndarray:
+        """The concept's labelling rule applied to given features (before any label noise).
+
+        ``rows`` are the rows' global positions (for concepts that move with time). Used to
+        check that the numpy engine labels exactly as river does, from river's own features.
+        """
+        raise NotImplementedError(f"{self.kind} has no deterministic labelling rule")
+
     @classmethod
     def supports_blend(cls) -> bool:
         """True when the generator can interpolate between concepts (incremental drift)."""

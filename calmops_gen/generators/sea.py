@@ -73,6 +73,11 @@ class Sea(ConceptGenerator):
             y ^= rng.random(n) < params.noise
         return {"x0": x[0], "x1": x[1], "x2": x[2], "y": y}
 
+    def label(
+        self, params: Any, features: Mapping[str, np.ndarray], rows: np.ndarray
+    ) -> np.ndarray:
+        return sea_label(features["x0"], features["x1"], params.variant)
+
     def sample_blend(
         self, source: Any, target: Any, weights: np.ndarray, draw: Draw
     ) -> dict[str, np.ndarray]:
