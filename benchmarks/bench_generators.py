@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import inspect
 import io
 import json
 import os
@@ -111,11 +112,6 @@ def best_of(
     return Timing(min(runs), runs)
 
 
-def _none() -> None:
-    """Setup of cases that need no per-repetition state."""
-    return None
-
-
 @contextlib.contextmanager
 def scratch(prefix: str) -> Iterator[Path]:
     """A temporary directory, removed on exit."""
@@ -156,7 +152,12 @@ def _river_raw(name: str) -> Callable[[int], object]:
 
 
 def _ours(name: str, engine: str) -> Callable[[int], object]:
-    """calmops-gen's generator: ``sample`` with DataFrame assembly included."""
+    """calmops-gen's generator: ``sample`` with DataFrame assembly included.
+
+    Works with both signatures of :meth:`ConceptGenerator.sample`: ``sample(n, params, seq)``
+    and ``sample(params, draw, seq)`` (a ``Draw`` of rows ``0 .. n - 1`` and a PCG64
+    generator on ``seq``, made inside the timed call as the block producer does).
+    """
     gen: ConceptGenerator
     params: GeneratorParams
     if name == "sea":
@@ -165,11 +166,19 @@ def _ours(name: str, engine: str) -> Callable[[int], object]:
     else:
         params = AgrawalParams()
         gen = Agrawal(params, engine)
+    sample: Any = gen.sample
+    takes_n = next(iter(inspect.signature(sample).parameters)) == "n"
 
-    def sample(n: int) -> object:
-        return gen.sample(n, params, np.random.SeedSequence(0))
+    def run(n: int) -> object:
+        seq = np.random.SeedSequence(0)
+        if takes_n:
+            return sample(n, params, seq)
+        from calmops_gen.generators import Draw
+        from calmops_gen.seeding import SeedTree
 
-    return sample
+        return sample(params, Draw(np.arange(n, dtype=np.int64), SeedTree.rng(seq)), seq)
+
+    return run
 
 
 def bench_generators(rows: int, repeats: int, log: Callable[[str], None]) -> list[GeneratorCase]:
@@ -178,7 +187,7 @@ def bench_generators(rows: int, repeats: int, log: Callable[[str], None]) -> lis
     for name in ("sea", "agrawal"):
         for engine in ("numpy", "river", "river-raw"):
             fn = _river_raw(name) if engine == "river-raw" else _ours(name, engine)
-            timing = best_of(lambda _, fn=fn: fn(rows), repeats, _none)
+            timing = best_of(fn, repeats, lambda: rows)
             cases.append(GeneratorCase(name, engine, rows, timing))
             log(f"  {name:8s} {engine:9s} best {timing.best:8.4f}s")
     return cases
@@ -187,19 +196,21 @@ def bench_generators(rows: int, repeats: int, log: Callable[[str], None]) -> lis
 # --------------------------------------------------------------------------- 2. end to end
 
 
-def sea_scenario(blocks: int, *, ground_truth: bool = True) -> dict[str, Any]:
-    """The SEA benchmark scenario: ``blocks`` weekly blocks of 250,000 rows, two events.
+def sea_scenario(
+    blocks: int, *, rows: int = ROWS_PER_BLOCK, ground_truth: bool = True
+) -> dict[str, Any]:
+    """The SEA benchmark scenario: ``blocks`` weekly blocks of ``rows`` rows, two events.
 
     ``x0`` shifts gradually (sigmoid over 200,000 rows) by 0.5 reference stds over the second
     half of the blocks; 10% of the labels of the last block flip.
     """
     return {
-        "name": f"bench_sea_{blocks}x{ROWS_PER_BLOCK}",
+        "name": f"bench_sea_{blocks}x{rows}",
         "seed": 42,
         "generator": {"kind": "sea", "engine": "numpy", "params": {"variant": 0, "noise": 0.0}},
         "schedule": {
             "blocks": blocks,
-            "rows_per_block": ROWS_PER_BLOCK,
+            "rows_per_block": rows,
             "start": "2024-01-01",
             "step": {"days": 7},
         },
@@ -209,7 +220,7 @@ def sea_scenario(blocks: int, *, ground_truth: bool = True) -> dict[str, Any]:
                 "features": ["x0"],
                 "amount_std": 0.5,
                 "where": {"blocks": list(range(blocks // 2, blocks))},
-                "profile": {"kind": "gradual", "shape": "sigmoid", "width": 200_000},
+                "profile": {"kind": "gradual", "shape": "sigmoid", "width": min(200_000, rows)},
             },
             "flips": {"kind": "label_flip", "rate": 0.1, "where": {"blocks": [blocks - 1]}},
         },
@@ -338,35 +349,60 @@ class MemoryCase:
         return self.rss_peak - self.rss_before
 
 
-def _rss_now() -> int:
-    """Current resident set size in bytes (Linux ``/proc``; falls back to the peak)."""
+def _proc_status(key: str) -> int | None:
+    """A memory field of ``/proc/self/status`` in bytes (``None`` off Linux)."""
     with contextlib.suppress(OSError):
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{key}:"):
                 return int(line.split()[1]) * 1024
-    return _rss_peak()
+    return None
+
+
+def _rss_now() -> int:
+    """Current resident set size in bytes (``VmRSS``; falls back to the peak)."""
+    now = _proc_status("VmRSS")
+    return now if now is not None else _rss_peak()
 
 
 def _rss_peak() -> int:
-    """Peak resident set size of this process in bytes (``ru_maxrss`` is KiB on Linux)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
+    """Peak resident set size of this process in bytes.
+
+    ``VmHWM`` of ``/proc/self/status`` where available: Linux carries ``ru_maxrss`` over
+    fork and exec, so a child started by a large parent would report the parent's peak.
+    """
+    peak = _proc_status("VmHWM")
+    if peak is not None:
+        return peak
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(maxrss) if sys.platform == "darwin" else int(maxrss) * 1024
 
 
 def child(kind: str, blocks: int, trace: bool) -> dict[str, Any]:
-    """Body of a memory subprocess: run one case into a temporary root and measure it."""
+    """Body of a memory subprocess: run one case into a temporary root and measure it.
+
+    A tiny run of the same case (2 blocks of 1,000 rows) first loads whatever is imported
+    lazily, so the RSS growth measured is the run's working memory, not one-time imports.
+    """
     with scratch("calmops-bench-mem-") as root:
         if kind == "calmops":
+            tiny = calmops_gen.load_scenario(sea_scenario(2, rows=1_000))
             scenario = calmops_gen.load_scenario(sea_scenario(blocks))
 
+            def warm() -> None:
+                calmops_gen.run(tiny, root=root / "warm")
+
             def work() -> None:
-                calmops_gen.run(scenario, root=root)
+                calmops_gen.run(scenario, root=root / "run")
 
         else:
 
-            def work() -> None:
-                raw_write(root / "raw", blocks)
+            def warm() -> None:
+                raw_write(root / "warm", 2, rows=1_000)
 
+            def work() -> None:
+                raw_write(root / "run", blocks)
+
+        warm()
         before = _rss_now()
         if trace:
             tracemalloc.start()
@@ -473,7 +509,7 @@ class Report:
 
 def machine() -> dict[str, Any]:
     """The machine and library versions the figures were measured with."""
-    import river
+    from importlib.metadata import version
 
     cpu = platform.processor()
     with contextlib.suppress(OSError):
@@ -490,7 +526,7 @@ def machine() -> dict[str, Any]:
         "numpy": np.__version__,
         "pandas": pd.__version__,
         "pyarrow": pa.__version__,
-        "river": river.__version__,
+        "river": version("river"),
         "calmops_gen": calmops_gen.__version__,
     }
 

@@ -63,7 +63,8 @@ def produce_block(plan: Plan, index: int) -> BlockOutput:
     block = plan.blocks[index]
     concepts = plan.block_concepts(index)
     frame = plan.generator.produce(plan.request(index, concepts))
-    frame[BLOCK_COLUMN] = np.full(block.size, index, dtype=np.int64)
+    if plan.adds_block_column:
+        frame[BLOCK_COLUMN] = np.full(block.size, index, dtype=np.int64)
     times = plan.times(index)
     if times is not None:
         time_col = plan.scenario.schedule.time_column

@@ -137,6 +137,11 @@ class Plan:
         return BlockRequest(b.index, b.size, b.row_start, segments, self.seeds, states)
 
     @property
+    def adds_block_column(self) -> bool:
+        """True when the engine adds the ``block`` column (the generator has none of its own)."""
+        return not any(c.role == "block" for c in self.generator.columns())
+
+    @property
     def incremental(self) -> bool:
         """True when concepts hand over by interpolation (ground truth gets concept_weight)."""
         return isinstance(self.timeline.transition, IncrementalTransition)
@@ -149,9 +154,14 @@ class Plan:
         return row_times(b.time_begin, b.time_end, b.size, self.scenario.schedule.spread)
 
 
-def build_plan(scenario: Scenario) -> Plan:
-    """Resolve ``scenario`` into a :class:`Plan`; raises :class:`ScenarioError` if it can't."""
-    generator = scenario.build_generator()
+def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
+    """Resolve ``scenario`` into a :class:`Plan`; raises :class:`ScenarioError` if it can't.
+
+    ``generator`` replaces the scenario's own (the in-memory frame of
+    :func:`calmops_gen.injector.inject`); a generator that has its own ``block`` role column
+    keeps it instead of getting the added ``block`` column.
+    """
+    generator = generator or scenario.build_generator()
     schedule = scenario.schedule
     sizes = generator.own_sizes()
     if sizes is None:
@@ -174,7 +184,9 @@ def build_plan(scenario: Scenario) -> Plan:
         raise ScenarioError(
             "schedule.start", "the table has its own time_column; remove start and step"
         )
-    columns = [*base_columns, Column(BLOCK_COLUMN, "int64", "block")]
+    columns = list(base_columns)
+    if not any(c.role == "block" for c in base_columns):
+        columns.append(Column(BLOCK_COLUMN, "int64", "block"))
     if schedule.timed:
         if schedule.time_column in {c.name for c in columns}:
             raise ScenarioError(

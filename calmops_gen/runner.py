@@ -174,27 +174,7 @@ def _manifest(
                 ground_truth_sha256=res.ground_truth.sha256 if res.ground_truth else None,
             )
         )
-    events = []
-    for order, (ev, total) in enumerate(zip(plan.events, totals, strict=True)):
-        dump = ev.event.model_dump(mode="json")
-        events.append(
-            EventInfo(
-                id=ev.id,
-                order=order,
-                kind=ev.event.kind,
-                features=ev.event.touched_columns(),
-                profile=dump.pop("profile"),
-                where=dump.pop("where"),
-                row_start=ev.span.first,
-                row_stop=ev.span.last_stop,
-                span_rows=ev.span.total,
-                rows_selected=total.selected,
-                rows_affected=total.affected,
-                params={k: v for k, v in dump.items() if k != "kind"},
-                prepared=ev.prepared,
-                realised=ev.event.realised(total.stats, ev.prepared) if total.selected else {},
-            )
-        )
+    events = event_infos(plan, totals)
 
     def columns(cols: Any) -> list[ColumnInfo]:
         return [ColumnInfo(name=c.name, dtype=str(c.pa_type()), role=c.role) for c in cols]
@@ -225,6 +205,32 @@ def _manifest(
         files=files,
         environment=environment(),
     )
+
+
+def event_infos(plan: Plan, totals: Sequence[EventTally]) -> list[EventInfo]:
+    """Manifest records of the plan's events from their tallies summed over blocks."""
+    events = []
+    for order, (ev, total) in enumerate(zip(plan.events, totals, strict=True)):
+        dump = ev.event.model_dump(mode="json")
+        events.append(
+            EventInfo(
+                id=ev.id,
+                order=order,
+                kind=ev.event.kind,
+                features=ev.event.touched_columns(),
+                profile=dump.pop("profile"),
+                where=dump.pop("where"),
+                row_start=ev.span.first,
+                row_stop=ev.span.last_stop,
+                span_rows=ev.span.total,
+                rows_selected=total.selected,
+                rows_affected=total.affected,
+                params={k: v for k, v in dump.items() if k != "kind"},
+                prepared=ev.prepared,
+                realised=ev.event.realised(total.stats, ev.prepared) if total.selected else {},
+            )
+        )
+    return events
 
 
 def _stamp(value: Any, bp: Any) -> datetime:
