@@ -56,6 +56,7 @@ class BlockOutput:
     data: pd.DataFrame
     ground_truth: pd.DataFrame
     tallies: list[EventTally]
+    class_counts: dict[str, int] | None = None
 
 
 def produce_block(plan: Plan, index: int) -> BlockOutput:
@@ -86,7 +87,27 @@ def produce_block(plan: Plan, index: int) -> BlockOutput:
         if ev.subset_column is not None:
             truth[ev.subset_column] = changed
         tallies.append(tally)
-    return BlockOutput(index, frame, pd.DataFrame(truth, copy=False), tallies)
+    delay = plan.scenario.label_delay
+    if delay is not None:
+        lags = delay.draw(block.size, plan.seeds.rng(plan.seeds.label_delay(index)))
+        if delay.unit == "rows":
+            frame[delay.column] = truth["row"] + lags
+        else:
+            time_col = next(c.name for c in plan.columns if c.role == "time")
+            frame[delay.column] = frame[time_col] + pd.to_timedelta(lags, unit="ns")
+    return BlockOutput(
+        index, frame, pd.DataFrame(truth, copy=False), tallies, class_counts(plan, frame)
+    )
+
+
+def class_counts(plan: Plan, frame: pd.DataFrame) -> dict[str, int] | None:
+    """Rows per class of the block as written (classification targets only)."""
+    target = next((c.name for c in plan.columns if c.role == "target"), None)
+    if target is None or not plan.classes:
+        return None
+    codes = pd.Categorical(frame[target], categories=list(plan.classes)).codes
+    counts = np.bincount(codes[codes >= 0], minlength=len(plan.classes))
+    return {str(c): int(n) for c, n in zip(plan.classes, counts, strict=True)}
 
 
 def _apply_event(

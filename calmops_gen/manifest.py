@@ -38,7 +38,7 @@ class ColumnInfo(_Model):
 
     name: str
     dtype: str = Field(description="Arrow type, e.g. double, int64, bool, timestamp[ns]")
-    role: Literal["feature", "target", "time", "block"]
+    role: Literal["feature", "target", "time", "block", "label_time"]
 
 
 class FileInfo(_Model):
@@ -61,6 +61,9 @@ class BlockInfo(_Model):
     time_end: datetime | None = Field(description="timestamp of the last row")
     params: dict[str, Any] = Field(description="generator parameters of the block's concept")
     concepts: list[int] = Field(description="concept ids present in the block")
+    class_counts: dict[str, int] | None = Field(
+        default=None, description="rows per class in the written block (classification)"
+    )
     file: str
     sha256: str
     ground_truth_file: str | None

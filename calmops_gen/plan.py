@@ -162,6 +162,14 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
     keeps it instead of getting the added ``block`` column.
     """
     generator = generator or scenario.build_generator()
+    if generator.balance and (
+        not isinstance(generator, ConceptGenerator) or generator.stateful or not generator.classes()
+    ):
+        raise ScenarioError(
+            "generator.balance",
+            f"{generator.kind!r} cannot be balanced: balancing needs a synthetic "
+            "classification generator without internal drift",
+        )
     schedule = scenario.schedule
     sizes = generator.own_sizes()
     if sizes is None:
@@ -194,6 +202,17 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
             )
         columns.append(Column(schedule.time_column, "timestamp[ns]", "time"))
 
+    delay = scenario.label_delay
+    if delay is not None:
+        if not any(c.role == "target" for c in columns):
+            raise ScenarioError("label_delay", "the dataset has no target column")
+        if delay.unit == "time" and not any(c.role == "time" for c in columns):
+            raise ScenarioError("label_delay.unit", "time delays need timestamps")
+        if delay.column in {c.name for c in columns}:
+            raise ScenarioError("label_delay.column", f"{delay.column!r} is already a column")
+        time_type = next((c.dtype for c in columns if c.role == "time"), "timestamp[ns]")
+        dtype = "int64" if delay.unit == "rows" else time_type
+        columns.append(Column(delay.column, dtype, "label_time"))
     seeds = SeedTree(scenario.seed)
     timeline, names = _timeline(scenario, generator, sizes, seeds)
     _check_same_columns(generator, timeline.concepts, base_columns)

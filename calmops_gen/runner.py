@@ -65,6 +65,7 @@ class BlockResult:
     data: FileRecord
     ground_truth: FileRecord | None
     tallies: list[EventTally]
+    class_counts: dict[str, int] | None
 
 
 def run(
@@ -135,7 +136,7 @@ def _write_block(plan: Plan, staging: str, index: int) -> BlockResult:
         truth = write_frame(
             out.ground_truth, plan.gt_columns, Path(staging) / "ground_truth" / name, fmt
         )
-    return BlockResult(index, data, truth, out.tallies)
+    return BlockResult(index, data, truth, out.tallies, out.class_counts)
 
 
 def _manifest(
@@ -168,6 +169,7 @@ def _manifest(
                 time_end=_stamp(times[-1], bp) if times is not None and len(times) else None,
                 params=bp.params,
                 concepts=list(bp.concepts),
+                class_counts=res.class_counts,
                 file=rel(res.data),
                 sha256=res.data.sha256,
                 ground_truth_file=rel(res.ground_truth) if res.ground_truth else None,

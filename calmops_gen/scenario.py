@@ -36,7 +36,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+import numpy as np
+import pandas as pd
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from calmops_gen._version import __version__
 from calmops_gen.drift import EVENTS, DriftEvent
@@ -60,6 +70,73 @@ class GeneratorSpec(_Model):
     kind: str
     engine: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+    balance: bool = False
+
+
+class LabelDelay(_Model):
+    """``label_delay``: when each row's label becomes available (verification latency).
+
+    Adds a column (``column``, default ``label_available_at``, role ``label_time``): with
+    ``unit: rows`` the global row index at which the label arrives (``row + delay``), with
+    ``unit: time`` the timestamp (``time + delay``; needs timestamps). ``kind``: ``fixed``
+    (``value``), ``uniform`` (``low`` to ``high``) or ``exponential`` (mean ``value``). Row
+    delays are whole rows (uniform integers, exponential rounded down); time delays are
+    pandas durations (``"6h"``, ``"2D"``) or seconds.
+    """
+
+    unit: Literal["rows", "time"] = "rows"
+    kind: Literal["fixed", "uniform", "exponential"] = "fixed"
+    value: float | str | None = None
+    low: float | str | None = None
+    high: float | str | None = None
+    column: str = "label_available_at"
+
+    @model_validator(mode="after")
+    def _check(self) -> LabelDelay:
+        needs = ("low", "high") if self.kind == "uniform" else ("value",)
+        missing = [k for k in needs if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"kind {self.kind!r} needs {', '.join(missing)}")
+        extra = [
+            k for k in ("value", "low", "high") if k not in needs and getattr(self, k) is not None
+        ]
+        if extra:
+            raise ValueError(f"kind {self.kind!r} does not use {', '.join(extra)}")
+        values = [self.amount(k) for k in needs]
+        if any(v < 0 for v in values):
+            raise ValueError("delays must be >= 0")
+        if self.kind == "uniform" and values[0] > values[1]:
+            raise ValueError("low must be <= high")
+        return self
+
+    def amount(self, key: str) -> float:
+        """A delay parameter in rows, or in nanoseconds for ``unit: time``."""
+        raw = getattr(self, key)
+        if self.unit == "rows":
+            if isinstance(raw, str):
+                raise ValueError(f"{key}: a row delay is a number of rows, got {raw!r}")
+            return float(raw)
+        if isinstance(raw, str):
+            try:
+                return float(pd.Timedelta(raw).value)
+            except ValueError:
+                raise ValueError(f"{key}: not a duration: {raw!r} (try '6h', '2D')") from None
+        return float(raw) * 1e9
+
+    def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Delays (rows, or ns for time) of ``n`` rows, as int64."""
+        if self.kind == "fixed":
+            out = np.full(n, self.amount("value"))
+        elif self.kind == "uniform":
+            lo, hi = self.amount("low"), self.amount("high")
+            out = (
+                rng.integers(int(lo), int(hi) + 1, n)
+                if self.unit == "rows"
+                else rng.uniform(lo, hi, n)
+            )
+        else:
+            out = rng.exponential(self.amount("value"), n)
+        return np.asarray(np.floor(out), dtype=np.int64)
 
 
 class OutputSpec(_Model):
@@ -87,6 +164,7 @@ class Scenario(_Model):
     generator: GeneratorSpec
     schedule: Schedule = Field(default_factory=Schedule)
     drift: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    label_delay: LabelDelay | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
 
@@ -149,7 +227,7 @@ class Scenario(_Model):
 
     def build_generator(self) -> Generator:
         """A fresh generator object for this scenario."""
-        return self._generator_cls(self._params, self.engine)
+        return self._generator_cls(self._params, self.engine, self.generator.balance)
 
     def params(self) -> GeneratorParams:
         """Validated base generator parameters (defaults filled in)."""

@@ -8,6 +8,7 @@ worker, in any order, with the same bytes:
   ``SeedSequence(seed, spawn_key=(0, i, k, j + 1))``
 * model seed ``name`` (river's ``seed_model``, ...) of concept ``k``:
   ``SeedSequence(seed, spawn_key=(2, k, h(name)))``
+* label delays of block ``i``: ``SeedSequence(seed, spawn_key=(4, i))``
 * event ``e`` on block ``i``: ``SeedSequence(seed, spawn_key=(1, h(e), i))`` where ``h`` is
   the first 8 bytes of ``sha256(e)`` read as an integer (stable across Python runs, unlike
   ``hash``).
@@ -33,6 +34,7 @@ import numpy as np
 _GENERATOR_DOMAIN = 0
 _EVENT_DOMAIN = 1
 _MODEL_DOMAIN = 2
+_LABEL_DELAY_DOMAIN = 4
 
 
 def stable_int(text: str) -> int:
@@ -67,6 +69,10 @@ class SeedTree:
         """Seed of the draws an event makes on ``block``."""
         key = (_EVENT_DOMAIN, stable_int(event_id), block)
         return np.random.SeedSequence(self.seed, spawn_key=key)
+
+    def label_delay(self, block: int) -> np.random.SeedSequence:
+        """Seed of the label delays drawn for ``block``."""
+        return np.random.SeedSequence(self.seed, spawn_key=(_LABEL_DELAY_DOMAIN, block))
 
     @staticmethod
     def rng(seq: np.random.SeedSequence) -> np.random.Generator:

@@ -23,9 +23,11 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
+from calmops_gen.errors import ScenarioError
 from calmops_gen.seeding import SeedTree
 
-Role = Literal["feature", "target", "time", "block"]
+Role = Literal["feature", "target", "time", "block", "label_time"]
+BALANCE_ROUNDS = 64
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,10 @@ class Generator(ABC):
     has_concepts: ClassVar[bool] = True
     accepts_block_params: ClassVar[bool] = True
 
-    def __init__(self, params: GeneratorParams, engine: str | None) -> None:
+    def __init__(self, params: GeneratorParams, engine: str | None, balance: bool = False) -> None:
         self.params = params
         self.engine = engine
+        self.balance = balance
 
     @abstractmethod
     def columns(self) -> tuple[Column, ...]:
@@ -226,6 +229,13 @@ class ConceptGenerator(Generator):
         self, params: GeneratorParams, draw: Draw, seq: np.random.SeedSequence
     ) -> pd.DataFrame:
         """Rows of concept ``params`` at positions ``draw.rows`` from the configured engine."""
+        if self.balance:
+            return self._balanced(params, draw, seq)
+        return self._sample(params, draw, seq)
+
+    def _sample(
+        self, params: GeneratorParams, draw: Draw, seq: np.random.SeedSequence
+    ) -> pd.DataFrame:
         if self.engine == "river":
             dataset = self.river_dataset(params, SeedTree.river_seed(seq))
             skip = int(draw.rows[0]) if self.stateful and draw.n else 0
@@ -233,6 +243,42 @@ class ConceptGenerator(Generator):
         else:
             data = self.sample_numpy(params, draw)
         return self.frame(data)
+
+    def _balanced(
+        self, params: GeneratorParams, draw: Draw, seq: np.random.SeedSequence
+    ) -> pd.DataFrame:
+        """``draw.n`` rows with equal class counts (the first ``n % k`` classes get one more),
+        kept from oversampled batches of the concept and put in a seeded random order."""
+        classes = self.classes() or ()
+        k = len(classes)
+        need = np.full(k, draw.n // k)
+        need[: draw.n % k] += 1
+        kept: list[pd.DataFrame] = []
+        have = np.zeros(k, dtype=np.int64)
+        target = "y"
+        batch = max(2 * draw.n, 256)
+        for r in range(BALANCE_ROUNDS):
+            sub = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, r))
+            rows = draw.rows[0] + np.arange(batch) if draw.n else np.arange(batch)
+            part = self._sample(params, Draw(rows, SeedTree.rng(sub), draw.state), sub)
+            codes = pd.Categorical(part[target], categories=list(classes)).codes
+            for c in range(k):
+                take = np.flatnonzero(codes == c)[: need[c] - have[c]]
+                if take.size:
+                    kept.append(part.iloc[take])
+                    have[c] += take.size
+            if (have >= need).all():
+                break
+        else:
+            short = [classes[c] for c in range(k) if have[c] < need[c]]
+            raise ScenarioError(
+                "generator.balance",
+                f"class(es) {short} are too rare in this concept to balance "
+                f"{draw.n} rows ({params.model_dump()})",
+            )
+        out = pd.concat(kept, ignore_index=True)
+        shuffle = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, BALANCE_ROUNDS))
+        return out.take(SeedTree.rng(shuffle).permutation(len(out))).reset_index(drop=True)
 
     def frame(self, data: Mapping[str, np.ndarray]) -> pd.DataFrame:
         """Assemble column arrays into a frame with the declared names and dtypes."""
