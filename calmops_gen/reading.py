@@ -45,6 +45,18 @@ def _alias(dtype: str) -> pa.DataType | None:
         return None
 
 
+def read_block(dataset: Manifest | Path | str, index: int) -> pd.DataFrame:
+    """One data block of a dataset."""
+    manifest = _resolve(dataset)
+    try:
+        block = manifest.blocks[index]
+    except IndexError:
+        raise DatasetError(
+            f"block {index} does not exist ({len(manifest.blocks)} blocks)"
+        ) from None
+    return _read(manifest, [block.file], manifest.columns)
+
+
 def read_frame(dataset: Manifest | Path | str) -> pd.DataFrame:
     """All data blocks of a dataset (a manifest or a dataset directory), in row order."""
     manifest = _resolve(dataset)
