@@ -52,6 +52,7 @@ from calmops_gen.schedule import (
     block_starts,
     resolve_sizes,
     row_times,
+    stepped_times,
 )
 from calmops_gen.seeding import SeedTree
 from calmops_gen.timeline import BlockConcepts, Timeline
@@ -151,7 +152,12 @@ class Plan:
         b = self.blocks[index]
         if b.time_begin is None or b.time_end is None:
             return None
-        return row_times(b.time_begin, b.time_end, b.size, self.scenario.schedule.spread)
+        schedule = self.scenario.schedule
+        if schedule.spread == "rows":
+            assert schedule.start is not None and schedule.step and schedule.rows_per_step
+            rows = np.arange(b.row_start, b.row_stop, dtype=np.int64)
+            return stepped_times(b.time_begin, schedule.step, rows, schedule.rows_per_step)
+        return row_times(b.time_begin, b.time_end, b.size, schedule.spread)
 
 
 def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
@@ -229,7 +235,7 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
                 size=size,
                 params=timeline.concepts[timeline.ids[piece]].model_dump(mode="json"),
                 concepts=_block_concept_ids(timeline, row, row + size),
-                time_begin=starts[i] if starts else None,
+                time_begin=_time_begin(schedule, starts, i),
                 time_end=starts[i + 1] if starts else None,
             )
         )
@@ -274,6 +280,15 @@ def _check_same_columns(
                 f"concept {k} ({params.model_dump()}) changes the dataset's columns; "
                 "every block must have the same columns",
             )
+
+
+def _time_begin(
+    schedule: Any, starts: list[pd.Timestamp] | None, index: int
+) -> pd.Timestamp | None:
+    """Block start time (the schedule's start for every block when time steps by rows)."""
+    if starts is None:
+        return None
+    return starts[0] if schedule.spread == "rows" else starts[index]
 
 
 def _stream_states(

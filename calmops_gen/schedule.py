@@ -99,7 +99,8 @@ class Schedule(_Model):
     sizes: list[Annotated[int, Field(gt=0)]] | None = None
     start: datetime | None = None
     step: dict[str, int] | None = None
-    spread: Literal["even", "none"] = "even"
+    spread: Literal["even", "none", "rows"] = "even"
+    rows_per_step: int | None = Field(default=None, gt=0)
     time_column: str = "timestamp"
     block_params: dict[int, dict[str, Any]] = Field(default_factory=dict)
     concepts: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -149,6 +150,8 @@ class Schedule(_Model):
                 raise ValueError(f"blocks={self.blocks} but sizes lists {len(self.sizes)} blocks")
         if (self.start is None) != (self.step is None):
             raise ValueError("timestamps need both start and step")
+        if (self.spread == "rows") != (self.rows_per_step is not None):
+            raise ValueError("rows_per_step goes with spread: rows (and spread: rows needs it)")
         if self.sequence is not None:
             if self.block_params:
                 raise ValueError("give either block_params or a concept sequence, not both")
@@ -212,13 +215,37 @@ def block_starts(schedule: Schedule, n_blocks: int) -> list[pd.Timestamp]:
     ]
 
 
+def stepped_times(
+    start: pd.Timestamp, step: dict[str, int], rows: np.ndarray, rows_per_step: int
+) -> np.ndarray:
+    """Timestamps (int64 ns) of global ``rows`` when time advances by ``step`` every
+    ``rows_per_step`` rows: row ``r`` at ``start + (r // rows_per_step) * step``.
+
+    Examples
+    --------
+    >>> t = stepped_times(pd.Timestamp("2024-01-31"), {"months": 1}, np.arange(4), 2)
+    >>> [str(x.date()) for x in pd.to_datetime(t)]
+    ['2024-01-31', '2024-01-31', '2024-02-29', '2024-02-29']
+    """
+    k = rows // rows_per_step
+    steps, inverse = np.unique(k, return_inverse=True)
+    stamps = np.array(
+        [
+            (start + pd.DateOffset(**{u: v * int(i) for u, v in step.items()})).value  # type: ignore[arg-type]
+            for i in steps
+        ],
+        dtype=np.int64,
+    )
+    return np.asarray(stamps[inverse], dtype=np.int64)
+
+
 def row_times(
-    begin: pd.Timestamp, end: pd.Timestamp, n: int, spread: Literal["even", "none"]
+    begin: pd.Timestamp, end: pd.Timestamp, n: int, spread: Literal["even", "none", "rows"]
 ) -> np.ndarray:
     """Timestamps (int64 ns since epoch) of ``n`` rows in [begin, end).
 
     ``even`` spreads rows uniformly (row ``j`` at ``begin + j * (end - begin) / n``);
-    ``none`` stamps every row with ``begin``.
+    ``none`` stamps every row with ``begin`` (``rows`` is handled by :func:`stepped_times`).
     """
     base = np.int64(begin.value)
     if spread == "none" or n == 0:
