@@ -1,0 +1,81 @@
+"""Pieces shared by the seed facades: names, unsupported options, the seed-style CSV.
+
+Examples
+--------
+>>> slug("My Dataset.v2")
+'my_dataset_v2'
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from calmops_gen.errors import ScenarioError
+from calmops_gen.manifest import Manifest
+from calmops_gen.reading import read_frame
+
+
+def slug(text: str) -> str:
+    """A dataset name (slug) from free text such as a file name."""
+    name = re.sub(r"[^a-z0-9_-]+", "_", text.lower()).strip("_-")
+    return name[:64] or "dataset"
+
+
+def refuse(**options: Any) -> None:
+    """Raise for seed options this version does not support when they are set."""
+    for key, value in options.items():
+        if value:
+            raise ScenarioError(
+                key, "not supported by this version's facade; declare it in a scenario instead"
+            )
+
+
+def warn_report(generate_report: bool) -> None:
+    """Reports are later work: say so when asked for one, instead of ignoring it."""
+    if generate_report:
+        warnings.warn(
+            "generate_report: reports are not produced by this version; "
+            "the manifest records the realised statistics",
+            stacklevel=3,
+        )
+
+
+def seed_frame(
+    manifest: Manifest,
+    target_col: str,
+    *,
+    block_labels: Sequence[Any] | None = None,
+    keep_block: bool = True,
+    time_first: bool = False,
+) -> pd.DataFrame:
+    """The dataset as the seed returned it: target renamed, ``block`` labelled 1..n (or
+    ``block_labels``), the time column first if asked."""
+    frame = read_frame(manifest).rename(columns={"y": target_col})
+    if keep_block:
+        labels = list(block_labels) if block_labels is not None else None
+        if labels is not None and len(labels) != len(manifest.blocks):
+            raise ScenarioError(
+                "block_labels", f"give {len(manifest.blocks)} labels, got {len(labels)}"
+            )
+        mapping = labels or list(range(1, len(manifest.blocks) + 1))
+        frame["block"] = [mapping[b] for b in frame["block"].tolist()]
+    else:
+        frame = frame.drop(columns=["block"])
+    time_col = next((c.name for c in manifest.columns if c.role == "time"), None)
+    if time_first and time_col is not None:
+        frame = frame[[time_col, *[c for c in frame.columns if c != time_col]]]
+    return frame
+
+
+def write_csv(frame: pd.DataFrame, directory: Path, filename: str) -> Path:
+    """Write the seed-style CSV and return its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / filename
+    frame.to_csv(path, index=False)
+    return path
