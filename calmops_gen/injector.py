@@ -45,6 +45,7 @@ from calmops_gen.runner import event_infos
 from calmops_gen.scenario import load_scenario
 
 MEMORY_SOURCE = "<memory>"
+_BLOCK = "__calmops_block__"
 
 
 @dataclass(frozen=True)
@@ -171,15 +172,15 @@ def inject(
         codes, _ = pd.factorize(frame[block_column], use_na_sentinel=False)
         order = np.argsort(codes, kind="stable")
         sizes = np.bincount(codes).tolist()
+        work = frame.iloc[order].reset_index(drop=True)
     else:
+        # One block; a placeholder block column keeps the engine from adding (or
+        # overwriting) a ``block`` column of the user's frame.
         order = np.arange(len(frame))
         sizes = [len(frame)]
-    work = frame.iloc[order].reset_index(drop=True)
-    roles = {
-        name: role
-        for name, role in ((target, "target"), (time_column, "time"), (block_column, "block"))
-        if name is not None
-    }
+        work = frame.reset_index(drop=True).assign(**{_BLOCK: 0})
+    named = ((target, "target"), (time_column, "time"), (block_column or _BLOCK, "block"))
+    roles = {name: role for name, role in named if name is not None}
     raw = {
         eid: ev.model_dump(mode="json") if isinstance(ev, DriftEvent) else dict(ev)
         for eid, ev in events.items()
@@ -200,6 +201,7 @@ def inject(
             total.add(tally)
     inverse = np.argsort(order, kind="stable")
     data = pd.concat([o.data for o in outputs], ignore_index=True).iloc[inverse]
+    data = data.drop(columns=[_BLOCK], errors="ignore")
     data.index = frame.index
     truth = pd.concat([o.ground_truth for o in outputs], ignore_index=True).iloc[inverse]
     truth["row"] = np.asarray(order, dtype=np.int64)[truth["row"].to_numpy()]

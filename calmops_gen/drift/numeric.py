@@ -1,23 +1,67 @@
-"""Numeric feature events: ``shift``, ``scale`` and ``noise``.
+"""Numeric feature events: ``shift``, ``scale``, ``noise``, ``add``, ``multiply``, ``set``,
+``clip`` and ``range_violation``.
 
-Each acts on the named numeric features with a magnitude multiplied by the row's profile
-weight ``w``:
+Each acts on the named numeric features, at the selected rows, with the row's profile weight
+``w`` (0 < w <= 1). Events with a magnitude apply it times ``w``; ``range_violation`` has a
+rate and uses ``rate * w`` as the per-row probability:
 
-* ``shift``: ``x + w * a``, with ``a = amount`` or ``a = amount_std * std_ref``;
+* ``shift``: ``x + w * a``, with ``a = amount``, ``a = amount_std * std_ref`` or ``a`` solved
+  from ``severity``;
+* ``add``: ``x + w * value`` (``value`` or ``severity``): ``shift`` under another name;
 * ``scale``: ``m_ref + (x - m_ref) * (1 + w * (factor - 1))``: spread around the reference
-  mean grows by ``factor`` at full weight;
-* ``noise``: ``x + w * s * z``, ``z ~ N(0, 1)``, ``s = amount`` or ``amount_std * std_ref``.
+  mean grows by ``factor`` at full weight (``factor`` or ``severity``);
+* ``multiply``: ``x * (1 + w * (factor - 1))``: a multiplicative drift about zero, such as a
+  unit or currency change (``factor`` or ``severity``);
+* ``noise``: ``x + w * s * z`` with ``s = amount``, ``amount_std * std_ref`` or solved from
+  ``severity``, and ``z`` standard Gaussian (``distribution: gaussian``) or uniform on
+  ``[-sqrt(3), sqrt(3)]`` (``distribution: uniform``: the same standard deviation ``s``);
+* ``set``: ``(1 - w) * x + w * value``: rows at full weight take exactly ``value``, rows at
+  ``w < 1`` interpolate between their own value and ``value``;
+* ``clip``: ``x + w * (clip(x, low, high) - x)``: a sensor saturating; at full weight values
+  outside ``[low, high]`` are set to the nearer bound, at ``w < 1`` they move that share of
+  the way; values inside are untouched. Bounds are absolute (``low``, ``high``) or quantiles
+  of the reference block (``low_quantile``, ``high_quantile``); one side may be open. The
+  rows whose value changed are recorded as ``changed``;
+* ``range_violation``: the opposite defect, values outside their valid range ``[low, high]``
+  (default: the reference block's min and max; absolute or ``*_quantile``): each selected
+  row is picked with probability ``rate * w``; every feature of a picked row moves to
+  ``high + e * (1 + u)`` (``side: high``), ``low - e * (1 + u)`` (``side: low``) or either
+  with probability 1/2 per feature (``side: both``), ``u ~ U(0, 1)``, with the excess
+  ``e = excess`` or ``excess_std * std_ref`` (default ``excess_std`` 1). Missing values
+  stay missing. Integer columns step at least one unit outside
+  (``floor(high) + max(1, ceil(e * (1 + u)))``, mirrored below). The rows that changed
+  (the picked ones, less any whose values were all missing) are recorded as ``changed``.
 
-``m_ref`` and ``std_ref`` are the column's mean and (population) standard deviation in the
+``m_ref``, ``std_ref``, the reference min, max and quantiles are those of the column in the
 reference block (``reference_block``, default 0) as generated, before any event; they are
 fixed once per run, so every block and every worker uses the same figures. Integer columns
 stay integers: results are rounded half to even and the realised effect is measured after
-rounding. Realised effects per feature (sums over every block, so exact whatever the
-executor) go to the manifest: for every event ``rows``, ``mean_weight``, ``mean_before``,
-``mean_after``, ``std_before``, ``std_after``; for ``shift`` ``mean_shift`` (mean of
-``x_new - x_old``) beside ``expected_mean_shift`` (``amount`` times the mean weight); for
-``scale`` ``scale_about_reference`` (RMS deviation from the reference mean after / before)
-beside ``factor``; for ``noise`` ``noise_rms`` beside ``expected_noise_rms``.
+rounding.
+
+``shift``, ``add``, ``scale``, ``multiply`` and ``noise`` accept ``severity: {metric, target,
+direction}`` instead of their amount or factor (exactly one of them): the parameter is solved
+per feature at plan time so that the distance between the reference values and the reference
+values drifted at full weight equals ``target`` (see :mod:`calmops_gen.drift.severity`).
+
+Realised effects per feature (sums over every block, so exact whatever the executor) go to
+the manifest: for every event ``rows``, ``mean_weight``, ``mean_before``, ``mean_after``,
+``std_before``, ``std_after``; then in each event's own terms:
+
+* ``shift``/``add``: ``mean_shift`` (mean of ``x_new - x_old``) beside
+  ``expected_mean_shift`` (the magnitude times the mean weight);
+* ``scale``: ``scale_about_reference`` (RMS deviation from the reference mean after /
+  before) beside ``factor``;
+* ``multiply``: ``realised_factor`` (least-squares ratio ``sum(x_old * x_new) /
+  sum(x_old ** 2)``) beside ``expected_factor`` (the same ratio for ``1 + w * (factor -
+  1)``: equal to ``factor`` at full weight);
+* ``noise``: ``noise_rms`` beside ``expected_noise_rms`` (``s * sqrt(mean(w ** 2))``);
+* ``set``: ``share_at_value`` (rows now exactly at ``value``) and ``expected_mean_after``;
+* ``clip``: ``outside_before``/``outside_after`` (shares of rows outside ``[low, high]``)
+  and ``clipped_rate`` (share of rows changed);
+* ``range_violation``: ``violation_rate`` (share of rows picked) beside
+  ``expected_violation_rate`` (mean of ``rate * w``), ``outside_after`` and ``mean_excess``
+  (mean distance outside the range of the picked rows);
+* with ``severity``: the ``severity`` record (metric, target, solved parameter, achieved).
 
 Examples
 --------
@@ -28,20 +72,80 @@ Examples
 >>> out = ev.apply(frame, np.array([0, 2]), np.array([0.5, 1.0]), np.random.default_rng(0), ref)
 >>> frame["a"].tolist()
 [2.0, 1.0, 3.0]
+>>> ev = Set(kind="set", features=["a"], value=5.0)
+>>> out = ev.apply(frame, np.array([0, 1]), np.array([1.0, 0.25]), np.random.default_rng(0), ref)
+>>> frame["a"].tolist()
+[5.0, 2.0, 3.0]
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from calmops_gen.drift.base import Applied, DriftEvent, EventContext, require_columns
 from calmops_gen.drift.registry import EVENTS
+from calmops_gen.drift.severity import BRACKET_FACTOR, BRACKET_STDS, Severity, solve
 from calmops_gen.errors import ScenarioError, join_path
+from calmops_gen.seeding import stable_int
+
+SQRT3 = float(np.sqrt(3.0))
+
+_BASE_STATS = (
+    "n",
+    "old",
+    "old2",
+    "new",
+    "new2",
+    "delta",
+    "delta2",
+    "dev_old2",
+    "dev_new2",
+    "w",
+    "w2",
+)
+
+
+def key_error(key: str, message: str, value: Any = None) -> ValidationError:
+    """A validation error located at ``key`` (so the scenario's error path names the key);
+    raise it from a model validator.
+
+    Examples
+    --------
+    >>> key_error("amount", "give exactly one of amount or amount_std").errors()[0]["loc"]
+    ('amount',)
+    """
+    detail = InitErrorDetails(
+        type=PydanticCustomError("value_error", "{message}", {"message": message}),
+        loc=tuple(key.split(".")),
+        input=value,
+    )
+    return ValidationError.from_exception_data("event", [detail])
+
+
+def push_outside(
+    up: np.ndarray, offset: np.ndarray, low: float, high: float, integer: bool
+) -> np.ndarray:
+    """``high + offset`` where ``up``, else ``low - offset``; integer columns step at least
+    one whole unit beyond the bound (``floor(high) + max(1, ceil(offset))``, mirrored).
+
+    Examples
+    --------
+    >>> push_outside(np.array([True, False]), np.array([0.2, 0.2]), 0.0, 10.0, True).tolist()
+    [11.0, -1.0]
+    """
+    out: np.ndarray
+    if integer:
+        step = np.maximum(1.0, np.ceil(offset))
+        out = np.where(up, np.floor(high) + step, np.ceil(low) - step)
+    else:
+        out = np.where(up, high + offset, low - offset)
+    return out
 
 
 class NumericEvent(DriftEvent):
@@ -65,6 +169,7 @@ class NumericEvent(DriftEvent):
         ref = ctx.reference(self.reference_block)
         stats: dict[str, Any] = {}
         for f in self.features:
+            integer = bool(pd.api.types.is_integer_dtype(ref[f].dtype))
             values = ref[f].to_numpy(dtype=np.float64)
             values = values[~np.isnan(values)]
             if values.size == 0:
@@ -73,24 +178,117 @@ class NumericEvent(DriftEvent):
                     f"column {f!r} has no values in block {self.reference_block}",
                 )
             std = float(values.std())
-            if self.needs_std() and std == 0.0:
+            if std == 0.0 and self.needs_std():
                 raise ScenarioError(
-                    join_path(path, "amount_std"),
+                    join_path(path, self.std_key()),
                     f"column {f!r} is constant in block {self.reference_block}; "
-                    "give an absolute amount",
+                    f"{self.constant_hint()}",
                 )
-            stats[f] = {"reference_mean": float(values.mean()), "reference_std": std}
+            stats[f] = {
+                "reference_mean": float(values.mean()),
+                "reference_std": std,
+                **self.prepare_feature(f, values, std, path),
+            }
+            severity = self.severity_spec()
+            if severity is not None:
+                stats[f]["severity"] = self._solve(severity, f, values, stats[f], integer, path)
         return stats
 
     def needs_std(self) -> bool:
-        """True when the magnitude is given in units of the reference std."""
+        """True when a magnitude is given in units of the reference std."""
         return False
 
-    def transform(
-        self, x: np.ndarray, w: np.ndarray, rng: np.random.Generator, ref: Mapping[str, Any]
+    def std_key(self) -> str:
+        """The key to blame when the reference std is 0 but needed."""
+        return "amount_std"
+
+    def constant_hint(self) -> str:
+        """What to do when the reference std is 0 but needed."""
+        return "give an absolute amount"
+
+    def prepare_feature(
+        self, feature: str, values: np.ndarray, std: float, path: str
+    ) -> dict[str, Any]:
+        """Extra reference figures of one feature (``values``: its reference values)."""
+        return {}
+
+    # -- severity -------------------------------------------------------------------------
+
+    def severity_spec(self) -> Severity | None:
+        """The ``severity`` key, for the events that accept one."""
+        return None
+
+    def at_full_weight(
+        self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
     ) -> np.ndarray:
-        """New values of one feature at the selected rows."""
+        """The event applied at weight 1 with parameter ``p`` (severity solve)."""
         raise NotImplementedError
+
+    def severity_bracket(self, severity: Severity, ref: Mapping[str, Any]) -> tuple[float, float]:
+        """Neutral parameter (distance 0) and far end of the search."""
+        std = float(ref["reference_std"]) or max(abs(float(ref["reference_mean"])), 1.0)
+        far = BRACKET_STDS * std
+        return 0.0, far if severity.direction == "up" else -far
+
+    def _solve(
+        self,
+        severity: Severity,
+        feature: str,
+        values: np.ndarray,
+        ref: Mapping[str, Any],
+        integer: bool,
+        path: str,
+    ) -> dict[str, Any]:
+        z = None
+        if isinstance(self, Noise):
+            seq = np.random.SeedSequence(stable_int(f"{path}.severity.{feature}"))
+            z = self.unit_draw(np.random.Generator(np.random.PCG64(seq)), values.size)
+
+        def drift(x: np.ndarray, p: float) -> np.ndarray:
+            out = self.at_full_weight(x, p, ref, z)
+            return np.rint(out) if integer else out
+
+        neutral, far = self.severity_bracket(severity, ref)
+        return solve(
+            severity, values, drift, neutral, far, self.kind, join_path(path, "severity.target")
+        )
+
+    # -- applying ---------------------------------------------------------------------------
+
+    def draw(
+        self,
+        frame: pd.DataFrame,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+        prepared: Mapping[str, Any],
+    ) -> tuple[Any, dict[str, float]]:
+        """Row-level figures computed once for all features (the rows a rate event picks,
+        a trend's value per row), passed to :meth:`transform` as ``picked``."""
+        return None, {}
+
+    def transform(
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        rng: np.random.Generator,
+        ref: Mapping[str, Any],
+        picked: Any,
+        integer: bool,
+    ) -> np.ndarray:
+        """New values of one feature at the selected rows (rounded afterwards for ints)."""
+        raise NotImplementedError
+
+    def extra_stats(
+        self,
+        old: np.ndarray,
+        new: np.ndarray,
+        w: np.ndarray,
+        ref: Mapping[str, Any],
+        picked: Any,
+    ) -> dict[str, np.ndarray]:
+        """Per-row figures of one feature to sum (beyond the shared ones)."""
+        return {}
 
     def apply(
         self,
@@ -100,35 +298,43 @@ class NumericEvent(DriftEvent):
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
     ) -> Applied:
-        stats: dict[str, float] = {"rows": float(len(rows)), "sum_w": float(weights.sum())}
+        picked, stats = self.draw(frame, rows, weights, rng, prepared)
+        stats = {"rows": float(len(rows)), "sum_w": float(weights.sum()), **stats}
+        changed = np.zeros(len(rows), dtype=bool)
         for f in self.features:
-            column = frame[f]
-            values = column.to_numpy(copy=True)
+            ref = prepared[f]
+            values = frame[f].to_numpy(copy=True)
+            integer = bool(np.issubdtype(values.dtype, np.integer))
             old = values[rows].astype(np.float64)
-            new = self.transform(old, weights, rng, prepared[f])
-            if np.issubdtype(values.dtype, np.integer):
+            new = self.transform(old, weights, rng, ref, picked, integer)
+            if integer:
                 new = np.rint(new)
             values[rows] = new.astype(values.dtype)
             frame[f] = values
             new = values[rows].astype(np.float64)
-            m = prepared[f]["reference_mean"]
+            m = ref["reference_mean"]
             delta = new - old
-            ok = ~(np.isnan(old) | np.isnan(new))
-            for key, arr in (
-                ("n", np.ones_like(old)),
-                ("old", old),
-                ("old2", old * old),
-                ("new", new),
-                ("new2", new * new),
-                ("delta", delta),
-                ("delta2", delta * delta),
-                ("dev_old2", (old - m) ** 2),
-                ("dev_new2", (new - m) ** 2),
-                ("w", weights),
-                ("w2", weights * weights),
-            ):
+            nan_old, nan_new = np.isnan(old), np.isnan(new)
+            changed |= (nan_old != nan_new) | (~nan_old & ~nan_new & (delta != 0))
+            ok = ~(nan_old | nan_new)
+            parts = {
+                "n": np.ones_like(old),
+                "old": old,
+                "old2": old * old,
+                "new": new,
+                "new2": new * new,
+                "delta": delta,
+                "delta2": delta * delta,
+                "dev_old2": (old - m) ** 2,
+                "dev_new2": (new - m) ** 2,
+                "w": weights,
+                "w2": weights * weights,
+                **self.extra_stats(old, new, weights, ref, picked),
+            }
+            for key, arr in parts.items():
                 stats[f"{f}:{key}"] = float(arr[ok].sum())
-        return Applied(stats=stats)
+        stats["changed"] = float(changed.sum())
+        return Applied(changed=changed if self.changes_subset else None, stats=stats)
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -149,6 +355,8 @@ class NumericEvent(DriftEvent):
                 "std_after": std_after,
                 **self.effect(totals, f, prepared[f]),
             }
+            if "severity" in prepared[f]:
+                out[f]["severity"] = prepared[f]["severity"]
         return out
 
     def effect(
@@ -158,86 +366,272 @@ class NumericEvent(DriftEvent):
         raise NotImplementedError
 
 
+def _exactly_one(event: object, keys: tuple[str, ...]) -> None:
+    given = [k for k in keys if getattr(event, k) is not None]
+    if len(given) != 1:
+        blame = given[1] if len(given) > 1 else keys[0]
+        raise key_error(
+            blame,
+            f"give exactly one of {', '.join(keys)}"
+            + (f"; {' and '.join(given)} are given" if given else ""),
+            getattr(event, blame),
+        )
+
+
 class _Magnitude(NumericEvent):
-    """An event whose magnitude is ``amount`` or ``amount_std`` reference stds."""
+    """An event whose magnitude is ``amount``, ``amount_std`` reference stds or a severity."""
 
     amount: float | None = None
     amount_std: float | None = None
+    severity: Severity | None = None
 
     @model_validator(mode="after")
     def _one_amount(self) -> _Magnitude:
-        if (self.amount is None) == (self.amount_std is None):
-            raise ValueError("give exactly one of amount or amount_std")
+        _exactly_one(self, ("amount", "amount_std", "severity"))
         return self
 
     def needs_std(self) -> bool:
         return self.amount_std is not None
 
+    def severity_spec(self) -> Severity | None:
+        return self.severity
+
     def magnitude(self, ref: Mapping[str, Any]) -> float:
         """Absolute magnitude for a feature with reference figures ``ref``."""
         if self.amount is not None:
             return self.amount
-        assert self.amount_std is not None
-        return self.amount_std * float(ref["reference_std"])
+        if self.amount_std is not None:
+            return self.amount_std * float(ref["reference_std"])
+        return float(ref["severity"]["solved_parameter"])
+
+
+def _shift_effect(totals: Mapping[str, float], feature: str, a: float, key: str) -> dict[str, Any]:
+    n = totals[f"{feature}:n"]
+    return {
+        key: a,
+        "mean_shift": totals[f"{feature}:delta"] / n,
+        "expected_mean_shift": a * totals[f"{feature}:w"] / n,
+    }
 
 
 @EVENTS.register("shift")
 class Shift(_Magnitude):
-    """Add ``w * amount`` (or ``w * amount_std * std_ref``) to each feature."""
+    """Add ``w * amount`` (or ``w * amount_std * std_ref``, or a solved severity) to each
+    feature."""
 
     kind: Literal["shift"] = "shift"
 
     def transform(
-        self, x: np.ndarray, w: np.ndarray, rng: np.random.Generator, ref: Mapping[str, Any]
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        rng: np.random.Generator,
+        ref: Mapping[str, Any],
+        picked: Any,
+        integer: bool,
     ) -> np.ndarray:
         return x + w * self.magnitude(ref)
+
+    def at_full_weight(
+        self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
+    ) -> np.ndarray:
+        return x + p
 
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
     ) -> dict[str, Any]:
-        a = self.magnitude(ref)
-        n = totals[f"{feature}:n"]
-        return {
-            "amount": a,
-            "mean_shift": totals[f"{feature}:delta"] / n,
-            "expected_mean_shift": a * totals[f"{feature}:w"] / n,
-        }
+        return _shift_effect(totals, feature, self.magnitude(ref), "amount")
+
+
+@EVENTS.register("add")
+class Add(NumericEvent):
+    """Add ``w * value`` (or a solved severity) to each feature: ``x + w * value``."""
+
+    kind: Literal["add"] = "add"
+    value: float | None = None
+    severity: Severity | None = None
+
+    @model_validator(mode="after")
+    def _one_value(self) -> Add:
+        _exactly_one(self, ("value", "severity"))
+        return self
+
+    def severity_spec(self) -> Severity | None:
+        return self.severity
+
+    def amount_for(self, ref: Mapping[str, Any]) -> float:
+        """The value added at full weight."""
+        if self.value is not None:
+            return self.value
+        return float(ref["severity"]["solved_parameter"])
+
+    def transform(
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        rng: np.random.Generator,
+        ref: Mapping[str, Any],
+        picked: Any,
+        integer: bool,
+    ) -> np.ndarray:
+        return x + w * self.amount_for(ref)
+
+    def at_full_weight(
+        self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
+    ) -> np.ndarray:
+        return x + p
+
+    def effect(
+        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return _shift_effect(totals, feature, self.amount_for(ref), "value")
+
+
+class _Factor(NumericEvent):
+    """An event with a multiplicative ``factor`` (or a solved severity)."""
+
+    factor: float | None = None
+    severity: Severity | None = None
+
+    @model_validator(mode="after")
+    def _one_factor(self) -> _Factor:
+        _exactly_one(self, ("factor", "severity"))
+        return self
+
+    def severity_spec(self) -> Severity | None:
+        return self.severity
+
+    def factor_for(self, ref: Mapping[str, Any]) -> float:
+        """The factor at full weight for a feature with reference figures ``ref``."""
+        if self.factor is not None:
+            return self.factor
+        return float(ref["severity"]["solved_parameter"])
+
+    def severity_bracket(self, severity: Severity, ref: Mapping[str, Any]) -> tuple[float, float]:
+        return 1.0, BRACKET_FACTOR if severity.direction == "up" else 1.0 / BRACKET_FACTOR
 
 
 @EVENTS.register("scale")
-class Scale(NumericEvent):
+class Scale(_Factor):
     """Stretch each feature around its reference mean by ``factor`` (at full weight)."""
 
     kind: Literal["scale"] = "scale"
-    factor: float = Field(gt=0.0)
+    factor: float | None = Field(default=None, gt=0.0)
 
     def transform(
-        self, x: np.ndarray, w: np.ndarray, rng: np.random.Generator, ref: Mapping[str, Any]
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        rng: np.random.Generator,
+        ref: Mapping[str, Any],
+        picked: Any,
+        integer: bool,
     ) -> np.ndarray:
         m = float(ref["reference_mean"])
-        return m + (x - m) * (1.0 + w * (self.factor - 1.0))
+        return m + (x - m) * (1.0 + w * (self.factor_for(ref) - 1.0))
+
+    def at_full_weight(
+        self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
+    ) -> np.ndarray:
+        m = float(ref["reference_mean"])
+        return m + (x - m) * p
 
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
     ) -> dict[str, Any]:
         old, new = totals[f"{feature}:dev_old2"], totals[f"{feature}:dev_new2"]
         return {
-            "factor": self.factor,
+            "factor": self.factor_for(ref),
             "scale_about_reference": float(np.sqrt(new / old)) if old > 0 else None,
+        }
+
+
+@EVENTS.register("multiply")
+class Multiply(_Factor):
+    """Multiply each feature by ``1 + w * (factor - 1)``."""
+
+    kind: Literal["multiply"] = "multiply"
+    factor: float | None = Field(default=None, allow_inf_nan=False)
+
+    def transform(
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        rng: np.random.Generator,
+        ref: Mapping[str, Any],
+        picked: Any,
+        integer: bool,
+    ) -> np.ndarray:
+        return x * (1.0 + w * (self.factor_for(ref) - 1.0))
+
+    def at_full_weight(
+        self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
+    ) -> np.ndarray:
+        return x * p
+
+    def extra_stats(
+        self,
+        old: np.ndarray,
+        new: np.ndarray,
+        w: np.ndarray,
+        ref: Mapping[str, Any],
+        picked: Any,
+    ) -> dict[str, np.ndarray]:
+        g = 1.0 + w * (self.factor_for(ref) - 1.0)
+        return {"old_new": old * new, "old2_g": old * old * g}
+
+    def effect(
+        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        old2 = totals[f"{feature}:old2"]
+        return {
+            "factor": self.factor_for(ref),
+            "realised_factor": totals[f"{feature}:old_new"] / old2 if old2 > 0 else None,
+            "expected_factor": totals[f"{feature}:old2_g"] / old2 if old2 > 0 else None,
         }
 
 
 @EVENTS.register("noise")
 class Noise(_Magnitude):
-    """Add Gaussian noise of std ``w * amount`` (or ``w * amount_std * std_ref``)."""
+    """Add noise of std ``w * amount`` (or ``w * amount_std * std_ref``, or a solved
+    severity), Gaussian or uniform."""
 
     kind: Literal["noise"] = "noise"
-    distribution: Literal["gaussian"] = "gaussian"
+    distribution: Literal["gaussian", "uniform"] = "gaussian"
+    amount: float | None = Field(default=None, ge=0.0)
+    amount_std: float | None = Field(default=None, ge=0.0)
+
+    @model_validator(mode="after")
+    def _no_down(self) -> Noise:
+        if self.severity is not None and self.severity.direction == "down":
+            raise key_error(
+                "severity.direction", "noise only adds spread: direction must be up", "down"
+            )
+        return self
+
+    def unit_draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` draws of mean 0 and std 1 from the declared distribution."""
+        if self.distribution == "uniform":
+            return rng.uniform(-SQRT3, SQRT3, n)
+        return rng.standard_normal(n)
 
     def transform(
-        self, x: np.ndarray, w: np.ndarray, rng: np.random.Generator, ref: Mapping[str, Any]
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        rng: np.random.Generator,
+        ref: Mapping[str, Any],
+        picked: Any,
+        integer: bool,
     ) -> np.ndarray:
-        return x + w * self.magnitude(ref) * rng.standard_normal(len(x))
+        out: np.ndarray = x + w * self.magnitude(ref) * self.unit_draw(rng, len(x))
+        return out
+
+    def at_full_weight(
+        self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
+    ) -> np.ndarray:
+        assert z is not None
+        return x + p * z
 
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
@@ -246,6 +640,266 @@ class Noise(_Magnitude):
         n = totals[f"{feature}:n"]
         return {
             "amount": s,
+            "distribution": self.distribution,
             "noise_rms": float(np.sqrt(totals[f"{feature}:delta2"] / n)),
             "expected_noise_rms": float(s * np.sqrt(totals[f"{feature}:w2"] / n)),
+        }
+
+
+@EVENTS.register("set")
+class Set(NumericEvent):
+    """Set each feature to ``value`` (``(1 - w) * x + w * value``: ``w < 1`` interpolates)."""
+
+    kind: Literal["set"] = "set"
+    value: float
+
+    def transform(
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        rng: np.random.Generator,
+        ref: Mapping[str, Any],
+        picked: Any,
+        integer: bool,
+    ) -> np.ndarray:
+        out: np.ndarray = (1.0 - w) * x + w * self.value
+        out[w >= 1.0] = self.value
+        return out
+
+    def extra_stats(
+        self,
+        old: np.ndarray,
+        new: np.ndarray,
+        w: np.ndarray,
+        ref: Mapping[str, Any],
+        picked: Any,
+    ) -> dict[str, np.ndarray]:
+        return {
+            "at_value": (new == self.value).astype(np.float64),
+            "target": (1.0 - w) * old + w * self.value,
+        }
+
+    def effect(
+        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        n = totals[f"{feature}:n"]
+        return {
+            "value": self.value,
+            "share_at_value": totals[f"{feature}:at_value"] / n,
+            "expected_mean_after": totals[f"{feature}:target"] / n,
+        }
+
+
+class _Range(NumericEvent):
+    """Bounds ``[low, high]``: absolute or quantiles of the reference block."""
+
+    low: float | None = None
+    high: float | None = None
+    low_quantile: float | None = Field(default=None, ge=0.0, le=1.0)
+    high_quantile: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> _Range:
+        if self.low is not None and self.low_quantile is not None:
+            raise key_error("low_quantile", "give low or low_quantile, not both", self.low_quantile)
+        if self.high is not None and self.high_quantile is not None:
+            raise key_error(
+                "high_quantile", "give high or high_quantile, not both", self.high_quantile
+            )
+        if (self.low is not None and self.high is not None and not self.low < self.high) or (
+            self.low_quantile is not None
+            and self.high_quantile is not None
+            and not self.low_quantile < self.high_quantile
+        ):
+            key = "high" if self.high is not None else "high_quantile"
+            raise key_error(key, "low must be below high", getattr(self, key))
+        return self
+
+    def default_bounds(self, values: np.ndarray) -> tuple[float | None, float | None]:
+        """Bounds used when neither the absolute nor the quantile key is given."""
+        return None, None
+
+    def prepare_feature(
+        self, feature: str, values: np.ndarray, std: float, path: str
+    ) -> dict[str, Any]:
+        low, high = self.default_bounds(values)
+        if self.low is not None:
+            low = self.low
+        elif self.low_quantile is not None:
+            low = float(np.quantile(values, self.low_quantile))
+        if self.high is not None:
+            high = self.high
+        elif self.high_quantile is not None:
+            high = float(np.quantile(values, self.high_quantile))
+        if low is not None and high is not None and not low < high:
+            raise ScenarioError(
+                join_path(path, "high_quantile" if self.high_quantile is not None else "high"),
+                f"the range of {feature!r} is empty: low {low:g} is not below high {high:g}",
+            )
+        return {"low": low, "high": high}
+
+    @staticmethod
+    def outside(x: np.ndarray, ref: Mapping[str, Any]) -> np.ndarray:
+        """True where ``x`` is outside ``[low, high]``."""
+        out = np.zeros(x.shape, dtype=bool)
+        if ref["low"] is not None:
+            out |= x < ref["low"]
+        if ref["high"] is not None:
+            out |= x > ref["high"]
+        return out
+
+
+@EVENTS.register("clip")
+class Clip(_Range):
+    """Clip each feature into ``[low, high]``: ``x + w * (clip(x, low, high) - x)``."""
+
+    kind: Literal["clip"] = "clip"
+
+    changes_subset: ClassVar[bool] = True
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> Clip:
+        if all(v is None for v in (self.low, self.high, self.low_quantile, self.high_quantile)):
+            raise key_error("high", "give low and/or high (or low_quantile / high_quantile)")
+        return self
+
+    def transform(
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        rng: np.random.Generator,
+        ref: Mapping[str, Any],
+        picked: Any,
+        integer: bool,
+    ) -> np.ndarray:
+        low = -np.inf if ref["low"] is None else float(ref["low"])
+        high = np.inf if ref["high"] is None else float(ref["high"])
+        if integer:
+            low, high = np.ceil(low), np.floor(high)
+        clipped = np.clip(x, low, high)
+        out: np.ndarray = x + w * (clipped - x)
+        full = w >= 1.0
+        out[full] = clipped[full]
+        return out
+
+    def extra_stats(
+        self,
+        old: np.ndarray,
+        new: np.ndarray,
+        w: np.ndarray,
+        ref: Mapping[str, Any],
+        picked: Any,
+    ) -> dict[str, np.ndarray]:
+        return {
+            "outside_before": self.outside(old, ref).astype(np.float64),
+            "outside_after": self.outside(new, ref).astype(np.float64),
+            "clipped": (new != old).astype(np.float64),
+        }
+
+    def effect(
+        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        n = totals[f"{feature}:n"]
+        return {
+            "low": ref["low"],
+            "high": ref["high"],
+            "outside_before": totals[f"{feature}:outside_before"] / n,
+            "outside_after": totals[f"{feature}:outside_after"] / n,
+            "clipped_rate": totals[f"{feature}:clipped"] / n,
+        }
+
+
+@EVENTS.register("range_violation")
+class RangeViolation(_Range):
+    """Move a ``rate * w`` share of rows outside the valid range ``[low, high]``."""
+
+    kind: Literal["range_violation"] = "range_violation"
+    rate: float = Field(ge=0.0, le=1.0)
+    side: Literal["high", "low", "both"] = "high"
+    excess: float | None = Field(default=None, gt=0.0)
+    excess_std: float | None = Field(default=None, gt=0.0)
+
+    changes_subset: ClassVar[bool] = True
+
+    @model_validator(mode="after")
+    def _one_excess(self) -> RangeViolation:
+        if self.excess is not None and self.excess_std is not None:
+            raise key_error("excess_std", "give excess or excess_std, not both", self.excess_std)
+        return self
+
+    def needs_std(self) -> bool:
+        return self.excess is None
+
+    def std_key(self) -> str:
+        return "excess_std"
+
+    def constant_hint(self) -> str:
+        return "give an absolute excess"
+
+    def default_bounds(self, values: np.ndarray) -> tuple[float | None, float | None]:
+        return float(values.min()), float(values.max())
+
+    def draw(
+        self,
+        frame: pd.DataFrame,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+        prepared: Mapping[str, Any],
+    ) -> tuple[Any, dict[str, float]]:
+        p = self.rate * weights
+        picked = rng.random(len(rows)) < p
+        return picked, {"picked": float(picked.sum()), "expected_picked": float(p.sum())}
+
+    def transform(
+        self,
+        x: np.ndarray,
+        w: np.ndarray,
+        rng: np.random.Generator,
+        ref: Mapping[str, Any],
+        picked: Any,
+        integer: bool,
+    ) -> np.ndarray:
+        assert picked is not None
+        e = (
+            self.excess
+            if self.excess is not None
+            else (self.excess_std or 1.0) * float(ref["reference_std"])
+        )
+        offset = e * (1.0 + rng.random(len(x)))
+        if self.side == "both":
+            up = rng.random(len(x)) < 0.5
+        else:
+            up = np.full(len(x), self.side == "high")
+        moved = push_outside(up, offset, float(ref["low"]), float(ref["high"]), integer)
+        out: np.ndarray = np.where(picked & ~np.isnan(x), moved, x)
+        return out
+
+    def extra_stats(
+        self,
+        old: np.ndarray,
+        new: np.ndarray,
+        w: np.ndarray,
+        ref: Mapping[str, Any],
+        picked: Any,
+    ) -> dict[str, np.ndarray]:
+        assert picked is not None
+        beyond = np.maximum(new - float(ref["high"]), float(ref["low"]) - new)
+        return {
+            "outside_after": self.outside(new, ref).astype(np.float64),
+            "excess": np.where(picked, beyond, 0.0),
+        }
+
+    def effect(
+        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        n, rows, picked = totals[f"{feature}:n"], totals["rows"], totals["picked"]
+        return {
+            "low": ref["low"],
+            "high": ref["high"],
+            "rate": self.rate,
+            "violation_rate": picked / rows,
+            "expected_violation_rate": totals["expected_picked"] / rows,
+            "outside_after": totals[f"{feature}:outside_after"] / n,
+            "mean_excess": totals[f"{feature}:excess"] / picked if picked else None,
         }

@@ -1,0 +1,270 @@
+"""Severity calibration: the solved parameter makes the distance hit the target.
+
+For every metric and every event that accepts ``severity``, the distance between the
+reference block and the reference block drifted at full weight by the solved parameter is
+recomputed here with scipy and compared with the target (exactly for continuous metrics, to
+within one step of the step function for KS and PSI). Unreachable targets fail at
+``drift.<id>.severity.target`` with the reachable range, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import calmops_gen
+from calmops_gen.drift.severity import PSI_FLOOR, distance, jsd, psi
+from calmops_gen.errors import ScenarioError
+from calmops_gen.injector import inject
+
+N = 3000
+BLOCK = 1000
+
+
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    return pd.DataFrame(
+        {
+            "x": rng.normal(10.0, 2.0, N),
+            "g": rng.gamma(2.0, 1.5, N),
+            "k": rng.integers(0, 200, N),
+            "y": rng.integers(0, 2, N),
+            "b": np.repeat([0, 1, 2], BLOCK),
+        }
+    )
+
+
+def run(events: dict[str, Any], df: pd.DataFrame | None = None, seed: int = 4) -> Any:
+    return inject(frame() if df is None else df, events, seed=seed, block_column="b", target="y")
+
+
+def drifted_reference(kind: str, ref: np.ndarray, p: float, m: float) -> np.ndarray:
+    """The event at full weight with parameter ``p`` (noise is checked separately)."""
+    if kind in ("shift", "add"):
+        return ref + p
+    if kind == "scale":
+        return m + (ref - m) * p
+    assert kind == "multiply"
+    return ref * p
+
+
+# tolerance on the achieved distance: KS moves in steps of 1/n; PSI's and JSD's histogram
+# counts move by one row at a time as well (a step of about 1e-3 here)
+STEP = {"ks": 1.5 / BLOCK, "psi": 0.01, "wasserstein": 1e-9, "jsd": 2e-3}
+
+
+@pytest.mark.parametrize("metric", ["ks", "psi", "wasserstein", "jsd"])
+@pytest.mark.parametrize(
+    ("kind", "target"),
+    [
+        ("shift", {"ks": 0.3, "psi": 0.25, "wasserstein": 0.8, "jsd": 0.2}),
+        ("add", {"ks": 0.1, "psi": 0.1, "wasserstein": 0.2, "jsd": 0.1}),
+        ("scale", {"ks": 0.15, "psi": 0.2, "wasserstein": 0.5, "jsd": 0.15}),
+        ("multiply", {"ks": 0.2, "psi": 0.3, "wasserstein": 1.0, "jsd": 0.2}),
+    ],
+)
+def test_solved_parameter_hits_the_target(kind: str, target: dict, metric: str) -> None:
+    ev = {
+        "kind": kind,
+        "features": ["x", "g"],
+        "severity": {"metric": metric, "target": target[metric]},
+    }
+    out = run({"e": ev})
+    df = frame()
+    info = out.events[0]
+    for f in ("x", "g"):
+        rec = info.prepared[f]["severity"]
+        assert rec["metric"] == metric and rec["target"] == target[metric]
+        assert info.realised[f]["severity"] == rec
+        ref = df[f].to_numpy()[:BLOCK]
+        p = rec["solved_parameter"]
+        again = distance(metric, ref, drifted_reference(kind, ref, p, ref.mean()))
+        assert again == pytest.approx(rec["achieved"], abs=1e-12)
+        assert abs(rec["achieved"] - target[metric]) <= STEP[metric]
+        # the solved parameter is the one used on the data
+        key = {"shift": "amount", "add": "value"}.get(kind, "factor")
+        assert info.realised[f][key] == p
+    # and the data got exactly that event
+    p = info.prepared["x"]["severity"]["solved_parameter"]
+    m = info.prepared["x"]["reference_mean"]
+    np.testing.assert_allclose(out.frame["x"], drifted_reference(kind, df["x"].to_numpy(), p, m))
+
+
+def test_scipy_distances() -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=500), rng.normal(0.5, 1.0, 500)
+    assert distance("ks", a, b) == stats.ks_2samp(a, b).statistic
+    assert distance("wasserstein", a, b) == stats.wasserstein_distance(a, b)
+    assert 0 < jsd(a, b) < 1 and jsd(a, a) == 0.0
+    # PSI: deciles of the reference, 10 equal bins for the reference itself
+    assert psi(a, a) == 0.0
+    far = psi(a, a + 100.0)  # everything in the top decile
+    expected = (1 - 0.1) * np.log(1 / 0.1) + 9 * (PSI_FLOOR - 0.1) * np.log(PSI_FLOOR / 0.1)
+    assert far == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "uniform"])
+@pytest.mark.parametrize(("metric", "target"), [("ks", 0.1), ("wasserstein", 0.3), ("jsd", 0.1)])
+def test_noise_severity_is_deterministic(distribution: str, metric: str, target: float) -> None:
+    ev = {
+        "kind": "noise",
+        "features": ["x"],
+        "distribution": distribution,
+        "severity": {"metric": metric, "target": target},
+    }
+    a = run({"n": ev})
+    b = run({"n": ev}, seed=99)
+    rec = a.events[0].prepared["x"]["severity"]
+    assert rec == b.events[0].prepared["x"]["severity"]  # the solve does not use the run's seed
+    assert (
+        abs(rec["achieved"] - target)
+        <= {"ks": 1.5 / BLOCK, "wasserstein": 1e-9, "jsd": 2e-3}[metric]
+    )
+    real = a.events[0].realised["x"]
+    assert real["amount"] == rec["solved_parameter"]
+    assert real["expected_noise_rms"] == pytest.approx(rec["solved_parameter"])
+
+
+def test_direction_down() -> None:
+    ev = {
+        "kind": "scale",
+        "features": ["x"],
+        "severity": {"metric": "ks", "target": 0.1, "direction": "down"},
+    }
+    rec = run({"e": ev}).events[0].prepared["x"]["severity"]
+    assert 0 < rec["solved_parameter"] < 1
+    ev = {
+        "kind": "shift",
+        "features": ["x"],
+        "severity": {"metric": "wasserstein", "target": 1.5, "direction": "down"},
+    }
+    rec = run({"e": ev}).events[0].prepared["x"]["severity"]
+    assert rec["solved_parameter"] == pytest.approx(-1.5)
+
+
+def test_int_columns_are_solved_after_rounding() -> None:
+    ev = {"kind": "shift", "features": ["k"], "severity": {"metric": "wasserstein", "target": 7.0}}
+    out = run({"e": ev})
+    rec = out.events[0].prepared["k"]["severity"]
+    assert rec["achieved"] == pytest.approx(7.0, abs=1e-9)
+    assert out.frame["k"].dtype == np.int64
+    assert (out.frame["k"] - frame()["k"] == 7).all()
+
+
+def test_severity_with_a_profile_applies_the_solved_parameter_times_weight() -> None:
+    ev = {
+        "kind": "shift",
+        "features": ["x"],
+        "severity": {"metric": "psi", "target": 0.2},
+        "where": {"blocks": [1, 2]},
+        "profile": {"kind": "incremental"},
+    }
+    out = run({"e": ev})
+    a = out.events[0].prepared["x"]["severity"]["solved_parameter"]
+    w = out.ground_truth["e"].to_numpy()
+    np.testing.assert_allclose(out.frame["x"], frame()["x"] + a * w, atol=1e-12)
+    pd.testing.assert_frame_equal(out.frame.iloc[:BLOCK][frame().columns], frame().iloc[:BLOCK])
+
+
+@pytest.mark.parametrize(
+    ("event", "fragment"),
+    [
+        ({"kind": "shift", "severity": {"metric": "ks", "target": 1.2}}, "(0, 1]"),
+        ({"kind": "noise", "severity": {"metric": "jsd", "target": 0.99}}, "reachable range"),
+        (
+            {"kind": "scale", "severity": {"metric": "ks", "target": 0.9, "direction": "down"}},
+            "reachable",
+        ),
+        ({"kind": "multiply", "severity": {"metric": "psi", "target": 50.0}}, "reachable range"),
+        ({"kind": "add", "severity": {"metric": "wasserstein", "target": 1e9}}, "reachable range"),
+    ],
+)
+def test_unreachable_targets(event: dict, fragment: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        run({"e": {**event, "features": ["x"]}})
+    assert err.value.path == "drift.e.severity.target"
+    assert fragment in err.value.message
+
+
+def test_constant_column_is_unreachable() -> None:
+    df = frame()
+    df["x"] = 1.0
+    with pytest.raises(ScenarioError) as err:
+        run(
+            {
+                "e": {
+                    "kind": "scale",
+                    "features": ["x"],
+                    "severity": {"metric": "ks", "target": 0.1},
+                }
+            },
+            df,
+        )
+    assert err.value.path == "drift.e.severity.target"
+
+
+@pytest.mark.parametrize(
+    ("event", "path"),
+    [
+        (
+            {"kind": "shift", "amount": 1.0, "severity": {"metric": "ks", "target": 0.1}},
+            "drift.e.severity",
+        ),
+        (
+            {"kind": "scale", "factor": 2.0, "severity": {"metric": "ks", "target": 0.1}},
+            "drift.e.severity",
+        ),
+        ({"kind": "shift", "severity": {"metric": "kl", "target": 0.1}}, "drift.e.severity.metric"),
+        (
+            {"kind": "shift", "severity": {"metric": "ks", "target": -0.1}},
+            "drift.e.severity.target",
+        ),
+        ({"kind": "shift", "severity": {"metric": "ks"}}, "drift.e.severity.target"),
+        (
+            {"kind": "noise", "severity": {"metric": "ks", "target": 0.1, "direction": "down"}},
+            "drift.e.severity.direction",
+        ),
+        (
+            {"kind": "shift", "severity": {"metric": "ks", "target": 0.1, "extra": 1}},
+            "drift.e.severity.extra",
+        ),
+    ],
+)
+def test_bad_severity_keys(event: dict, path: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        run({"e": {**event, "features": ["x"]}})
+    assert err.value.path == path, str(err.value)
+
+
+def test_severity_end_to_end(tmp_path: Path) -> None:
+    sc = {
+        "name": "severity_sea",
+        "seed": 8,
+        "generator": {"kind": "sea"},
+        "schedule": {"blocks": 3, "rows_per_block": 500},
+        "drift": {
+            "calibrated": {
+                "kind": "shift",
+                "features": ["x0", "x1"],
+                "severity": {"metric": "ks", "target": 0.25},
+                "where": {"blocks": [2]},
+            }
+        },
+    }
+    m = calmops_gen.run(sc, root=tmp_path / "ok")
+    ev = m.events[0]
+    for f in ("x0", "x1"):
+        rec = ev.realised[f]["severity"]
+        assert abs(rec["achieved"] - 0.25) <= 1.5 / 500
+        assert ev.realised[f]["mean_shift"] == pytest.approx(rec["solved_parameter"])
+    assert ev.params["severity"] == {"metric": "ks", "target": 0.25, "direction": "up"}
+    sc["drift"]["calibrated"]["severity"]["target"] = 1.5
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.run(sc, root=tmp_path / "bad")
+    assert err.value.path == "drift.calibrated.severity.target"
+    assert not list((tmp_path / "bad").rglob("*.parquet"))
