@@ -1,11 +1,40 @@
-"""Label events: ``label_flip``.
+"""Label events: ``label_flip`` and ``prior_shift``.
 
-Each selected row's label is flipped with probability ``rate * w`` (``w``: the profile
-weight). A binary target swaps to the other class; a multiclass target moves to one of the
-other classes, uniformly. Classes are the generator's (SEA: ``False, True``) or, for a
-table, the distinct values of its target column. Missing labels are never flipped. The
-ground truth records which rows changed; the manifest records the realised flip rate next to
-the expected one (``rate`` times the mean weight).
+``label_flip``: each selected row's label is flipped with probability ``p(y) * w`` (``w``:
+the profile weight, ``y``: the row's current class). ``p(y)`` is
+
+* ``rate`` for every class (the plain form);
+* ``rates[y]`` with class-conditional ``rates: {class: rate}`` (classes not listed: ``rate``
+  if it is given too, else 0);
+* ``rate`` for the classes in ``from_classes`` and 0 for the others.
+
+A flipped row moves to ``to`` when it is given (rows already of class ``to`` never flip);
+otherwise a binary target swaps to the other class and a multiclass target moves to one of
+the other classes, uniformly. Classes are the generator's (SEA: ``False, True``) or, for a
+table, the distinct values of its target column; classes in YAML match by value or text
+(``1`` matches ``"1"``, ``true`` matches ``True``). Missing labels are never flipped. The
+ground truth records which rows changed; the manifest records ``rows_flipped`` and the
+realised ``flip_rate`` next to ``expected_flip_rate`` (``p(y) * w`` summed over the rows with
+a label, divided by the selected rows), and per class its rows, flips, flip rate and
+expected flip rate.
+
+``prior_shift``: per block, the selected rows with a label are resampled so that their class
+proportions move toward ``target`` (``{class: p}``, summing to 1): the same least-change
+scheme as ``category_frequency`` (:func:`calmops_gen.drift.categorical.reassign`): target
+counts are the largest-remainder rounding of ``target * n``, a class with a surplus gives up
+``(c_k - t_k) / c_k * sum(w over its rows)`` rows (rounded so the total is exact; picked at
+random with probability proportional to ``w``) and the classes with a deficit receive them in
+proportion to their deficit. A row given to class ``k`` is overwritten **whole** (every
+feature and the target; never the time or block column) by a copy of a row of class ``k``
+drawn uniformly with replacement among the block's selected rows as they were before the
+event. Block sizes are kept. At full weight the selected rows' class counts equal the rounded
+target exactly; with a constant ``w < 1`` the proportions move the ``w`` share of the way,
+``(1 - w) * before + w * target``, up to rounding. A class with a positive target but no
+selected row in a block cannot be resampled there: its share is spread over the other target
+classes in proportion to their targets for that block (counted in ``blocks_short``; a block
+whose selected rows hold none of the target classes is left as it is). Realised:
+``proportions_before``, ``proportions_after``, ``expected_proportions``, ``target``,
+``rows_resampled``, ``total_variation_before`` / ``_after``.
 
 Examples
 --------
@@ -16,6 +45,12 @@ Examples
 >>> out = ev.apply(frame, np.arange(4), np.ones(4), np.random.default_rng(0), prep)
 >>> bool((frame["y"].to_numpy() != np.array([0, 1, 2, 0])).all())
 True
+>>> ps = PriorShift(kind="prior_shift", target={0: 0.5, 1: 0.5})
+>>> frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [0, 0, 0, 1]})
+>>> prep = ps.prepare_from([0, 1], ["x", "y"], "y")
+>>> out = ps.apply(frame, np.arange(4), np.ones(4), np.random.default_rng(0), prep)
+>>> sorted(frame["y"].tolist()), frame.loc[frame["y"] == 1, "x"].tolist()
+([0, 0, 1, 1], [4.0, 4.0])
 """
 
 from __future__ import annotations
@@ -25,36 +60,105 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from calmops_gen.drift.base import Applied, DriftEvent, EventContext, require_target
+from calmops_gen.drift.categorical import (
+    Value,
+    canon,
+    codes_of,
+    match_values,
+    proportion_vector,
+    proportions_field,
+    reassign,
+    take_rows,
+    write_values,
+)
 from calmops_gen.drift.registry import EVENTS
-from calmops_gen.errors import ScenarioError
+from calmops_gen.errors import ScenarioError, join_path
+
+
+def require_classes(ctx: EventContext, path: str, kind: str) -> list[Any]:
+    """The target's classes (at least two), or raise: classification events need them."""
+    require_target(ctx, path)
+    if not ctx.classes or len(ctx.classes) < 2:
+        raise ScenarioError(path, f"{kind} needs a classification target with at least two classes")
+    return list(ctx.classes)
+
+
+def resampled_columns(ctx: EventContext) -> list[str]:
+    """Columns a whole-row resampling copies: every feature and the target."""
+    return [c.name for c in ctx.columns.values() if c.role in ("feature", "target")]
 
 
 @EVENTS.register("label_flip")
 class LabelFlip(DriftEvent):
-    """Flip labels with probability ``rate`` times the profile weight."""
+    """Flip labels with probability ``rate`` (or a per-class rate) times the profile weight."""
 
     kind: Literal["label_flip"] = "label_flip"
-    rate: float = Field(ge=0.0, le=1.0)
+    rates: dict[Value, float] | None = None
+    rate: float | None = Field(default=None, ge=0.0, le=1.0, validate_default=True)
+    from_classes: list[Value] | None = Field(default=None, min_length=1)
+    to: Value | None = None
 
     changes_subset: ClassVar[bool] = True
 
+    @field_validator("rates")
+    @classmethod
+    def _check_rates(cls, value: dict[Value, float] | None) -> dict[Value, float] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("give at least one class")
+            bad = {k: r for k, r in value.items() if not 0.0 <= r <= 1.0}
+            if bad:
+                raise ValueError(f"rates must be in [0, 1], got {bad}")
+        return value
+
+    @field_validator("rate")
+    @classmethod
+    def _need_rate(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is None and "rates" in info.data and info.data["rates"] is None:
+            raise ValueError("required key is missing (or give rates: {class: rate})")
+        return value
+
+    @field_validator("from_classes")
+    @classmethod
+    def _check_from(cls, value: list[Value] | None, info: ValidationInfo) -> list[Value] | None:
+        if value is not None:
+            if info.data.get("rates") is not None:
+                raise ValueError("give rates or from_classes, not both")
+            if "rate" in info.data and info.data["rate"] is None:
+                raise ValueError("needs rate")
+        return value
+
     def check(self, ctx: EventContext, path: str) -> None:
-        require_target(ctx, path)
-        if not ctx.classes or len(ctx.classes) < 2:
-            raise ScenarioError(
-                path, "label_flip needs a classification target with at least two classes"
-            )
+        require_classes(ctx, path, "label_flip")
 
     def touched_columns(self) -> list[str]:
         return []
 
     def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
         target = require_target(ctx, path)
-        assert ctx.classes is not None
-        return {"target": target.name, "classes": list(ctx.classes)}
+        classes = require_classes(ctx, path, "label_flip")
+        out: dict[str, Any] = {"target": target.name, "classes": classes}
+        if self.rates is None and self.from_classes is None and self.to is None:
+            return out
+        k = len(classes)
+        rates = np.full(k, self.rate if self.rate is not None else 0.0)
+        if self.rates is not None:
+            idx = match_values(list(self.rates), classes, join_path(path, "rates"), "class")
+            rates[idx] = list(self.rates.values())
+        if self.from_classes is not None:
+            idx = match_values(self.from_classes, classes, join_path(path, "from_classes"), "class")
+            keep = np.zeros(k, dtype=bool)
+            keep[idx] = True
+            rates[~keep] = 0.0
+        if self.to is not None:
+            (to,) = match_values([self.to], classes, join_path(path, "to"), "class")
+            rates[to] = 0.0
+            out["to"] = to
+        out["rates"] = rates.tolist()
+        return out
 
     def apply(
         self,
@@ -67,28 +171,159 @@ class LabelFlip(DriftEvent):
         name = prepared["target"]
         classes = list(prepared["classes"])
         k = len(classes)
-        values = frame[name].to_numpy(copy=True)
-        codes = pd.Categorical(values[rows], categories=classes).codes.astype(np.int64)
-        draw = rng.random(len(rows))
-        offset = rng.integers(1, k, size=len(rows)) if k > 2 else np.ones(len(rows), np.int64)
-        flip = (draw < self.rate * weights) & (codes >= 0)
-        new_codes = (codes + offset) % k
-        lookup = np.asarray(classes, dtype=values.dtype)
-        values[rows[flip]] = lookup[new_codes[flip]]
-        frame[name] = values
-        return Applied(
-            changed=flip,
-            stats={
-                "rows": float(len(rows)),
-                "flipped": float(flip.sum()),
-                "expected_flips": float((self.rate * weights).sum()),
-            },
-        )
+        n = len(rows)
+        codes = codes_of(frame[name].iloc[rows], classes)
+        valid = codes >= 0
+        draw = rng.random(n)
+        to = prepared.get("to")
+        if to is None:
+            offset = rng.integers(1, k, size=n) if k > 2 else np.ones(n, np.int64)
+            new_codes = (codes + offset) % k
+        else:
+            new_codes = np.full(n, int(to), dtype=np.int64)
+        if "rates" in prepared:
+            rates = np.asarray(prepared["rates"], dtype=np.float64)
+            p = np.where(valid, rates[np.maximum(codes, 0)], 0.0) * weights
+        else:
+            assert self.rate is not None
+            p = np.where(valid, self.rate, 0.0) * weights
+        flip = (draw < p) & valid
+        write_values(frame, name, rows[flip], [classes[c] for c in new_codes[flip]])
+        stats = {
+            "rows": float(n),
+            "flipped": float(flip.sum()),
+            "expected_flips": float(p.sum()),
+        }
+        rows_per = np.bincount(codes[valid], minlength=k)
+        flips_per = np.bincount(codes[flip], minlength=k)
+        expected_per = np.bincount(codes[valid], weights=p[valid], minlength=k)
+        for i in range(k):
+            stats[f"rows:{i}"] = float(rows_per[i])
+            stats[f"flipped:{i}"] = float(flips_per[i])
+            stats[f"expected:{i}"] = float(expected_per[i])
+        return Applied(changed=flip, stats=stats)
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
         rows = totals.get("rows", 0.0)
+        per_class = {}
+        for i, c in enumerate(prepared["classes"]):
+            n = totals.get(f"rows:{i}", 0.0)
+            f = totals.get(f"flipped:{i}", 0.0)
+            per_class[canon(c)] = {
+                "rows": int(n),
+                "rows_flipped": int(f),
+                "flip_rate": f / n if n else 0.0,
+                "expected_flip_rate": totals.get(f"expected:{i}", 0.0) / n if n else 0.0,
+            }
         return {
             "rows_flipped": int(totals.get("flipped", 0.0)),
-            "flip_rate": totals["flipped"] / rows if rows else 0.0,
-            "expected_flip_rate": totals["expected_flips"] / rows if rows else 0.0,
+            "flip_rate": totals.get("flipped", 0.0) / rows if rows else 0.0,
+            "expected_flip_rate": totals.get("expected_flips", 0.0) / rows if rows else 0.0,
+            "per_class": per_class,
+        }
+
+
+@EVENTS.register("prior_shift")
+class PriorShift(DriftEvent):
+    """Resample whole rows so the selected rows' class proportions move toward ``target``."""
+
+    kind: Literal["prior_shift"] = "prior_shift"
+    target: dict[Value, float]
+
+    changes_subset: ClassVar[bool] = True
+
+    @field_validator("target")
+    @classmethod
+    def _check_target(cls, value: dict[Value, float]) -> dict[Value, float]:
+        out = proportions_field(value, "class")
+        assert out is not None
+        return out
+
+    def check(self, ctx: EventContext, path: str) -> None:
+        require_classes(ctx, path, "prior_shift")
+
+    def touched_columns(self) -> list[str]:
+        return []
+
+    def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
+        target = require_target(ctx, path)
+        classes = require_classes(ctx, path, "prior_shift")
+        return self.prepare_from(classes, resampled_columns(ctx), target.name, path)
+
+    def prepare_from(
+        self, classes: list[Any], columns: list[str], target: str, path: str = ""
+    ) -> dict[str, Any]:
+        """Prepared figures from the classes, the resampled columns and the target's name."""
+        vec = proportion_vector(self.target, classes, join_path(path, "target"), "class")
+        return {"target": target, "classes": classes, "proportions": vec, "columns": columns}
+
+    def apply(
+        self,
+        frame: pd.DataFrame,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+        prepared: Mapping[str, Any],
+    ) -> Applied:
+        classes = list(prepared["classes"])
+        k = len(classes)
+        codes = codes_of(frame[prepared["target"]].iloc[rows], classes)
+        valid = codes >= 0
+        counts = np.bincount(codes[valid], minlength=k)
+        target = np.asarray(prepared["proportions"], dtype=np.float64)
+        reachable = target * (counts > 0)
+        short = bool((target > 0).any() and (reachable < target).any())
+        changed = np.zeros(len(rows), dtype=bool)
+        after = codes.copy()
+        if reachable.sum() > 0:
+            moved, new, fig = reassign(codes, weights, reachable / reachable.sum(), rng)
+            src = np.empty(len(moved), dtype=np.int64)
+            for c in range(k):
+                here = new == c
+                if here.any():
+                    pool = np.flatnonzero(codes == c)
+                    src[here] = pool[rng.integers(0, len(pool), size=int(here.sum()))]
+            take_rows(frame, prepared["columns"], rows[moved], rows[src])
+            changed[moved] = True
+            after[moved] = new
+            expected = fig["expected_after"]
+        else:
+            moved = np.empty(0, dtype=np.int64)
+            expected = counts.astype(np.float64)
+        counts_after = np.bincount(after[valid], minlength=k)
+        stats: dict[str, float] = {
+            "rows": float(valid.sum()),
+            "moved": float(len(moved)),
+            "short": float(short),
+        }
+        for i in range(k):
+            stats[f"before:{i}"] = float(counts[i])
+            stats[f"after:{i}"] = float(counts_after[i])
+            stats[f"expected:{i}"] = float(expected[i])
+        return Applied(changed=changed, stats=stats)
+
+    def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
+        classes = prepared["classes"]
+        k = len(classes)
+        n = totals.get("rows", 0.0)
+        if not n:
+            return {"rows": 0}
+        target = np.asarray(prepared["proportions"])
+        before = np.array([totals.get(f"before:{i}", 0.0) for i in range(k)]) / n
+        after = np.array([totals.get(f"after:{i}", 0.0) for i in range(k)]) / n
+        expected = np.array([totals.get(f"expected:{i}", 0.0) for i in range(k)]) / n
+
+        def named(vec: np.ndarray) -> dict[str, float]:
+            return {canon(c): float(v) for c, v in zip(classes, vec, strict=True)}
+
+        return {
+            "rows": int(n),
+            "rows_resampled": int(totals.get("moved", 0.0)),
+            "target": named(target),
+            "proportions_before": named(before),
+            "proportions_after": named(after),
+            "expected_proportions": named(expected),
+            "total_variation_before": float(np.abs(before - target).sum() / 2),
+            "total_variation_after": float(np.abs(after - target).sum() / 2),
+            "blocks_short": int(totals.get("short", 0.0)),
         }

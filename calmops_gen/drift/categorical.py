@@ -1,0 +1,842 @@
+"""Categorical feature events: ``category_flip``, ``category_frequency``, ``new_category``,
+``merge_categories`` and ``typos``.
+
+Each acts on one ``column`` that holds categories: a string column, a pandas categorical
+(Arrow dictionary) column, a bool column or an integer column (integer codes such as
+Agrawal's nominal ``elevel``; an integer column named here is treated as codes). Float
+columns are refused (numeric events, in turn, refuse nominal columns). ``typos`` needs a
+plain string column.
+
+The **category set** of a column is fixed once per run in ``prepare``: the declared
+categories of a categorical column, ``[False, True]`` for a bool column, otherwise the
+sorted distinct values of the column in the reference block (``reference_block``, default
+0) as generated, before any event. Values that are missing or outside the set (for example
+made by an earlier ``new_category``) are never changed by ``category_flip`` and
+``category_frequency``. Categories given in YAML are matched to the column's values by value
+or by their text (``1`` matches ``"1"``, ``true`` matches ``True``), so ids survive a JSON
+or YAML round trip.
+
+Exact formulas (``w``: the row's profile weight, ``0 < w <= 1``):
+
+* ``category_flip``: each selected row with a known category moves with probability
+  ``rate * w`` to another category: uniformly among the others, or with ``to`` proportions
+  ``{category: p}`` renormalised over the categories other than the row's own (a row whose
+  other categories all have ``p = 0`` never moves). Realised: ``rows_flipped``,
+  ``flip_rate`` (flipped / selected rows) beside ``expected_flip_rate`` (sum of ``rate * w``
+  over the rows that can move / selected rows), ``flipped_from`` and ``flipped_to`` counts.
+* ``category_frequency``: per block, over the ``n`` selected rows with a known category with
+  counts ``c_k``: target counts ``t_k`` are the largest-remainder rounding of
+  ``target_k * n`` (they sum to ``n``). Category ``k`` with a surplus gives up
+  ``r_k = (c_k - t_k) / c_k * sum(w over its rows)`` rows (rounded by largest remainder so
+  that the total moved is ``M = round(sum r_k)``), picked at random with probability
+  proportional to ``w`` (weighted sampling without replacement); the ``M`` moved rows are
+  shared among the categories with a deficit ``d_k = t_k - c_k`` in proportion to ``d_k``
+  (largest remainder), in random order. This is the least number of rows that reaches the
+  target: at full weight the counts equal ``t_k`` exactly; at a constant weight ``w`` the
+  proportions move the ``w`` share of the way, ``(1 - w) * before + w * target``, up to
+  rounding. Realised: ``proportions_before``, ``proportions_after``,
+  ``expected_proportions`` and ``target`` (pooled over blocks), ``rows_moved``,
+  ``total_variation_before`` / ``_after`` (half the L1 distance to the target).
+* ``new_category``: each selected row takes ``value`` (default ``"<column>_new"``) with
+  probability ``rate * w``. The value must not be a category of the column (checked against
+  the category set; ``preexisting`` counts the rows of the touched blocks that already held
+  it, which is 0 unless it appears outside the reference block). Realised:
+  ``rows_changed``, ``new_category_rate`` beside ``expected_new_category_rate``.
+* ``merge_categories``: each selected row whose category is in ``categories`` (other than
+  ``into``) becomes ``into`` (default: the first listed category) with probability ``w``
+  (so at full weight every such row is merged). ``into`` may be a new value. Realised:
+  ``eligible_rows``, ``rows_merged``, ``share_merged`` beside ``expected_share_merged``
+  (mean ``w`` over the eligible rows), ``into_share_before`` / ``_after`` among the selected
+  rows.
+* ``typos``: each selected non-missing string becomes a typo row with probability
+  ``rate * w``; in a typo row each character is edited with probability ``density``, and
+  one character chosen at random is always edited, so every typo row gets at least one
+  edit. An edit is one of ``operations`` (uniformly): ``swap`` (with the next character;
+  not drawn at the last one), ``delete``, ``duplicate``, ``replace`` (by another character
+  of ``alphabet``). A character taking part in a swap gets no other edit (an edit right after
+  a drawn swap is dropped). The strings are edited as a 2-D numpy array of code points (rows x
+  longest string), so the memory is ``rows * longest string * 4`` bytes; NUL characters are
+  not supported. Realised: ``rows_changed`` (typo rows whose text really changed; a swap of
+  two equal characters changes nothing), ``typo_rate`` beside ``expected_typo_rate``
+  (``rate`` times the mean weight), ``edits`` per operation and ``edit_density`` (edits per
+  character of the typo rows).
+
+Every event here changes a random subset of its rows (``changes_subset``): the ground truth
+marks exactly the rows whose value differs. Columns keep their dtype (a categorical column
+gains the new value as a category when needed).
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> ev = MergeCategories(kind="merge_categories", column="c", categories=["a", "b"], into="ab")
+>>> frame = pd.DataFrame({"c": ["a", "b", "c", "a"]})
+>>> prep = ev.prepare_from(["a", "b", "c"])
+>>> out = ev.apply(frame, np.arange(4), np.ones(4), np.random.default_rng(0), prep)
+>>> frame["c"].tolist()
+['ab', 'ab', 'c', 'ab']
+>>> largest_remainder(np.array([1.5, 1.5, 1.0]), 4).tolist()
+[2, 1, 1]
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pydantic import Field, ValidationInfo, field_validator
+
+from calmops_gen.drift.base import Applied, DriftEvent, EventContext, require_columns
+from calmops_gen.drift.registry import EVENTS
+from calmops_gen.errors import ScenarioError, join_path
+from calmops_gen.generators.base import Column
+
+Value = bool | int | str
+"""A category or class label as written in YAML (matched to the data by :func:`canon`)."""
+
+PROPORTION_TOLERANCE = 1e-6
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers (also used by the label, concept and joint events)
+# ---------------------------------------------------------------------------------------------
+
+
+def canon(value: Any) -> str:
+    """Text form used to match a YAML category to a data value.
+
+    Examples
+    --------
+    >>> [canon(True), canon(np.int64(3)), canon("a"), canon(2.0)]
+    ['true', '3', 'a', '2']
+    """
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def find_value(value: Any, known: Sequence[Any]) -> int | None:
+    """Index of ``value`` in ``known`` (exact match first, then by :func:`canon`)."""
+    for i, k in enumerate(known):
+        if type(k) is type(value) and k == value:
+            return i
+    text = canon(value).lower()
+    for i, k in enumerate(known):
+        if canon(k).lower() == text:
+            return i
+    if all(isinstance(k, bool | np.bool_) for k in known) and text in ("0", "1"):
+        return find_value(text == "1", known)
+    return None
+
+
+def match_values(values: Sequence[Any], known: Sequence[Any], path: str, what: str) -> list[int]:
+    """Indices of ``values`` in ``known``; raise :class:`ScenarioError` at ``path`` if unknown."""
+    out = []
+    for v in values:
+        i = find_value(v, known)
+        if i is None:
+            shown = ", ".join(canon(k) for k in known)
+            raise ScenarioError(path, f"unknown {what} {v!r}; known: {shown}")
+        out.append(i)
+    if len(set(out)) != len(out):
+        raise ScenarioError(path, f"lists the same {what} twice")
+    return out
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the matching Python scalar (JSON-serialisable)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def largest_remainder(quotas: np.ndarray, total: int) -> np.ndarray:
+    """Integers summing to ``total`` nearest to ``quotas`` (largest-remainder rounding).
+
+    Floors first, then one more unit to the largest fractional parts (ties: lower index
+    first). ``quotas`` should sum to about ``total``.
+    """
+    quotas = np.maximum(np.asarray(quotas, dtype=np.float64), 0.0)
+    base = np.floor(quotas + 1e-9).astype(np.int64)
+    short = int(total - base.sum())
+    if short > 0:
+        frac = quotas - base
+        order = np.argsort(-frac, kind="stable")
+        base[order[:short]] += 1
+    elif short < 0:
+        frac = quotas - base
+        order = np.argsort(frac, kind="stable")
+        order = order[base[order] > 0][:-short]
+        base[order] -= 1
+    return base
+
+
+def is_categorical_dtype(series: pd.Series) -> bool:
+    """True for a pandas categorical column."""
+    return isinstance(series.dtype, pd.CategoricalDtype)
+
+
+def codes_of(values: pd.Series, categories: Sequence[Any]) -> np.ndarray:
+    """Position of each value in ``categories`` (``-1``: missing or not a category)."""
+    cats = pd.Index(list(categories))
+    if is_categorical_dtype(values):
+        values = values.astype(object)
+    codes = cats.get_indexer(pd.Index(values.to_numpy(dtype=object)))
+    return np.asarray(codes, dtype=np.int64)
+
+
+def write_values(frame: pd.DataFrame, name: str, rows: np.ndarray, new: Sequence[Any]) -> None:
+    """Set ``frame[name]`` at positions ``rows`` to ``new``, keeping the column's dtype."""
+    if len(rows) == 0:
+        return
+    column = frame[name].copy()
+    if is_categorical_dtype(column):
+        missing = pd.Index(pd.unique(np.asarray(new, dtype=object))).difference(
+            column.cat.categories
+        )
+        if len(missing):
+            column = column.cat.add_categories(list(missing))
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        arr = np.asarray(new, dtype=dtype)
+    else:
+        arr = np.empty(len(new), dtype=object)
+        arr[:] = list(new) if not isinstance(new, np.ndarray) else new
+    column.iloc[rows] = arr
+    frame[name] = column
+
+
+def take_rows(
+    frame: pd.DataFrame, columns: Sequence[str], dst: np.ndarray, src: np.ndarray
+) -> None:
+    """Copy whole rows: ``frame[c]`` at ``dst`` gets the values at ``src`` for every column."""
+    if len(dst) == 0:
+        return
+    indexer = np.arange(len(frame))
+    indexer[dst] = src
+    for c in columns:
+        column = frame[c]
+        frame[c] = pd.Series(column.array.take(indexer), index=frame.index, name=c)
+
+
+def rows_differ(before: pd.DataFrame, after: pd.DataFrame) -> np.ndarray:
+    """Per row, whether any column differs (missing equals missing)."""
+    out = np.zeros(len(before), dtype=bool)
+    for c in before.columns:
+        a, b = before[c], after[c]
+        same = (a.to_numpy(dtype=object) == b.to_numpy(dtype=object)) | (
+            a.isna().to_numpy() & b.isna().to_numpy()
+        )
+        out |= ~np.asarray(same, dtype=bool)
+    return out
+
+
+def weighted_pick(
+    codes: np.ndarray, weights: np.ndarray, counts: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Pick ``counts[k]`` rows among those with code ``k`` (probability proportional to weight,
+    without replacement: Efraimidis-Spirakis keys); returns a boolean mask."""
+    n = len(codes)
+    key = np.log1p(-rng.random(n)) / np.maximum(weights, 1e-300)
+    valid = codes >= 0
+    order = np.lexsort((-key, codes))
+    order = order[valid[order]]
+    sorted_codes = codes[order]
+    starts = np.searchsorted(sorted_codes, np.arange(len(counts)))
+    rank = np.arange(len(order)) - starts[sorted_codes]
+    mask = np.zeros(n, dtype=bool)
+    mask[order[rank < counts[sorted_codes]]] = True
+    return mask
+
+
+def reassign(
+    codes: np.ndarray, weights: np.ndarray, target: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Fewest moves taking the counts of ``codes`` toward ``target`` proportions with weight.
+
+    Returns the positions of the moved rows, their new codes and the figures (``counts``,
+    ``target_counts``, ``expected_after``) described for ``category_frequency``.
+    """
+    k = len(target)
+    valid = codes >= 0
+    n = int(valid.sum())
+    counts = np.bincount(codes[valid], minlength=k).astype(np.int64)
+    t = largest_remainder(target * n, n) if n else np.zeros(k, dtype=np.int64)
+    surplus = np.maximum(counts - t, 0)
+    deficit = np.maximum(t - counts, 0)
+    wsum = np.bincount(codes[valid], weights=weights[valid], minlength=k)
+    share = np.divide(surplus, counts, out=np.zeros(k), where=counts > 0)
+    real = share * wsum
+    moved_total = int(np.floor(real.sum() + 0.5))
+    removed = np.minimum(largest_remainder(real, moved_total), surplus)
+    moved_total = int(removed.sum())
+    d = int(deficit.sum())
+    dest = (
+        np.minimum(largest_remainder(moved_total * deficit / d, moved_total), deficit)
+        if d
+        else np.zeros(k, dtype=np.int64)
+    )
+    expected = counts - real + (real.sum() * deficit / d if d else 0.0)
+    figures = {"counts": counts, "target_counts": t, "expected_after": expected}
+    if moved_total == 0 or int(dest.sum()) != moved_total:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), figures
+    chosen = np.flatnonzero(weighted_pick(codes, weights, removed, rng))
+    chosen = rng.permutation(chosen)
+    new_codes = np.repeat(np.arange(k), dest)
+    return chosen, new_codes, figures
+
+
+def category_set(ref: pd.DataFrame, name: str) -> list[Any]:
+    """Categories of column ``name`` (declared ones, or sorted distinct reference values)."""
+    series = ref[name]
+    if is_categorical_dtype(series):
+        return [plain(v) for v in series.cat.categories.tolist()]
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return [False, True]
+    values = pd.unique(series.dropna().to_numpy())
+    return sorted(plain(v) for v in values.tolist())
+
+
+def require_categorical(
+    ctx: EventContext, name: str, path: str, *, strings: bool = False
+) -> Column:
+    """Check that ``name`` is a categorical feature column (a string column if ``strings``)."""
+    require_columns(ctx, [name], path)
+    col = ctx.columns[name]
+    typ = col.pa_type()
+    if pa.types.is_dictionary(typ):
+        if strings:
+            raise ScenarioError(
+                path, f"{name!r} is categorical ({col.dtype}); typos need a plain string column"
+            )
+        return col
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        return col
+    if strings:
+        raise ScenarioError(path, f"{name!r} is not a string column ({col.dtype})")
+    if pa.types.is_integer(typ) or pa.types.is_boolean(typ):
+        return col
+    if pa.types.is_floating(typ):
+        raise ScenarioError(
+            path,
+            f"{name!r} is a numeric column ({col.dtype}); categorical events need a string, "
+            "categorical, bool or integer-coded column",
+        )
+    raise ScenarioError(path, f"{name!r} is not categorical ({col.dtype})")
+
+
+def proportions_field(value: dict[Value, float] | None, what: str) -> dict[Value, float] | None:
+    """Validate ``{category: p}``: every ``p`` in [0, 1], summing to 1."""
+    if value is None:
+        return None
+    if not value:
+        raise ValueError(f"give at least one {what}")
+    bad = {k: p for k, p in value.items() if not 0.0 <= p <= 1.0}
+    if bad:
+        raise ValueError(f"proportions must be in [0, 1], got {bad}")
+    total = sum(value.values())
+    if abs(total - 1.0) > PROPORTION_TOLERANCE:
+        raise ValueError(f"proportions must sum to 1, got {total:.6g}")
+    return value
+
+
+def proportion_vector(
+    value: Mapping[Value, float], known: Sequence[Any], path: str, what: str
+) -> list[float]:
+    """``{category: p}`` as a vector over ``known`` (unlisted: 0), normalised to sum 1."""
+    idx = match_values(list(value), known, path, what)
+    vec = np.zeros(len(known))
+    vec[idx] = list(value.values())
+    total = vec.sum()
+    return [float(v) for v in (vec if abs(total - 1.0) < 1e-12 else vec / total)]
+
+
+def _named(categories: Sequence[Any], counts: np.ndarray | Sequence[float]) -> dict[str, Any]:
+    return {canon(c): plain(v) for c, v in zip(categories, counts, strict=True)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Events
+# ---------------------------------------------------------------------------------------------
+
+
+class CategoricalEvent(DriftEvent):
+    """Shared behaviour of events on one categorical ``column``."""
+
+    column: str
+    reference_block: int = Field(default=0, ge=0)
+
+    changes_subset: ClassVar[bool] = True
+    strings_only: ClassVar[bool] = False
+
+    def touched_columns(self) -> list[str]:
+        return [self.column]
+
+    def check(self, ctx: EventContext, path: str) -> None:
+        require_categorical(ctx, self.column, join_path(path, "column"), strings=self.strings_only)
+        if self.reference_block >= ctx.n_blocks:
+            raise ScenarioError(
+                join_path(path, "reference_block"),
+                f"block {self.reference_block} does not exist (the dataset has {ctx.n_blocks})",
+            )
+
+    def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
+        cats = category_set(ctx.reference(self.reference_block), self.column)
+        return self.prepare_from(cats, path)
+
+    def prepare_from(self, categories: list[Any], path: str = "") -> dict[str, Any]:
+        """Prepared figures from the column's category set (checks the event's categories)."""
+        return {"column": self.column, "categories": categories}
+
+    def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
+        return {}
+
+
+@EVENTS.register("category_flip")
+class CategoryFlip(CategoricalEvent):
+    """Move rows to another existing category with probability ``rate`` times the weight."""
+
+    kind: Literal["category_flip"] = "category_flip"
+    rate: float = Field(ge=0.0, le=1.0)
+    to: dict[Value, float] | None = None
+
+    @field_validator("to")
+    @classmethod
+    def _check_to(cls, value: dict[Value, float] | None) -> dict[Value, float] | None:
+        return proportions_field(value, "destination category")
+
+    def prepare_from(self, categories: list[Any], path: str = "") -> dict[str, Any]:
+        if len(categories) < 2:
+            raise ScenarioError(
+                join_path(path, "column"),
+                f"{self.column!r} has {len(categories)} category in block "
+                f"{self.reference_block}; a flip needs at least two",
+            )
+        out = super().prepare_from(categories, path)
+        if self.to is not None:
+            out["to"] = proportion_vector(self.to, categories, join_path(path, "to"), "category")
+        return out
+
+    def apply(
+        self,
+        frame: pd.DataFrame,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+        prepared: Mapping[str, Any],
+    ) -> Applied:
+        cats = list(prepared["categories"])
+        k = len(cats)
+        n = len(rows)
+        codes = codes_of(frame[self.column].iloc[rows], cats)
+        p = self.rate * weights
+        draw = rng.random(n)
+        flip = (draw < p) & (codes >= 0)
+        movable = codes >= 0
+        if prepared.get("to") is None:
+            offset = rng.integers(1, k, size=n) if k > 2 else np.ones(n, dtype=np.int64)
+            new = (codes + offset) % k
+        else:
+            to = np.asarray(prepared["to"], dtype=np.float64)
+            new = codes.copy()
+            for c in range(k):
+                others = to.copy()
+                others[c] = 0.0
+                here = codes == c
+                if others.sum() <= 0.0:
+                    movable &= ~here
+                    flip &= ~here
+                    continue
+                m = flip & here
+                new[m] = rng.choice(k, size=int(m.sum()), p=others / others.sum())
+        write_values(frame, self.column, rows[flip], [cats[i] for i in new[flip]])
+        stats = {
+            "rows": float(n),
+            "flipped": float(flip.sum()),
+            "expected_flips": float(p[movable].sum()),
+        }
+        from_counts = np.bincount(codes[flip], minlength=k)
+        to_counts = np.bincount(new[flip], minlength=k)
+        for i in range(k):
+            stats[f"from:{i}"] = float(from_counts[i])
+            stats[f"to:{i}"] = float(to_counts[i])
+        return Applied(changed=flip, stats=stats)
+
+    def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
+        rows = totals.get("rows", 0.0)
+        cats = prepared["categories"]
+        return {
+            "rows_flipped": int(totals.get("flipped", 0.0)),
+            "flip_rate": totals.get("flipped", 0.0) / rows if rows else 0.0,
+            "expected_flip_rate": totals.get("expected_flips", 0.0) / rows if rows else 0.0,
+            "flipped_from": {canon(c): int(totals.get(f"from:{i}", 0)) for i, c in enumerate(cats)},
+            "flipped_to": {canon(c): int(totals.get(f"to:{i}", 0)) for i, c in enumerate(cats)},
+        }
+
+
+@EVENTS.register("category_frequency")
+class CategoryFrequency(CategoricalEvent):
+    """Move the column's distribution toward ``target`` proportions with the least changes."""
+
+    kind: Literal["category_frequency"] = "category_frequency"
+    target: dict[Value, float]
+
+    @field_validator("target")
+    @classmethod
+    def _check_target(cls, value: dict[Value, float]) -> dict[Value, float]:
+        out = proportions_field(value, "category")
+        assert out is not None
+        return out
+
+    def prepare_from(self, categories: list[Any], path: str = "") -> dict[str, Any]:
+        out = super().prepare_from(categories, path)
+        out["target"] = proportion_vector(
+            self.target, categories, join_path(path, "target"), "category"
+        )
+        return out
+
+    def apply(
+        self,
+        frame: pd.DataFrame,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+        prepared: Mapping[str, Any],
+    ) -> Applied:
+        cats = list(prepared["categories"])
+        k = len(cats)
+        target = np.asarray(prepared["target"], dtype=np.float64)
+        codes = codes_of(frame[self.column].iloc[rows], cats)
+        moved, new, fig = reassign(codes, weights, target, rng)
+        write_values(frame, self.column, rows[moved], [cats[i] for i in new])
+        changed = np.zeros(len(rows), dtype=bool)
+        changed[moved] = True
+        after = codes.copy()
+        after[moved] = new
+        valid = codes >= 0
+        counts_after = np.bincount(after[valid], minlength=k)
+        stats: dict[str, float] = {"rows": float(valid.sum()), "moved": float(len(moved))}
+        for i in range(k):
+            stats[f"before:{i}"] = float(fig["counts"][i])
+            stats[f"after:{i}"] = float(counts_after[i])
+            stats[f"expected:{i}"] = float(fig["expected_after"][i])
+        return Applied(changed=changed, stats=stats)
+
+    def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
+        cats = prepared["categories"]
+        target = np.asarray(prepared["target"])
+        n = totals.get("rows", 0.0)
+        if not n:
+            return {"rows": 0}
+        k = len(cats)
+        before = np.array([totals.get(f"before:{i}", 0.0) for i in range(k)]) / n
+        after = np.array([totals.get(f"after:{i}", 0.0) for i in range(k)]) / n
+        expected = np.array([totals.get(f"expected:{i}", 0.0) for i in range(k)]) / n
+        return {
+            "rows": int(n),
+            "rows_moved": int(totals.get("moved", 0.0)),
+            "target": _named(cats, target),
+            "proportions_before": _named(cats, before),
+            "proportions_after": _named(cats, after),
+            "expected_proportions": _named(cats, expected),
+            "total_variation_before": float(np.abs(before - target).sum() / 2),
+            "total_variation_after": float(np.abs(after - target).sum() / 2),
+        }
+
+
+@EVENTS.register("new_category")
+class NewCategory(CategoricalEvent):
+    """Set rows to a never-seen ``value`` with probability ``rate`` times the weight."""
+
+    kind: Literal["new_category"] = "new_category"
+    rate: float = Field(ge=0.0, le=1.0)
+    value: Value | None = None
+
+    def new_value(self) -> Value:
+        """The value written (default ``"<column>_new"``)."""
+        return f"{self.column}_new" if self.value is None else self.value
+
+    def check(self, ctx: EventContext, path: str) -> None:
+        super().check(ctx, path)
+        typ = ctx.columns[self.column].pa_type()
+        value = self.new_value()
+        if pa.types.is_boolean(typ):
+            raise ScenarioError(
+                join_path(path, "column"), f"{self.column!r} is bool; it cannot hold a new value"
+            )
+        if pa.types.is_integer(typ) and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ScenarioError(
+                join_path(path, "value"),
+                f"{self.column!r} holds integers; give an integer value (got {value!r})",
+            )
+        if not pa.types.is_integer(typ) and not isinstance(value, str):
+            raise ScenarioError(
+                join_path(path, "value"),
+                f"{self.column!r} holds text; give a text value (got {value!r})",
+            )
+
+    def prepare_from(self, categories: list[Any], path: str = "") -> dict[str, Any]:
+        value = self.new_value()
+        if any(type(c) is type(value) and c == value for c in categories):
+            raise ScenarioError(
+                join_path(path, "value"),
+                f"{value!r} is already a category of {self.column!r}; choose a new value",
+            )
+        return {**super().prepare_from(categories, path), "value": value}
+
+    def apply(
+        self,
+        frame: pd.DataFrame,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+        prepared: Mapping[str, Any],
+    ) -> Applied:
+        value = prepared["value"]
+        p = self.rate * weights
+        drawn = rng.random(len(rows)) < p
+        column = frame[self.column]
+        holds = (column.astype(object) == value).to_numpy(dtype=bool)
+        changed = drawn & ~holds[rows]
+        write_values(frame, self.column, rows[changed], [value] * int(changed.sum()))
+        return Applied(
+            changed=changed,
+            stats={
+                "rows": float(len(rows)),
+                "changed": float(changed.sum()),
+                "expected": float(p.sum()),
+                "preexisting": float(holds.sum()),
+            },
+        )
+
+    def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
+        rows = totals.get("rows", 0.0)
+        return {
+            "value": prepared["value"],
+            "rows_changed": int(totals.get("changed", 0.0)),
+            "new_category_rate": totals.get("changed", 0.0) / rows if rows else 0.0,
+            "expected_new_category_rate": totals.get("expected", 0.0) / rows if rows else 0.0,
+            "preexisting": int(totals.get("preexisting", 0.0)),
+        }
+
+
+@EVENTS.register("merge_categories")
+class MergeCategories(CategoricalEvent):
+    """Merge ``categories`` into ``into`` (each row with probability ``w``)."""
+
+    kind: Literal["merge_categories"] = "merge_categories"
+    categories: list[Value] = Field(min_length=1)
+    into: Value | None = None
+
+    @field_validator("into")
+    @classmethod
+    def _check_into(cls, value: Value | None, info: ValidationInfo) -> Value | None:
+        cats = info.data.get("categories") or []
+        if value is not None and len(cats) == 1 and canon(cats[0]) == canon(value):
+            raise ValueError("merging a category into itself changes nothing")
+        return value
+
+    def target_value(self) -> Value:
+        """The merged value (default: the first listed category)."""
+        return self.categories[0] if self.into is None else self.into
+
+    def prepare_from(self, categories: list[Any], path: str = "") -> dict[str, Any]:
+        if len(self.categories) < 2 and self.into is None:
+            raise ScenarioError(
+                join_path(path, "into"), "give into, or at least two categories to merge"
+            )
+        idx = match_values(self.categories, categories, join_path(path, "categories"), "category")
+        into_idx = find_value(self.target_value(), categories)
+        into = categories[into_idx] if into_idx is not None else self.target_value()
+        merged = [categories[i] for i in idx if i != into_idx]
+        return {**super().prepare_from(categories, path), "merged": merged, "into": into}
+
+    def apply(
+        self,
+        frame: pd.DataFrame,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+        prepared: Mapping[str, Any],
+    ) -> Applied:
+        into = prepared["into"]
+        values = frame[self.column].iloc[rows]
+        eligible = codes_of(values, prepared["merged"]) >= 0
+        is_into = codes_of(values, [into]) >= 0
+        changed = eligible & (rng.random(len(rows)) < weights)
+        write_values(frame, self.column, rows[changed], [into] * int(changed.sum()))
+        return Applied(
+            changed=changed,
+            stats={
+                "rows": float(len(rows)),
+                "eligible": float(eligible.sum()),
+                "merged": float(changed.sum()),
+                "expected": float(weights[eligible].sum()),
+                "into_before": float(is_into.sum()),
+            },
+        )
+
+    def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
+        rows = totals.get("rows", 0.0)
+        eligible = totals.get("eligible", 0.0)
+        merged = totals.get("merged", 0.0)
+        before = totals.get("into_before", 0.0)
+        return {
+            "into": plain(prepared["into"]),
+            "eligible_rows": int(eligible),
+            "rows_merged": int(merged),
+            "share_merged": merged / eligible if eligible else 0.0,
+            "expected_share_merged": totals.get("expected", 0.0) / eligible if eligible else 0.0,
+            "into_share_before": before / rows if rows else 0.0,
+            "into_share_after": (before + merged) / rows if rows else 0.0,
+        }
+
+
+TypoOp = Literal["swap", "delete", "duplicate", "replace"]
+_OPS: tuple[TypoOp, ...] = ("swap", "delete", "duplicate", "replace")
+
+
+@EVENTS.register("typos")
+class Typos(CategoricalEvent):
+    """Character typos in a string column (rows with probability ``rate`` times the weight)."""
+
+    kind: Literal["typos"] = "typos"
+    rate: float = Field(ge=0.0, le=1.0)
+    density: float = Field(default=0.1, ge=0.0, le=1.0)
+    operations: list[TypoOp] = Field(default_factory=lambda: list(_OPS), min_length=1)
+    alphabet: str = Field(default=string.ascii_lowercase, min_length=2)
+
+    strings_only: ClassVar[bool] = True
+
+    @field_validator("operations")
+    @classmethod
+    def _distinct_ops(cls, value: list[TypoOp]) -> list[TypoOp]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists an operation twice")
+        return value
+
+    @field_validator("alphabet")
+    @classmethod
+    def _check_alphabet(cls, value: str) -> str:
+        if "\0" in value or len(set(value)) != len(value):
+            raise ValueError("must hold distinct characters (no NUL)")
+        return value
+
+    def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
+        return {"column": self.column}
+
+    def apply(
+        self,
+        frame: pd.DataFrame,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+        prepared: Mapping[str, Any],
+    ) -> Applied:
+        n = len(rows)
+        old = frame[self.column].iloc[rows]
+        present = old.notna().to_numpy()
+        typo = (rng.random(n) < self.rate * weights) & present
+        stats: dict[str, float] = {
+            "rows": float(n),
+            "expected": float((self.rate * weights).sum()),
+            "typo_rows": float(typo.sum()),
+        }
+        idx = np.flatnonzero(typo)
+        texts = np.asarray(old.to_numpy(dtype=object)[idx].astype(str), dtype=np.str_)
+        new_texts, counts, chars = self.edit(texts, rng)
+        differs = new_texts != texts
+        changed = np.zeros(n, dtype=bool)
+        changed[idx[differs]] = True
+        write_values(frame, self.column, rows[changed], new_texts[differs].astype(object))
+        stats["changed"] = float(changed.sum())
+        stats["chars"] = float(chars)
+        for op, count in counts.items():
+            stats[f"edits:{op}"] = float(count)
+        return Applied(changed=changed, stats=stats)
+
+    def edit(
+        self, texts: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, dict[str, int], int]:
+        """Typos in every string of ``texts`` (a numpy unicode array), vectorised.
+
+        Returns the edited strings, the number of edits per operation and the number of
+        characters of the input strings.
+        """
+        counts: dict[str, int] = {op: 0 for op in self.operations}
+        m = len(texts)
+        if m == 0:
+            return texts, counts, 0
+        lengths = np.char.str_len(texts).astype(np.int64)
+        width = max(int(lengths.max()), 1)
+        chars = np.ascontiguousarray(texts.astype(f"<U{width}")).view(np.uint32).reshape(m, width)
+        pos = np.arange(width)[None, :]
+        inside = pos < lengths[:, None]
+        forced = np.floor(rng.random(m) * lengths).astype(np.int64)
+        edit = inside & ((rng.random((m, width)) < self.density) | (pos == forced[:, None]))
+        ops = np.asarray([_OPS.index(o) for o in self.operations], dtype=np.int64)
+        no_swap = ops[ops != 0]
+        last = pos == (lengths[:, None] - 1)
+        u = rng.random((m, width))
+        code = ops[np.minimum((u * len(ops)).astype(np.int64), len(ops) - 1)]
+        if len(no_swap):
+            alt = no_swap[np.minimum((u * len(no_swap)).astype(np.int64), len(no_swap) - 1)]
+        else:
+            alt = np.full((m, width), -1, dtype=np.int64)
+        code = np.where(last, alt, code)
+        code = np.where(edit, code, -1)
+        swap = code == 0
+        after_swap = np.zeros_like(swap)
+        after_swap[:, 1:] = swap[:, :-1]
+        code[after_swap] = -1
+        swap = code == 0
+        out = chars.copy()
+        partner = np.zeros_like(swap)
+        partner[:, 1:] = swap[:, :-1]
+        # a swap is never drawn at a string's last character, so swap[:, -1] is all False
+        out[swap] = chars[:, 1:][swap[:, :-1]]
+        out[partner] = chars[:, :-1][swap[:, :-1]]
+        replace = code == 3
+        alphabet = np.sort(np.frombuffer(self.alphabet.encode("utf-32-le"), dtype=np.uint32))
+        a = len(alphabet)
+        current = out[replace]
+        at = np.minimum(np.searchsorted(alphabet, current), a - 1)
+        own = np.where(alphabet[at] == current, at, -1)
+        pick = rng.integers(0, a - 1, size=current.size)
+        pick = np.where((own >= 0) & (pick >= own), pick + 1, pick)
+        out[replace] = alphabet[pick]
+        emit = inside.astype(np.int64)
+        emit[code == 1] = 0
+        emit[code == 2] = 2
+        new_len = emit.sum(axis=1)
+        new_width = max(int(new_len.max()), 1)
+        flat = np.repeat(out.ravel(), emit.ravel())
+        row_of = np.repeat(np.arange(m), new_len)
+        starts = np.concatenate([[0], np.cumsum(new_len)[:-1]])
+        col_of = np.arange(len(flat)) - starts[row_of]
+        result = np.zeros((m, new_width), dtype=np.uint32)
+        result[row_of, col_of] = flat
+        edited = result.view(f"<U{new_width}").reshape(m)
+        for i, op in enumerate(_OPS):
+            if op in counts:
+                counts[op] = int((code == i).sum())
+        return edited, counts, int(lengths.sum())
+
+    def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
+        rows = totals.get("rows", 0.0)
+        edits = {op: int(totals.get(f"edits:{op}", 0.0)) for op in self.operations}
+        chars = totals.get("chars", 0.0)
+        return {
+            "typo_rows": int(totals.get("typo_rows", 0.0)),
+            "rows_changed": int(totals.get("changed", 0.0)),
+            "typo_rate": totals.get("changed", 0.0) / rows if rows else 0.0,
+            "expected_typo_rate": totals.get("expected", 0.0) / rows if rows else 0.0,
+            "edits": edits,
+            "edit_density": sum(edits.values()) / chars if chars else 0.0,
+            "density": self.density,
+        }
