@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from calmops_gen.drift.base import Site
 from calmops_gen.plan import BLOCK_COLUMN, EventPlan, Plan
+from calmops_gen.schedule import as_ns
 
 
 @dataclass
@@ -131,7 +133,16 @@ def _apply_event(
     w = ev.event.profile.weights(ranks, ev.span.total)
     weights[positions] = w
     active = w > 0
-    applied = ev.event.apply(frame, positions[active], w[active], rng, ev.prepared)
+    rows = positions[active]
+    time_col = plan.time_column
+    site = Site(
+        block=index,
+        row_start=block.row_start,
+        ranks=ranks[active],
+        times=as_ns(frame[time_col])[rows] if time_col else None,
+        shared=plan.seeds.event_shared(ev.id),
+    )
+    applied = ev.event.apply(frame, rows, w[active], rng, ev.prepared, site)
     if applied.changed is not None:
         changed[positions[active][applied.changed]] = True
         affected = int(applied.changed.sum())

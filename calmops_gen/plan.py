@@ -29,6 +29,8 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +51,7 @@ from calmops_gen.scenario import Scenario
 from calmops_gen.schedule import (
     GradualTransition,
     IncrementalTransition,
+    as_ns,
     block_starts,
     resolve_sizes,
     row_times,
@@ -393,12 +396,17 @@ def _block_concept_ids(timeline: Timeline, start: int, stop: int) -> tuple[int, 
 
 
 def _plan_events(plan: Plan) -> list[EventPlan]:
-    reference_cache: dict[int, pd.DataFrame] = {}
-
+    @functools.lru_cache(maxsize=2)
     def reference(index: int) -> pd.DataFrame:
-        if index not in reference_cache:
-            reference_cache[index] = plan.generator.produce(plan.request(index))
-        return reference_cache[index]
+        return plan.generator.produce(plan.request(index))
+
+    time_col = next((c.name for c in plan.generator.columns() if c.role == "time"), None)
+
+    def times(index: int) -> np.ndarray | None:
+        planned = plan.times(index)
+        if planned is not None or time_col is None:
+            return planned
+        return as_ns(reference(index)[time_col])
 
     ctx = EventContext(
         columns={c.name: c for c in plan.columns},
@@ -406,6 +414,9 @@ def _plan_events(plan: Plan) -> list[EventPlan]:
         n_rows=plan.n_rows,
         n_blocks=len(plan.blocks),
         reference=reference,
+        block_starts=tuple(b.row_start for b in plan.blocks),
+        block_sizes=tuple(b.size for b in plan.blocks),
+        times=times,
     )
     out = []
     for eid, event in plan.scenario.events().items():
@@ -413,7 +424,8 @@ def _plan_events(plan: Plan) -> list[EventPlan]:
         event.check(ctx, path)
         span = _span(plan, event, path)
         _check_profile(event, span, path)
-        out.append(EventPlan(eid, event, span, event.prepare(ctx, path)))
+        full = dataclasses.replace(ctx, span=span, shared=plan.seeds.event_shared(eid))
+        out.append(EventPlan(eid, event, span, event.prepare(full, path)))
     return out
 
 
@@ -466,7 +478,7 @@ def _time_span(plan: Plan, window: tuple[Any, Any], path: str) -> Span:
         times = plan.times(b.index)
         if times is None:
             frame = plan.generator.produce(plan.request(b.index))
-            times = frame[plan.time_column].to_numpy().astype("datetime64[ns]").astype(np.int64)
+            times = as_ns(frame[plan.time_column])
         inside = np.flatnonzero((times >= t0) & (times < t1))
         intervals += [(b.row_start + a, b.row_start + z) for a, z in runs(inside)]
     return Span.from_intervals(intervals)

@@ -219,7 +219,7 @@ def event_infos(plan: Plan, totals: Sequence[EventTally]) -> list[EventInfo]:
                 id=ev.id,
                 order=order,
                 kind=ev.event.kind,
-                features=ev.event.touched_columns(),
+                features=ev.event.touched_columns(ev.prepared),
                 profile=dump.pop("profile"),
                 where=dump.pop("where"),
                 row_start=ev.span.first,

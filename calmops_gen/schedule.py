@@ -215,6 +215,18 @@ def block_starts(schedule: Schedule, n_blocks: int) -> list[pd.Timestamp]:
     ]
 
 
+def as_ns(values: Any) -> np.ndarray:
+    """Timestamps (a Series, array or index; naive or aware) as int64 ns since the epoch
+    (UTC for aware ones), whatever their pandas resolution.
+
+    Examples
+    --------
+    >>> as_ns(pd.Series(pd.to_datetime(["1970-01-01 00:00:01"]).as_unit("s"))).tolist()
+    [1000000000]
+    """
+    return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8, dtype=np.int64)
+
+
 def stepped_times(
     start: pd.Timestamp, step: dict[str, int], rows: np.ndarray, rows_per_step: int
 ) -> np.ndarray:

@@ -8,6 +8,8 @@ worker, in any order, with the same bytes:
   ``SeedSequence(seed, spawn_key=(0, i, k, j + 1))``
 * model seed ``name`` (river's ``seed_model``, ...) of concept ``k``:
   ``SeedSequence(seed, spawn_key=(2, k, h(name)))``
+* run-level draws of event ``e`` (shared by its blocks): ``SeedSequence(seed,
+  spawn_key=(5, h(e)))``
 * label delays of block ``i``: ``SeedSequence(seed, spawn_key=(4, i))``
 * event ``e`` on block ``i``: ``SeedSequence(seed, spawn_key=(1, h(e), i))`` where ``h`` is
   the first 8 bytes of ``sha256(e)`` read as an integer (stable across Python runs, unlike
@@ -35,6 +37,7 @@ _GENERATOR_DOMAIN = 0
 _EVENT_DOMAIN = 1
 _MODEL_DOMAIN = 2
 _LABEL_DELAY_DOMAIN = 4
+_EVENT_SHARED_DOMAIN = 5
 
 
 def stable_int(text: str) -> int:
@@ -69,6 +72,13 @@ class SeedTree:
         """Seed of the draws an event makes on ``block``."""
         key = (_EVENT_DOMAIN, stable_int(event_id), block)
         return np.random.SeedSequence(self.seed, spawn_key=key)
+
+    def event_shared(self, event_id: str) -> np.random.SeedSequence:
+        """Run-level seed of an event: draws that every block must agree on (a random
+        walk's per-block totals), and planning draws."""
+        return np.random.SeedSequence(
+            self.seed, spawn_key=(_EVENT_SHARED_DOMAIN, stable_int(event_id))
+        )
 
     def label_delay(self, block: int) -> np.random.SeedSequence:
         """Seed of the label delays drawn for ``block``."""

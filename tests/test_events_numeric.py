@@ -387,10 +387,16 @@ def test_trend_over_time_on_a_scheduled_dataset(tmp_path: Path) -> None:
             }
         },
     }
-    with pytest.raises(ScenarioError) as err:
-        calmops_gen.run(sc, root=tmp_path / "a")
-    assert err.value.path == "drift.tr.origin"
-    assert not (tmp_path / "a").exists() or not any((tmp_path / "a").rglob("*.parquet"))
+    # Without an origin, time counts from the span's first row (block 1 starts 2024-01-02):
+    # schedule timestamps are planned, so they are known before any block is produced.
+    auto = calmops_gen.run(sc, root=tmp_path / "a")
+    assert auto.events[0].prepared["_trend"]["origin"] == "2024-01-02T00:00:00"
+    frame = calmops_gen.read_frame(auto)
+    plain = calmops_gen.read_frame(calmops_gen.run({**sc, "drift": {}}, root=tmp_path / "c"))
+    days = (frame["timestamp"] - pd.Timestamp("2024-01-02")) / pd.Timedelta(days=1)
+    inside = frame["block"] >= 1
+    np.testing.assert_allclose((frame["x0"] - plain["x0"])[inside], days[inside], atol=1e-9)
+    assert (frame["x0"] == plain["x0"])[~inside].all()
     sc["drift"]["tr"]["origin"] = "2024-01-02"
     real = calmops_gen.run(sc, root=tmp_path / "b").events[0].realised["x0"]
     assert real["slope"] == pytest.approx(1.0, rel=1e-9)

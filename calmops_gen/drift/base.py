@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from calmops_gen.drift.selection import Where
+from calmops_gen.drift.selection import Span, Where
 from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.generators.base import Column
 from calmops_gen.profiles import Abrupt, Profile
@@ -33,18 +33,44 @@ from calmops_gen.profiles import Abrupt, Profile
 
 @dataclass(frozen=True)
 class EventContext:
-    """What an event may know about the dataset at plan time."""
+    """What an event may know about the dataset at plan time.
+
+    ``reference(b)`` is block ``b`` as generated, before any event (generating it costs a
+    block; the planner caches it). For :meth:`DriftEvent.prepare` the context also carries
+    the event's ``span``, the block layout (``block_starts``, ``block_sizes``), ``times(b)``
+    (row timestamps of block ``b`` as int64 ns, or ``None`` without a time column) and
+    ``shared``, the event's run-level seed sequence (the same one :class:`Site` carries).
+    """
 
     columns: Mapping[str, Column]
     classes: tuple[Hashable, ...] | None
     n_rows: int
     n_blocks: int
     reference: Callable[[int], pd.DataFrame]
+    span: Span | None = None
+    block_starts: tuple[int, ...] = ()
+    block_sizes: tuple[int, ...] = ()
+    times: Callable[[int], np.ndarray | None] | None = None
+    shared: np.random.SeedSequence | None = None
 
     @property
     def target(self) -> Column | None:
         """The target column, if the dataset has one."""
         return next((c for c in self.columns.values() if c.role == "target"), None)
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where :meth:`DriftEvent.apply` is acting: block ``block`` (first global row
+    ``row_start``), the span rank of each row passed (``ranks``, the profile's position),
+    their timestamps (int64 ns, or ``None``) and the event's run-level seed sequence
+    ``shared`` (the same on every block: for draws that must agree across blocks)."""
+
+    block: int
+    row_start: int
+    ranks: np.ndarray
+    times: np.ndarray | None
+    shared: np.random.SeedSequence
 
 
 @dataclass
@@ -70,8 +96,9 @@ class DriftEvent(BaseModel):
 
     changes_subset: ClassVar[bool] = False
 
-    def touched_columns(self) -> list[str]:
-        """Columns whose values the event may change."""
+    def touched_columns(self, prepared: Mapping[str, Any] | None = None) -> list[str]:
+        """Columns whose values the event may change (``prepared``: its planned figures,
+        for events whose columns depend on the dataset)."""
         return []
 
     def check(self, ctx: EventContext, path: str) -> None:
@@ -88,8 +115,10 @@ class DriftEvent(BaseModel):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
-        """Change ``frame`` at positions ``rows`` (weights > 0) in place."""
+        """Change ``frame`` at positions ``rows`` (weights > 0) in place; ``site`` says where
+        (the engine always passes it; events that need it refuse ``None``)."""
         raise NotImplementedError
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:

@@ -89,7 +89,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import Field, ValidationInfo, field_validator
 
-from calmops_gen.drift.base import Applied, DriftEvent, EventContext, require_columns
+from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.generators.base import Column
@@ -374,7 +374,7 @@ class CategoricalEvent(DriftEvent):
     changes_subset: ClassVar[bool] = True
     strings_only: ClassVar[bool] = False
 
-    def touched_columns(self) -> list[str]:
+    def touched_columns(self, prepared: Mapping[str, Any] | None = None) -> list[str]:
         return [self.column]
 
     def check(self, ctx: EventContext, path: str) -> None:
@@ -429,6 +429,7 @@ class CategoryFlip(CategoricalEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
         cats = list(prepared["categories"])
         k = len(cats)
@@ -507,6 +508,7 @@ class CategoryFrequency(CategoricalEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
         cats = list(prepared["categories"])
         k = len(cats)
@@ -596,6 +598,7 @@ class NewCategory(CategoricalEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
         value = prepared["value"]
         p = self.rate * weights
@@ -663,6 +666,7 @@ class MergeCategories(CategoricalEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
         into = prepared["into"]
         values = frame[self.column].iloc[rows]
@@ -737,6 +741,7 @@ class Typos(CategoricalEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
         n = len(rows)
         old = frame[self.column].iloc[rows]

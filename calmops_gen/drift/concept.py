@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationInfo, field_validator
 
-from calmops_gen.drift.base import Applied, DriftEvent, EventContext, require_columns
+from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
 from calmops_gen.drift.categorical import Value, canon, codes_of, match_values, write_values
 from calmops_gen.drift.labels import require_classes
 from calmops_gen.drift.registry import EVENTS
@@ -180,7 +180,7 @@ class Concept(DriftEvent):
                 raise ValueError("must differ from above")
         return value
 
-    def touched_columns(self) -> list[str]:
+    def touched_columns(self, prepared: Mapping[str, Any] | None = None) -> list[str]:
         return []
 
     def check(self, ctx: EventContext, path: str) -> None:
@@ -341,6 +341,7 @@ class Concept(DriftEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
         name = prepared["target"]
         classes = list(prepared["classes"])

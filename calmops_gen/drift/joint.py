@@ -69,7 +69,7 @@ import pyarrow as pa
 from pydantic import Field, ValidationInfo, field_validator
 from scipy.special import ndtri
 
-from calmops_gen.drift.base import Applied, DriftEvent, EventContext, require_columns
+from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
 from calmops_gen.drift.categorical import (
     Value,
     canon,
@@ -175,7 +175,7 @@ class Correlation(DriftEvent):
             )
         return value
 
-    def touched_columns(self) -> list[str]:
+    def touched_columns(self, prepared: Mapping[str, Any] | None = None) -> list[str]:
         return list(self.features)
 
     def check(self, ctx: EventContext, path: str) -> None:
@@ -191,6 +191,7 @@ class Correlation(DriftEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
         feats = self.features
         d = len(feats)
@@ -311,8 +312,9 @@ class CovariateShift(DriftEvent):
 
     changes_subset: ClassVar[bool] = True
 
-    def touched_columns(self) -> list[str]:
-        return []
+    def touched_columns(self, prepared: Mapping[str, Any] | None = None) -> list[str]:
+        # whole rows move: every feature and the target (known once planned)
+        return list(prepared["columns"]) if prepared else []
 
     def check(self, ctx: EventContext, path: str) -> None:
         require_columns(
@@ -356,6 +358,7 @@ class CovariateShift(DriftEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
         series = frame[self.feature].iloc[rows]
         n = len(rows)

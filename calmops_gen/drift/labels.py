@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationInfo, field_validator
 
-from calmops_gen.drift.base import Applied, DriftEvent, EventContext, require_target
+from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_target
 from calmops_gen.drift.categorical import (
     Value,
     canon,
@@ -134,7 +134,7 @@ class LabelFlip(DriftEvent):
     def check(self, ctx: EventContext, path: str) -> None:
         require_classes(ctx, path, "label_flip")
 
-    def touched_columns(self) -> list[str]:
+    def touched_columns(self, prepared: Mapping[str, Any] | None = None) -> list[str]:
         return []
 
     def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
@@ -167,6 +167,7 @@ class LabelFlip(DriftEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
         name = prepared["target"]
         classes = list(prepared["classes"])
@@ -242,8 +243,9 @@ class PriorShift(DriftEvent):
     def check(self, ctx: EventContext, path: str) -> None:
         require_classes(ctx, path, "prior_shift")
 
-    def touched_columns(self) -> list[str]:
-        return []
+    def touched_columns(self, prepared: Mapping[str, Any] | None = None) -> list[str]:
+        # whole rows move: every feature and the target (known once planned)
+        return list(prepared["columns"]) if prepared else []
 
     def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
         target = require_target(ctx, path)
@@ -264,6 +266,7 @@ class PriorShift(DriftEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
         classes = list(prepared["classes"])
         k = len(classes)

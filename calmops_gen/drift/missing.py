@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from calmops_gen.drift.base import Applied, DriftEvent, EventContext, require_columns
+from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
 from calmops_gen.drift.numeric import key_error
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
@@ -140,7 +140,7 @@ class Missing(DriftEvent):
             )
         return self
 
-    def touched_columns(self) -> list[str]:
+    def touched_columns(self, prepared: Mapping[str, Any] | None = None) -> list[str]:
         return list(self.features)
 
     def check(self, ctx: EventContext, path: str) -> None:
@@ -193,6 +193,7 @@ class Missing(DriftEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
         r = self.rate * weights
         draws = rng.random((len(rows), len(self.features)))

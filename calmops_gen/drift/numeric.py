@@ -88,7 +88,7 @@ import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from calmops_gen.drift.base import Applied, DriftEvent, EventContext, require_columns
+from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.drift.severity import BRACKET_FACTOR, BRACKET_STDS, Severity, solve
 from calmops_gen.errors import ScenarioError, join_path
@@ -154,7 +154,7 @@ class NumericEvent(DriftEvent):
     features: list[str] = Field(min_length=1)
     reference_block: int = Field(default=0, ge=0)
 
-    def touched_columns(self) -> list[str]:
+    def touched_columns(self, prepared: Mapping[str, Any] | None = None) -> list[str]:
         return list(self.features)
 
     def check(self, ctx: EventContext, path: str) -> None:
@@ -262,6 +262,7 @@ class NumericEvent(DriftEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> tuple[Any, dict[str, float]]:
         """Row-level figures computed once for all features (the rows a rate event picks,
         a trend's value per row), passed to :meth:`transform` as ``picked``."""
@@ -297,8 +298,9 @@ class NumericEvent(DriftEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> Applied:
-        picked, stats = self.draw(frame, rows, weights, rng, prepared)
+        picked, stats = self.draw(frame, rows, weights, rng, prepared, site)
         stats = {"rows": float(len(rows)), "sum_w": float(weights.sum()), **stats}
         changed = np.zeros(len(rows), dtype=bool)
         for f in self.features:
@@ -846,6 +848,7 @@ class RangeViolation(_Range):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> tuple[Any, dict[str, float]]:
         p = self.rate * weights
         picked = rng.random(len(rows)) < p

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from calmops_gen.drift.base import Site
 from calmops_gen.drift.numeric import NumericEvent, key_error, push_outside
 from calmops_gen.drift.registry import EVENTS
 
@@ -94,6 +95,7 @@ class Outliers(NumericEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> tuple[Any, dict[str, float]]:
         p = self.rate * weights
         picked = rng.random(len(rows)) < p

@@ -20,21 +20,12 @@ Forms of ``f``:
   Every named feature follows the same walk (a common drifting factor).
 
 The random walk is a pure function of the run: block ``b`` holds ``m_b`` span rows whose
-steps sum to ``S_b ~ N(0, m_b * step_std ** 2)``; the ``S_b`` are drawn from a sequence
-derived from the scenario's seed and the event id (the event's own seed key with the block
-part replaced), so every block knows the walk's value at its first row, ``sum(S_j, j < b)``.
-Inside the block the steps are ``z - mean(z) + S_b / m_b`` with ``z ~ N(0, step_std ** 2)``
-drawn from the block's own event generator: Gaussian steps conditioned on their sum (a
-Brownian bridge), so the walk has exactly the declared law and no seam at block edges.
-
-Positions need to know where a block sits in its event's span. The event contract does not
-pass that to :meth:`apply`, so :meth:`prepare` rebuilds the layout: it reads every block's
-size from ``ctx.reference(b)`` (generating each block once at plan time), and ``apply``
-finds its block from the frame's ``block`` column. A ``where.time`` selection with
-``over: rows`` and an ``over: time`` trend without ``origin`` whose span starts outside a
-``where.time`` window need timestamps at plan time: only a table's own ``time_column`` has
-them (schedule timestamps do not exist before a block is stamped), so such a trend on a
-schedule-stamped dataset fails with a message asking for ``over: time`` or ``origin``.
+steps sum to ``S_b ~ N(0, m_b * step_std ** 2)``; the ``S_b`` are drawn from the event's
+run-level seed sequence (the same on every block), so every block knows the walk's value at
+its first row, ``sum(S_j, j < b)``. Inside the block the steps are
+``z - mean(z) + S_b / m_b`` with ``z ~ N(0, step_std ** 2)`` drawn from the block's own event
+generator: Gaussian steps conditioned on their sum (a Brownian bridge), so the walk has
+exactly the declared law and no seam at block edges, whatever the executor.
 
 Integer columns are rounded half to even. Realised effects per feature (beside the shared
 figures of numeric events): ``mean_shift`` (mean of ``x_new - x_old``) beside
@@ -65,26 +56,18 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from calmops_gen.drift.base import EventContext
+from calmops_gen.drift.base import EventContext, Site
 from calmops_gen.drift.numeric import NumericEvent, key_error
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
 
 DAY_NS = 86_400_000_000_000
-WALK_KEY = 2**40 + 7
 _FORM_KEYS = {
     "linear": ("slope",),
     "cycle": ("amplitude", "period"),
     "sigmoid": ("amount", "midpoint", "steepness"),
     "random_walk": ("step_std",),
 }
-
-
-def as_ns(series: pd.Series) -> np.ndarray:
-    """Timestamps of a column as int64 nanoseconds since the epoch (UTC for aware ones)."""
-    index = pd.DatetimeIndex(series)
-    out: np.ndarray = index.as_unit("ns").asi8
-    return out
 
 
 @dataclass(frozen=True)
@@ -167,59 +150,32 @@ class Trend(NumericEvent):
         return stats
 
     def _plan(self, ctx: EventContext, path: str) -> dict[str, Any]:
-        where = self.where
-        block_col = _role(ctx, "block")
-        time_col = _role(ctx, "time")
-        plan: dict[str, Any] = {"block_column": block_col, "time_column": time_col}
-        if self.over == "time" and (self.origin is not None or where.time is not None):
-            start = pd.Timestamp(self.origin if self.origin is not None else where.time[0])  # type: ignore[index]
-            plan["origin_ns"] = int(start.value)
-            plan["origin"] = start.isoformat()
-            return plan
-        need_times = where.time is not None or self.over == "time"
-        keys: list[str] = []
-        sizes: list[int] = []
-        counts: list[int] = []
-        first_time: int | None = None
-        row = 0
-        for b in range(ctx.n_blocks):
-            ref = ctx.reference(b)
-            size = len(ref)
-            keys.append(str(ref[block_col].iloc[0]) if block_col in ref.columns else str(b))
-            times = None
-            if need_times:
-                if time_col not in ref.columns:
-                    key, hint = (
-                        ("origin", "give origin")
-                        if self.over == "time"
-                        else ("over", "use over: time with a time selection")
-                    )
-                    raise ScenarioError(
-                        join_path(path, key),
-                        "this dataset's timestamps are stamped by the schedule and not known "
-                        f"when the event is planned; {hint}",
-                    )
-                times = as_ns(ref[time_col])
-            mask = span_mask(self.where, b, row, size, times)
-            if first_time is None and times is not None and mask.any():
-                first_time = int(times[np.argmax(mask)])
-            sizes.append(size)
-            counts.append(int(mask.sum()))
-            row += size
+        assert ctx.span is not None
+        span = ctx.span
         if self.over == "time":
-            assert first_time is not None
-            plan["origin_ns"] = first_time
-            plan["origin"] = pd.Timestamp(first_time).isoformat()
-            return plan
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+            if self.origin is not None or self.where.time is not None:
+                start = pd.Timestamp(self.origin if self.origin is not None else self.where.time[0])  # type: ignore[index]
+                origin = int(start.value)
+            else:
+                origin = self._first_time(ctx, span.first)
+            return {"origin_ns": origin, "origin": pd.Timestamp(origin).isoformat()}
+        if self.form != "random_walk":
+            return {}
+        counts = [
+            int(span.positions_in(a, a + n).size)
+            for a, n in zip(ctx.block_starts, ctx.block_sizes, strict=True)
+        ]
         offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        plan.update(
-            keys=keys,
-            row_starts=starts.tolist(),
-            span_offsets=offsets.tolist(),
-            span_rows=counts,
-        )
-        return plan
+        return {"span_rows": counts, "span_offsets": offsets.tolist()}
+
+    @staticmethod
+    def _first_time(ctx: EventContext, row: int) -> int:
+        """Timestamp (ns) of global ``row``."""
+        assert ctx.times is not None
+        block = int(np.searchsorted(np.asarray(ctx.block_starts), row, side="right") - 1)
+        times = ctx.times(block)
+        assert times is not None
+        return int(times[row - ctx.block_starts[block]])
 
     # -- applying ---------------------------------------------------------------------------
 
@@ -230,32 +186,38 @@ class Trend(NumericEvent):
         weights: np.ndarray,
         rng: np.random.Generator,
         prepared: Mapping[str, Any],
+        site: Site | None = None,
     ) -> tuple[Any, dict[str, float]]:
+        if site is None:
+            raise ValueError("trend needs the engine's site (block and span ranks)")
         plan = prepared["_trend"]
         if self.over == "time":
-            t = as_ns(frame[plan["time_column"]])[rows]
-            position = (t - int(plan["origin_ns"])) / DAY_NS
+            assert site.times is not None
+            position = (site.times - int(plan["origin_ns"])) / DAY_NS
             return TrendRows(position, self.curve(position)), {}
-        b = plan["keys"].index(str(frame[plan["block_column"]].iloc[0]))
-        times = None
-        if self.where.time is not None:
-            times = as_ns(frame[plan["time_column"]])
-        mask = span_mask(self.where, b, int(plan["row_starts"][b]), len(frame), times)
-        local = np.cumsum(mask) - 1
-        position = (int(plan["span_offsets"][b]) + local[rows]).astype(np.float64)
+        position = site.ranks.astype(np.float64)
         if self.form != "random_walk":
             return TrendRows(position, self.curve(position)), {}
-        walk, step2 = self._walk(b, plan, int(mask.sum()), rng)
-        rows_trend = TrendRows(position, walk[local[rows]], step2, max(int(mask.sum()) - 1, 0))
+        b = site.block
+        m = int(plan["span_rows"][b])
+        walk, step2 = self._walk(b, plan, m, rng, site.shared)
+        local = site.ranks - int(plan["span_offsets"][b])
+        rows_trend = TrendRows(position, walk[local], step2, max(m - 1, 0))
         return rows_trend, {"step2": step2, "steps": float(rows_trend.steps)}
 
     def _walk(
-        self, block: int, plan: Mapping[str, Any], m: int, rng: np.random.Generator
+        self,
+        block: int,
+        plan: Mapping[str, Any],
+        m: int,
+        rng: np.random.Generator,
+        shared: np.random.SeedSequence,
     ) -> tuple[np.ndarray, float]:
         """Walk values at the block's span rows and the sum of its squared inner steps."""
         assert self.step_std is not None
         counts = np.asarray(plan["span_rows"], dtype=np.float64)
-        totals = self.step_std * np.sqrt(counts) * _walk_rng(rng).standard_normal(counts.size)
+        totals_rng = np.random.Generator(np.random.PCG64(shared))
+        totals = self.step_std * np.sqrt(counts) * totals_rng.standard_normal(counts.size)
         carry = float(totals[:block].sum())
         z = self.step_std * rng.standard_normal(m)
         steps = z - z.mean() + totals[block] / m
@@ -328,37 +290,3 @@ class Trend(NumericEvent):
 
 def _role(ctx: EventContext, role: str) -> str | None:
     return next((c.name for c in ctx.columns.values() if c.role == role), None)
-
-
-def _walk_rng(rng: np.random.Generator) -> np.random.Generator:
-    """A generator shared by every block of the event: the block's seed key minus its block
-    part (the engine keys an event's block draws as ``(..., event, block)``)."""
-    seq = rng.bit_generator.seed_seq
-    entropy = getattr(seq, "entropy", None)
-    key = tuple(getattr(seq, "spawn_key", ()))
-    shared = np.random.SeedSequence(entropy, spawn_key=(*key[:-1], WALK_KEY))
-    return np.random.Generator(np.random.PCG64(shared))
-
-
-def span_mask(
-    where: Any, block: int, row_start: int, size: int, times: np.ndarray | None
-) -> np.ndarray:
-    """Rows of a block inside the span of ``where`` (blocks, rows, time; not the filters).
-
-    Examples
-    --------
-    >>> from calmops_gen.drift.selection import Where
-    >>> span_mask(Where(rows=(3, 6)), 0, 2, 5, None).tolist()
-    [False, True, True, True, False]
-    """
-    mask = np.ones(size, dtype=bool)
-    if where.blocks is not None and block not in where.blocks:
-        mask[:] = False
-    if where.rows is not None:
-        index = row_start + np.arange(size)
-        mask &= (index >= where.rows[0]) & (index < where.rows[1])
-    if where.time is not None:
-        assert times is not None
-        t0, t1 = (pd.Timestamp(t).value for t in where.time)
-        mask &= (times >= t0) & (times < t1)
-    return mask

@@ -255,7 +255,8 @@ class ConceptGenerator(Generator):
         need[: draw.n % k] += 1
         kept: list[pd.DataFrame] = []
         have = np.zeros(k, dtype=np.int64)
-        target = self.target().name if self.target() else "y"
+        column = self.target()
+        target = column.name if column is not None else "y"
         batch = max(2 * draw.n, 256)
         for r in range(BALANCE_ROUNDS):
             sub = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, r))

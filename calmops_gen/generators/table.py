@@ -44,6 +44,7 @@ from pydantic import field_validator
 from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.generators.base import BlockRequest, Column, Generator, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
+from calmops_gen.schedule import as_ns
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data"
 _BUNDLED = re.compile(r"^bundled:([a-z0-9][a-z0-9_.-]*)$")
@@ -162,7 +163,7 @@ def period_codes(times: pd.DatetimeIndex, freq: str) -> np.ndarray:
     offset = pd.tseries.frequencies.to_offset(freq)
     first = offset.rollback(times[0].normalize())
     edges = pd.date_range(start=first, end=times[-1] + offset, freq=offset)
-    return np.searchsorted(edges.asi8, times.asi8, side="right") - 1
+    return np.searchsorted(as_ns(edges), as_ns(times), side="right") - 1
 
 
 def _order(table: pa.Table, params: TableParams) -> LoadedTable:
