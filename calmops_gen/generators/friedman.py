@@ -1,0 +1,286 @@
+"""Friedman's regression function (Friedman, 1991), as river's ``Friedman`` and
+``FriedmanDrift``.
+
+Ten features ``x0``-``x9`` uniform on [0, 1); the target is
+
+``y = 10 sin(pi x0 x1) + 20 (x2 - 0.5)^2 + 10 x3 + 5 x4 + N(0, 1)``
+
+(only the first five features matter). ``Friedman`` has no parameters: river's ``seed`` is
+its sample seed, taken from the block's seed sequence.
+
+``FriedmanDrift`` (kind ``friedman_drift``, Ikonomovska et al., 2011) changes the function
+at global row positions ``position`` (river's ``index`` counts the rows of its stream; here
+the clock is the dataset's global row, so the generator is stateful):
+
+* ``lea`` (local expanding abrupt; three positions): two regions of the input space get
+  other functions from the first position on, and they grow at the second and third;
+* ``gra`` (global recurring abrupt; two positions): the features of the function are
+  permuted between the two positions, then the first function comes back;
+* ``gsg`` (global slow gradual; two positions): the function changes twice; during the
+  ``transition_window`` rows after each position each row follows the old or the new
+  function with probability 1/2.
+
+river behaviours reproduced on purpose: the noise ``N(0, 1)`` is added to every function;
+the functions are evaluated with river's operation order (``10 * sin(pi * x0 * x1) + ...``),
+so targets agree to rounding of ``sin``/``cos``/``exp`` (numpy's versus libm's, ~1e-15). The
+gradual coin flips come from the block's generator; river draws them from a second
+``Random(seed)``, a coin per transition row (not reproducible from the features, so
+:meth:`FriedmanDrift.label` returns NaN on rows of a ``gsg`` transition window).
+
+Validation follows river's: ``lea`` needs exactly three positions, ``gra``/``gsg`` exactly
+two, strictly increasing (and here >= 0); for ``gsg`` the window must fit between the two
+positions. ``position`` left out means river's default ``(50_000, 100_000, 150_000)`` for
+``lea`` and its first two values for ``gra``/``gsg`` (river's own default is rejected by
+river for those).
+
+The river engine runs river with the block's seed, fast-forwarded to the block's first row,
+so river's row index is the global row. In a gradual (schedule) transition a concept's rows
+are taken consecutively from its first row in the block, so interleaved rows read the clock
+slightly early. There are no incremental transitions (the concepts are discrete).
+
+Targets ``y`` are ``double``.
+
+Examples
+--------
+>>> import numpy as np
+>>> gen = Friedman(FriedmanParams(), "numpy")
+>>> cols = gen.sample_numpy(FriedmanParams(), Draw(np.arange(2000), np.random.default_rng(0)))
+>>> resid = cols["y"] - gen.label(FriedmanParams(), cols, np.arange(2000))
+>>> bool(abs(resid.mean()) < 0.1 and abs(resid.std() - 1) < 0.1)
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Hashable, Mapping
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, ValidationInfo, field_validator
+
+from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
+from calmops_gen.generators.registry import GENERATORS
+
+N_FEATURES = 10
+DEFAULT_POSITION = (50_000, 100_000, 150_000)
+
+Arrays = Mapping[str, np.ndarray]
+
+
+class FriedmanParams(GeneratorParams):
+    """river's Friedman has no parameters besides its sample seed."""
+
+
+class FriedmanDriftParams(GeneratorParams):
+    """river's FriedmanDrift parameters: ``drift_type``, ``position``, ``transition_window``."""
+
+    drift_type: Literal["lea", "gra", "gsg"] = "lea"
+    position: tuple[int, ...] | None = None
+    transition_window: int = Field(default=10_000, ge=0)
+
+    @field_validator("position")
+    @classmethod
+    def _check_position(
+        cls, value: tuple[int, ...] | None, info: ValidationInfo
+    ) -> tuple[int, ...] | None:
+        if value is None:
+            return value
+        need = 3 if info.data.get("drift_type", "lea") == "lea" else 2
+        if len(value) != need:
+            raise ValueError(
+                f"drift_type {info.data.get('drift_type', 'lea')!r} needs exactly {need} "
+                f"positions, got {len(value)}"
+            )
+        if value[0] < 0 or any(b <= a for a, b in itertools.pairwise(value)):
+            raise ValueError("positions must be >= 0 and strictly increasing")
+        return value
+
+    @field_validator("transition_window")
+    @classmethod
+    def _window_fits(cls, value: int, info: ValidationInfo) -> int:
+        if info.data.get("drift_type") == "gsg" and "position" in info.data:
+            pos = _positions(info.data["drift_type"], info.data["position"])
+            if value > pos[1] - pos[0]:
+                raise ValueError(
+                    f"must be <= {pos[1] - pos[0]}, the rows between the two positions"
+                )
+        return value
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """The drift positions in force (river's default when ``position`` is left out)."""
+        return _positions(self.drift_type, self.position)
+
+
+def _positions(drift_type: str, position: tuple[int, ...] | None) -> tuple[int, ...]:
+    if position is None:
+        return DEFAULT_POSITION if drift_type == "lea" else DEFAULT_POSITION[:2]
+    return tuple(position)
+
+
+def _fn(c: Arrays, a: int, b: int, d: int, e: int, f: int) -> np.ndarray:
+    # 10 sin(pi x_a x_b) + 20 (x_d - 0.5)^2 + 10 x_e + 5 x_f, in river's operation order
+    return np.asarray(
+        10 * np.sin(np.pi * c[f"x{a}"] * c[f"x{b}"])
+        + 20 * (c[f"x{d}"] - 0.5) ** 2
+        + 10 * c[f"x{e}"]
+        + 5 * c[f"x{f}"]
+    )
+
+
+def friedman(c: Arrays) -> np.ndarray:
+    """river's Friedman function (no noise)."""
+    return _fn(c, 0, 1, 2, 3, 4)
+
+
+def _gra_drift(c: Arrays) -> np.ndarray:
+    return _fn(c, 3, 5, 1, 0, 2)
+
+
+def _gsg_first(c: Arrays) -> np.ndarray:
+    return _fn(c, 3, 4, 1, 0, 2)
+
+
+def _gsg_second(c: Arrays) -> np.ndarray:
+    return _fn(c, 1, 4, 3, 2, 0)
+
+
+def _lea_r1(c: Arrays) -> np.ndarray:
+    return np.asarray(10 * c["x0"] * c["x1"] + 20 * (c["x2"] - 0.5) + 10 * c["x3"] + 5 * c["x4"])
+
+
+def _lea_r2(c: Arrays) -> np.ndarray:
+    return np.asarray(
+        10 * np.cos(c["x0"] * c["x1"]) + 20 * (c["x2"] - 0.5) + np.exp(c["x3"]) + 5 * c["x4"] ** 2
+    )
+
+
+def drift_target(
+    params: FriedmanDriftParams,
+    c: Arrays,
+    rows: np.ndarray,
+    keep_old: np.ndarray | None = None,
+) -> np.ndarray:
+    """river's FriedmanDrift function (no noise) at global ``rows``.
+
+    ``keep_old`` (``gsg`` only): per row, whether a row inside a transition window follows
+    the old function (river's coin); ``None`` gives NaN on those rows.
+    """
+    rows = np.asarray(rows)
+    pos = params.positions
+    if params.drift_type == "lea":
+        p1, p2, p3 = pos
+        x1, x2, x3, x4 = c["x1"], c["x2"], c["x3"], c["x4"]
+        stage1 = (rows >= p1) & (rows < p2)
+        stage2 = (rows >= p2) & (rows < p3)
+        stage3 = rows >= p3
+        base1 = (x1 < 0.3) & (x2 < 0.3)
+        base2 = (x1 > 0.7) & (x2 > 0.7)
+        in_r1 = base1 & ((stage1 & (x3 > 0.7) & (x4 < 0.3)) | (stage2 & (x3 > 0.7)) | stage3)
+        in_r2 = base2 & ((stage1 & (x3 < 0.3) & (x4 > 0.7)) | (stage2 & (x3 < 0.3)) | stage3)
+        return np.asarray(np.where(in_r1, _lea_r1(c), np.where(in_r2, _lea_r2(c), friedman(c))))
+    p1, p2 = pos
+    if params.drift_type == "gra":
+        drifted = (rows >= p1) & (rows < p2)
+        return np.asarray(np.where(drifted, _gra_drift(c), friedman(c)))
+    window = params.transition_window
+    old = np.zeros(len(rows), dtype=bool) if keep_old is None else np.asarray(keep_old, bool)
+    first = (rows >= p1) & (rows < p2)
+    second = rows >= p2
+    in_window = (first & (rows < p1 + window)) | (second & (rows < p2 + window))
+    f0, f1, f2 = friedman(c), _gsg_first(c), _gsg_second(c)
+    use_old = in_window & old
+    out = np.where(
+        rows < p1,
+        f0,
+        np.where(first, np.where(use_old, f0, f1), np.where(use_old, f1, f2)),
+    )
+    if keep_old is None:
+        out = np.where(in_window, np.nan, out)
+    return np.asarray(out)
+
+
+def _features(draw: Draw) -> dict[str, np.ndarray]:
+    x = draw.rng.random((N_FEATURES, draw.n))
+    return {f"x{i}": x[i] for i in range(N_FEATURES)}
+
+
+@GENERATORS.register("friedman")
+class Friedman(ConceptGenerator):
+    """Friedman #1 regression stream: ten uniform features, five of them relevant.
+
+    Examples
+    --------
+    >>> Friedman(FriedmanParams(), "numpy").columns()[-1]
+    Column(name='y', dtype='double', role='target', nominal=False)
+    """
+
+    kind: ClassVar[str] = "friedman"
+    Params: ClassVar[type[GeneratorParams]] = FriedmanParams
+
+    def columns(self) -> tuple[Column, ...]:
+        feats = tuple(Column(f"x{i}", "double", "feature") for i in range(N_FEATURES))
+        return (*feats, Column("y", "double", "target"))
+
+    def river_names(self) -> Mapping[Hashable, str]:
+        return {i: f"x{i}" for i in range(N_FEATURES)}
+
+    def sample_numpy(self, params: Any, draw: Draw) -> dict[str, np.ndarray]:
+        cols = _features(draw)
+        cols["y"] = friedman(cols) + draw.rng.standard_normal(draw.n)
+        return cols
+
+    def label(
+        self, params: Any, features: Mapping[str, np.ndarray], rows: np.ndarray
+    ) -> np.ndarray:
+        """The noiseless target (river adds ``N(0, 1)`` noise to it)."""
+        return friedman(features)
+
+    def river_dataset(self, params: Any, seed: int) -> Any:
+        from river.datasets import synth
+
+        return synth.Friedman(seed=seed)
+
+
+@GENERATORS.register("friedman_drift")
+class FriedmanDrift(Friedman):
+    """Friedman stream whose function changes at global row positions (lea, gra, gsg).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = FriedmanDriftParams(drift_type="gra", position=(10, 20))
+    >>> gen = FriedmanDrift(p, "numpy")
+    >>> x = {f"x{i}": np.full(3, 0.1 * (i + 1)) for i in range(10)}
+    >>> t = gen.label(p, x, np.array([5, 15, 25]))
+    >>> bool(t[0] == t[2] != t[1])
+    True
+    """
+
+    kind: ClassVar[str] = "friedman_drift"
+    Params: ClassVar[type[GeneratorParams]] = FriedmanDriftParams
+    stateful: ClassVar[bool] = True
+
+    def sample_numpy(self, params: Any, draw: Draw) -> dict[str, np.ndarray]:
+        cols = _features(draw)
+        coins = draw.rng.random(draw.n) < 0.5 if params.drift_type == "gsg" else None
+        target = drift_target(params, cols, draw.rows, coins)
+        cols["y"] = target + draw.rng.standard_normal(draw.n)
+        return cols
+
+    def label(
+        self, params: Any, features: Mapping[str, np.ndarray], rows: np.ndarray
+    ) -> np.ndarray:
+        """The noiseless target at global ``rows`` (NaN inside ``gsg`` windows: a coin)."""
+        return drift_target(params, features, rows)
+
+    def river_dataset(self, params: Any, seed: int) -> Any:
+        from river.datasets import synth
+
+        return synth.FriedmanDrift(
+            drift_type=params.drift_type,
+            position=params.positions,
+            transition_window=params.transition_window,
+            seed=seed,
+        )

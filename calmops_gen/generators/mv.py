@@ -1,0 +1,166 @@
+"""Mv regression (Torgo's ``mv``), as river's ``Mv``.
+
+Ten features with dependencies (river's keys 1-10 become ``x1``-``x10``): ``x1`` uniform on
+[-5, 5], ``x2`` on [-15, -10]; ``x3`` is ``'green'`` when ``x1 > 0``, else ``'red'`` (0.4)
+or ``'brown'`` (0.6); ``x4`` is ``x1 + 2 x2`` for green rows, else ``x1 / 2`` (0.3) or
+``x2 / 2`` (0.7); ``x5`` uniform on [-1, 1]; ``x6 = x4 * e`` with ``e`` uniform on [0, 5];
+``x7`` is ``'yes'`` (0.3) or ``'no'``; ``x8`` is ``'normal'`` when ``x5 < 0.5`` else
+``'large'``; ``x9`` uniform on [100, 500] and ``x10`` on [1000, 1200]. The target is, in
+river's order of rules: ``35 - 0.5 x4`` if ``x2 > 2``; ``10 - 2 x1`` if ``-2 <= x4 <= 2``;
+``3 - x1 / x4`` if ``x7 == 'yes'`` (``3`` when ``x4 == 0``); ``x6 + x1`` if
+``x8 == 'normal'``; ``x1 / 2`` otherwise. There is no noise.
+
+river behaviours reproduced on purpose, so both engines give the same distributions: the
+first rule can never fire (``x2`` is always negative; river's rule, kept); ``x10`` is a real
+number (river's ``uniform``, although the textbook says integer); a weighted choice picks
+the first option when ``u * total < first weight`` (river's ``choices``), evaluated here for
+every row at once. river has no parameters besides its sample seed, taken from the block's
+seed sequence, so there is one concept (no incremental transitions).
+
+``x3``, ``x7`` and ``x8`` are nominal string columns (Arrow ``string``), as river emits
+them (the numpy engine builds them as Arrow arrays from integer codes, without Python string
+objects); the other features and the target ``y`` are ``double``.
+
+Examples
+--------
+>>> import numpy as np
+>>> gen = Mv(MvParams(), "numpy")
+>>> cols = gen.sample_numpy(MvParams(), Draw(np.arange(1000), np.random.default_rng(0)))
+>>> sorted(set(cols["x3"].tolist()))
+['brown', 'green', 'red']
+>>> bool(np.array_equal(cols["y"], gen.label(MvParams(), cols, np.arange(1000))))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from calmops_gen.generators.base import (
+    Column,
+    ConceptGenerator,
+    Draw,
+    GeneratorParams,
+    numpy_dtype,
+)
+from calmops_gen.generators.registry import GENERATORS
+
+FEATURES = tuple(range(1, 11))
+NOMINAL = {"x3", "x7", "x8"}
+_X3 = ("green", "red", "brown")
+_X7 = ("yes", "no")
+_X8 = ("normal", "large")
+
+
+class MvParams(GeneratorParams):
+    """river's Mv has no parameters besides its sample seed."""
+
+
+def _target(
+    x1: np.ndarray, x2: np.ndarray, x4: np.ndarray, x6: np.ndarray, yes: Any, normal: Any
+) -> np.ndarray:
+    safe = np.where(x4 != 0, x4, 1.0)
+    ratio = np.where(x4 != 0, x1 / safe, 0.0)
+    out = np.where(normal, x6 + x1, x1 / 2)
+    out = np.where(yes, 3 - ratio, out)
+    out = np.where((x4 >= -2) & (x4 <= 2), 10 - 2 * x1, out)
+    return np.asarray(np.where(x2 > 2, 35 - 0.5 * x4, out))
+
+
+def mv_target(c: Mapping[str, np.ndarray]) -> np.ndarray:
+    """river's Mv target from the features (rules in river's order)."""
+    x1, x2, x4, x6 = (np.asarray(c[k], dtype=np.float64) for k in ("x1", "x2", "x4", "x6"))
+    return _target(x1, x2, x4, x6, np.asarray(c["x7"]) == "yes", np.asarray(c["x8"]) == "normal")
+
+
+def nominal(codes: np.ndarray, categories: tuple[str, ...]) -> pa.Array:
+    """Strings ``categories[codes]`` as an Arrow string array (built in C, no Python
+    objects: the numpy engine's nominal columns)."""
+    cats = pa.array(list(categories), pa.string())
+    indices = pa.array(np.asarray(codes, dtype=np.int8))
+    return pa.DictionaryArray.from_arrays(indices, cats).cast(pa.string())
+
+
+def _strings(values: Any) -> pd.Series:
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return pd.Series(pd.array(values, dtype="str"))
+    return pd.Series(np.asarray(values).astype(object), dtype="str")
+
+
+@GENERATORS.register("mv")
+class Mv(ConceptGenerator):
+    """Mv regression stream: mixed numeric and nominal features with dependencies.
+
+    Examples
+    --------
+    >>> [(c.name, c.dtype) for c in Mv(MvParams(), "numpy").columns()][2]
+    ('x3', 'string')
+    """
+
+    kind: ClassVar[str] = "mv"
+    Params: ClassVar[type[GeneratorParams]] = MvParams
+
+    def columns(self) -> tuple[Column, ...]:
+        feats = tuple(
+            Column(f"x{i}", "string", "feature", nominal=True)
+            if f"x{i}" in NOMINAL
+            else Column(f"x{i}", "double", "feature")
+            for i in FEATURES
+        )
+        return (*feats, Column("y", "double", "target"))
+
+    def river_names(self) -> Mapping[Hashable, str]:
+        return {i: f"x{i}" for i in FEATURES}
+
+    def frame(self, data: Mapping[str, np.ndarray]) -> pd.DataFrame:
+        """Columns with their declared types; the nominal ones as pandas strings."""
+        out = {}
+        for c in self.columns():
+            if c.dtype == "string":
+                out[c.name] = _strings(data.get(c.name, ()))
+            else:
+                values = np.asarray(data.get(c.name, ()))
+                out[c.name] = pd.Series(values.astype(numpy_dtype(c.dtype)))
+        return pd.DataFrame(out, copy=False)
+
+    def sample_numpy(self, params: Any, draw: Draw) -> dict[str, Any]:
+        """Columns of ``draw.n`` rows; the nominal ones as Arrow string arrays."""
+        n, rng = draw.n, draw.rng
+        u = rng.random((9, n))
+        x1 = -5 + 10 * u[0]
+        x2 = -15 + 5 * u[1]
+        green = x1 > 0
+        x3 = np.where(green, 0, np.where(u[2] < 0.4, 1, 2))
+        x4 = np.where(green, x1 + 2 * x2, np.where(u[3] < 0.3, x1 / 2, x2 / 2))
+        x5 = -1 + 2 * u[4]
+        x6 = x4 * (5 * u[5])
+        yes = u[6] < 0.3
+        normal = x5 < 0.5
+        return {
+            "x1": x1,
+            "x2": x2,
+            "x3": nominal(x3, _X3),
+            "x4": x4,
+            "x5": x5,
+            "x6": x6,
+            "x7": nominal(~yes, _X7),
+            "x8": nominal(~normal, _X8),
+            "x9": 100 + 400 * u[7],
+            "x10": 1000 + 200 * u[8],
+            "y": _target(x1, x2, x4, x6, yes, normal),
+        }
+
+    def label(
+        self, params: Any, features: Mapping[str, np.ndarray], rows: np.ndarray
+    ) -> np.ndarray:
+        return mv_target(features)
+
+    def river_dataset(self, params: Any, seed: int) -> Any:
+        from river.datasets import synth
+
+        return synth.Mv(seed=seed)
