@@ -261,7 +261,7 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
         concept_names=names,
         seeds=seeds,
         version=scenario.version(),
-        classes=generator.classes(),
+        classes=_classes(generator, timeline),
         states=states,
     )
     events = _plan_events(plan)
@@ -292,6 +292,18 @@ def _time_begin(
     if starts is None:
         return None
     return starts[0] if schedule.spread == "rows" else starts[index]
+
+
+def _classes(generator: Generator, timeline: Timeline) -> tuple[Hashable, ...] | None:
+    """Class labels over every concept (a later concept may add classes)."""
+    found = generator.classes()
+    if found is None or len(timeline.concepts) == 1:
+        return found
+    cls = type(generator)
+    labels = set(found)
+    for params in timeline.concepts[1:]:
+        labels |= set(cls(params, generator.engine).classes() or ())
+    return tuple(sorted(labels, key=lambda v: (str(type(v)), v)))
 
 
 def _stream_states(
@@ -371,6 +383,8 @@ def _check_transition(timeline: Timeline, generator: Generator, scenario: Scenar
             raise ScenarioError(
                 "schedule.transition.kind", "incremental transitions need engine numpy"
             )
+        for _, a, b in timeline.changes():
+            generator.check_blend(timeline.concepts[a], timeline.concepts[b])
     width = timeline.width
     stops = [*timeline.starts[1:].tolist(), n]
     for k, (start, stop) in enumerate(zip(timeline.starts.tolist(), stops, strict=True)):

@@ -153,12 +153,14 @@ class Draw:
     order; generators whose concept moves with time (river's Hyperplane ``mag_change``,
     FriedmanDrift's drift positions, RandomRBFDrift's moving centroids) read their clock
     from them. ``state`` is that generator's stream state at the start of the block, as
-    computed by :meth:`ConceptGenerator.stream_states` in the planning pass.
+    computed by :meth:`ConceptGenerator.stream_states` in the planning pass;
+    ``source_state`` the same for the source concept of an incremental transition.
     """
 
     rows: np.ndarray
     rng: np.random.Generator
     state: Any = None
+    source_state: Any = None
 
     @property
     def n(self) -> int:
@@ -210,6 +212,10 @@ class ConceptGenerator(Generator):
         check that the numpy engine labels exactly as river does, from river's own features.
         """
         raise NotImplementedError(f"{self.kind} has no deterministic labelling rule")
+
+    def check_blend(self, source: Any, target: Any) -> None:
+        """Raise :class:`ScenarioError` (at ``schedule``) when the two concepts cannot be
+        interpolated (checked while planning, before anything is written)."""
 
     @classmethod
     def supports_blend(cls) -> bool:
@@ -285,18 +291,19 @@ class ConceptGenerator(Generator):
         """Assemble column arrays into a frame with the declared names and dtypes."""
         cols = self.columns()
         return pd.DataFrame(
-            {c.name: np.asarray(data.get(c.name, ())).astype(numpy_dtype(c.dtype)) for c in cols},
-            copy=False,
+            {c.name: as_column(data.get(c.name, ()), c.dtype) for c in cols}, copy=False
         )
 
     def produce(self, request: BlockRequest) -> pd.DataFrame:
         parts = []
         for seg in request.segments:
             seq = request.seeds.concept(request.index, *(seg.seed_key or (seg.concept,)))
+            source_id = seg.seed_key[1] - 1 if len(seg.seed_key) > 1 else None
             draw = Draw(
                 request.row_start + seg.rows,
                 SeedTree.rng(seq),
                 request.states.get(seg.concept),
+                request.states.get(source_id) if source_id is not None else None,
             )
             if seg.source is not None and seg.weights is not None:
                 parts.append(
@@ -307,6 +314,27 @@ class ConceptGenerator(Generator):
         if len(parts) == 1:
             return parts[0]
         return interleave(parts, [seg.rows for seg in request.segments])
+
+
+STRING_DTYPE: Any = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
+
+
+def as_column(values: Any, arrow_alias: str) -> Any:
+    """Column values (numpy or Arrow) with the dtype of an Arrow alias; ``string`` columns
+    become pandas strings (``str`` on pandas 3, ``object`` on pandas 2).
+
+    Examples
+    --------
+    >>> as_column([1, 2], "double").dtype.name
+    'float64'
+    >>> as_column(["a"], "string").tolist()
+    ['a']
+    """
+    if arrow_alias == "string":
+        if isinstance(values, pa.Array | pa.ChunkedArray):
+            values = values.to_pylist()
+        return pd.Series(np.asarray(values, dtype=object), dtype=STRING_DTYPE).to_numpy()
+    return np.asarray(values).astype(numpy_dtype(arrow_alias), copy=False)
 
 
 def numpy_dtype(arrow_alias: str) -> str:

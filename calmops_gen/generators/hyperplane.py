@@ -352,7 +352,7 @@ class Hyperplane(ConceptGenerator):
         source's to the target's at that row (each concept's walk continues underneath)."""
         a = np.asarray(weights, dtype=np.float64)
         x = _features(target, draw)
-        ws = numpy_weights(source, draw.rows)
+        ws = numpy_weights(source, draw.rows, draw.source_state)
         wt = numpy_weights(target, draw.rows, draw.state)
         mixed = [(1.0 - a) * s + a * t for s, t in zip(ws, wt, strict=True)]
         y = hyperplane_label(list(x), mixed)

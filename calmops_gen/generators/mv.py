@@ -38,7 +38,6 @@ from collections.abc import Hashable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from calmops_gen.generators.base import (
@@ -46,7 +45,6 @@ from calmops_gen.generators.base import (
     ConceptGenerator,
     Draw,
     GeneratorParams,
-    numpy_dtype,
 )
 from calmops_gen.generators.registry import GENERATORS
 
@@ -86,12 +84,6 @@ def nominal(codes: np.ndarray, categories: tuple[str, ...]) -> pa.Array:
     return pa.DictionaryArray.from_arrays(indices, cats).cast(pa.string())
 
 
-def _strings(values: Any) -> pd.Series:
-    if isinstance(values, pa.Array | pa.ChunkedArray):
-        return pd.Series(pd.array(values, dtype="str"))
-    return pd.Series(np.asarray(values).astype(object), dtype="str")
-
-
 @GENERATORS.register("mv")
 class Mv(ConceptGenerator):
     """Mv regression stream: mixed numeric and nominal features with dependencies.
@@ -116,17 +108,6 @@ class Mv(ConceptGenerator):
 
     def river_names(self) -> Mapping[Hashable, str]:
         return {i: f"x{i}" for i in FEATURES}
-
-    def frame(self, data: Mapping[str, np.ndarray]) -> pd.DataFrame:
-        """Columns with their declared types; the nominal ones as pandas strings."""
-        out = {}
-        for c in self.columns():
-            if c.dtype == "string":
-                out[c.name] = _strings(data.get(c.name, ()))
-            else:
-                values = np.asarray(data.get(c.name, ()))
-                out[c.name] = pd.Series(values.astype(numpy_dtype(c.dtype)))
-        return pd.DataFrame(out, copy=False)
 
     def sample_numpy(self, params: Any, draw: Draw) -> dict[str, Any]:
         """Columns of ``draw.n`` rows; the nominal ones as Arrow string arrays."""

@@ -311,6 +311,9 @@ class RandomRBF(ConceptGenerator):
         cols["y"] = model.labels[idx]
         return cols
 
+    def check_blend(self, source: Any, target: Any) -> None:
+        _check_blend(source, target)
+
     def sample_blend(
         self, source: Any, target: Any, weights: np.ndarray, draw: Draw
     ) -> dict[str, np.ndarray]:
