@@ -126,6 +126,20 @@ def _check_column(frame: pd.DataFrame, name: str | None, key: str) -> None:
         )
 
 
+def _restore_categories(data: pd.DataFrame, original: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns stay categorical: the input's categories, then any new ones
+    (a ``new_category`` event) in order of appearance."""
+    for col in original.columns:
+        dtype = original[col].dtype
+        if isinstance(dtype, pd.CategoricalDtype) and data[col].dtype != dtype:
+            values = data[col].astype(object)
+            known = list(dtype.categories)
+            seen = set(known)
+            extra = [v for v in pd.unique(values.dropna()) if v not in seen]
+            data[col] = pd.Categorical(values, categories=known + extra, ordered=dtype.ordered)
+    return data
+
+
 def inject(
     frame: pd.DataFrame,
     events: Mapping[str, Mapping[str, Any] | DriftEvent],
@@ -201,7 +215,7 @@ def inject(
             total.add(tally)
     inverse = np.argsort(order, kind="stable")
     data = pd.concat([o.data for o in outputs], ignore_index=True).iloc[inverse]
-    data = data.drop(columns=[_BLOCK], errors="ignore")
+    data = _restore_categories(data.drop(columns=[_BLOCK], errors="ignore"), frame)
     data.index = frame.index
     truth = pd.concat([o.ground_truth for o in outputs], ignore_index=True).iloc[inverse]
     truth["row"] = np.asarray(order, dtype=np.int64)[truth["row"].to_numpy()]
