@@ -35,7 +35,7 @@ import calmops_gen as cg
 from calmops_gen.engine import produce_block
 from calmops_gen.errors import ScenarioError
 from calmops_gen.generators import GENERATORS, Draw
-from calmops_gen.generators.base import numpy_dtype
+from calmops_gen.generators.base import STRING_DTYPE, numpy_dtype
 from calmops_gen.generators.friedman import FriedmanDriftParams, drift_target, friedman
 from calmops_gen.generators.hyperplane import (
     HyperplaneParams,
@@ -363,7 +363,7 @@ def test_numpy_and_river_distributions_agree(kind: str, params: dict[str, Any]) 
     assert list(ours.columns) == list(theirs.columns) == [c.name for c in cols]
     assert ours.dtypes.equals(theirs.dtypes)
     for c in cols:
-        want = "str" if c.dtype == "string" else numpy_dtype(c.dtype)
+        want = STRING_DTYPE if c.dtype == "string" else numpy_dtype(c.dtype)
         assert ours[c.name].dtype == want, c.name
     for c in cols:
         a, b = ours[c.name].to_numpy(), theirs[c.name].to_numpy()
