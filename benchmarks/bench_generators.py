@@ -86,30 +86,52 @@ class Timing:
     runs: list[float]
 
 
+def time_once(
+    fn: Callable[[T], object],
+    setup: Callable[[], T],
+    teardown: Callable[[T], None] | None = None,
+) -> float:
+    """Wall time of ``fn(setup())``; ``setup`` and ``teardown`` run outside the timed region."""
+    arg = setup()
+    try:
+        start = time.perf_counter()
+        fn(arg)
+        return time.perf_counter() - start
+    finally:
+        if teardown is not None:
+            teardown(arg)
+
+
 def best_of(
     fn: Callable[[T], object],
     repeats: int,
     setup: Callable[[], T],
     teardown: Callable[[T], None] | None = None,
 ) -> Timing:
-    """Time ``fn(setup())`` once untimed (warm-up), then ``repeats`` times; keep the best.
-
-    ``setup`` and ``teardown`` run outside the timed region, so a case can get a fresh
-    output directory for every repetition and have it removed afterwards.
-    """
-    runs: list[float] = []
-    for i in range(repeats + 1):
-        arg = setup()
-        try:
-            start = time.perf_counter()
-            fn(arg)
-            elapsed = time.perf_counter() - start
-        finally:
-            if teardown is not None:
-                teardown(arg)
-        if i > 0:  # the first call is the warm-up
-            runs.append(elapsed)
+    """Time ``fn(setup())`` once untimed (warm-up), then ``repeats`` times; keep the best."""
+    time_once(fn, setup, teardown)
+    runs = [time_once(fn, setup, teardown) for _ in range(repeats)]
     return Timing(min(runs), runs)
+
+
+def best_of_interleaved(
+    fns: list[Callable[[T], object]],
+    repeats: int,
+    setup: Callable[[], T],
+    teardown: Callable[[T], None] | None = None,
+) -> list[Timing]:
+    """:func:`best_of` for several cases, their repetitions interleaved (A B C A B C ...).
+
+    On a shared, noisy machine this exposes every case to the same background load, so the
+    ratio of two cases is steadier than with the cases timed one after the other.
+    """
+    for fn in fns:
+        time_once(fn, setup, teardown)
+    runs: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, out in zip(fns, runs, strict=True):
+            out.append(time_once(fn, setup, teardown))
+    return [Timing(min(r), r) for r in runs]
 
 
 @contextlib.contextmanager
@@ -293,7 +315,11 @@ def _run_into(scenario: calmops_gen.Scenario) -> Callable[[Path], object]:
 
 def bench_end_to_end(repeats: int, log: Callable[[str], None]) -> list[EndToEndCase]:
     """The default scenario, the 1M-row SEA scenario (with and without ground truth), and
-    the raw numpy + pyarrow baseline of the 1M-row scenario."""
+    the raw numpy + pyarrow baseline of the 1M-row scenario, repetitions interleaved.
+
+    Every repetition (the warm-up too) writes into a new, empty output root, removed after
+    the timing: a run that found its version already written would only verify it.
+    """
     default = calmops_gen.load_scenario(DEFAULT_SCENARIO)
     sea_1m = calmops_gen.load_scenario(sea_scenario(SMALL_BLOCKS))
     sea_1m_nogt = calmops_gen.load_scenario(sea_scenario(SMALL_BLOCKS, ground_truth=False))
@@ -312,9 +338,9 @@ def bench_end_to_end(repeats: int, log: Callable[[str], None]) -> list[EndToEndC
             lambda root: raw_write(root, SMALL_BLOCKS),
         ),
     ]
+    timings = best_of_interleaved([fn for _, _, fn in cases], repeats, _fresh_root, _drop)
     out: list[EndToEndCase] = []
-    for name, rows, fn in cases:
-        timing = best_of(fn, repeats, _fresh_root, _drop)
+    for (name, rows, _), timing in zip(cases, timings, strict=True):
         out.append(EndToEndCase(name, rows, timing))
         log(f"  {name:38s} best {timing.best:8.4f}s")
     return out
@@ -501,6 +527,8 @@ class Report:
 
     mode: str
     machine: dict[str, Any]
+    settings: dict[str, int]
+    load: dict[str, list[float]] = field(default_factory=dict)
     generators: list[GeneratorCase] = field(default_factory=list)
     end_to_end: list[EndToEndCase] = field(default_factory=list)
     memory: list[MemoryCase] = field(default_factory=list)
@@ -529,6 +557,13 @@ def machine() -> dict[str, Any]:
         "river": version("river"),
         "calmops_gen": calmops_gen.__version__,
     }
+
+
+def _loadavg() -> list[float]:
+    """1, 5 and 15-minute load averages (other work sharing the cores skews every figure)."""
+    with contextlib.suppress(OSError, AttributeError):
+        return [round(x, 2) for x in os.getloadavg()]
+    return []
 
 
 def _mib(n: float) -> float:
@@ -579,12 +614,15 @@ def render(report: Report) -> str:
         f"{report.machine['nproc']} cores, {report.machine['cpu']}",
         "python {python}, numpy {numpy}, pandas {pandas}, pyarrow {pyarrow}, river {river}, "
         "calmops-gen {calmops_gen}".format(**report.machine),
+        f"load average (1, 5, 15 min) at start {report.load.get('start')}, "
+        f"at end {report.load.get('end')}",
         "",
     ]
     if report.generators:
         raw = {c.generator: c for c in report.generators if c.engine == "river-raw"}
         lines += [
-            "1. generator throughput (best of N, sample() incl. DataFrame assembly)",
+            f"1. generator throughput (best of {report.settings['repeats']}, "
+            "sample() incl. DataFrame assembly)",
             f"{'generator':10s}{'engine':11s}{'rows':>9s}{'best s':>10s}{'rows/s':>14s}"
             f"{'vs river':>10s}",
         ]
@@ -597,7 +635,8 @@ def render(report: Report) -> str:
         lines.append("")
     if report.end_to_end:
         lines += [
-            "2. end to end (best of N, fresh output root each time)",
+            f"2. end to end (best of {report.settings['e2e_repeats']}, interleaved, "
+            "fresh output root each time)",
             f"{'case':40s}{'rows':>10s}{'best s':>10s}{'rows/s':>14s}",
         ]
         for e in report.end_to_end:
@@ -645,7 +684,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rows and repetitions")
-    parser.add_argument("--repeats", type=int, help="timed repetitions (default 3, quick 1)")
+    parser.add_argument(
+        "--repeats", type=int, help="timed repetitions of the generator cases (default 3, quick 1)"
+    )
+    parser.add_argument(
+        "--e2e-repeats",
+        type=int,
+        help="timed repetitions of the end-to-end cases (default 5, quick 2)",
+    )
     parser.add_argument(
         "--only",
         choices=("generators", "end-to-end", "memory"),
@@ -675,22 +721,29 @@ def main(argv: list[str] | None = None) -> int:
         print(profile(args.profile, rows))
         return 0
     repeats = args.repeats or (1 if args.quick else 3)
+    e2e_repeats = args.e2e_repeats or (2 if args.quick else 5)
     groups = set(args.only or ("generators", "end-to-end", "memory"))
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    report = Report(mode="quick" if args.quick else "full", machine=machine())
+    report = Report(
+        mode="quick" if args.quick else "full",
+        machine=machine(),
+        settings={"generator_rows": rows, "repeats": repeats, "e2e_repeats": e2e_repeats},
+        load={"start": _loadavg()},
+    )
     if "generators" in groups:
         log(f"1. generators ({rows} rows, best of {repeats} after a warm-up)")
         report.generators = bench_generators(rows, repeats, log)
     if "end-to-end" in groups:
-        log(f"2. end to end (best of {repeats} after a warm-up)")
-        report.end_to_end = bench_end_to_end(repeats, log)
+        log(f"2. end to end (best of {e2e_repeats} after a warm-up, interleaved)")
+        report.end_to_end = bench_end_to_end(e2e_repeats, log)
     if "memory" in groups:
         log("3. memory (subprocesses)")
         report.memory = bench_memory(log)
     report.checks = checks(report)
+    report.load["end"] = _loadavg()
     print(render(report))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(to_json(report), indent=2) + "\n")
