@@ -269,6 +269,8 @@ class Scenario(_Model):
         data = self.canonical()
         data["output"] = {k: v for k, v in data["output"].items() if k not in ("root", "overwrite")}
         data.pop("executor")
+        # events apply in declared order, so the order is content: keep it through sort_keys
+        data["drift"] = [[eid, ev] for eid, ev in data["drift"].items()]
         blob = json.dumps({"scenario": data, "calmops_gen": __version__}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 

@@ -53,16 +53,44 @@ def schema(columns: Iterable[Column]) -> pa.Schema:
 def to_arrow(frame: pd.DataFrame, columns: Iterable[Column]) -> pa.Table:
     """Convert ``frame`` to an Arrow table with exactly the planned schema."""
     target = schema(columns)
-    table = pa.Table.from_pandas(frame[target.names], preserve_index=False)
+    table = pa.Table.from_pandas(frame[target.names], preserve_index=False, nthreads=1)
     table = table.replace_schema_metadata(None)
     return table.cast(target)
 
 
-def encode(table: pa.Table, fmt: str) -> bytes:
-    """Serialise ``table`` as Parquet (zstd) or CSV."""
+def _parquet_encodings(table: pa.Table) -> tuple[list[str], dict[str, str]]:
+    """Dictionary-encode low-cardinality columns only (bools, strings, categories, block
+    and concept ids, integer codes); delta-encode sorted integer columns (row numbers,
+    timestamps). Trying and abandoning dictionaries on float columns is what makes
+    pyarrow's default slow."""
+    dictionary, delta = [], {}
+    for field in table.schema:
+        typ = field.type
+        if field.name == "row" or pa.types.is_timestamp(typ):
+            delta[field.name] = "DELTA_BINARY_PACKED"
+        elif (
+            pa.types.is_boolean(typ)
+            or pa.types.is_string(typ)
+            or pa.types.is_dictionary(typ)
+            or (pa.types.is_integer(typ) and field.name != "label_available_at")
+        ):
+            dictionary.append(field.name)
+    return dictionary, delta
+
+
+def encode(table: pa.Table, fmt: str) -> pa.Buffer:
+    """Serialise ``table`` as Parquet (zstd) or CSV, into an in-memory buffer."""
     sink = pa.BufferOutputStream()
     if fmt == "parquet":
-        pq.write_table(table, sink, compression="zstd", store_schema=True)
+        dictionary, delta = _parquet_encodings(table)
+        pq.write_table(
+            table,
+            sink,
+            compression="zstd",
+            store_schema=True,
+            use_dictionary=dictionary,
+            column_encoding=delta or None,
+        )
     else:
         plain = pa.table(
             [
@@ -72,16 +100,17 @@ def encode(table: pa.Table, fmt: str) -> bytes:
             names=table.column_names,
         )
         pacsv.write_csv(plain, sink)
-    return bytes(sink.getvalue())
+    return sink.getvalue()
 
 
 def write_frame(frame: pd.DataFrame, columns: Iterable[Column], path: Path, fmt: str) -> FileRecord:
     """Write ``frame`` to ``path`` in ``fmt`` and return its record."""
     table = to_arrow(frame, list(columns))
-    data = encode(table, fmt)
+    data = memoryview(encode(table, fmt))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return FileRecord(path, hashlib.sha256(data).hexdigest(), len(data), table.num_rows)
+    with path.open("wb") as fh:
+        fh.write(data)
+    return FileRecord(path, hashlib.sha256(data).hexdigest(), data.nbytes, table.num_rows)
 
 
 def sha256_file(path: Path) -> str:

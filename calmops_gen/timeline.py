@@ -78,6 +78,18 @@ class Timeline:
 
     def block(self, row_start: int, size: int) -> BlockConcepts:
         """Segments and ground truth of the block covering ``[row_start, row_start + size)``."""
+        k0 = int(np.searchsorted(self.starts, row_start, side="right") - 1)
+        k1 = int(np.searchsorted(self.starts, row_start + size - 1, side="right") - 1)
+        settled = k0 == 0 or row_start >= self.starts[k0] + self.width
+        if k0 == k1 and (settled or self.ids[k0 - 1] == self.ids[k0]):
+            # one concept, outside any transition window: no per-row work
+            c = int(self.ids[k0])
+            rows = np.arange(size, dtype=np.int64)
+            return BlockConcepts(
+                (Segment(c, self.concepts[c], rows, (c,)),),
+                np.full(size, c, dtype=np.int64),
+                np.ones(size, dtype=np.float64),
+            )
         rows = np.arange(row_start, row_start + size, dtype=np.int64)
         k = np.searchsorted(self.starts, rows, side="right") - 1
         cur = self.ids[k]
