@@ -9,11 +9,14 @@ The plain-Python API (no Hydra needed)::
     frame = read_frame(manifest)                     # pandas DataFrame of every block
     truth = read_ground_truth(manifest)              # per-row concept and event weights
 
-Seed-system users keep their classes: ``from calmops_gen import SyntheticBlockGenerator``.
+Drift into any DataFrame: ``calmops_gen.inject(df, events, ...)``. Seed-system users keep
+their classes: ``from calmops_gen import SyntheticBlockGenerator, DriftInjector``.
 """
 
 from calmops_gen._version import __version__
+from calmops_gen.drift_injector import DriftInjector
 from calmops_gen.errors import CalmopsError, DatasetError, ScenarioError
+from calmops_gen.injector import Injection, inject
 from calmops_gen.manifest import Manifest, read_manifest
 from calmops_gen.reading import read_frame, read_ground_truth
 from calmops_gen.runner import run
@@ -24,11 +27,14 @@ from calmops_gen.verify import verify_dataset
 __all__ = [
     "CalmopsError",
     "DatasetError",
+    "DriftInjector",
+    "Injection",
     "Manifest",
     "Scenario",
     "ScenarioError",
     "SyntheticBlockGenerator",
     "__version__",
+    "inject",
     "load_scenario",
     "read_frame",
     "read_ground_truth",

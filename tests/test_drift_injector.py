@@ -1,0 +1,1096 @@
+"""The seed-compatible ``DriftInjector`` facade (``calmops_gen.drift_injector``).
+
+Every public method is checked against the same events applied through
+:func:`calmops_gen.injector.inject` directly (exact frame and ground-truth equality), for an
+untouched input, for ground-truth weights equal to the profile and for realised effects; then
+the seed's documented defects are checked not to recur, and unsupported seed options to raise
+naming the parameter.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calmops_gen.drift_injector import DriftInjector, DriftRecord
+from calmops_gen.errors import ScenarioError
+from calmops_gen.injector import inject
+from calmops_gen.profiles import Gradual, Incremental, Recurrent
+
+N = 60
+SEED = 5
+ROLES = {"time_column": "t", "block_column": "b", "target": "y"}
+
+
+def make_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=N)
+    return pd.DataFrame(
+        {
+            "x": x - x.mean(),  # exactly zero mean: the seed's shift could not move it
+            "u": rng.normal(2.0, 1.0, size=N),
+            "z": rng.integers(0, 100, size=N),
+            "c": rng.choice(["a", "b", "c"], size=N),
+            "s": rng.choice(["alpha", "beta", "gamma"], size=N),
+            "y": rng.integers(0, 2, size=N),
+            "b": np.repeat(["B1", "B2", "B3", "B4"], N // 4),
+            "t": pd.date_range("2024-01-01", periods=N, freq="D"),
+        }
+    )
+
+
+@pytest.fixture
+def df() -> pd.DataFrame:
+    return make_frame()
+
+
+def injector() -> DriftInjector:
+    return DriftInjector(random_state=SEED, time_col="t", block_column="b", target_column="y")
+
+
+def run_checked(
+    inj: DriftInjector,
+    df: pd.DataFrame,
+    method: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    expected: dict[str, dict[str, Any]],
+    roles: dict[str, str | None] | None = None,
+) -> pd.DataFrame:
+    """Call ``method``; check the mapping, the equality with ``inject`` and the bookkeeping."""
+    before = df.copy(deep=True)
+    calls = len(inj.history)
+    out = getattr(inj, method)(df, *args, **kwargs)
+    pd.testing.assert_frame_equal(df, before)  # the input is never modified
+    assert out is not df
+    assert len(inj.history) == calls + 1
+    record = inj.history[-1]
+    assert isinstance(record, DriftRecord)
+    assert record.events == expected
+    assert record.seed == inj.seed_for_call(calls)
+    roles = ROLES if roles is None else roles
+    assert (record.time_column, record.block_column, record.target) == (
+        roles["time_column"],
+        roles["block_column"],
+        roles["target"],
+    )
+    ref = inject(df, expected, seed=record.seed, **roles)
+    pd.testing.assert_frame_equal(out, ref.frame)
+    assert inj.last_ground_truth is record.ground_truth
+    pd.testing.assert_frame_equal(inj.last_ground_truth, ref.ground_truth)
+    assert [e.id for e in inj.last_events] == list(expected)
+    for info in inj.last_events:
+        assert info.realised, f"no realised effects for {info.id}"
+        assert info.id in inj.last_ground_truth.columns
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Method -> event mapping, one case per public method (and per drift type)
+# ---------------------------------------------------------------------------------------------
+
+SQ3 = math.sqrt(3.0)
+
+CASES: list[tuple[str, str, tuple[Any, ...], dict[str, Any], dict[str, dict[str, Any]]]] = [
+    (
+        "noise",
+        "inject_feature_drift",
+        (["x", "u"],),
+        {},
+        {"gaussian_noise": {"kind": "noise", "amount_std": 0.2, "features": ["x", "u"]}},
+    ),
+    (
+        "uniform",
+        "inject_feature_drift",
+        (["x"], "uniform_noise", 0.6),
+        {"end_index": 20},
+        {
+            "uniform_noise": {
+                "kind": "noise",
+                "distribution": "uniform",
+                "amount_std": 0.6 / SQ3,
+                "features": ["x"],
+                "where": {"rows": [0, 20]},
+            }
+        },
+    ),
+    (
+        "shift",
+        "inject_feature_drift",
+        (["x", "z"], "shift", 1.5),
+        {"start_index": 30},
+        {
+            "shift": {
+                "kind": "shift",
+                "amount_std": 1.5,
+                "features": ["x", "z"],
+                "where": {"rows": [30, 60]},
+            }
+        },
+    ),
+    (
+        "shift_value",
+        "inject_feature_drift",
+        (["u"], "shift"),
+        {"drift_value": -3.0, "start_index": -10},
+        {
+            "shift": {
+                "kind": "shift",
+                "amount": -3.0,
+                "features": ["u"],
+                "where": {"rows": [50, 60]},
+            }
+        },
+    ),
+    (
+        "scale_blocks",
+        "inject_feature_drift",
+        (["u"], "scale", 0.5),
+        {"blocks": ["B4", "B2"]},
+        {
+            "scale": {
+                "kind": "scale",
+                "factor": 1.5,
+                "features": ["u"],
+                "where": {"blocks": [1, 3]},
+                "reference_block": 1,
+            }
+        },
+    ),
+    (
+        "add",
+        "inject_feature_drift",
+        (["u"], "add_value"),
+        {"drift_value": 2, "block_index": "B3"},
+        {
+            "add_value": {
+                "kind": "add",
+                "value": 2.0,
+                "features": ["u"],
+                "where": {"blocks": [2]},
+                "reference_block": 2,
+            }
+        },
+    ),
+    (
+        "subtract",
+        "inject_feature_drift",
+        (["u"], "subtract_value"),
+        {"drift_value": 2},
+        {"subtract_value": {"kind": "add", "value": -2.0, "features": ["u"]}},
+    ),
+    (
+        "multiply",
+        "inject_feature_drift",
+        (["u"], "multiply_value"),
+        {"drift_value": 3},
+        {"multiply_value": {"kind": "multiply", "factor": 3.0, "features": ["u"]}},
+    ),
+    (
+        "divide_per_column",
+        "inject_feature_drift",
+        (["u", "z"], "divide_value"),
+        {"drift_values": {"z": 4.0, "u": 2.0}},
+        {
+            "divide_value_u": {"kind": "multiply", "factor": 0.5, "features": ["u"]},
+            "divide_value_z": {"kind": "multiply", "factor": 0.25, "features": ["z"]},
+        },
+    ),
+    (
+        "categorical",
+        "inject_feature_drift",
+        (["c", "x"], "shift", 0.4),
+        {"time_start": "2024-01-11", "time_end": "2024-01-20"},
+        {
+            "category_flip_c": {
+                "kind": "category_flip",
+                "column": "c",
+                "rate": 0.4,
+                "where": {"time": ["2024-01-11T00:00:00", "2024-01-20T00:00:00.000001"]},
+            },
+            "shift": {
+                "kind": "shift",
+                "amount_std": 0.4,
+                "features": ["x"],
+                "where": {"time": ["2024-01-11T00:00:00", "2024-01-20T00:00:00.000001"]},
+            },
+        },
+    ),
+    (
+        "gradual",
+        "inject_feature_drift_gradual",
+        (["u"], "shift", 2.0),
+        {"center": 20, "width": 10, "profile": "linear"},
+        {
+            "shift": {
+                "kind": "shift",
+                "amount_std": 2.0,
+                "features": ["u"],
+                "where": {"rows": [15, 60]},
+                "profile": {"kind": "gradual", "shape": "linear", "width": 10},
+            }
+        },
+    ),
+    (
+        "gradual_default_window",
+        "inject_feature_drift_gradual",
+        (["u"],),
+        {"blocks": ["B2", "B3"]},
+        {
+            "gaussian_noise": {
+                "kind": "noise",
+                "amount_std": 0.2,
+                "features": ["u"],
+                # 30 selected rows (15..44): centre 15, width 6 -> starts at selected row 12
+                "where": {"blocks": [1, 2], "rows": [27, 45]},
+                "profile": {"kind": "gradual", "shape": "sigmoid", "width": 6},
+                "reference_block": 1,
+            }
+        },
+    ),
+    (
+        "abrupt",
+        "inject_feature_drift_abrupt",
+        (["u"], "add_value"),
+        {"drift_value": 1.0, "change_index": 40},
+        {
+            "add_value": {
+                "kind": "add",
+                "value": 1.0,
+                "features": ["u"],
+                "where": {"rows": [40, 60]},
+            }
+        },
+    ),
+    (
+        "incremental",
+        "inject_feature_drift_incremental",
+        (["u"], "scale", 1.0),
+        {"start_index": 10, "end_index": 50},
+        {
+            "scale": {
+                "kind": "scale",
+                "factor": 2.0,
+                "features": ["u"],
+                "where": {"rows": [10, 50]},
+                "profile": {"kind": "incremental"},
+            }
+        },
+    ),
+    (
+        "recurrent",
+        "inject_feature_drift_recurrent",
+        (["u"], "shift", 1.0),
+        {"repeats": 3},
+        {
+            "shift": {
+                "kind": "shift",
+                "amount_std": 1.0,
+                "features": ["u"],
+                "profile": {
+                    "kind": "recurrent",
+                    "period": 20,
+                    "duty": 0.5,
+                    "edge": 0,
+                    "shape": "sigmoid",
+                },
+            }
+        },
+    ),
+    (
+        "recurrent_windows",
+        "inject_feature_drift_recurrent",
+        (["u"], "shift", 1.0),
+        {"windows": [(10, 4), (40, 6)]},
+        {
+            "shift_w0": {
+                "kind": "shift",
+                "amount_std": 1.0,
+                "features": ["u"],
+                "where": {"rows": [8, 12]},
+            },
+            "shift_w1": {
+                "kind": "shift",
+                "amount_std": 1.0,
+                "features": ["u"],
+                "where": {"rows": [37, 43]},
+            },
+        },
+    ),
+    (
+        "conditional",
+        "inject_conditional_drift",
+        (["u"], [{"column": "c", "operator": "in", "value": ["a", "b"]}], "shift", 1.0),
+        {"start_index": 20},
+        {
+            "shift": {
+                "kind": "shift",
+                "amount_std": 1.0,
+                "features": ["u"],
+                "where": {
+                    "rows": [20, 60],
+                    "condition": [{"column": "c", "op": "in", "value": ["a", "b"]}],
+                },
+            }
+        },
+    ),
+    (
+        "label",
+        "inject_label_drift",
+        (["y"], 0.3),
+        {"start_index": 30},
+        {"label_flip": {"kind": "label_flip", "rate": 0.3, "where": {"rows": [30, 60]}}},
+    ),
+    (
+        "label_gradual",
+        "inject_label_drift_gradual",
+        ("y", 0.8),
+        {"center": 30, "width": 20, "profile": "cosine"},
+        {
+            "label_flip": {
+                "kind": "label_flip",
+                "rate": 0.8,
+                "where": {"rows": [20, 60]},
+                "profile": {"kind": "gradual", "shape": "cosine", "width": 20},
+            }
+        },
+    ),
+    (
+        "label_abrupt",
+        "inject_label_drift_abrupt",
+        ("y", 0.5, 45),
+        {},
+        {"label_flip": {"kind": "label_flip", "rate": 0.5, "where": {"rows": [45, 60]}}},
+    ),
+    (
+        "label_incremental",
+        "inject_label_drift_incremental",
+        ("y", 0.5),
+        {},
+        {"label_flip": {"kind": "label_flip", "rate": 0.5, "profile": {"kind": "incremental"}}},
+    ),
+    (
+        "label_recurrent",
+        "inject_label_drift_recurrent",
+        ("y", 0.9),
+        {"repeats": 4, "duty": 0.25},
+        {
+            "label_flip": {
+                "kind": "label_flip",
+                "rate": 0.9,
+                "profile": {
+                    "kind": "recurrent",
+                    "period": 15,
+                    "duty": 0.25,
+                    "edge": 0,
+                    "shape": "sigmoid",
+                },
+            }
+        },
+    ),
+    (
+        "label_shift",
+        "inject_label_shift",
+        ("y", {0: 1.0, 1: 3.0}),
+        {"blocks": ["B4"]},
+        {
+            "prior_shift": {
+                "kind": "prior_shift",
+                "target": {0: 0.25, 1: 0.75},
+                "where": {"blocks": [3]},
+            }
+        },
+    ),
+    (
+        "concept_flip",
+        "inject_concept_drift",
+        (),
+        {"concept_drift_magnitude": 0.4, "time_start": "2024-02-01"},
+        {
+            "label_flip": {
+                "kind": "label_flip",
+                "rate": 0.4,
+                "where": {"time": ["2024-02-01T00:00:00", "2024-02-29T00:00:00.000001"]},
+            }
+        },
+    ),
+    (
+        "concept_rule",
+        "inject_concept_drift",
+        ("threshold",),
+        {"feature": "x", "threshold": 0.0, "start_index": 30},
+        {
+            "concept_drift": {
+                "kind": "concept",
+                "rule": "threshold",
+                "feature": "x",
+                "threshold": 0.0,
+                "where": {"rows": [30, 60]},
+            }
+        },
+    ),
+    (
+        "concept_gradual",
+        "inject_concept_drift_gradual",
+        (),
+        {"concept_drift_magnitude": 1.0, "center": 30, "width": 10, "profile": "linear"},
+        {
+            "label_flip": {
+                "kind": "label_flip",
+                "rate": 1.0,
+                "where": {"rows": [25, 60]},
+                "profile": {"kind": "gradual", "shape": "linear", "width": 10},
+            }
+        },
+    ),
+    (
+        "outliers",
+        "inject_outliers",
+        (["x", "u"], "hypercube"),
+        {"outlier_fraction": 0.2, "margin": 0.3},
+        {
+            "outliers": {
+                "kind": "outliers",
+                "features": ["x", "u"],
+                "method": "hypercube",
+                "rate": 0.2,
+                "margin": 0.3,
+            }
+        },
+    ),
+    (
+        "outliers_global",
+        "inject_outliers_global",
+        (["u"], 0.25, 5.0),
+        {},
+        {
+            "outliers": {
+                "kind": "outliers",
+                "features": ["u"],
+                "method": "zscore",
+                "rate": 0.25,
+                "z": 5.0,
+            }
+        },
+    ),
+    (
+        "missing_mar",
+        "inject_missing_values",
+        (["x"], 0.3, "mar"),
+        {"driver": "u"},
+        {
+            "missing": {
+                "kind": "missing",
+                "features": ["x"],
+                "rate": 0.3,
+                "mechanism": "mar",
+                "direction": "high",
+                "driver": "u",
+            }
+        },
+    ),
+    (
+        "missing_drift",
+        "inject_missing_values_drift",
+        (["x", "c"], 0.2),
+        {"block_start": "B3"},
+        {
+            "missing": {
+                "kind": "missing",
+                "features": ["x", "c"],
+                "rate": 0.2,
+                "mechanism": "mcar",
+                "direction": "high",
+                "where": {"blocks": [2, 3]},
+                "reference_block": 2,
+            }
+        },
+    ),
+    (
+        "nulls",
+        "inject_nulls",
+        (["z"],),
+        {"prob": 0.5},
+        {
+            "missing": {
+                "kind": "missing",
+                "features": ["z"],
+                "rate": 0.5,
+                "mechanism": "mcar",
+                "direction": "high",
+            }
+        },
+    ),
+    (
+        "new_category",
+        "inject_new_category",
+        ("c", "d", 0.5),
+        {"replace_categories": ["a"], "start_index": 30},
+        {
+            "new_category": {
+                "kind": "new_category",
+                "column": "c",
+                "rate": 0.5,
+                "value": "d",
+                "where": {
+                    "rows": [30, 60],
+                    "condition": [{"column": "c", "op": "in", "value": ["a"]}],
+                },
+            }
+        },
+    ),
+    (
+        "new_category_drift",
+        "inject_new_category_drift",
+        ("c", "zz", 1.0),
+        {"width": 10, "profile": "linear"},
+        {
+            "new_category": {
+                "kind": "new_category",
+                "column": "c",
+                "rate": 1.0,
+                "value": "zz",
+                "where": {"rows": [25, 60]},
+                "profile": {"kind": "gradual", "shape": "linear", "width": 10},
+            }
+        },
+    ),
+    (
+        "correlation",
+        "inject_correlation_drift",
+        (["x", "u"], [[1.0, 0.8], [0.8, 1.0]]),
+        {"start_index": 20},
+        {
+            "correlation": {
+                "kind": "correlation",
+                "features": ["x", "u"],
+                "target": [[1.0, 0.8], [0.8, 1.0]],
+                "where": {"rows": [20, 60]},
+            }
+        },
+    ),
+    (
+        "correlation_matrix",
+        "inject_correlation_matrix_drift",
+        (["x", "u"], np.array([[1.0, -0.5], [-0.5, 1.0]])),
+        {},
+        {
+            "correlation": {
+                "kind": "correlation",
+                "features": ["x", "u"],
+                "target": [[1.0, -0.5], [-0.5, 1.0]],
+            }
+        },
+    ),
+    (
+        "typos",
+        "inject_typos_drift",
+        (["s"], 0.5),
+        {"typo_type": "swap", "blocks": ["B1"]},
+        {
+            "typos_s": {
+                "kind": "typos",
+                "column": "s",
+                "rate": 0.5,
+                "density": 0.0,
+                "operations": ["swap"],
+                "where": {"blocks": [0]},
+                "reference_block": 0,
+            }
+        },
+    ),
+    (
+        "merge",
+        "inject_category_merge_drift",
+        ("c", ["a", "b"], "ab"),
+        {"start_index": 30},
+        {
+            "merge_categories": {
+                "kind": "merge_categories",
+                "column": "c",
+                "categories": ["a", "b"],
+                "into": "ab",
+                "where": {"rows": [30, 60]},
+            }
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "kwargs", "expected"),
+    [c[1:] for c in CASES],
+    ids=[c[0] for c in CASES],
+)
+def test_method_equals_inject(
+    df: pd.DataFrame,
+    method: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    expected: dict[str, dict[str, Any]],
+) -> None:
+    run_checked(injector(), df, method, args, kwargs, expected)
+
+
+def test_new_value_is_new_category_on_text_and_set_on_floats(df: pd.DataFrame) -> None:
+    expected = {
+        "new_value_c": {
+            "kind": "new_category",
+            "column": "c",
+            "rate": 0.5,
+            "value": "NEW",
+            "where": {"rows": [0, 30]},
+        },
+        "new_value_u": {
+            "kind": "set",
+            "features": ["u"],
+            "value": "NEW",
+            "where": {"rows": [0, 30], "fraction": 0.5},
+        },
+    }
+    with pytest.raises(ScenarioError, match="number"):  # a text value on a float column
+        injector().inject_new_value(df, ["c", "u"], "NEW", prob=0.5, end_index=30)
+    run_checked(
+        injector(),
+        df,
+        "inject_new_value",
+        (["c"], "NEW"),
+        {"prob": 0.5, "end_index": 30},
+        {"new_value_c": expected["new_value_c"]},
+    )
+    out = run_checked(
+        injector(),
+        df,
+        "inject_new_value",
+        (["u"], -1.0),
+        {"end_index": 30},
+        {
+            "new_value_u": {
+                "kind": "set",
+                "features": ["u"],
+                "value": -1.0,
+                "where": {"rows": [0, 30]},
+            }
+        },
+    )
+    assert (out["u"].iloc[:30] == -1.0).all() and (out["u"].iloc[30:] == df["u"].iloc[30:]).all()
+
+
+def test_category_frequency_maps_to_blended_target(df: pd.DataFrame) -> None:
+    m = 0.6
+    before = df["c"].value_counts(normalize=True).sort_index()
+    uniform = {k: (1 - m) * p + m / 3 for k, p in before.items()}
+    inverted = (1 - before) / (1 - before).sum()
+    invert = {k: (1 - m) * p + m * inverted[k] for k, p in before.items()}
+    for method, perturbation, target in (
+        ("inject_category_frequency_drift", "uniform", uniform),
+        ("inject_categorical_frequency_drift", "invert", invert),
+    ):
+        inj = injector()
+        expected = {"category_frequency_c": {"kind": "category_frequency", "column": "c"}}
+        out = inj.__getattribute__(method)(df, ["c"], m, perturbation)
+        got = inj.history[-1].events["category_frequency_c"]
+        assert got.keys() == {"kind", "column", "target"}
+        assert got["target"] == pytest.approx(target)
+        expected["category_frequency_c"]["target"] = got["target"]
+        ref = inject(df, expected, seed=SEED, **ROLES)
+        pd.testing.assert_frame_equal(out, ref.frame)
+        realised = inj.last_events[0].realised
+        # reached per block of 15 rows, up to rounding
+        assert realised["proportions_after"] == pytest.approx(target, abs=2.0 / 15)
+
+
+def test_apply_drifts_passes_events_unchanged(df: pd.DataFrame) -> None:
+    events = {
+        "drop": {"kind": "shift", "features": ["u"], "amount": -1.0, "where": {"blocks": [2]}},
+        "flip": {"kind": "label_flip", "rate": 0.5, "profile": {"kind": "incremental"}},
+    }
+    frozen = copy.deepcopy(events)
+    run_checked(injector(), df, "apply_drifts", (events,), {}, frozen)
+    assert events == frozen
+
+
+# ---------------------------------------------------------------------------------------------
+# Ground-truth weights equal the profile
+# ---------------------------------------------------------------------------------------------
+
+
+def test_ground_truth_weights_follow_the_profile(df: pd.DataFrame) -> None:
+    inj = injector()
+    inj.inject_feature_drift_gradual(df, ["u"], "shift", 1.0, center=20, width=10)
+    w = inj.last_ground_truth["shift"].to_numpy()
+    expected = np.zeros(N)
+    expected[15:] = Gradual(shape="sigmoid", width=10).weights(np.arange(45), 45)
+    np.testing.assert_array_equal(w, expected)
+
+    inj.inject_label_drift_incremental(df, "y", 0.5, start_index=12, end_index=48)
+    expected = np.zeros(N)
+    expected[12:48] = Incremental().weights(np.arange(36), 36)
+    np.testing.assert_array_equal(inj.last_ground_truth["label_flip"].to_numpy(), expected)
+
+    inj.inject_feature_drift_recurrent(df, ["u"], "shift", 1.0, repeats=4, blocks=["B2", "B3"])
+    expected = np.zeros(N)
+    expected[15:45] = Recurrent(period=7).weights(np.arange(30), 30)
+    np.testing.assert_array_equal(inj.last_ground_truth["shift"].to_numpy(), expected)
+
+    inj.inject_feature_drift_abrupt(df, ["u"], "shift", 1.0, change_index=5, blocks=["B2"])
+    expected = np.zeros(N)
+    expected[20:30] = 1.0
+    np.testing.assert_array_equal(inj.last_ground_truth["shift"].to_numpy(), expected)
+
+
+def test_time_end_is_inclusive_and_time_ranges_make_one_event_each(df: pd.DataFrame) -> None:
+    inj = injector()
+    inj.inject_feature_drift(
+        df, ["u"], "shift", 1.0, time_start="2024-01-05", time_end="2024-01-07"
+    )
+    assert np.flatnonzero(inj.last_ground_truth["shift"]).tolist() == [4, 5, 6]
+    inj.inject_feature_drift(
+        df, ["u"], time_ranges=[("2024-01-01", "2024-01-02"), ("2024-02-01", "2024-02-01")]
+    )
+    truth = inj.last_ground_truth
+    assert np.flatnonzero(truth["gaussian_noise_t0"]).tolist() == [0, 1]
+    assert np.flatnonzero(truth["gaussian_noise_t1"]).tolist() == [31]
+    inj.inject_feature_drift(df, ["u"], specific_times=["2024-01-03", "2024-01-09"])
+    assert np.flatnonzero(inj.last_ground_truth["gaussian_noise"]).tolist() == [2, 8]
+    inj.inject_feature_drift(
+        df, ["u"], time_start="2024-01-01", time_end="2024-01-10", time_step="3D"
+    )
+    assert np.flatnonzero(inj.last_ground_truth["gaussian_noise"]).tolist() == [0, 3, 6, 9]
+
+
+def test_blocks_map_to_first_appearance_order() -> None:
+    frame = make_frame().iloc[::-1].reset_index(drop=True)  # B4 first
+    inj = injector()
+    out = inj.inject_feature_drift(frame, ["u"], "add_value", drift_value=1.0, blocks=["B4"])
+    assert inj.history[-1].events["add_value"]["where"] == {"blocks": [0]}
+    changed = (out["u"] != frame["u"]).to_numpy()
+    np.testing.assert_array_equal(changed, (frame["b"] == "B4").to_numpy())
+    inj.inject_feature_drift(frame, ["u"], block_start="B2", n_blocks=2, block_step=2)
+    assert inj.history[-1].events["gaussian_noise"]["where"] == {"blocks": [0, 2]}  # B2, B4
+
+
+# ---------------------------------------------------------------------------------------------
+# The seed's defects do not recur
+# ---------------------------------------------------------------------------------------------
+
+
+def test_shift_moves_a_zero_mean_column_by_magnitude_stds(df: pd.DataFrame) -> None:
+    assert abs(df["x"].mean()) < 1e-12
+    inj = DriftInjector()
+    out = inj.inject_feature_drift(df[["x"]], ["x"], drift_type="shift", drift_magnitude=2.5)
+    delta = out["x"] - df["x"]
+    np.testing.assert_allclose(delta, 2.5 * df["x"].std(ddof=0))
+    realised = inj.last_events[0].realised["x"]
+    assert realised["mean_shift"] == pytest.approx(2.5 * df["x"].std(ddof=0))
+    assert realised["expected_mean_shift"] == pytest.approx(realised["mean_shift"])
+
+
+def test_label_methods_actually_flip(df: pd.DataFrame) -> None:
+    inj = injector()
+    out = inj.inject_label_drift(df, ["y"], drift_magnitude=1.0)
+    assert (out["y"] == 1 - df["y"]).all()
+    assert inj.last_events[0].realised["flip_rate"] == 1.0
+    out = inj.inject_label_drift_gradual(df, "y", 1.0, center=30, width=1)
+    assert (out["y"] != df["y"]).tolist() == [False] * 30 + [True] * 30
+    out = inj.inject_label_drift_recurrent(df, "y", 1.0, windows=[(10, 4)])
+    assert np.flatnonzero(out["y"] != df["y"]).tolist() == [8, 9, 10, 11]
+    out = inj.inject_concept_drift(df, concept_drift_magnitude=1.0, start_index=50)
+    assert np.flatnonzero(out["y"] != df["y"]).tolist() == list(range(50, 60))
+    out = inj.inject_label_shift(df, "y", {0: 0.0, 1: 1.0})
+    assert (out["y"] == 1).all()
+
+
+def test_recurrent_is_not_a_no_op(df: pd.DataFrame) -> None:
+    inj = injector()
+    out = inj.inject_feature_drift_recurrent(df, ["u"], "add_value", drift_value=1.0, repeats=2)
+    delta = (out["u"] - df["u"]).round(12).tolist()
+    assert delta == ([1.0] * 15 + [0.0] * 15) * 2
+
+
+def test_schedule_applies_every_step_in_one_call_and_leaves_dicts_alone(df: pd.DataFrame) -> None:
+    # the seed silently skipped the last three (TypeError on injected context keywords)
+    schedule = [
+        {
+            "method": "inject_feature_drift",
+            "params": {"feature_cols": ["u"], "drift_type": "shift", "drift_magnitude": 1.0},
+        },
+        {"method": "inject_outliers_global", "params": {"cols": ["x"], "outlier_prob": 0.2}},
+        {
+            "method": "inject_missing_values_drift",
+            "params": {"feature_cols": ["z"], "missing_fraction": 0.3, "blocks": ["B4"]},
+        },
+        {"method": "inject_concept_drift", "params": {"concept_drift_magnitude": 0.5}},
+    ]
+    frozen = copy.deepcopy(schedule)
+    param_ids = [id(step["params"]) for step in schedule]
+    inj = injector()
+    before = df.copy(deep=True)
+    out = inj.inject_multiple_types_of_drift(df, schedule)
+    assert schedule == frozen
+    assert [id(step["params"]) for step in schedule] == param_ids
+    assert all("df" not in step["params"] for step in schedule)
+    pd.testing.assert_frame_equal(df, before)
+    record = inj.history[-1]
+    assert len(inj.history) == 1 and record.seed == SEED
+    assert list(record.events) == [
+        "s0_shift",
+        "s1_outliers",
+        "s2_missing",
+        "s3_label_flip",
+    ]
+    ref = inject(df, record.events, seed=SEED, **ROLES)
+    pd.testing.assert_frame_equal(out, ref.frame)
+    pd.testing.assert_frame_equal(inj.last_ground_truth, ref.ground_truth)
+    assert all(info.rows_affected > 0 for info in inj.last_events)
+    assert out["z"].isna().sum() > 0 and (out["y"] != df["y"]).sum() > 0
+
+
+def test_schedule_with_different_targets_runs_in_groups(df: pd.DataFrame) -> None:
+    frame = df.assign(y2=df["y"])
+    schedule = [
+        {"method": "inject_label_drift", "params": {"target_cols": ["y"], "drift_magnitude": 1.0}},
+        {"method": "inject_label_drift", "params": {"target_cols": "y2", "drift_magnitude": 1.0}},
+    ]
+    inj = injector()
+    out = inj.inject_multiple_types_of_drift(frame, schedule)
+    assert (out["y"] == 1 - frame["y"]).all() and (out["y2"] == 1 - frame["y2"]).all()
+    assert {"s0_label_flip", "s1_label_flip"} <= set(inj.last_ground_truth.columns)
+    assert [e.id for e in inj.last_events] == ["s0_label_flip", "s1_label_flip"]
+
+
+def test_schedule_errors_name_the_step_and_apply_nothing(df: pd.DataFrame) -> None:
+    inj = injector()
+    with pytest.raises(ScenarioError) as err:
+        inj.inject_multiple_types_of_drift(df, [{"method": "inject_nothing", "params": {}}])
+    assert err.value.path == "schedule.0.method"
+    bad_param = [
+        {"method": "inject_nulls", "params": {"cols": ["x"]}},
+        {"method": "inject_outliers_global", "params": {"cols": ["x"], "colour": "red"}},
+    ]
+    with pytest.raises(TypeError, match=r"schedule\.1 .*'colour'"):
+        inj.inject_multiple_types_of_drift(df, bad_param)
+    with pytest.raises(ScenarioError) as err:
+        inj.inject_multiple_types_of_drift(
+            df,
+            [
+                {
+                    "method": "inject_feature_drift_gradual",
+                    "params": {"feature_cols": "u", "speed_k": 3},
+                }
+            ],
+        )
+    assert err.value.path == "schedule.0.speed_k"
+    with pytest.raises(ScenarioError) as err:
+        inj.inject_multiple_types_of_drift(df, [{"method": "inject_nulls", "params": {"df": df}}])
+    assert err.value.path == "schedule.0.params.df"
+    assert inj.history == [] and inj.last_ground_truth is None
+
+
+def test_nothing_is_written(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, df: pd.DataFrame
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(UserWarning, match="writes no files"):
+        inj = DriftInjector(
+            output_dir=str(tmp_path / "drift_output"),
+            random_state=1,
+            time_col="t",
+            block_column="b",
+            target_column="y",
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        inj.inject_feature_drift(
+            df,
+            ["u"],
+            "shift",
+            1.0,
+            auto_report=True,
+            output_dir=str(tmp_path / "x"),
+            generator_name="g",
+        )
+        inj.inject_label_drift(df, ["y"], 0.2, output_dir=str(tmp_path / "y"))
+        inj.inject_outliers_global(df, ["u"])
+        inj.inject_multiple_types_of_drift(
+            df, [{"method": "inject_nulls", "params": {"cols": ["x"]}}], output_dir="z"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_seeds_are_deterministic_and_fresh_per_call(df: pd.DataFrame) -> None:
+    a, b = injector(), injector()
+    first = a.inject_feature_drift(df, ["u"], drift_magnitude=1.0)
+    second = a.inject_feature_drift(df, ["u"], drift_magnitude=1.0)
+    pd.testing.assert_frame_equal(first, b.inject_feature_drift(df, ["u"], drift_magnitude=1.0))
+    pd.testing.assert_frame_equal(second, b.inject_feature_drift(df, ["u"], drift_magnitude=1.0))
+    assert not np.allclose(first["u"], second["u"])  # fresh noise, not the same draws twice
+    assert DriftInjector().random_state == 42
+
+
+# ---------------------------------------------------------------------------------------------
+# Unsupported seed options raise, naming the parameter
+# ---------------------------------------------------------------------------------------------
+
+RAISES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
+    ("inject_feature_drift_gradual", (["u"],), {"speed_k": 2.0}, "speed_k"),
+    ("inject_feature_drift_gradual", (["u"],), {"direction": "down"}, "direction"),
+    ("inject_feature_drift_gradual", (["u"],), {"inconsistency": 0.1}, "inconsistency"),
+    ("inject_feature_drift_gradual", (["u"],), {"profile": "step"}, "profile"),
+    ("inject_feature_drift_gradual", (["u"],), {"center": 58, "width": 10}, "width"),
+    ("inject_label_drift_gradual", ("y",), {"speed_k": 0.5}, "speed_k"),
+    ("inject_feature_drift_abrupt", (["u"],), {"direction": "down"}, "direction"),
+    ("inject_feature_drift_abrupt", (["u"],), {"change_index": 99}, "change_index"),
+    ("inject_feature_drift_recurrent", (["u"],), {"cycle_blocks": ["B1"]}, "cycle_blocks"),
+    (
+        "inject_feature_drift_recurrent",
+        (["u"],),
+        {"random_repeat_order": True},
+        "random_repeat_order",
+    ),
+    ("inject_feature_drift_recurrent", (["u"],), {"center": 3}, "center"),
+    ("inject_feature_drift_recurrent", (["u"],), {"width_in_block": 3}, "width_in_block"),
+    ("inject_feature_drift_recurrent", (["u"],), {"windows": [(5, 2)], "repeats": 2}, "repeats"),
+    ("inject_feature_drift_recurrent", (["u"],), {"repeats": 40}, "repeats"),
+    ("inject_feature_drift", (["u"],), {"index_step": 2}, "index_step"),
+    ("inject_feature_drift", (["u"], "drift"), {}, "drift_type"),
+    ("inject_feature_drift", (["u"], "divide_value"), {"drift_value": 0}, "drift_value"),
+    ("inject_feature_drift", (["u"], "add_value"), {}, "drift_value"),
+    ("inject_feature_drift", (["u"], "scale"), {"drift_value": 2}, "drift_value"),
+    ("inject_feature_drift", (["u"],), {"drift_values": {"u": 1.0}}, "drift_values"),
+    ("inject_feature_drift", (["nope"],), {}, "feature_cols"),
+    ("inject_feature_drift", (["u"],), {"blocks": ["B9"]}, "blocks"),
+    ("inject_feature_drift", (["u"],), {"blocks": ["B1"], "block_index": "B2"}, "block_index"),
+    ("inject_feature_drift", (["u"],), {"n_blocks": 2}, "n_blocks"),
+    ("inject_feature_drift", (["u"],), {"start_index": 70}, "start_index"),
+    (
+        "inject_feature_drift",
+        (["u"],),
+        {"time_start": "2024-01-05", "specific_times": ["2024-01-06"]},
+        "specific_times",
+    ),
+    (
+        "inject_feature_drift",
+        (["u"],),
+        {"time_step": "2D", "time_start": "2024-01-05"},
+        "time_step",
+    ),
+    (
+        "inject_feature_drift",
+        (["u"],),
+        {"time_start": "2024-01-09", "time_end": "2024-01-02"},
+        "time_end",
+    ),
+    (
+        "inject_feature_drift",
+        (["u"],),
+        {"time_col": "when", "time_start": "2024-01-05"},
+        "time_col",
+    ),
+    (
+        "inject_feature_drift_gradual",
+        (["u"],),
+        {"time_ranges": [("2024-01-01", "2024-01-05"), ("2024-01-10", "2024-01-20")]},
+        "time_ranges",
+    ),
+    (
+        "inject_feature_drift_gradual",
+        (["u"],),
+        {"specific_times": ["2024-01-05"]},
+        "specific_times",
+    ),
+    (
+        "inject_conditional_drift",
+        (["u"], [{"column": "c", "operator": "==", "value": "a"}]),
+        {"drift_method": "gradual"},
+        "drift_method",
+    ),
+    (
+        "inject_conditional_drift",
+        (["u"], [{"column": "c", "operator": "~", "value": "a"}]),
+        {},
+        "conditions.0.operator",
+    ),
+    ("inject_concept_drift", ("rotate",), {}, "concept_drift_type"),
+    (
+        "inject_concept_drift",
+        ("threshold",),
+        {"feature": "x", "concept_drift_magnitude": 0.3},
+        "concept_drift_magnitude",
+    ),
+    ("inject_concept_drift", (), {"feature": "x"}, "feature"),
+    ("inject_label_drift", (["y", "c"],), {}, "target_cols"),
+    ("inject_typos_drift", (["s"],), {"typo_density": 3}, "typo_density"),
+    ("inject_typos_drift", (["s"],), {"typo_type": "shout"}, "typo_type"),
+    ("inject_new_category_drift", ("c", "d"), {"candidate_logic": {"x": 1}}, "candidate_logic"),
+    ("inject_category_frequency_drift", (["c"],), {"perturbation": "flat"}, "perturbation"),
+    ("inject_label_shift", ("y",), {}, "target_distribution"),
+    ("inject_correlation_drift", (["x", "u"],), {}, "correlation_matrix"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "kwargs", "param"), RAISES, ids=[f"{r[0]}-{r[3]}" for r in RAISES]
+)
+def test_unsupported_options_raise_naming_the_parameter(
+    df: pd.DataFrame, method: str, args: tuple[Any, ...], kwargs: dict[str, Any], param: str
+) -> None:
+    inj = injector()
+    with pytest.raises(ScenarioError) as err:
+        getattr(inj, method)(df, *args, **kwargs)
+    assert err.value.path == param, str(err.value)
+    assert inj.history == []
+
+
+def test_unknown_keywords_are_type_errors(df: pd.DataFrame) -> None:
+    inj = injector()
+    with pytest.raises(TypeError, match="'end_idx'"):
+        inj.inject_feature_drift(df, ["u"], end_idx=5)
+    with pytest.raises(TypeError, match="'colour'"):
+        inj.inject_label_drift(df, ["y"], colour="red")
+    with pytest.raises(TypeError):
+        inj.inject_outliers_global(df, ["u"], bogus=1)
+
+
+def test_label_column_can_be_drifted_as_a_feature(df: pd.DataFrame) -> None:
+    no_target = {"time_column": "t", "block_column": "b", "target": None}
+    run_checked(
+        injector(),
+        df,
+        "inject_nulls",
+        (["y"], 1.0),
+        {"start_index": 55},
+        {
+            "missing": {
+                "kind": "missing",
+                "features": ["y"],
+                "rate": 1.0,
+                "mechanism": "mcar",
+                "direction": "high",
+                "where": {"rows": [55, 60]},
+            }
+        },
+        no_target,
+    )
+
+
+def test_constructor_and_positions_refusals(df: pd.DataFrame) -> None:
+    with pytest.raises(ScenarioError) as err:
+        DriftInjector(original_df=df)
+    assert err.value.path == "original_df"
+    with pytest.raises(ScenarioError) as err:
+        DriftInjector(random_state=-1)
+    assert err.value.path == "random_state"
+    shuffled = df.assign(b=np.tile(["B1", "B2"], N // 2))  # blocks interleaved
+    with pytest.raises(ScenarioError) as err:
+        injector().inject_feature_drift(shuffled, ["u"], start_index=10)
+    assert err.value.path == "start_index"
+    # engine errors keep their own path (here: a non-binary target for label_flip)
+    with pytest.raises(ScenarioError, match="label_flip"):
+        DriftInjector(target_column="u").inject_label_drift(df)
