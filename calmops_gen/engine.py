@@ -59,6 +59,7 @@ class BlockOutput:
     ground_truth: pd.DataFrame
     tallies: list[EventTally]
     class_counts: dict[str, int] | None = None
+    time_range: tuple[str, str] | None = None
 
 
 def produce_block(plan: Plan, index: int) -> BlockOutput:
@@ -98,8 +99,21 @@ def produce_block(plan: Plan, index: int) -> BlockOutput:
             time_col = next(c.name for c in plan.columns if c.role == "time")
             frame[delay.column] = frame[time_col] + pd.to_timedelta(lags, unit="ns")
     return BlockOutput(
-        index, frame, pd.DataFrame(truth, copy=False), tallies, class_counts(plan, frame)
+        index,
+        frame,
+        pd.DataFrame(truth, copy=False),
+        tallies,
+        class_counts(plan, frame),
+        time_range(plan, frame),
     )
+
+
+def time_range(plan: Plan, frame: pd.DataFrame) -> tuple[str, str] | None:
+    """ISO timestamps of the block's first and last rows (when the data has a time column)."""
+    if plan.time_column is None or frame.empty:
+        return None
+    stamps = frame[plan.time_column]
+    return pd.Timestamp(stamps.iloc[0]).isoformat(), pd.Timestamp(stamps.iloc[-1]).isoformat()
 
 
 def class_counts(plan: Plan, frame: pd.DataFrame) -> dict[str, int] | None:

@@ -57,8 +57,10 @@ class BlockInfo(_Model):
     rows: int
     row_start: int
     row_stop: int = Field(description="exclusive")
-    time_start: datetime | None = Field(description="timestamp of the first row")
-    time_end: datetime | None = Field(description="timestamp of the last row")
+    time_start: str | None = Field(
+        description="ISO 8601 timestamp of the first row (nanosecond precision)"
+    )
+    time_end: str | None = Field(description="ISO 8601 timestamp of the last row")
     params: dict[str, Any] = Field(description="generator parameters of the block's concept")
     concepts: list[int] = Field(description="concept ids present in the block")
     class_counts: dict[str, int] | None = Field(

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from calmops_gen.drift import DriftEvent, EventContext, Span
 from calmops_gen.errors import ScenarioError, join_path, suggest
@@ -209,7 +210,11 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
             raise ScenarioError(
                 "schedule.time_column", f"{schedule.time_column!r} is already a column"
             )
-        columns.append(Column(schedule.time_column, "timestamp[ns]", "time"))
+        # Arrow names the timezone itself ("+01:00", "Europe/Madrid", "UTC")
+        assert schedule.start is not None
+        start = pd.DatetimeIndex([schedule.start]).as_unit("ns")
+        time_type = pa.Array.from_pandas(start).type
+        columns.append(Column(schedule.time_column, str(time_type), "time", arrow_type=time_type))
 
     delay = scenario.label_delay
     if delay is not None:
@@ -471,6 +476,7 @@ def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
         span = span.intersect(_time_span(plan, where.time, join_path(path, "where.time")))
     if where.condition is not None:
         names = {c.name for c in plan.columns}
+        by_name = {c.name: c for c in plan.columns}
         for k, cond in enumerate(where.condition):
             if cond.column not in names:
                 raise ScenarioError(
@@ -478,6 +484,9 @@ def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
                     f"no column {cond.column!r}{suggest(cond.column, names) or '.'} "
                     f"Columns: {', '.join(sorted(names))}",
                 )
+            problem = cond.problem(by_name[cond.column].pa_type())
+            if problem:
+                raise ScenarioError(join_path(path, f"where.condition.{k}.value"), problem)
     if span.total == 0:
         raise ScenarioError(join_path(path, "where"), "selects no rows")
     return span
@@ -486,6 +495,13 @@ def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
 def _time_span(plan: Plan, window: tuple[Any, Any], path: str) -> Span:
     if plan.time_column is None:
         raise ScenarioError(path, "the dataset has no timestamps (set schedule.start and step)")
+    column = next(c for c in plan.columns if c.name == plan.time_column)
+    aware = getattr(column.pa_type(), "tz", None) is not None
+    if (window[0].tzinfo is not None) != aware:
+        want = "with" if aware else "without"
+        raise ScenarioError(
+            path, f"the dataset's timestamps are {want} a timezone; so must be t0, t1"
+        )
     t0, t1 = (pd.Timestamp(t).value for t in window)
     intervals = []
     for b in plan.blocks:

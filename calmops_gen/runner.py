@@ -66,6 +66,7 @@ class BlockResult:
     ground_truth: FileRecord | None
     tallies: list[EventTally]
     class_counts: dict[str, int] | None
+    time_range: tuple[str, str] | None
 
 
 def run(
@@ -136,7 +137,7 @@ def _write_block(plan: Plan, staging: str, index: int) -> BlockResult:
         truth = write_frame(
             out.ground_truth, plan.gt_columns, Path(staging) / "ground_truth" / name, fmt
         )
-    return BlockResult(index, data, truth, out.tallies, out.class_counts)
+    return BlockResult(index, data, truth, out.tallies, out.class_counts, out.time_range)
 
 
 def _manifest(
@@ -158,15 +159,14 @@ def _manifest(
                 )
         for total, tally in zip(totals, res.tallies, strict=True):
             total.add(tally)
-        times = plan.times(bp.index)
         blocks.append(
             BlockInfo(
                 index=bp.index,
                 rows=bp.size,
                 row_start=bp.row_start,
                 row_stop=bp.row_stop,
-                time_start=_stamp(times[0], bp) if times is not None and len(times) else None,
-                time_end=_stamp(times[-1], bp) if times is not None and len(times) else None,
+                time_start=res.time_range[0] if res.time_range else None,
+                time_end=res.time_range[1] if res.time_range else None,
                 params=bp.params,
                 concepts=list(bp.concepts),
                 class_counts=res.class_counts,
@@ -233,15 +233,6 @@ def event_infos(plan: Plan, totals: Sequence[EventTally]) -> list[EventInfo]:
             )
         )
     return events
-
-
-def _stamp(value: Any, bp: Any) -> datetime:
-    import pandas as pd
-
-    ts = pd.Timestamp(int(value), unit="ns")
-    if bp.time_begin is not None and bp.time_begin.tz is not None:
-        ts = ts.tz_localize("UTC").tz_convert(bp.time_begin.tz)
-    return ts.to_pydatetime()
 
 
 @contextlib.contextmanager

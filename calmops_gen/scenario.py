@@ -318,13 +318,15 @@ def load_scenario(source: Scenario | Mapping[str, Any] | str | Path) -> Scenario
         return source
     if isinstance(source, str | Path):
         source = _read_yaml(Path(source))
+    data = dict(source)
     try:
-        return Scenario.model_validate(dict(source))
+        return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise convert(exc, Scenario, "") from None
+        raise convert(exc, Scenario, "", data) from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
@@ -333,8 +335,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         conf = OmegaConf.load(path)
         data = OmegaConf.to_container(conf, resolve=True)
-    except (OmegaConfBaseException, ValueError) as exc:
-        raise ScenarioError("", f"cannot read {path}: {exc}") from None
+    except (OmegaConfBaseException, ValueError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ScenarioError("", f"cannot read {path}: {first}") from None
     if not isinstance(data, dict):
         raise ScenarioError("", f"{path} must hold a mapping of scenario keys")
     data.pop("defaults", None)

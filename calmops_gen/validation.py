@@ -38,19 +38,25 @@ def validate(model: type[M], data: Any, path: str = "") -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise convert(exc, model, path) from None
+        raise convert(exc, model, path, data) from None
 
 
-def convert(exc: ValidationError, model: type[BaseModel], path: str) -> ScenarioError:
-    """Rewrite a pydantic ``ValidationError`` as one or more path-naming errors."""
+def convert(
+    exc: ValidationError, model: type[BaseModel], path: str, data: Any = None
+) -> ScenarioError:
+    """Rewrite a pydantic ``ValidationError`` as one or more path-naming errors.
+
+    ``data`` (the validated input) lets the discriminator tags that pydantic inserts into
+    locations (``profile.gradual.width``) be dropped, so paths are the keys a user wrote.
+    """
     errors: list[ScenarioError] = []
     for err in exc.errors(include_url=False):
-        loc = [str(p) for p in err["loc"]]
+        loc = _user_loc(list(err["loc"]), data)
         where = join_path(path, *loc)
         kind = err["type"]
         if kind == "extra_forbidden":
-            fields = _fields_at(model, loc[:-1])
-            hint = suggest(loc[-1], fields)
+            fields = _fields_at(model, loc[:-1], data)
+            hint = suggest(str(loc[-1]), fields)
             valid = ", ".join(sorted(fields)) if fields else "none"
             errors.append(ScenarioError(where, f"unknown key{hint or '.'} Valid keys: {valid}"))
             continue
@@ -66,22 +72,58 @@ def convert(exc: ValidationError, model: type[BaseModel], path: str) -> Scenario
     return errors[0] if len(errors) == 1 else ScenarioErrors(errors)
 
 
-def _fields_at(model: type[BaseModel], loc: list[str]) -> list[str]:
+def _child(current: Any, part: Any) -> tuple[bool, Any]:
+    """Whether ``part`` is a key/index of ``current`` (the input), and the value there."""
+    if isinstance(current, Mapping):
+        for key in current:
+            if key == part or str(key) == str(part):
+                return True, current[key]
+        return False, None
+    if isinstance(current, list | tuple) and isinstance(part, int) and 0 <= part < len(current):
+        return True, current[part]
+    return False, None
+
+
+def _user_loc(loc: list[Any], data: Any) -> list[str]:
+    out: list[str] = []
+    current = data
+    for part in loc:
+        found, value = _child(current, part)
+        if not found and isinstance(current, Mapping) and current.get("kind") == part:
+            continue  # a discriminated union's tag, not a key the user wrote
+        out.append(str(part))
+        current = value
+    return out
+
+
+def _fields_at(model: type[BaseModel], loc: list[str], data: Any) -> list[str]:
     current: Any = model
+    value = data
     for part in loc:
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return []
         field = current.model_fields.get(part)
         if field is None:
             return []
-        current = field.annotation
-        args = getattr(current, "__args__", ())
-        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-        if models:
-            current = models[0]
+        _, value = _child(value, part)
+        current = _member(field.annotation, value)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(current.model_fields)
     return []
+
+
+def _member(annotation: Any, value: Any) -> Any:
+    """The model a field holds: for a union of models, the one whose ``kind`` matches."""
+    args = getattr(annotation, "__args__", ())
+    models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+    if not models:
+        return annotation
+    kind = value.get("kind") if isinstance(value, Mapping) else None
+    for m in models:
+        tag = m.model_fields.get("kind")
+        if tag is not None and tag.default == kind:
+            return m
+    return models[0]
 
 
 def _show(value: Any) -> str:

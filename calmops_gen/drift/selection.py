@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
@@ -50,6 +51,35 @@ class Condition(BaseModel):
         if self.op not in ("in", "not_in") and isinstance(self.value, list | tuple | dict):
             raise ValueError(f"op {self.op!r} needs a single value")
         return self
+
+    def problem(self, arrow_type: pa.DataType) -> str | None:
+        """Why the value cannot be compared with a column of ``arrow_type`` (else ``None``)."""
+        values = list(self.value) if isinstance(self.value, list | tuple) else [self.value]
+        ordered = self.op in ("<", "<=", ">", ">=")
+        if pa.types.is_dictionary(arrow_type):
+            arrow_type = arrow_type.value_type
+        if pa.types.is_boolean(arrow_type):
+            if ordered:
+                return f"op {self.op!r} does not apply to a boolean column"
+            ok = all(isinstance(v, bool) for v in values)
+            want = "true/false"
+        elif pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+            ok = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+            want = "numbers"
+        elif pa.types.is_timestamp(arrow_type):
+            aware = arrow_type.tz is not None
+            try:
+                stamps = [pd.Timestamp(v) for v in values]
+            except (ValueError, TypeError):
+                return "the column holds timestamps: give dates/times"
+            ok = all((t.tzinfo is not None) == aware for t in stamps)
+            want = "timestamps " + ("with a timezone" if aware else "without a timezone")
+        elif pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+            ok = all(isinstance(v, str) for v in values)
+            want = "strings"
+        else:
+            return None
+        return None if ok else f"the column holds {want}; got {self.value!r}"
 
     def mask(self, series: pd.Series) -> np.ndarray:
         """Rows of ``series`` that satisfy the condition (missing values never do)."""
@@ -115,6 +145,8 @@ class Where(BaseModel):
     def _check_time(
         cls, value: tuple[datetime, datetime] | None
     ) -> tuple[datetime, datetime] | None:
+        if value is not None and (value[0].tzinfo is None) != (value[1].tzinfo is None):
+            raise ValueError("t0 and t1 must both have a timezone or both have none")
         if value is not None and not value[0] < value[1]:
             raise ValueError("must be [t0, t1) with t0 < t1")
         return value
