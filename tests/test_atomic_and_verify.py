@@ -1,0 +1,264 @@
+"""Atomic writes, existing versions, and ``calmops-gen-verify``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import IN_PROCESS_LOCK, dataset_bytes, deep_merge, file_hashes, listing, sea
+
+import calmops_gen
+import calmops_gen.runner
+from calmops_gen.errors import DatasetError
+from calmops_gen.verify import main as verify_main
+from calmops_gen.verify import verify_dataset
+
+
+def _scenario() -> dict:
+    return sea(
+        name="atomic",
+        schedule={"blocks": 4, "rows_per_block": 200},
+        drift={"fl": {"kind": "label_flip", "rate": 0.2}},
+    )
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def _failing_on_block(index: int):
+    real = calmops_gen.runner.produce_block
+
+    def produce(plan, i):
+        if i == index:
+            raise Boom(f"injected failure on block {i}")
+        return real(plan, i)
+
+    return produce
+
+
+def test_runner_calls_produce_block_through_its_module() -> None:
+    """The failure injection below patches the name the runner actually calls."""
+    import calmops_gen.engine
+
+    assert calmops_gen.runner.produce_block is calmops_gen.engine.produce_block
+
+
+@pytest.mark.parametrize(
+    ("format_", "executor"),
+    [
+        ("parquet", {"kind": "sequential"}),
+        ("csv", {"kind": "sequential"}),
+        ("parquet", {"kind": "processes", "workers": 2}),
+    ],
+    ids=["parquet", "csv", "processes"],
+)
+def test_failure_mid_run_leaves_nothing(
+    tmp_path: Path, monkeypatch, exclusive_run, format_: str, executor: dict
+) -> None:
+    root = tmp_path / "out"
+    monkeypatch.setattr(calmops_gen.runner, "produce_block", _failing_on_block(2))
+    sc = deep_merge(_scenario(), {"output": {"format": format_}, "executor": executor})
+    with pytest.raises(Boom):
+        calmops_gen.run(sc, root=root)
+    assert listing(root) == []  # no final dir, no staging dir, no parents it created
+    assert not root.exists()
+
+
+def test_failure_leaves_existing_root_content_alone(
+    tmp_path: Path, monkeypatch, exclusive_run
+) -> None:
+    root = tmp_path / "out"
+    kept = calmops_gen.run(sea(), root=root)  # another dataset already in the root
+    before = listing(root)
+    monkeypatch.setattr(calmops_gen.runner, "produce_block", _failing_on_block(2))
+    with pytest.raises(Boom):
+        calmops_gen.run(_scenario(), root=root)
+    assert listing(root) == before
+    assert verify_dataset(kept.directory) == []
+
+
+def test_rerun_of_intact_version_changes_nothing(tmp_path: Path) -> None:
+    first = calmops_gen.run(_scenario(), root=tmp_path)
+    files = sorted(p for p in first.directory.rglob("*") if p.is_file())
+    stamps = {p: p.stat().st_mtime_ns for p in files}
+    contents = {p: p.read_bytes() for p in files}
+    second = calmops_gen.run(_scenario(), root=tmp_path)
+    assert second.directory == first.directory
+    assert second.model_dump() == first.model_dump()  # the stored manifest, created_at too
+    assert sorted(p for p in first.directory.rglob("*") if p.is_file()) == files
+    for p in files:
+        assert p.stat().st_mtime_ns == stamps[p], p
+        assert p.read_bytes() == contents[p], p
+    assert [p.name for p in first.directory.parent.iterdir()] == [first.version]
+
+
+def test_overwrite_leaves_an_intact_version_alone(tmp_path: Path) -> None:
+    first = calmops_gen.run(_scenario(), root=tmp_path)
+    stamps = {p: p.stat().st_mtime_ns for p in first.directory.rglob("*") if p.is_file()}
+    again = calmops_gen.run(deep_merge(_scenario(), {"output": {"overwrite": True}}), root=tmp_path)
+    assert again.directory == first.directory
+    assert again.created_at == first.created_at  # the stored manifest, not a new run
+    assert {p: p.stat().st_mtime_ns for p in first.directory.rglob("*") if p.is_file()} == stamps
+
+
+def _flip_byte(path: Path, offset: int = 100) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_corrupt_version_is_refused(tmp_path: Path) -> None:
+    m = calmops_gen.run(_scenario(), root=tmp_path)
+    victim = m.directory / m.blocks[1].file
+    _flip_byte(victim)
+    corrupt = victim.read_bytes()
+    with pytest.raises(DatasetError) as err:
+        calmops_gen.run(_scenario(), root=tmp_path)
+    assert "overwrite" in str(err.value)
+    assert victim.read_bytes() == corrupt  # refused: left exactly as it was
+
+
+def test_overwrite_replaces_corrupt_version(tmp_path: Path) -> None:
+    m = calmops_gen.run(_scenario(), root=tmp_path)
+    good = dataset_bytes(m.directory)
+    _flip_byte(m.directory / m.blocks[1].file)
+    (m.directory / "data" / "stray.parquet").write_bytes(b"x")
+    again = calmops_gen.run(deep_merge(_scenario(), {"output": {"overwrite": True}}), root=tmp_path)
+    assert again.version == m.version and again.directory == m.directory
+    assert verify_dataset(again.directory) == []
+    assert dataset_bytes(again.directory) == good
+    assert file_hashes(again) == file_hashes(m)
+    # nothing left beside it (no staging or moved-aside directories)
+    assert sorted(p.name for p in m.directory.parent.iterdir()) == [m.version]
+
+
+# --------------------------------------------------------------------------------------------
+# calmops-gen-verify
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> Path:
+    return calmops_gen.run(_scenario(), root=tmp_path / "out").directory
+
+
+def _verify(directory: Path, capsys) -> tuple[int, list[str]]:
+    code = verify_main([str(directory)])
+    return code, capsys.readouterr().out.strip().splitlines()
+
+
+def test_verify_intact(dataset: Path, capsys) -> None:
+    code, lines = _verify(dataset, capsys)
+    assert code == 0, lines
+    assert verify_dataset(dataset) == []
+
+
+def test_verify_flipped_byte(dataset: Path, capsys) -> None:
+    _flip_byte(dataset / "data" / "block-00002.parquet", offset=200)
+    code, lines = _verify(dataset, capsys)
+    assert code == 1
+    assert len(lines) == 1, lines
+    assert "data/block-00002.parquet" in lines[0]
+
+
+def test_verify_flipped_byte_in_ground_truth(dataset: Path, capsys) -> None:
+    _flip_byte(dataset / "ground_truth" / "block-00001.parquet", offset=50)
+    code, lines = _verify(dataset, capsys)
+    assert code == 1
+    assert any("ground_truth/block-00001.parquet" in line for line in lines)
+
+
+def test_verify_missing_file(dataset: Path, capsys) -> None:
+    (dataset / "data" / "block-00003.parquet").unlink()
+    code, lines = _verify(dataset, capsys)
+    assert code == 1
+    assert any("data/block-00003.parquet" in line and "missing" in line for line in lines)
+
+
+@pytest.mark.parametrize("where", ["data", "ground_truth"])
+def test_verify_extra_file(dataset: Path, capsys, where: str) -> None:
+    (dataset / where / "block-00009.parquet").write_bytes(b"not listed")
+    code, lines = _verify(dataset, capsys)
+    assert code == 1
+    assert any(f"{where}/block-00009.parquet" in line for line in lines)
+
+
+def test_verify_tampered_manifest_rows(dataset: Path, capsys) -> None:
+    path = dataset / "manifest.json"
+    raw = json.loads(path.read_text())
+    raw["files"][0]["rows"] += 1
+    path.write_text(json.dumps(raw))
+    code, lines = _verify(dataset, capsys)
+    assert code == 1
+    assert any(raw["files"][0]["path"] in line for line in lines)
+
+
+def test_verify_checks_schema_not_only_hashes(dataset: Path, capsys) -> None:
+    """A file rewritten with other column types, its hash and size updated in the manifest,
+    is still caught: verify compares the schema with the manifest's columns."""
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    rel = "data/block-00000.parquet"
+    table = pq.read_table(dataset / rel)
+    table = table.set_column(0, "x0", table.column("x0").cast("float32"))
+    pq.write_table(table, dataset / rel)
+    data = (dataset / rel).read_bytes()
+    path = dataset / "manifest.json"
+    raw = json.loads(path.read_text())
+    for f in raw["files"]:
+        if f["path"] == rel:
+            f["sha256"], f["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
+    path.write_text(json.dumps(raw))
+    code, lines = _verify(dataset, capsys)
+    assert code == 1
+    assert len(lines) == 1 and rel in lines[0] and "float" in lines[0], lines
+
+
+def test_verify_missing_manifest(dataset: Path, capsys) -> None:
+    (dataset / "manifest.json").unlink()
+    code, lines = _verify(dataset, capsys)
+    assert code == 1
+    assert any("manifest.json" in line for line in lines)
+
+
+def test_verify_same_content_rewritten_still_verifies(dataset: Path, capsys) -> None:
+    """Verification is about bytes, not timestamps."""
+    path = dataset / "data" / "block-00000.parquet"
+    data = path.read_bytes()
+    path.write_bytes(data)
+    os.utime(path, (1, 1))
+    assert _verify(dataset, capsys)[0] == 0
+
+
+def _verify_subprocess(cwd: Path) -> tuple[Path, subprocess.CompletedProcess]:
+    with IN_PROCESS_LOCK:
+        directory = calmops_gen.run(_scenario(), root=cwd / "out").directory
+    _flip_byte(directory / "data" / "block-00001.parquet", offset=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "calmops_gen.verify", str(directory)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+    )
+    return directory, proc
+
+
+# run in the background by conftest.py (see ``cli_jobs``)
+CLI_JOBS = {"verify": _verify_subprocess}
+
+
+def test_verify_command_line(cli_jobs) -> None:
+    """``python -m calmops_gen.verify DIR`` (the console script's module) on a corrupt dataset."""
+    directory, bad = cli_jobs["verify"]
+    assert bad.returncode == 1
+    assert [line for line in bad.stdout.splitlines() if line.strip()] == verify_dataset(directory)
+    assert "data/block-00001.parquet" in bad.stdout
+    assert "Traceback" not in bad.stderr

@@ -1,0 +1,403 @@
+"""Bad input fails early, naming the config path, suggesting names, writing nothing.
+
+The table below goes through the Python API (``ScenarioError``); a subset goes through the
+command line (exit status 2, the key on stderr, no traceback, nothing under the root).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import deep_merge, listing, run_cli, sea, write_mixed_table
+
+import calmops_gen
+from calmops_gen.errors import ScenarioError
+
+SHIFT = {"kind": "shift", "features": ["x0"], "amount": 1.0}
+
+
+def _event(**changes: Any) -> dict[str, Any]:
+    return {"drift": {"shift_x0": deep_merge(SHIFT, changes)}}
+
+
+def _table(tmp: Path, **params: Any) -> dict[str, Any]:
+    source = write_mixed_table(tmp / "mixed.parquet", n=120)
+    return {
+        "name": "tbl",
+        "generator": {"kind": "table", "params": {"source": str(source), **params}},
+    }
+
+
+def _garbage_parquet(tmp: Path) -> dict[str, Any]:
+    path = tmp / "garbage.parquet"
+    path.write_bytes(b"PAR1 this is not a parquet file at all \x00\x01\x02")
+    return {"name": "tbl", "generator": {"kind": "table", "params": {"source": str(path)}}}
+
+
+@dataclass(frozen=True)
+class Bad:
+    """A bad scenario, the config path the error must name, and text the message must hold."""
+
+    make: Callable[[Path], dict[str, Any]]
+    path: str
+    contains: tuple[str, ...] = ()
+    prefix: bool = False  # the error may name a key below ``path``
+
+
+def s(**changes: Any) -> Callable[[Path], dict[str, Any]]:
+    return lambda tmp: sea(**changes)
+
+
+CASES: dict[str, Bad] = {
+    "unknown generator kind": Bad(
+        s(generator={"kind": "saa"}), "generator.kind", ("did you mean 'sea'",)
+    ),
+    "unknown event kind": Bad(
+        s(drift={"shift_x0": {**SHIFT, "kind": "shfit"}}),
+        "drift.shift_x0.kind",
+        ("did you mean 'shift'",),
+    ),
+    "misspelt top-level key": Bad(
+        lambda tmp: {**sea(), "sede": 3}, "sede", ("did you mean 'seed'",)
+    ),
+    "misspelt output key": Bad(
+        s(output={"fromat": "csv"}), "output.fromat", ("did you mean 'format'",)
+    ),
+    "misspelt event key": Bad(
+        lambda tmp: sea(drift={"shift_x0": {**SHIFT, "amout": 2.0}}),
+        "drift.shift_x0.amout",
+        ("did you mean 'amount'",),
+    ),
+    "misspelt where key": Bad(
+        s(**_event(where={"blcoks": [1]})),
+        "drift.shift_x0.where.blcoks",
+        ("did you mean 'blocks'",),
+    ),
+    "misspelt generator param": Bad(
+        s(generator={"params": {"variatn": 1}}),
+        "generator.params.variatn",
+        ("did you mean 'variant'",),
+    ),
+    "rows_per_block 0": Bad(s(schedule={"rows_per_block": 0}), "schedule.rows_per_block"),
+    "negative blocks": Bad(s(schedule={"blocks": -2}), "schedule.blocks"),
+    "sizes with 0": Bad(
+        lambda tmp: {**sea(), "schedule": {"sizes": [100, 0, 100]}}, "schedule.sizes.1"
+    ),
+    "transition wider than block": Bad(
+        s(
+            schedule={
+                "block_params": {1: {"variant": 1}},
+                "transition": {"kind": "gradual", "width": 401},
+            }
+        ),
+        "schedule.transition.width",
+    ),
+    "profile wider than selection": Bad(
+        s(**_event(where={"blocks": [1]}, profile={"kind": "gradual", "width": 401})),
+        "drift.shift_x0.profile.width",
+    ),
+    "negative profile width": Bad(
+        s(**_event(profile={"kind": "gradual", "width": -5})), "drift.shift_x0.profile.width"
+    ),
+    "recurrent period longer than selection": Bad(
+        s(**_event(where={"rows": [0, 50]}, profile={"kind": "recurrent", "period": 60})),
+        "drift.shift_x0.profile.period",
+    ),
+    "rows past the end": Bad(
+        s(**_event(where={"rows": [1000, 1201]})), "drift.shift_x0.where.rows"
+    ),
+    "rows start >= stop": Bad(s(**_event(where={"rows": [500, 500]})), "drift.shift_x0.where.rows"),
+    "block that does not exist": Bad(
+        s(**_event(where={"blocks": [1, 3]})), "drift.shift_x0.where.blocks", ("3",)
+    ),
+    "feature that does not exist": Bad(
+        s(**_event(features=["x9"])), "drift.shift_x0.features", ("x9",)
+    ),
+    "feature misspelt": Bad(
+        s(**_event(features=["x_0"])), "drift.shift_x0.features", ("did you mean 'x0'",)
+    ),
+    "numeric event on the target": Bad(
+        s(**_event(features=["y"])), "drift.shift_x0.features", ("target",)
+    ),
+    "condition column that does not exist": Bad(
+        s(**_event(where={"condition": [{"column": "x7", "op": ">", "value": 1}]})),
+        "drift.shift_x0.where.condition.0.column",
+        ("x7",),
+    ),
+    "condition with unknown op": Bad(
+        s(**_event(where={"condition": [{"column": "x0", "op": "=~", "value": 1}]})),
+        "drift.shift_x0.where.condition.0.op",
+    ),
+    "time selection without timestamps": Bad(
+        s(**_event(where={"time": ["2024-01-01", "2024-02-01"]})),
+        "drift.shift_x0.where.time",
+        ("timestamps",),
+    ),
+    "table path that does not exist": Bad(
+        lambda tmp: {
+            "name": "tbl",
+            "generator": {"kind": "table", "params": {"source": str(tmp / "nope.csv")}},
+        },
+        "generator.params.source",
+        ("nope.csv",),
+    ),
+    "table file that cannot be parsed": Bad(
+        _garbage_parquet, "generator.params.source", ("garbage.parquet",)
+    ),
+    "table target column missing": Bad(
+        lambda tmp: _table(tmp, target="label"), "generator.params.target", ("label",)
+    ),
+    "table time column missing": Bad(
+        lambda tmp: _table(tmp, time_column="wen"),
+        "generator.params.time_column",
+        ("did you mean 'when'",),
+    ),
+    "bundled table misspelt": Bad(
+        lambda tmp: {
+            "name": "tbl",
+            "generator": {"kind": "table", "params": {"source": "bundled:loan.csv"}},
+        },
+        "generator.params.source",
+        ("did you mean 'loans.csv'",),
+    ),
+    "name not a slug": Bad(s(name="../x"), "name", ("slug",)),
+    "name with capitals": Bad(s(name="MyData"), "name"),
+    "label_flip on a table without target": Bad(
+        lambda tmp: {**_table(tmp), "drift": {"fl": {"kind": "label_flip", "rate": 0.1}}},
+        "drift.fl",
+        ("target",),
+    ),
+    "label_flip rate above 1": Bad(
+        s(drift={"fl": {"kind": "label_flip", "rate": 1.5}}), "drift.fl.rate"
+    ),
+    "SEA variant 4": Bad(s(generator={"params": {"variant": 4}}), "generator.params.variant"),
+    "Agrawal function 10": Bad(
+        lambda tmp: {
+            "name": "agr",
+            "generator": {"kind": "agrawal", "params": {"classification_function": 10}},
+            "schedule": {"rows_per_block": 100},
+        },
+        "generator.params.classification_function",
+    ),
+    "engine that does not exist": Bad(
+        s(generator={"engine": "torch"}), "generator.engine", ("numpy", "river")
+    ),
+    "engine for the table generator": Bad(
+        lambda tmp: deep_merge(_table(tmp), {"generator": {"engine": "numpy"}}), "generator.engine"
+    ),
+    "shift with amount and amount_std": Bad(
+        s(**_event(amount_std=0.5)), "drift.shift_x0", ("amount_std",), prefix=True
+    ),
+    "shift with neither amount": Bad(
+        lambda tmp: sea(drift={"shift_x0": {"kind": "shift", "features": ["x0"]}}),
+        "drift.shift_x0",
+        ("amount",),
+        prefix=True,
+    ),
+    "step with unknown unit": Bad(
+        s(schedule={"start": "2024-01-01", "step": {"dayz": 1}}), "schedule.step", ("dayz",)
+    ),
+    "start without step": Bad(s(schedule={"start": "2024-01-01"}), "schedule", ("step",)),
+    "executor dask": Bad(s(executor={"kind": "dask"}), "executor.kind", ("dask",)),
+    "executor workers 0": Bad(s(executor={"workers": 0}), "executor.workers"),
+    "block_params for a missing block": Bad(
+        s(schedule={"block_params": {7: {"variant": 1}}}), "schedule.block_params.7"
+    ),
+    "block_params with a bad value": Bad(
+        s(schedule={"block_params": {1: {"variant": 9}}}), "schedule.block_params.1.variant"
+    ),
+    "event id with double underscore": Bad(lambda tmp: sea(drift={"a__b": SHIFT}), "drift.a__b"),
+    "event id reserved: row": Bad(lambda tmp: sea(drift={"row": SHIFT}), "drift.row"),
+    "event id reserved: concept": Bad(lambda tmp: sea(drift={"concept": SHIFT}), "drift.concept"),
+    "event without kind": Bad(
+        lambda tmp: sea(drift={"shift_x0": {"features": ["x0"], "amount": 1.0}}),
+        "drift.shift_x0.kind",
+        ("shift",),
+    ),
+    "reference block that does not exist": Bad(
+        s(**_event(reference_block=3)), "drift.shift_x0.reference_block"
+    ),
+    "negative seed": Bad(s(seed=-1), "seed"),
+    "unknown output format": Bad(s(output={"format": "xlsx"}), "output.format", ("csv",)),
+    "missing generator": Bad(lambda tmp: {"name": "x"}, "generator"),
+    "fraction 0": Bad(s(**_event(where={"fraction": 0})), "drift.shift_x0.where.fraction"),
+    "selection that selects nothing": Bad(
+        s(**_event(where={"blocks": [0], "rows": [500, 600]})), "drift.shift_x0.where"
+    ),
+    "table sizes that do not sum to its rows": Bad(
+        lambda tmp: {**_table(tmp), "schedule": {"sizes": [60, 50]}}, "schedule.sizes", ("120",)
+    ),
+    "condition value of the wrong type (string column)": Bad(
+        lambda tmp: {
+            **_table(tmp),
+            "drift": {
+                "s": {
+                    "kind": "shift",
+                    "features": ["a"],
+                    "amount": 1.0,
+                    "where": {"condition": [{"column": "region", "op": ">", "value": 5}]},
+                }
+            },
+        },
+        "drift.s.where.condition.0",
+        prefix=True,
+    ),
+    "condition value of the wrong type (float column)": Bad(
+        s(**_event(where={"condition": [{"column": "x1", "op": "<", "value": "abc"}]})),
+        "drift.shift_x0.where.condition.0",
+        prefix=True,
+    ),
+    "time window mixing aware and naive times": Bad(
+        s(
+            schedule={"start": "2024-01-01", "step": {"days": 1}},
+            **_event(where={"time": ["2024-01-01T12:00+01:00", "2024-01-02"]}),
+        ),
+        "drift.shift_x0.where.time",
+    ),
+    "nominal feature shifted": Bad(
+        lambda tmp: {
+            "name": "agr",
+            "generator": {"kind": "agrawal"},
+            "schedule": {"rows_per_block": 100},
+            "drift": {"s": {"kind": "shift", "features": ["car"], "amount": 1}},
+        },
+        "drift.s.features",
+        ("car",),
+    ),
+}
+
+
+def test_enough_cases() -> None:
+    assert len(CASES) >= 25
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_bad_scenario_raises_scenario_error(tmp_path: Path, case: str) -> None:
+    bad = CASES[case]
+    root = tmp_path / "out"
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.run(bad.make(tmp_path), root=root)
+    error = err.value
+    paths = [e.path for e in getattr(error, "errors", [error])]
+    named = bad.path in paths or str(error).startswith(f"{bad.path}:")
+    if bad.prefix:
+        named = named or any(p.startswith(f"{bad.path}.") for p in paths)
+    assert named, f"expected the error to name {bad.path!r}, got paths {paths}: {error}"
+    for text in bad.contains:
+        assert text in str(error), f"{text!r} not in {error}"
+    assert listing(root) == []
+
+
+def test_errors_name_the_path_in_the_message(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.load_scenario(sea(schedule={"rows_per_block": 0}))
+    assert str(err.value).startswith("schedule.rows_per_block: ")
+    assert err.value.path == "schedule.rows_per_block"
+
+
+def test_bad_yaml_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\ngenerator: {kind: sea\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.load_scenario(path)
+    assert "broken.yaml" in str(err.value)
+    with pytest.raises(ScenarioError):
+        calmops_gen.load_scenario(tmp_path / "missing.yaml")
+
+
+# --------------------------------------------------------------------------------------------
+# The same through the command line
+# --------------------------------------------------------------------------------------------
+
+BASE = ["scenario=no_drift", "schedule.rows_per_block=100", "schedule.blocks=3"]
+SHIFT_ARGS = ["+drift.s.kind=shift", "+drift.s.amount=1.0"]
+
+
+@dataclass(frozen=True)
+class CliBad:
+    """Command-line arguments (after BASE unless ``base`` is false), the exit status wanted
+    (None: anything but 0), text stderr must hold, and whether a traceback is wanted."""
+
+    args: tuple[str, ...]
+    status: int | None
+    expect: tuple[str, ...]
+    base: bool = True
+    env: tuple[tuple[str, str], ...] = ()
+    traceback: bool = False
+
+
+CLI_CASES: dict[str, CliBad] = {
+    "kind": CliBad(("generator.kind=saa",), 2, ("generator.kind", "did you mean 'sea'")),
+    "rows0": CliBad(("schedule.rows_per_block=0",), 2, ("schedule.rows_per_block",)),
+    "output": CliBad(("+output.fromat=csv",), 2, ("output.fromat", "did you mean 'format'")),
+    "top-level": CliBad(("+nme=x",), 2, ("nme", "did you mean 'name'")),
+    "slug": CliBad(("name=../x",), 2, ("name", "slug")),
+    "dask": CliBad(("executor.kind=dask",), 2, ("executor.kind", "dask")),
+    "feature": CliBad((*SHIFT_ARGS, "+drift.s.features=[x9]"), 2, ("drift.s.features", "x9")),
+    "event-kind": CliBad(
+        ("+drift.s.kind=shfit", "+drift.s.features=[x0]", "+drift.s.amount=1"),
+        2,
+        ("drift.s.kind", "did you mean 'shift'"),
+    ),
+    "condition-type": CliBad(
+        (
+            *SHIFT_ARGS,
+            "+drift.s.features=[x1]",
+            "+drift.s.where.condition=[{column:x0,op:'>',value:abc}]",
+        ),
+        2,
+        ("drift.s.where.condition",),
+    ),
+    "missing-table": CliBad(
+        ("scenario=table_drift", "generator.params.source={cwd}/missing.csv"),
+        2,
+        ("generator.params.source", "missing.csv"),
+        base=False,
+    ),
+    # a key that is not in the config is Hydra's own override error: never exit 0
+    "hydra-override": CliBad(("schedule.rows_per_blok=5",), None, ("rows_per_blok",)),
+    # the traceback appears only when asked for
+    "debug-flag": CliBad(
+        ("executor.kind=dask",),
+        None,
+        ("executor.kind",),
+        env=(("CALMOPS_GEN_DEBUG", "1"),),
+        traceback=True,
+    ),
+}
+
+
+def _run_bad(case: CliBad, cwd: Path) -> tuple[int, str, str, Path]:
+    root = cwd / "out"
+    args = [a.replace("{cwd}", str(cwd)) for a in case.args]
+    rc, out, err = run_cli(
+        cwd, *(BASE if case.base else []), *args, f"output.root={root}", env=dict(case.env)
+    )
+    return rc, out, err, root
+
+
+# run in the background by conftest.py (see ``cli_jobs``)
+CLI_JOBS = {name: functools.partial(_run_bad, case) for name, case in CLI_CASES.items()}
+
+
+def test_enough_cli_cases() -> None:
+    assert sum(1 for c in CLI_CASES.values() if c.status == 2) >= 8
+
+
+@pytest.mark.parametrize("name", list(CLI_CASES))
+def test_cli_bad_input(cli_jobs, name: str) -> None:
+    case = CLI_CASES[name]
+    rc, stdout, stderr, root = cli_jobs[name]
+    if case.status is None:
+        assert rc != 0, (stdout, stderr)
+    else:
+        assert rc == case.status, (stdout, stderr)
+    for text in case.expect:
+        assert text in stderr, f"{text!r} not in stderr: {stderr}"
+    assert ("Traceback" in stderr) == case.traceback
+    assert listing(root) == []
