@@ -55,7 +55,7 @@ def _app(cfg: DictConfig) -> None:
         _fail(str(exc).splitlines()[0])
         return
     data.pop("hydra", None)
-    overrides = list(HydraConfig.get().overrides.task)
+    overrides = [o.removeprefix("++") for o in HydraConfig.get().overrides.task]
     try:
         manifest = run(data, overrides=overrides)
     except CalmopsError as exc:
@@ -66,8 +66,46 @@ def _app(cfg: DictConfig) -> None:
     print(manifest.directory, flush=True)
 
 
+# Config groups: their overrides choose a file and must stay as written.
+_GROUPS = ("scenario", "hydra")
+
+
+def force_overrides(argv: list[str]) -> list[str]:
+    """Turn plain ``key=value`` overrides into Hydra's force-add ``++key=value``.
+
+    A scenario need not set every key (unset ones take their documented defaults), and a
+    user's own ``--config-name`` file does not inherit ``conf/config.yaml``; with plain
+    overrides Hydra would refuse to set such a key ("not in struct"). Forcing them lets
+    ``seed=7`` or ``output.root=x`` work on any scenario; misspelt keys are still caught,
+    by the scenario's validation (exit 2, with a suggestion). Group choices
+    (``scenario=NAME``), ``hydra.*`` settings, options and ``+``/``~``/``++`` overrides are
+    left alone.
+
+    Examples
+    --------
+    >>> force_overrides(["-m", "seed=7", "scenario=no_drift", "+x=1", "--config-dir", "d"])
+    ['-m', '++seed=7', 'scenario=no_drift', '+x=1', '--config-dir', 'd']
+    """
+    out = []
+    takes_value = {"--config-dir", "-cd", "--config-name", "-cn", "--config-path", "-cp",
+                   "--cfg", "-c", "--package", "-p", "--info", "--experimental-rerun"}  # fmt: skip
+    skip_next = False
+    for arg in argv:
+        if skip_next or arg.startswith("-") or "=" not in arg or arg[0] in "+~":
+            skip_next = arg in takes_value
+            out.append(arg)
+            continue
+        key = arg.split("=", 1)[0]
+        if key.split(".")[0].split("/")[0] in _GROUPS or "@" in key:
+            out.append(arg)
+        else:
+            out.append("++" + arg)
+    return out
+
+
 def main() -> None:
     """Entry point of ``calmops-gen``."""
+    sys.argv = [sys.argv[0], *force_overrides(sys.argv[1:])]
     _app()
 
 

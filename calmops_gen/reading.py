@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from calmops_gen.errors import DatasetError
 from calmops_gen.manifest import ColumnInfo, Manifest, read_manifest
-from calmops_gen.storage import read_file
+from calmops_gen.storage import parse_type, read_file
 
 
 def _resolve(dataset: Manifest | Path | str) -> Manifest:
@@ -30,19 +30,12 @@ def _resolve(dataset: Manifest | Path | str) -> Manifest:
 
 def _read(manifest: Manifest, files: list[str], columns: list[ColumnInfo]) -> pd.DataFrame:
     types = pa.schema(
-        [pa.field(c.name, _alias(c.dtype)) for c in columns if _alias(c.dtype) is not None]
+        [pa.field(c.name, t) for c in columns if (t := parse_type(c.dtype)) is not None]
     )
     frames = [read_file(manifest.directory / f, types) for f in files]
     if not frames:
         return pd.DataFrame(columns=[c.name for c in columns])
     return pd.concat(frames, ignore_index=True)
-
-
-def _alias(dtype: str) -> pa.DataType | None:
-    try:
-        return pa.type_for_alias(dtype)
-    except ValueError:
-        return None
 
 
 def read_block(dataset: Manifest | Path | str, index: int) -> pd.DataFrame:

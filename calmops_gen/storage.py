@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +123,35 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+_DICTIONARY = re.compile(r"^dictionary<values=(.+), indices=(\w+), ordered=([01])>$")
+_TIMESTAMP = re.compile(r"^timestamp\[(\w+)(?:, tz=(.+))?\]$")
+
+
+def parse_type(alias: str) -> pa.DataType | None:
+    """The Arrow type named by a manifest ``dtype`` (``str(type)``), or ``None``.
+
+    Examples
+    --------
+    >>> parse_type("dictionary<values=string, indices=int8, ordered=0>")
+    DictionaryType(dictionary<values=string, indices=int8, ordered=0>)
+    >>> parse_type("timestamp[ns, tz=+01:00]")
+    TimestampType(timestamp[ns, tz=+01:00])
+    """
+    match = _DICTIONARY.match(alias)
+    if match:
+        values = parse_type(match.group(1))
+        if values is None:
+            return None
+        return pa.dictionary(pa.type_for_alias(match.group(2)), values, match.group(3) == "1")
+    match = _TIMESTAMP.match(alias)
+    if match:
+        return pa.timestamp(match.group(1), tz=match.group(2))
+    try:
+        return pa.type_for_alias(alias)
+    except ValueError:
+        return None
+
+
 def read_file(path: Path, types: pa.Schema | None = None) -> pd.DataFrame:
     """Read one block file (Parquet or CSV) as pandas; CSV columns get ``types`` if given."""
     frame: pd.DataFrame = read_arrow(path, types).to_pandas(date_as_object=False)
@@ -142,4 +172,11 @@ def read_arrow(path: Path, types: pa.Schema | None = None) -> pa.Table:
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
         )
-    return pacsv.read_csv(path, convert_options=options)
+    table = pacsv.read_csv(path, convert_options=options)
+    if types is not None:
+        # CSV has no dictionary types: restore categoricals (and any other planned type)
+        wanted = {f.name: f.type for f in types}
+        table = table.cast(
+            pa.schema([pa.field(f.name, wanted.get(f.name, f.type)) for f in table.schema])
+        )
+    return table

@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from calmops_gen.errors import DatasetError
 from calmops_gen.manifest import ColumnInfo, read_manifest
-from calmops_gen.storage import read_arrow, sha256_file
+from calmops_gen.storage import parse_type, read_arrow, sha256_file
 
 _DATA_DIRS = ("data", "ground_truth")
 
@@ -78,7 +78,7 @@ def verify_dataset(directory: Path | str) -> list[str]:
 
 def _check_table(path: Path, name: str, rows: int, columns: list[ColumnInfo]) -> list[str]:
     expected = [(c.name, c.dtype) for c in columns]
-    types = pa.schema([pa.field(c.name, _parse_type(c.dtype)) for c in columns])
+    types = pa.schema([pa.field(c.name, parse_type(c.dtype) or pa.string()) for c in columns])
     try:
         table = read_arrow(path, types if path.suffix == ".csv" else None)
     except (pa.ArrowInvalid, OSError, ValueError) as exc:
@@ -98,13 +98,6 @@ def _check_table(path: Path, name: str, rows: int, columns: list[ColumnInfo]) ->
         if found != expected:
             problems.append(f"{name}: columns {found} differ from the manifest's {expected}")
     return problems
-
-
-def _parse_type(alias: str) -> pa.DataType:
-    try:
-        return pa.type_for_alias(alias)
-    except ValueError:
-        return pa.string()
 
 
 def main(argv: list[str] | None = None) -> int:

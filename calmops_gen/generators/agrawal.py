@@ -38,7 +38,13 @@ import numpy as np
 from pydantic import Field
 
 from calmops_gen.errors import ScenarioError
-from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
+from calmops_gen.generators.base import (
+    Column,
+    ConceptGenerator,
+    Draw,
+    GeneratorParams,
+    next_batch,
+)
 from calmops_gen.generators.registry import GENERATORS
 
 FEATURES = ("salary", "commission", "age", "elevel", "car", "zipcode", "hvalue", "hyears", "loan")
@@ -179,9 +185,13 @@ def _balanced(n: int, function: int, rng: np.random.Generator) -> tuple[Arrays, 
     need = {1: (n + 1) // 2, 0: n // 2}
     found: dict[int, list[Arrays]] = {0: [], 1: []}
     have = {0: 0, 1: 0}
+    seen = np.zeros(2, dtype=np.int64)
+    drawn, size = 0, max(2 * n, 1024)
     for _ in range(_MAX_BALANCE_ROUNDS):
-        batch = _draw_features(max(2 * n, 1024), rng)
+        batch = _draw_features(size, rng)
         y = agrawal_label(batch, function)
+        seen += np.bincount(y, minlength=2)
+        drawn += size
         for cls in (0, 1):
             if have[cls] < need[cls]:
                 idx = np.flatnonzero(y == cls)[: need[cls] - have[cls]]
@@ -189,6 +199,8 @@ def _balanced(n: int, function: int, rng: np.random.Generator) -> tuple[Arrays, 
                 have[cls] += len(idx)
         if have[0] >= need[0] and have[1] >= need[1]:
             break
+        missing = np.array([need[0] - have[0], need[1] - have[1]])
+        size = next_batch(np.maximum(missing, 0), seen, drawn)
     else:
         raise ScenarioError(
             "generator.params.balance_classes",

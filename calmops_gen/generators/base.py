@@ -261,6 +261,8 @@ class ConceptGenerator(Generator):
         need[: draw.n % k] += 1
         kept: list[pd.DataFrame] = []
         have = np.zeros(k, dtype=np.int64)
+        seen = np.zeros(k, dtype=np.int64)
+        drawn = 0
         column = self.target()
         target = column.name if column is not None else "y"
         batch = max(2 * draw.n, 256)
@@ -269,6 +271,8 @@ class ConceptGenerator(Generator):
             rows = draw.rows[0] + np.arange(batch) if draw.n else np.arange(batch)
             part = self._sample(params, Draw(rows, SeedTree.rng(sub), draw.state), sub)
             codes = pd.Categorical(part[target], categories=list(classes)).codes
+            seen += np.bincount(codes[codes >= 0], minlength=k)
+            drawn += batch
             for c in range(k):
                 take = np.flatnonzero(codes == c)[: need[c] - have[c]]
                 if take.size:
@@ -276,6 +280,7 @@ class ConceptGenerator(Generator):
                     have[c] += take.size
             if (have >= need).all():
                 break
+            batch = next_batch(need - have, seen, drawn, floor=256)
         else:
             short = [classes[c] for c in range(k) if have[c] < need[c]]
             raise ScenarioError(
@@ -335,6 +340,24 @@ def as_column(values: Any, arrow_alias: str) -> Any:
             values = values.to_pylist()
         return pd.Series(np.asarray(values, dtype=object), dtype=STRING_DTYPE).to_numpy()
     return np.asarray(values).astype(numpy_dtype(arrow_alias), copy=False)
+
+
+MAX_BATCH = 2_000_000
+
+
+def next_batch(missing: np.ndarray, seen: np.ndarray, drawn: int, floor: int = 1024) -> int:
+    """Rows to draw next when collecting ``missing[c]`` more rows of each class ``c``,
+    having seen ``seen[c]`` rows of each in ``drawn`` rows: enough for the rarest class at its
+    observed rate (plus a quarter), capped at :data:`MAX_BATCH`.
+
+    Examples
+    --------
+    >>> next_batch(np.array([500, 0]), np.array([2, 998]), 1000)
+    312500
+    """
+    rates = np.maximum(seen, 1) / max(drawn, 1)
+    want = np.where(missing > 0, missing / rates, 0).max(initial=0.0)
+    return int(min(MAX_BATCH, max(floor, np.ceil(1.25 * want))))
 
 
 def numpy_dtype(arrow_alias: str) -> str:
