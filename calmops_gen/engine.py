@@ -58,8 +58,6 @@ class BlockOutput:
     data: pd.DataFrame
     ground_truth: pd.DataFrame
     tallies: list[EventTally]
-    class_counts: dict[str, int] | None = None
-    time_range: tuple[str, str] | None = None
 
 
 def produce_block(plan: Plan, index: int) -> BlockOutput:
@@ -98,14 +96,7 @@ def produce_block(plan: Plan, index: int) -> BlockOutput:
         else:
             time_col = next(c.name for c in plan.columns if c.role == "time")
             frame[delay.column] = frame[time_col] + pd.to_timedelta(lags, unit="ns")
-    return BlockOutput(
-        index,
-        frame,
-        pd.DataFrame(truth, copy=False),
-        tallies,
-        class_counts(plan, frame),
-        time_range(plan, frame),
-    )
+    return BlockOutput(index, frame, pd.DataFrame(truth, copy=False), tallies)
 
 
 def time_range(plan: Plan, frame: pd.DataFrame) -> tuple[str, str] | None:

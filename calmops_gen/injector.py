@@ -45,7 +45,6 @@ from calmops_gen.runner import event_infos
 from calmops_gen.scenario import load_scenario
 
 MEMORY_SOURCE = "<memory>"
-_BLOCK = "__calmops_block__"
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,9 @@ class FrameSource(Generator):
         roles: Mapping[str, Any],
     ) -> None:
         super().__init__(GeneratorParams(), None)
+        # one block without a block column: nothing to add (and a user's ``block`` column,
+        # if any, is just data)
+        self.add_block_column = False
         self.frame = frame
         self.sizes = sizes
         self.roles = roles
@@ -112,8 +114,11 @@ class FrameSource(Generator):
         return self.sizes
 
     def produce(self, request: BlockRequest) -> pd.DataFrame:
+        return self.peek(request).copy()
+
+    def peek(self, request: BlockRequest) -> pd.DataFrame:
         part = self.frame.iloc[request.row_start : request.row_start + request.size]
-        return part.reset_index(drop=True).copy()
+        return part.reset_index(drop=True)
 
 
 def _check_column(frame: pd.DataFrame, name: str | None, key: str) -> None:
@@ -124,6 +129,10 @@ def _check_column(frame: pd.DataFrame, name: str | None, key: str) -> None:
             f"the frame has no column {name!r}{suggest(name, cols) or '.'} "
             f"Columns: {', '.join(cols)}",
         )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _restore_categories(data: pd.DataFrame, original: pd.DataFrame) -> pd.DataFrame:
@@ -184,16 +193,13 @@ def inject(
         _check_column(frame, name, key)
     if block_column is not None:
         codes, _ = pd.factorize(frame[block_column], use_na_sentinel=False)
-        order = np.argsort(codes, kind="stable")
         sizes = np.bincount(codes).tolist()
-        work = frame.iloc[order].reset_index(drop=True)
+        ordered = bool((np.diff(codes) >= 0).all())
+        order = None if ordered else np.argsort(codes, kind="stable")
     else:
-        # One block; a placeholder block column keeps the engine from adding (or
-        # overwriting) a ``block`` column of the user's frame.
-        order = np.arange(len(frame))
-        sizes = [len(frame)]
-        work = frame.reset_index(drop=True).assign(**{_BLOCK: 0})
-    named = ((target, "target"), (time_column, "time"), (block_column or _BLOCK, "block"))
+        sizes, order = [len(frame)], None
+    work = (frame if order is None else frame.iloc[order]).reset_index(drop=True)
+    named = ((target, "target"), (time_column, "time"), (block_column, "block"))
     roles = {name: role for name, role in named if name is not None}
     raw = {
         eid: ev.model_dump(mode="json") if isinstance(ev, DriftEvent) else dict(ev)
@@ -213,11 +219,13 @@ def inject(
     for out in outputs:
         for total, tally in zip(totals, out.tallies, strict=True):
             total.add(tally)
-    inverse = np.argsort(order, kind="stable")
-    data = pd.concat([o.data for o in outputs], ignore_index=True).iloc[inverse]
-    data = _restore_categories(data.drop(columns=[_BLOCK], errors="ignore"), frame)
+    data = _concat([o.data for o in outputs])
+    truth = _concat([o.ground_truth for o in outputs])
+    if order is not None:
+        inverse = np.argsort(order, kind="stable")
+        data = data.iloc[inverse]
+        truth = truth.iloc[inverse].reset_index(drop=True)
+        truth["row"] = np.arange(len(frame), dtype=np.int64)
+    data = _restore_categories(data, frame)
     data.index = frame.index
-    truth = pd.concat([o.ground_truth for o in outputs], ignore_index=True).iloc[inverse]
-    truth["row"] = np.asarray(order, dtype=np.int64)[truth["row"].to_numpy()]
-    truth = truth.reset_index(drop=True)
     return Injection(data, truth, event_infos(plan, totals), plan)

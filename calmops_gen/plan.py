@@ -144,7 +144,9 @@ class Plan:
     @property
     def adds_block_column(self) -> bool:
         """True when the engine adds the ``block`` column (the generator has none of its own)."""
-        return not any(c.role == "block" for c in self.generator.columns())
+        return self.generator.add_block_column and not any(
+            c.role == "block" for c in self.generator.columns()
+        )
 
     @property
     def incremental(self) -> bool:
@@ -203,7 +205,7 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
             "schedule.start", "the table has its own time_column; remove start and step"
         )
     columns = list(base_columns)
-    if not any(c.role == "block" for c in base_columns):
+    if generator.add_block_column and not any(c.role == "block" for c in base_columns):
         columns.append(Column(BLOCK_COLUMN, "int64", "block"))
     if schedule.timed:
         if schedule.time_column in {c.name for c in columns}:
@@ -417,7 +419,7 @@ def _block_concept_ids(timeline: Timeline, start: int, stop: int) -> tuple[int, 
 def _plan_events(plan: Plan) -> list[EventPlan]:
     @functools.lru_cache(maxsize=2)
     def reference(index: int) -> pd.DataFrame:
-        return plan.generator.produce(plan.request(index))
+        return plan.generator.peek(plan.request(index))
 
     time_col = next((c.name for c in plan.generator.columns() if c.role == "time"), None)
 
@@ -507,7 +509,7 @@ def _time_span(plan: Plan, window: tuple[Any, Any], path: str) -> Span:
     for b in plan.blocks:
         times = plan.times(b.index)
         if times is None:
-            frame = plan.generator.produce(plan.request(b.index))
+            frame = plan.generator.peek(plan.request(b.index))
             times = as_ns(frame[plan.time_column])
         inside = np.flatnonzero((times >= t0) & (times < t1))
         intervals += [(b.row_start + a, b.row_start + z) for a, z in runs(inside)]

@@ -36,7 +36,7 @@ from typing import Any
 from tqdm import tqdm
 
 from calmops_gen._version import __version__
-from calmops_gen.engine import EventTally, produce_block
+from calmops_gen.engine import EventTally, class_counts, produce_block, time_range
 from calmops_gen.errors import DatasetError
 from calmops_gen.executors import executor_for
 from calmops_gen.manifest import (
@@ -137,7 +137,14 @@ def _write_block(plan: Plan, staging: str, index: int) -> BlockResult:
         truth = write_frame(
             out.ground_truth, plan.gt_columns, Path(staging) / "ground_truth" / name, fmt
         )
-    return BlockResult(index, data, truth, out.tallies, out.class_counts, out.time_range)
+    return BlockResult(
+        index,
+        data,
+        truth,
+        out.tallies,
+        class_counts(plan, out.data),
+        time_range(plan, out.data),
+    )
 
 
 def _manifest(

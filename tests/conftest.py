@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -421,52 +420,25 @@ def listing(root: Path) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Command-line runs in the background
+# Command-line runs
 #
 # A subprocess of ``calmops-gen`` costs ~2 s of start-up. A test module that needs some declares
 # them in a module-level ``CLI_JOBS = {name: job}`` (``job(cwd)`` prepares files in its own
-# empty directory, runs the command and returns whatever the test wants to check). Once tests
-# are collected, every job of every module whose tests use the ``cli_jobs`` fixture starts in
-# background threads (one per spare core), so the subprocesses run while in-process tests run;
-# a test then reads its job's result with ``cli_jobs[name]`` (waiting if needed).
+# empty directory, runs the command and returns whatever the test wants to check); a test reads
+# a job's result with ``cli_jobs[name]``. Each job runs once per session, when first asked for,
+# in the main thread (never concurrently with in-process tests: Hydra's global state and
+# monkeypatched modules must not be shared across threads).
 # ---------------------------------------------------------------------------------------------
 
-# Held by background jobs while they call calmops-gen in-process, and by tests that patch
-# calmops-gen's internals (failure injection), so a job never runs against a patched module.
+# Held by tests that patch calmops-gen's internals (failure injection).
 IN_PROCESS_LOCK = threading.Lock()
 
-_CLI_FUTURES: dict[tuple[str, str], Future] = {}
-_CLI_POOL: ThreadPoolExecutor | None = None
+_CLI_RESULTS: dict[tuple[str, str], Any] = {}
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: Any, items: list) -> None:
-    """Tests that read background command-line results run last, so the subprocesses have
-    the whole in-process part of the session to finish (stable order otherwise)."""
+    """Tests that read command-line results run last (stable order otherwise)."""
     items.sort(key=lambda item: "cli_jobs" in getattr(item, "fixturenames", ()))
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    global _CLI_POOL
-    modules = {}
-    for item in session.items:
-        if "cli_jobs" in getattr(item, "fixturenames", ()):
-            module = getattr(item, "module", None)
-            if module is not None and hasattr(module, "CLI_JOBS"):
-                modules[module.__name__] = module
-    if not modules:
-        return
-    base = session.config._tmp_path_factory.mktemp("cli-jobs")  # same base as tmp_path
-    _CLI_POOL = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1))
-    for mod_name, module in sorted(modules.items()):
-        for name, job in module.CLI_JOBS.items():
-            cwd = base / f"{mod_name}-{name}"
-            cwd.mkdir(parents=True)
-            _CLI_FUTURES[(mod_name, name)] = _CLI_POOL.submit(job, cwd)
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    if _CLI_POOL is not None:
-        _CLI_POOL.shutdown(wait=True, cancel_futures=True)
 
 
 class _Jobs:
@@ -475,10 +447,10 @@ class _Jobs:
         self.tmp = tmp
 
     def __getitem__(self, name: str) -> Any:
-        future = _CLI_FUTURES.get((self.module.__name__, name))
-        if future is None:  # not started in the background: run it now
-            return self.module.CLI_JOBS[name](self.tmp.mktemp(f"cli-{name}"))
-        return future.result(timeout=CLI_TIMEOUT)
+        key = (self.module.__name__, name)
+        if key not in _CLI_RESULTS:
+            _CLI_RESULTS[key] = self.module.CLI_JOBS[name](self.tmp.mktemp(f"cli-{name}"))
+        return _CLI_RESULTS[key]
 
 
 @pytest.fixture

@@ -35,11 +35,12 @@ from calmops_gen.profiles import Abrupt, Profile
 class EventContext:
     """What an event may know about the dataset at plan time.
 
-    ``reference(b)`` is block ``b`` as generated, before any event (generating it costs a
-    block; the planner caches it). For :meth:`DriftEvent.prepare` the context also carries
-    the event's ``span``, the block layout (``block_starts``, ``block_sizes``), ``times(b)``
-    (row timestamps of block ``b`` as int64 ns, or ``None`` without a time column) and
-    ``shared``, the event's run-level seed sequence (the same one :class:`Site` carries).
+    ``reference(b)`` is block ``b`` as generated, before any event, for reading only
+    (generating it costs a block; the planner caches it). For :meth:`DriftEvent.prepare`
+    the context also carries the event's ``span``, the block layout (``block_starts``,
+    ``block_sizes``), ``times(b)`` (row timestamps of block ``b`` as int64 ns, or ``None``
+    without a time column) and ``shared``, the event's run-level seed sequence (the same
+    one :class:`Site` carries).
     """
 
     columns: Mapping[str, Column]

@@ -96,19 +96,73 @@ from calmops_gen.seeding import stable_int
 
 SQRT3 = float(np.sqrt(3.0))
 
-_BASE_STATS = (
-    "n",
-    "old",
-    "old2",
-    "new",
-    "new2",
-    "delta",
-    "delta2",
-    "dev_old2",
-    "dev_new2",
-    "w",
-    "w2",
-)
+
+
+def contiguous(rows: np.ndarray) -> slice | np.ndarray:
+    """``rows`` as a slice when they are one increasing run of consecutive positions (so
+    that reading them is a view, not a gather), else ``rows`` itself.
+
+    Examples
+    --------
+    >>> contiguous(np.array([3, 4, 5]))
+    slice(3, 6, None)
+    >>> contiguous(np.array([3, 5])).tolist()
+    [3, 5]
+    """
+    n = len(rows)
+    if n == 0:
+        return slice(0, 0)
+    first, last = int(rows[0]), int(rows[-1])
+    if first < 0 or last - first + 1 != n:
+        return rows
+    if n > 1 and not bool((rows[1:] > rows[:-1]).all()):
+        return rows
+    return slice(first, last + 1)
+
+
+class Realised:
+    """Sums over one feature's selected rows for the realised statistics, taken over the
+    rows where both the old and the new value are present, without a per-row temporary per
+    figure: sums of squares and products are ``einsum`` dot products (deterministic, no
+    BLAS threads), and the mask is applied only when a value is missing.
+
+    ``old``, ``new``: the values before and after (float64), ``w``: the profile weights.
+    """
+
+    def __init__(self, old: np.ndarray, new: np.ndarray, w: np.ndarray) -> None:
+        self.old, self.new, self.w = old, new, w
+        self.delta: np.ndarray = new - old
+        # a NaN (or an infinity) anywhere makes a sum non-finite: only then build the masks
+        if np.isfinite(np.add.reduce(self.delta)):
+            self.ok: np.ndarray | None = None
+            self.changed: np.ndarray = self.delta != 0
+            self.n = float(len(old))
+            return
+        nan_old, nan_new = np.isnan(old), np.isnan(new)
+        ok = ~(nan_old | nan_new)
+        self.changed = (nan_old != nan_new) | (ok & (self.delta != 0))
+        self.ok = None if ok.all() else ok
+        self.n = float(np.count_nonzero(ok))
+
+    def _masked(self, x: np.ndarray) -> np.ndarray:
+        return x if self.ok is None else x[self.ok]
+
+    def total(self, x: np.ndarray) -> float:
+        """Sum of ``x`` over the rows with both values."""
+        return float(np.add.reduce(self._masked(x)))
+
+    def dot(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Sum of ``x * y`` over the rows with both values."""
+        return float(np.einsum("i,i->", self._masked(x), self._masked(y)))
+
+    def dev2(self, x: np.ndarray, m: float) -> float:
+        """Sum of ``(x - m) ** 2`` over the rows with both values."""
+        d = self._masked(x) - m
+        return float(np.einsum("i,i->", d, d))
+
+    def count(self, mask: np.ndarray) -> float:
+        """Rows with both values where ``mask`` holds."""
+        return float(np.count_nonzero(self._masked(mask)))
 
 
 def key_error(key: str, message: str, value: Any = None) -> ValidationError:
@@ -280,15 +334,9 @@ class NumericEvent(DriftEvent):
         """New values of one feature at the selected rows (rounded afterwards for ints)."""
         raise NotImplementedError
 
-    def extra_stats(
-        self,
-        old: np.ndarray,
-        new: np.ndarray,
-        w: np.ndarray,
-        ref: Mapping[str, Any],
-        picked: Any,
-    ) -> dict[str, np.ndarray]:
-        """Per-row figures of one feature to sum (beyond the shared ones)."""
+    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
+        """Sums of per-row figures of one feature (beyond the shared ones), taken with
+        ``r.total``, ``r.dot`` and ``r.count`` over the rows where both values are present."""
         return {}
 
     def apply(
@@ -302,10 +350,54 @@ class NumericEvent(DriftEvent):
     ) -> Applied:
         picked, stats = self.draw(frame, rows, weights, rng, prepared, site)
         stats = {"rows": float(len(rows)), "sum_w": float(weights.sum()), **stats}
-        changed = np.zeros(len(rows), dtype=bool)
+        at = contiguous(rows)
+        changed: np.ndarray | None = None
         for f in self.features:
             ref = prepared[f]
-            values = frame[f].to_numpy(copy=True)
+            old, new = self._write(frame, f, rows, at, weights, rng, ref, picked)
+            r = Realised(old, new, weights)
+            changed = r.changed if changed is None else changed | r.changed
+            m = float(ref["reference_mean"])
+            sums = {
+                "n": r.n,
+                "old": r.total(old),
+                "old2": r.dot(old, old),
+                "new": r.total(new),
+                "new2": r.dot(new, new),
+                "delta": r.total(r.delta),
+                "delta2": r.dot(r.delta, r.delta),
+                "dev_old2": r.dev2(old, m),
+                "dev_new2": r.dev2(new, m),
+                "w": r.total(weights),
+                "w2": r.dot(weights, weights),
+                **self.extra_stats(r, ref, picked),
+            }
+            for key, value in sums.items():
+                stats[f"{f}:{key}"] = value
+        if changed is None:
+            changed = np.zeros(len(rows), dtype=bool)
+        stats["changed"] = float(np.count_nonzero(changed))
+        return Applied(changed=changed if self.changes_subset else None, stats=stats)
+
+    def _write(
+        self,
+        frame: pd.DataFrame,
+        f: str,
+        rows: np.ndarray,
+        at: slice | np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+        ref: Mapping[str, Any],
+        picked: Any,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Transform feature ``f`` at ``rows`` (``at``: the same rows as a slice when they
+        are contiguous) and write it back; returns the old and the new values as float64
+        (the new ones as stored: rounded for integers, in the column's precision)."""
+        column = frame[f]
+        dtype = column.dtype
+        if not (isinstance(dtype, np.dtype) and dtype.kind in "iuf"):
+            # an extension dtype: through a numpy copy of the whole column, as pandas gives it
+            values = column.to_numpy(copy=True)
             integer = bool(np.issubdtype(values.dtype, np.integer))
             old = values[rows].astype(np.float64)
             new = self.transform(old, weights, rng, ref, picked, integer)
@@ -313,30 +405,24 @@ class NumericEvent(DriftEvent):
                 new = np.rint(new)
             values[rows] = new.astype(values.dtype)
             frame[f] = values
-            new = values[rows].astype(np.float64)
-            m = ref["reference_mean"]
-            delta = new - old
-            nan_old, nan_new = np.isnan(old), np.isnan(new)
-            changed |= (nan_old != nan_new) | (~nan_old & ~nan_new & (delta != 0))
-            ok = ~(nan_old | nan_new)
-            parts = {
-                "n": np.ones_like(old),
-                "old": old,
-                "old2": old * old,
-                "new": new,
-                "new2": new * new,
-                "delta": delta,
-                "delta2": delta * delta,
-                "dev_old2": (old - m) ** 2,
-                "dev_new2": (new - m) ** 2,
-                "w": weights,
-                "w2": weights * weights,
-                **self.extra_stats(old, new, weights, ref, picked),
-            }
-            for key, arr in parts.items():
-                stats[f"{f}:{key}"] = float(arr[ok].sum())
-        stats["changed"] = float(changed.sum())
-        return Applied(changed=changed if self.changes_subset else None, stats=stats)
+            return old, values[rows].astype(np.float64)
+        source = column.to_numpy()
+        integer = dtype.kind in "iu"
+        # a slice is a view: no gather (the column is replaced below, never written to)
+        old = source[at].astype(np.float64, copy=False)
+        new = self.transform(old, weights, rng, ref, picked, integer)
+        if integer:
+            new = np.rint(new)
+        stored = new.astype(dtype, copy=False)
+        if len(rows) == 0:
+            return old, stored.astype(np.float64)
+        values = source.copy()
+        values[at] = stored
+        # the frame takes the new array as it is (no second copy; the old one stays intact)
+        frame[f] = pd.Series(values, index=frame.index, name=f, copy=False)
+        if isinstance(at, slice):
+            return old, stored.astype(np.float64, copy=False)
+        return old, values[rows].astype(np.float64, copy=False)
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -571,16 +657,9 @@ class Multiply(_Factor):
     ) -> np.ndarray:
         return x * p
 
-    def extra_stats(
-        self,
-        old: np.ndarray,
-        new: np.ndarray,
-        w: np.ndarray,
-        ref: Mapping[str, Any],
-        picked: Any,
-    ) -> dict[str, np.ndarray]:
-        g = 1.0 + w * (self.factor_for(ref) - 1.0)
-        return {"old_new": old * new, "old2_g": old * old * g}
+    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
+        g = 1.0 + r.w * (self.factor_for(ref) - 1.0)
+        return {"old_new": r.dot(r.old, r.new), "old2_g": r.dot(r.old * g, r.old)}
 
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
@@ -668,17 +747,10 @@ class Set(NumericEvent):
         out[w >= 1.0] = self.value
         return out
 
-    def extra_stats(
-        self,
-        old: np.ndarray,
-        new: np.ndarray,
-        w: np.ndarray,
-        ref: Mapping[str, Any],
-        picked: Any,
-    ) -> dict[str, np.ndarray]:
+    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
         return {
-            "at_value": (new == self.value).astype(np.float64),
-            "target": (1.0 - w) * old + w * self.value,
+            "at_value": r.count(r.new == self.value),
+            "target": r.total((1.0 - r.w) * r.old + r.w * self.value),
         }
 
     def effect(
@@ -784,18 +856,11 @@ class Clip(_Range):
         out[full] = clipped[full]
         return out
 
-    def extra_stats(
-        self,
-        old: np.ndarray,
-        new: np.ndarray,
-        w: np.ndarray,
-        ref: Mapping[str, Any],
-        picked: Any,
-    ) -> dict[str, np.ndarray]:
+    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
         return {
-            "outside_before": self.outside(old, ref).astype(np.float64),
-            "outside_after": self.outside(new, ref).astype(np.float64),
-            "clipped": (new != old).astype(np.float64),
+            "outside_before": r.count(self.outside(r.old, ref)),
+            "outside_after": r.count(self.outside(r.new, ref)),
+            "clipped": r.count(r.new != r.old),
         }
 
     def effect(
@@ -878,19 +943,12 @@ class RangeViolation(_Range):
         out: np.ndarray = np.where(picked & ~np.isnan(x), moved, x)
         return out
 
-    def extra_stats(
-        self,
-        old: np.ndarray,
-        new: np.ndarray,
-        w: np.ndarray,
-        ref: Mapping[str, Any],
-        picked: Any,
-    ) -> dict[str, np.ndarray]:
+    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
         assert picked is not None
-        beyond = np.maximum(new - float(ref["high"]), float(ref["low"]) - new)
+        beyond = np.maximum(r.new - float(ref["high"]), float(ref["low"]) - r.new)
         return {
-            "outside_after": self.outside(new, ref).astype(np.float64),
-            "excess": np.where(picked, beyond, 0.0),
+            "outside_after": r.count(self.outside(r.new, ref)),
+            "excess": r.total(np.where(picked, beyond, 0.0)),
         }
 
     def effect(

@@ -44,7 +44,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from calmops_gen.drift.base import Site
-from calmops_gen.drift.numeric import NumericEvent, key_error, push_outside
+from calmops_gen.drift.numeric import NumericEvent, Realised, key_error, push_outside
 from calmops_gen.drift.registry import EVENTS
 
 DEFAULT_FACTOR = 5.0
@@ -125,21 +125,14 @@ class Outliers(NumericEvent):
         out: np.ndarray = np.where(picked & ~np.isnan(x), moved, x)
         return out
 
-    def extra_stats(
-        self,
-        old: np.ndarray,
-        new: np.ndarray,
-        w: np.ndarray,
-        ref: Mapping[str, Any],
-        picked: Any,
-    ) -> dict[str, np.ndarray]:
+    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
         assert picked is not None
         m, s = float(ref["reference_mean"]), float(ref["reference_std"])
-        outside = (new < float(ref["low"])) | (new > float(ref["high"]))
+        outside = (r.new < float(ref["low"])) | (r.new > float(ref["high"]))
         return {
-            "picked": picked.astype(np.float64),
-            "abs_z": np.where(picked, np.abs(new - m) / s, 0.0),
-            "outside": (picked & outside).astype(np.float64),
+            "picked": r.count(picked),
+            "abs_z": r.total(np.where(picked, np.abs(r.new - m) / s, 0.0)),
+            "outside": r.count(picked & outside),
         }
 
     def effect(

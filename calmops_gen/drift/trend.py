@@ -57,7 +57,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from calmops_gen.drift.base import EventContext, Site
-from calmops_gen.drift.numeric import NumericEvent, key_error
+from calmops_gen.drift.numeric import NumericEvent, Realised, key_error
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
 
@@ -236,23 +236,15 @@ class Trend(NumericEvent):
         out: np.ndarray = x + w * picked.value
         return out
 
-    def extra_stats(
-        self,
-        old: np.ndarray,
-        new: np.ndarray,
-        w: np.ndarray,
-        ref: Mapping[str, Any],
-        picked: Any,
-    ) -> dict[str, np.ndarray]:
-        p, target = picked.position, w * picked.value
-        delta = new - old
+    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
+        p, target = picked.position, r.w * picked.value
         return {
-            "p": p,
-            "p2": p * p,
-            "p_delta": p * delta,
-            "target": target,
-            "target2": target * target,
-            "p_target": p * target,
+            "p": r.total(p),
+            "p2": r.dot(p, p),
+            "p_delta": r.dot(p, r.delta),
+            "target": r.total(target),
+            "target2": r.dot(target, target),
+            "p_target": r.dot(p, target),
         }
 
     def effect(

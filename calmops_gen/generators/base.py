@@ -114,6 +114,8 @@ class Generator(ABC):
     engines: ClassVar[tuple[str, ...]] = ()
     has_concepts: ClassVar[bool] = True
     accepts_block_params: ClassVar[bool] = True
+    #: whether the engine adds the ``block`` column (when the generator has no block column)
+    add_block_column: bool = True
 
     def __init__(self, params: GeneratorParams, engine: str | None, balance: bool = False) -> None:
         self.params = params
@@ -143,6 +145,11 @@ class Generator(ABC):
     @abstractmethod
     def produce(self, request: BlockRequest) -> pd.DataFrame:
         """Produce the block's rows (columns as in :meth:`columns`, in that order)."""
+
+    def peek(self, request: BlockRequest) -> pd.DataFrame:
+        """The block as :meth:`produce` makes it, for reading only (reference figures):
+        sources holding data may return a view instead of a copy."""
+        return self.produce(request)
 
 
 @dataclass(frozen=True)
@@ -337,7 +344,9 @@ def as_column(values: Any, arrow_alias: str) -> Any:
     """
     if arrow_alias == "string":
         if isinstance(values, pa.Array | pa.ChunkedArray):
-            values = values.to_pylist()
+            if STRING_DTYPE == "str":
+                return pd.array(values, dtype=STRING_DTYPE)
+            return values.to_numpy(zero_copy_only=False)
         return pd.Series(np.asarray(values, dtype=object), dtype=STRING_DTYPE).to_numpy()
     return np.asarray(values).astype(numpy_dtype(arrow_alias), copy=False)
 

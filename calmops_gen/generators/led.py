@@ -12,7 +12,8 @@ river behaviours reproduced on purpose, so both engines give the same distributi
 
 * a segment is inverted when ``0.01 + u <= noise_percentage`` for ``u`` uniform on [0, 1), so
   the effective inversion probability is ``max(0, noise_percentage - 0.01)`` (0.09 for the
-  textbook 10%); the numpy engine evaluates that very expression;
+  textbook 10%); the numpy engine evaluates that very expression, and draws no uniforms
+  for it when ``noise_percentage < 0.01`` (no segment can be inverted then);
 * ``LEDDrift`` only permutes features when ``irrelevant_features`` is set (without them there
   is nowhere to move a segment, and river leaves the features in place);
   ``n_drift_features`` is limited to 0-7 here: river accepts more, but then its swaps
@@ -74,6 +75,10 @@ SEGMENTS = np.array(
     ],
     dtype=np.int64,
 )
+_SEGMENTS_T = np.ascontiguousarray(SEGMENTS.T)  # segment x digit, for gathering by digit
+# river inverts a segment when ``0.01 + u <= noise_percentage`` (``u`` in [0, 1)): never for
+# a noise below 0.01, so no uniforms are drawn then
+NOISE_FLOOR = 0.01
 
 
 class LedParams(GeneratorParams):
@@ -136,11 +141,14 @@ def decode_digits(segments: np.ndarray) -> np.ndarray:
 def _sample_led(params: LedParams, perm: np.ndarray, draw: Draw) -> dict[str, np.ndarray]:
     n, rng = draw.n, draw.rng
     y = rng.integers(0, 10, n)
-    flip = (0.01 + rng.random((N_RELEVANT, n))) <= params.noise_percentage
-    values = SEGMENTS[y].T ^ flip
+    values = np.take(_SEGMENTS_T, y, axis=1)  # 7 x n, each segment's column contiguous
+    if params.noise_percentage >= NOISE_FLOOR:  # below it river's test never inverts
+        u = rng.random((N_RELEVANT, n))
+        u += 0.01
+        values ^= u <= params.noise_percentage
     cols: dict[str, np.ndarray] = {}
     for i in range(N_RELEVANT):
-        cols[f"x{perm[i]}"] = values[i].astype(np.int64)
+        cols[f"x{perm[i]}"] = values[i]
     if params.irrelevant_features:
         coins = rng.integers(0, 2, (N_IRRELEVANT, n))
         for i in range(N_RELEVANT, N_ALL):

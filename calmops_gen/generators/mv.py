@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from calmops_gen.generators.base import (
     Column,
@@ -59,15 +60,38 @@ class MvParams(GeneratorParams):
     """river's Mv has no parameters besides its sample seed."""
 
 
+def _pick(rule: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """``table[rule[i], i]`` for every row ``i`` (``rule``: ``int64``, overwritten): one
+    branch-free gather (``np.where`` on random masks is several times slower)."""
+    n = table.shape[1]
+    rule *= n
+    rule += np.arange(n)
+    return np.asarray(np.take(table.ravel(), rule))
+
+
 def _target(
     x1: np.ndarray, x2: np.ndarray, x4: np.ndarray, x6: np.ndarray, yes: Any, normal: Any
 ) -> np.ndarray:
-    safe = np.where(x4 != 0, x4, 1.0)
-    ratio = np.where(x4 != 0, x1 / safe, 0.0)
-    out = np.where(normal, x6 + x1, x1 / 2)
-    out = np.where(yes, 3 - ratio, out)
-    out = np.where((x4 >= -2) & (x4 <= 2), 10 - 2 * x1, out)
-    return np.asarray(np.where(x2 > 2, 35 - 0.5 * x4, out))
+    """river's rules in river's order: each rule's formula for every row, then per row the
+    value of the first rule that matches."""
+    yes, normal = np.asarray(yes, dtype=bool), np.asarray(normal, dtype=bool)
+    n = len(x1)
+    value = np.empty((5, n))
+    first = x2 > 2
+    if first.any():  # never for sampled rows (x2 < -10): river's rule, kept for label()
+        np.subtract(35.0, np.multiply(x4, 0.5, out=value[0]), out=value[0])
+    np.subtract(10.0, np.multiply(x1, 2.0, out=value[1]), out=value[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # x4 == 0 never gets this far (-2 <= x4 <= 2 matches first), so river's ``3`` for
+        # x4 == 0 is never the value picked
+        np.subtract(3.0, np.divide(x1, x4, out=value[2]), out=value[2])
+    np.add(x6, x1, out=value[3])
+    np.multiply(x1, 0.5, out=value[4])  # x1 / 2, exactly
+    rule = 4 - normal.astype(np.int64)  # rule 3 (normal) or 4, overridden by earlier rules
+    rule -= yes * (rule - 2)
+    rule -= (np.abs(x4) <= 2) * (rule - 1)
+    rule *= ~first
+    return _pick(rule, value)
 
 
 def mv_target(c: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -77,11 +101,10 @@ def mv_target(c: Mapping[str, np.ndarray]) -> np.ndarray:
 
 
 def nominal(codes: np.ndarray, categories: tuple[str, ...]) -> pa.Array:
-    """Strings ``categories[codes]`` as an Arrow string array (built in C, no Python
-    objects: the numpy engine's nominal columns)."""
-    cats = pa.array(list(categories), pa.string())
-    indices = pa.array(np.asarray(codes, dtype=np.int8))
-    return pa.DictionaryArray.from_arrays(indices, cats).cast(pa.string())
+    """Strings ``categories[codes]`` as an Arrow (large) string array, gathered in C from
+    the categories (no Python string objects: the numpy engine's nominal columns)."""
+    cats = pa.array(list(categories), pa.large_string())
+    return pc.take(cats, pa.array(np.asarray(codes, dtype=np.int8)))
 
 
 @GENERATORS.register("mv")
@@ -110,18 +133,38 @@ class Mv(ConceptGenerator):
         return {i: f"x{i}" for i in FEATURES}
 
     def sample_numpy(self, params: Any, draw: Draw) -> dict[str, Any]:
-        """Columns of ``draw.n`` rows; the nominal ones as Arrow string arrays."""
+        """Columns of ``draw.n`` rows; the nominal ones as Arrow string arrays.
+
+        Every numeric feature is computed in place in its row of the uniforms ``u``."""
         n, rng = draw.n, draw.rng
         u = rng.random((9, n))
-        x1 = -5 + 10 * u[0]
-        x2 = -15 + 5 * u[1]
+        x1, x2, x5, x6, x9, x10 = u[0], u[1], u[4], u[5], u[7], u[8]
+        x1 *= 10
+        x1 -= 5  # -5 + 10 u
+        x2 *= 5
+        x2 -= 15  # -15 + 5 u
         green = x1 > 0
-        x3 = np.where(green, 0, np.where(u[2] < 0.4, 1, 2))
-        x4 = np.where(green, x1 + 2 * x2, np.where(u[3] < 0.3, x1 / 2, x2 / 2))
-        x5 = -1 + 2 * u[4]
-        x6 = x4 * (5 * u[5])
+        # x3: green (0), else red (1) with probability 0.4 or brown (2)
+        x3 = ((u[2] >= 0.4).view(np.int8) + np.int8(1)) * (~green).view(np.int8)
+        # x4: x1 + 2 x2 (green), else x1 / 2 (0.3) or x2 / 2 (0.7), picked per row
+        branch = np.empty((3, n))
+        np.add(x1, np.multiply(x2, 2.0, out=branch[0]), out=branch[0])
+        np.multiply(x1, 0.5, out=branch[1])
+        np.multiply(x2, 0.5, out=branch[2])
+        choice = (u[3] >= 0.3).astype(np.int64)
+        choice += 1
+        choice *= ~green
+        x4 = _pick(choice, branch)
+        x5 *= 2
+        x5 -= 1  # -1 + 2 u
+        x6 *= 5
+        x6 *= x4  # x4 * (5 u)
         yes = u[6] < 0.3
         normal = x5 < 0.5
+        x9 *= 400
+        x9 += 100
+        x10 *= 200
+        x10 += 1000
         return {
             "x1": x1,
             "x2": x2,
@@ -129,10 +172,10 @@ class Mv(ConceptGenerator):
             "x4": x4,
             "x5": x5,
             "x6": x6,
-            "x7": nominal(~yes, _X7),
-            "x8": nominal(~normal, _X8),
-            "x9": 100 + 400 * u[7],
-            "x10": 1000 + 200 * u[8],
+            "x7": nominal((~yes).view(np.int8), _X7),
+            "x8": nominal((~normal).view(np.int8), _X8),
+            "x9": x9,
+            "x10": x10,
             "y": _target(x1, x2, x4, x6, yes, normal),
         }
 

@@ -12,8 +12,9 @@ river behaviours reproduced on purpose, so both engines give the same distributi
   so there is no deterministic labelling rule: this generator has no :meth:`label`, and the
   engines are compared per class (the features' distribution given the class) instead;
 * river computes ``1 - a`` for the second weight, as the numpy engine does; the numpy engine
-  adds the three terms in another order (``e + a h_A + (1 - a) h_B``, as matrix products), a
-  rounding-level difference that leaves the distribution unchanged.
+  adds the three terms in another order (``e + (a h_A + (1 - a) h_B)``, one matrix product
+  added to the noise in place), a rounding-level difference that leaves the distribution
+  unchanged.
 
 river's integer keys become ``x0``-``x39``; the target ``y`` is ``int64`` (0, 1, 2).
 
@@ -53,8 +54,18 @@ H = np.array(
 # Waves mixed by each class (river: choice_a = 1 if y == 2 else 0; choice_b = 1 if y == 0 else 2).
 WAVE_A = np.array([0, 0, 1])
 WAVE_B = np.array([1, 2, 2])
-_WAVES_A = np.ascontiguousarray(H[WAVE_A].T)  # (21, 3): column c is class c's first wave
-_WAVES_B = np.ascontiguousarray(H[WAVE_B].T)
+# (21, 6): column c is class c's first wave, column 3 + c its second wave
+_WAVES = np.ascontiguousarray(np.concatenate([H[WAVE_A].T, H[WAVE_B].T], axis=1))
+
+
+def _add_product(waves: np.ndarray, coef: np.ndarray, x: np.ndarray) -> None:
+    """``x += waves @ coef`` in place (C-ordered arrays), without a temporary ``21 x n``
+    product: BLAS ``dgemm`` with ``beta = 1`` on the transposed (Fortran-ordered) views."""
+    from scipy.linalg.blas import dgemm
+
+    out = dgemm(1.0, coef.T, waves.T, beta=1.0, c=x.T, overwrite_c=True)
+    if not np.may_share_memory(out, x):  # BLAS made a copy after all
+        x[...] = out.T
 
 
 class WaveformParams(GeneratorParams):
@@ -96,13 +107,15 @@ class Waveform(ConceptGenerator):
         a = rng.random(n)
         b = 1.0 - a
         # feature-major (21 x n), so each column is contiguous; the class's two waves enter
-        # as matrix products with one-hot weights (no per-element gathers)
+        # as one matrix product with one-hot weights (no per-element gathers)
         x = rng.standard_normal((N_BASE, n))
-        at = np.arange(n)
-        for waves, weight in ((_WAVES_A, a), (_WAVES_B, b)):
-            coef = np.zeros((3, n))
-            coef[y, at] = weight
-            x += waves @ coef
+        if n:
+            # one-hot weights: row c holds ``a`` where the class is c, row 3 + c holds ``b``
+            coef = np.zeros((2 * 3, n))
+            at = np.arange(n)
+            coef[y, at] = a
+            coef[y + 3, at] = b
+            _add_product(_WAVES, coef, x)
         cols = {f"x{i}": x[i] for i in range(N_BASE)}
         if params.has_noise:
             noise = rng.standard_normal((N_ALL - N_BASE, n))
