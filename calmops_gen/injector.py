@@ -132,7 +132,19 @@ def _check_column(frame: pd.DataFrame, name: str | None, key: str) -> None:
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    """Blocks stacked in order, column by column (numpy columns with one concatenate; much
+    cheaper than ``pd.concat`` of whole frames)."""
+    if len(frames) == 1:
+        return frames[0]
+    columns: dict[str, Any] = {}
+    for name in frames[0].columns:
+        parts = [f[name] for f in frames]
+        dtype = parts[0].dtype
+        if isinstance(dtype, np.dtype) and all(p.dtype == dtype for p in parts):
+            columns[name] = np.concatenate([p.to_numpy() for p in parts])
+        else:
+            columns[name] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _restore_categories(data: pd.DataFrame, original: pd.DataFrame) -> pd.DataFrame:
