@@ -18,7 +18,7 @@ fix the series), and the generator is ``stateful``: a row depends on its positio
 run split into any number of blocks gives the same rows.
 
 Both engines make the same rows, bit for bit: the numpy engine reruns river's own vectorised
-batch construction (the same numpy calls in the same order on the same seed) for every
+batch construction (the same draws in the same order on the same seed) for every
 episode a block touches and picks the block's rows by position; the river engine runs
 river's ``AnomalySine`` episode after episode and fast-forwards to the block's first row.
 Only interleaved rows (a gradual transition between two concepts) differ: the river engine
@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Hashable, Iterator
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -134,9 +135,52 @@ def episode_seed(seed: int, episode: int) -> int:
     return SeedTree.river_seed(np.random.SeedSequence(seed, spawn_key=(episode,)))
 
 
+@lru_cache(maxsize=8)
 def _waves(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The noiseless ``sin(t / 4)``, ``cos(t / 4)`` of an episode (read-only, cached)."""
     t = np.arange(n) / 4.0
-    return np.sin(t), np.cos(t)
+    sin_t, cos_t = np.sin(t), np.cos(t)
+    sin_t.flags.writeable = cos_t.flags.writeable = False
+    return sin_t, cos_t
+
+
+def _fill_episode(
+    params: AnomalySineParams,
+    seed: int,
+    waves: tuple[np.ndarray, np.ndarray],
+    sine: np.ndarray,
+    cosine: np.ndarray,
+    y: np.ndarray,
+) -> None:
+    """Write river's batch for ``seed`` into ``sine``, ``cosine`` and ``y`` (``n_samples``
+    rows each; ``y`` all False on entry): river's draws in river's order, with the cheaper
+    numpy calls that give the very same values: ``standard_normal`` (in place) for
+    ``normal(size=n)``, and ``integers(0, m, size)`` for ``choice(m, size, replace=True)``
+    (numpy's documented equivalence; ``choice`` itself without ``replace``).
+    """
+    n, noise, replace = params.n_samples, params.noise, params.replace
+    shift = abs(params.shift)
+    rng = np.random.default_rng(seed)
+
+    def choice(m: int, size: int | None) -> Any:
+        if replace:
+            return rng.integers(0, m, size=() if size is None else size, dtype=np.int64)
+        return rng.choice(m, size, replace=False)
+
+    sin_t, cos_t = waves
+    for out, wave in ((sine, sin_t), (cosine, cos_t)):
+        rng.standard_normal(out=out)
+        out *= noise
+        out += wave  # wave + normal * noise
+    if params.contextual:
+        source = choice(n - shift, params.n_contextual)
+        target = source + shift
+        target[target >= n] -= n
+        cosine[target] = sine[source]
+    where = choice(n, params.n_anomalies)
+    k = choice(params.n_anomalies, None)  # one k for every anomaly (river's draw)
+    cosine[where] = np.sin(k) + rng.standard_normal(params.n_anomalies) * noise + 2.0
+    y[where] = True
 
 
 def anomaly_sine_batch(
@@ -146,8 +190,9 @@ def anomaly_sine_batch(
 ) -> tuple[np.ndarray, ...]:
     """river's AnomalySine batch for ``seed``: ``sine``, ``cosine`` and ``y`` (bool) arrays.
 
-    The same numpy calls, in the same order, as river's ``AnomalySine._generate_data``
-    (river keeps the two features as columns of one array; the values are the same).
+    The same draws, in the same order, as river's ``AnomalySine._generate_data`` (see
+    :func:`_fill_episode`; river keeps the two features as columns of one array; the values
+    are the same).
     ``waves``: the noiseless ``sin(t / 4)``, ``cos(t / 4)`` if already computed.
 
     Examples
@@ -156,25 +201,9 @@ def anomaly_sine_batch(
     >>> sine.shape, int(y.sum()) <= 5
     ((50,), True)
     """
-    n, noise, replace = params.n_samples, params.noise, params.replace
-    shift = abs(params.shift)
-    rng = np.random.default_rng(seed)
-    sin_t, cos_t = waves if waves is not None else _waves(n)
-    sine = sin_t + rng.normal(size=n) * noise
-    cosine = cos_t + rng.normal(size=n) * noise
-    if params.contextual:
-        source = rng.choice(n - shift, params.n_contextual, replace=replace)
-        target = source + shift
-        target[target >= n] -= n
-        cosine[target] = sine[source]
-    where = rng.choice(n, params.n_anomalies, replace=replace)
-    cosine[where] = (
-        np.sin(rng.choice(params.n_anomalies, replace=replace))
-        + rng.normal(size=params.n_anomalies) * noise
-        + 2.0
-    )
-    y = np.zeros(n, dtype=bool)
-    y[where] = True
+    n = params.n_samples
+    sine, cosine, y = np.empty(n), np.empty(n), np.zeros(n, dtype=bool)
+    _fill_episode(params, seed, waves if waves is not None else _waves(n), sine, cosine, y)
     return sine, cosine, y
 
 
@@ -227,6 +256,8 @@ class AnomalySine(ConceptGenerator):
         return (False, True)
 
     def sample_numpy(self, params: Any, draw: Draw) -> dict[str, np.ndarray]:
+        """The rows at positions ``draw.rows``: an episode whose rows are all wanted, in
+        order, is written straight into the output; others are made whole, then picked."""
         rows = np.asarray(draw.rows, dtype=np.int64)  # sorted global positions
         n = params.n_samples
         out = {"sine": np.empty(len(rows)), "cosine": np.empty(len(rows))}
@@ -234,15 +265,23 @@ class AnomalySine(ConceptGenerator):
         if not len(rows):
             return out
         waves = _waves(n)  # the same for every episode
-        for e in range(int(rows[0]) // n, int(rows[-1]) // n + 1):
-            lo, hi = np.searchsorted(rows, (e * n, (e + 1) * n))
+        first, last = int(rows[0]) // n, int(rows[-1]) // n
+        bounds = np.searchsorted(rows, np.arange(first, last + 2) * n)
+        for e in range(first, last + 1):
+            lo, hi = int(bounds[e - first]), int(bounds[e - first + 1])
             if lo == hi:
                 continue
+            seed = episode_seed(params.seed, e)
             t = rows[lo:hi] - e * n
+            if hi - lo == n and t[0] == 0 and t[-1] == n - 1:  # the whole episode, in order
+                _fill_episode(
+                    params, seed, waves, out["sine"][lo:hi], out["cosine"][lo:hi], out["y"][lo:hi]
+                )
+                continue
             pick: slice | np.ndarray = t
-            if t[-1] - t[0] + 1 == len(t):  # consecutive rows (the usual case): a slice
+            if t[-1] - t[0] + 1 == len(t):  # consecutive rows: a slice
                 pick = slice(int(t[0]), int(t[-1]) + 1)
-            batch = anomaly_sine_batch(params, episode_seed(params.seed, e), waves)
+            batch = anomaly_sine_batch(params, seed, waves)
             for name, values in zip(("sine", "cosine", "y"), batch, strict=True):
                 out[name][lo:hi] = values[pick]
         return out

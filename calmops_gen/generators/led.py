@@ -150,7 +150,7 @@ def _sample_led(params: LedParams, perm: np.ndarray, draw: Draw) -> dict[str, np
     for i in range(N_RELEVANT):
         cols[f"x{perm[i]}"] = values[i]
     if params.irrelevant_features:
-        coins = rng.integers(0, 2, (N_IRRELEVANT, n))
+        coins = rng.integers(0, 2, (N_IRRELEVANT, n), dtype=bool).astype(np.int64)
         for i in range(N_RELEVANT, N_ALL):
             cols[f"x{perm[i]}"] = coins[i - N_RELEVANT]
     cols["y"] = y

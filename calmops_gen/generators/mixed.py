@@ -1,7 +1,8 @@
 """Mixed concepts (Gama et al., 2004), as river's ``Mixed``.
 
 Two boolean features ``x0`` (v), ``x1`` (w), each true with probability 1/2 (river draws
-``random() >= 0.5``), and two numeric features ``x2`` (x), ``x3`` (y) uniform on [0, 1).
+``random() >= 0.5``, the numpy engine fair random bits), and two numeric features ``x2`` (x),
+``x3`` (y) uniform on [0, 1).
 With ``z = x3 < 0.5 + 0.3 sin(3 pi x2)``, ``classification_function`` 0 labels a row 0 when at
 least two of ``v, w, z`` are true and 1 otherwise; function 1 is its opposite.
 
@@ -38,7 +39,7 @@ from pydantic import Field
 
 from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
-from calmops_gen.generators.sine import alternate_classes
+from calmops_gen.generators.sine import alternate_classes, below
 
 Arrays = dict[str, np.ndarray]
 
@@ -61,14 +62,22 @@ def mixed_label(
     >>> mixed_label(t, t, np.array([0.0]), np.array([0.9]), 0).tolist()
     [0]
     """
+    return np.asarray(_mixed_class(v, w, x, y, function), dtype=np.int64)
+
+
+def _mixed_class(
+    v: np.ndarray, w: np.ndarray, x: np.ndarray, y: np.ndarray, function: int
+) -> np.ndarray:
+    """:func:`mixed_label` as a boolean array (True: class 1)."""
     v, w = np.asarray(v, dtype=bool), np.asarray(w, dtype=bool)
-    # "at least two of v, w, z": v and w decide unless exactly one of them holds, and only
-    # those rows need z (the same expression as river's, evaluated on fewer rows)
-    two = v & w
-    one = np.flatnonzero(v ^ w)
-    xs = np.asarray(x, dtype=np.float64)[one]
-    two[one] = np.asarray(y)[one] < 0.5 + 0.3 * np.sin(3 * np.pi * xs)
-    return np.asarray(~two if function == 0 else two, dtype=np.int64)
+    # "at least two of v, w, z": v and w decide unless exactly one of them holds, and then z
+    # does (z for every row: :func:`below` seldom evaluates the sine)
+    two = below(y, x, "sin3pi")
+    two &= v ^ w
+    two |= v & w
+    if function == 0:
+        np.logical_not(two, out=two)
+    return two
 
 
 @GENERATORS.register("mixed")
@@ -104,15 +113,16 @@ class Mixed(ConceptGenerator):
         fn = params.classification_function
 
         def batch(m: int) -> tuple[Arrays, np.ndarray]:
-            u = rng.random((4, m))
-            cols = {"x0": u[0] >= 0.5, "x1": u[1] >= 0.5, "x2": u[2], "x3": u[3]}
-            return cols, mixed_label(cols["x0"], cols["x1"], u[2], u[3], fn)
+            coins = rng.integers(0, 2, (2, m), dtype=bool)  # fair, as river's random() >= 0.5
+            u = rng.random((2, m))
+            cols = {"x0": coins[0], "x1": coins[1], "x2": u[0], "x3": u[1]}
+            return cols, _mixed_class(coins[0], coins[1], u[0], u[1], fn)
 
         if params.balance_classes:
             cols, y = alternate_classes(n, batch, "generator.params.balance_classes")
         else:
             cols, y = batch(n)
-        cols["y"] = y
+        cols["y"] = np.asarray(y, dtype=np.int64)
         return cols
 
     def label(

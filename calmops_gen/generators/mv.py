@@ -61,12 +61,13 @@ class MvParams(GeneratorParams):
 
 
 def _pick(rule: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """``table[rule[i], i]`` for every row ``i`` (``rule``: ``int64``, overwritten): one
-    branch-free gather (``np.where`` on random masks is several times slower)."""
+    """``table[rule[i], i]`` for every row ``i``: one branch-free gather (``np.where`` on
+    random masks is several times slower)."""
     n = table.shape[1]
-    rule *= n
-    rule += np.arange(n)
-    return np.asarray(np.take(table.ravel(), rule))
+    flat = rule.astype(np.intp)
+    flat *= n
+    flat += np.arange(n)
+    return np.asarray(np.take(table.ravel(), flat))
 
 
 def _target(
@@ -87,10 +88,11 @@ def _target(
         np.subtract(3.0, np.divide(x1, x4, out=value[2]), out=value[2])
     np.add(x6, x1, out=value[3])
     np.multiply(x1, 0.5, out=value[4])  # x1 / 2, exactly
-    rule = 4 - normal.astype(np.int64)  # rule 3 (normal) or 4, overridden by earlier rules
-    rule -= yes * (rule - 2)
-    rule -= (np.abs(x4) <= 2) * (rule - 1)
-    rule *= ~first
+    # the first rule that matches (int8 arithmetic on the conditions, last rule first)
+    rule = np.int8(4) - normal.view(np.int8)
+    rule -= yes.view(np.int8) * (rule - np.int8(2))
+    rule -= (np.abs(x4) <= 2).view(np.int8) * (rule - np.int8(1))
+    rule *= (~first).view(np.int8)
     return _pick(rule, value)
 
 
@@ -135,7 +137,9 @@ class Mv(ConceptGenerator):
     def sample_numpy(self, params: Any, draw: Draw) -> dict[str, Any]:
         """Columns of ``draw.n`` rows; the nominal ones as Arrow string arrays.
 
-        Every numeric feature is computed in place in its row of the uniforms ``u``."""
+        ``x1``, ``x2``, ``x5``, ``x6``, ``x9`` and ``x10`` are computed in place in their
+        rows of the uniforms ``u``; branches are picked per row by a gather (:func:`_pick`).
+        """
         n, rng = draw.n, draw.rng
         u = rng.random((9, n))
         x1, x2, x5, x6, x9, x10 = u[0], u[1], u[4], u[5], u[7], u[8]
@@ -151,9 +155,8 @@ class Mv(ConceptGenerator):
         np.add(x1, np.multiply(x2, 2.0, out=branch[0]), out=branch[0])
         np.multiply(x1, 0.5, out=branch[1])
         np.multiply(x2, 0.5, out=branch[2])
-        choice = (u[3] >= 0.3).astype(np.int64)
-        choice += 1
-        choice *= ~green
+        choice = (u[3] >= 0.3).view(np.int8) + np.int8(1)
+        choice *= (~green).view(np.int8)
         x4 = _pick(choice, branch)
         x5 *= 2
         x5 -= 1  # -1 + 2 u

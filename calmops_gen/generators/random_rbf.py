@@ -15,7 +15,8 @@ Both engines build the very same centroids from ``seed_model`` with river's own 
 engine samples every row at once. river behaviours reproduced on purpose:
 
 * the centroid is the first whose running weight sum exceeds ``u * sum(weights)`` (river's
-  linear scan, here a ``searchsorted`` on the same sequential cumulative sums);
+  linear scan, here a lookup table by ``u`` that is exact, with a ``searchsorted`` on the
+  same sequential cumulative sums for the few ``u`` near a running sum);
 * the direction is a uniform point of the cube [-1, 1)^d normalised to unit length (not a
   uniform direction on the sphere: river's choice, kept), and the signed distance is
   ``gauss(0, 1) * std_dev``, so half the rows are reflected through the centre;
@@ -101,6 +102,7 @@ class RbfModel:
 
     ``cum_weights`` are the running sums of ``weights`` in river's order and ``total`` their
     builtin ``sum``; ``speeds`` are the unit speed directions of moving centroids.
+    ``buckets`` is :func:`pick_centroids`'s lookup table (see :func:`_buckets`).
     """
 
     centres: np.ndarray
@@ -110,6 +112,7 @@ class RbfModel:
     cum_weights: np.ndarray
     total: float
     speeds: np.ndarray
+    buckets: np.ndarray
 
     @property
     def centres_t(self) -> np.ndarray:
@@ -136,15 +139,33 @@ def _build(seed: int, n_classes: int, n_features: int, n_centroids: int, n_movin
         norm = norm**0.5
         speeds.append([v / norm for v in raw])
     cum = np.cumsum(np.asarray(weights))  # sequential, as river's running sum
+    total = sum(weights)
     return RbfModel(
         centres=np.asarray(centres, dtype=np.float64).reshape(n_centroids, n_features),
         labels=np.asarray(labels, dtype=np.int64),
         std_devs=np.asarray(stds, dtype=np.float64),
         weights=np.asarray(weights, dtype=np.float64),
         cum_weights=cum,
-        total=sum(weights),
+        total=total,
         speeds=np.asarray(speeds, dtype=np.float64).reshape(n_moving, n_features),
+        buckets=_buckets(cum, total),
     )
+
+
+def _buckets(cum_weights: np.ndarray, total: float) -> np.ndarray:
+    """Centroid picked for every uniform in each of ``K`` equal buckets of [0, 1) (``K`` a
+    power of two), or -1 where the bucket holds a cumulative weight (the pick varies inside).
+
+    Exact: for ``u`` in bucket ``b`` (``b = floor(u K)``, exact), ``u * total`` lies between
+    the rounded products at the bucket's edges ``b / K`` and ``(b + 1) / K`` (rounding is
+    monotone), and so does the pick (a ``searchsorted``); equal picks at both edges are the
+    pick of every ``u`` of the bucket.
+    """
+    k = len(cum_weights)
+    size = 1 << min(18, max(12, k.bit_length() + 5))  # 4,096 to 262,144, >= 32 per centroid
+    edges = np.arange(size + 1, dtype=np.float64) / size * total
+    picks = np.minimum(np.searchsorted(cum_weights, edges, side="right"), k - 1)
+    return np.where(picks[:-1] == picks[1:], picks[:-1], -1).astype(np.int64)
 
 
 def rbf_model(params: RandomRBFParams) -> RbfModel:
@@ -159,9 +180,40 @@ def rbf_model(params: RandomRBFParams) -> RbfModel:
 
 def pick_centroids(model: RbfModel, u: np.ndarray) -> np.ndarray:
     """river's weighted choice for uniforms ``u``: the first centroid whose running weight
-    sum exceeds ``u * total`` (the last one if rounding leaves none)."""
-    idx = np.searchsorted(model.cum_weights, u * model.total, side="right")
-    return np.minimum(idx, len(model.weights) - 1).astype(np.int64)
+    sum exceeds ``u * total`` (the last one if rounding leaves none).
+
+    A lookup in :attr:`RbfModel.buckets` by ``floor(u * K)``; only the uniforms in a bucket
+    that holds a cumulative weight (about ``n_centroids / K`` of them) are searched.
+    """
+    u = np.asarray(u, dtype=np.float64)
+    size = len(model.buckets)
+    bucket = np.multiply(u, size)
+    idx: np.ndarray = np.take(model.buckets, bucket.astype(np.intp))
+    mixed = np.flatnonzero(idx < 0)
+    if mixed.size:
+        found = np.searchsorted(model.cum_weights, u[mixed] * model.total, side="right")
+        idx[mixed] = np.minimum(found, len(model.weights) - 1)
+    return idx
+
+
+def _blend_pick(
+    source: np.ndarray, target: np.ndarray, a: np.ndarray, val: np.ndarray
+) -> np.ndarray:
+    """Per row, the number of centroids ``k < K - 1`` whose interpolated running weight sum
+    ``(1 - a) * source[k] + a * target[k]`` is ``<= val`` (river's pick on the interpolated
+    weights): a binary search over ``k`` for all rows at once. The sums are non-decreasing
+    in ``k`` (so are both running sums, and rounding is monotone), so the count is the
+    first ``k`` whose sum exceeds ``val`` (``K - 1`` if none does).
+    """
+    b = 1.0 - a
+    lo = np.zeros(len(val), dtype=np.intp)
+    hi = np.full(len(val), len(source) - 1, dtype=np.intp)
+    for _ in range(max(len(source) - 1, 1).bit_length()):
+        mid = (lo + hi) >> 1
+        le = b * source[mid] + a * target[mid] <= val
+        lo = np.where(le & (lo < hi), mid + 1, lo)
+        hi = np.where(le, hi, mid)
+    return lo.astype(np.int64)
 
 
 def rbf_transform(
@@ -170,13 +222,21 @@ def rbf_transform(
     """Points from their centroid's centre (``d x n``) and ``std_dev`` (``n``), river's
     direction draws ``att`` (``d x n``, uniform on [-1, 1)) and normal draws ``gauss``:
     ``centre + att * (gauss * std_dev / |att|)``, with river's operation order."""
-    magnitude = att[0] * att[0]
-    for i in range(1, len(att)):
-        magnitude += att[i] * att[i]
-    scale = gauss * std_devs
-    scale /= np.sqrt(magnitude)
-    out: np.ndarray = att * scale
+    out = rbf_offsets(std_devs, att, gauss)
     out += centres
+    return out
+
+
+def rbf_offsets(
+    std_devs: np.ndarray, att: np.ndarray, gauss: np.ndarray, overwrite: bool = False
+) -> np.ndarray:
+    """The points' offsets from their centres, ``att * (gauss * std_dev / |att|)`` (see
+    :func:`rbf_transform`); ``overwrite``: written into ``att`` (C-ordered float64)."""
+    # sum of squares over the features, accumulated in feature order (river's order)
+    magnitude = np.einsum("ij,ij->j", att, att)
+    scale = gauss * std_devs
+    scale /= np.sqrt(magnitude, out=magnitude)
+    out: np.ndarray = np.multiply(att, scale, out=att if overwrite else None)
     return out
 
 
@@ -295,18 +355,28 @@ class RandomRBF(ConceptGenerator):
         """Centres (``d x n``) of centroids ``idx`` when rows ``rows`` are drawn."""
         return np.take(model.centres_t, idx, axis=1)
 
+    def add_centres(
+        self, params: Any, model: RbfModel, idx: np.ndarray, rows: np.ndarray, x: np.ndarray
+    ) -> None:
+        """``x += self.centres_at(params, model, idx, rows)``, one feature at a time (no
+        ``d x n`` array of centres)."""
+        for i, centre in enumerate(model.centres_t):
+            x[i] += np.take(centre, idx)
+
     def _draws(self, params: Any, draw: Draw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rng = draw.rng
         u = rng.random(draw.n)
-        att = rng.random((params.n_features, draw.n)) * 2.0 - 1.0
+        att = rng.random((params.n_features, draw.n))
+        att *= 2.0
+        att -= 1.0  # uniform on [-1, 1), river's ``random() * 2 - 1``
         return u, att, rng.standard_normal(draw.n)
 
     def sample_numpy(self, params: Any, draw: Draw) -> dict[str, np.ndarray]:
         model = rbf_model(params)
         u, att, gauss = self._draws(params, draw)
         idx = pick_centroids(model, u)
-        centres = self.centres_at(params, model, idx, draw.rows)
-        x = rbf_transform(centres, model.std_devs[idx], att, gauss)
+        x = rbf_offsets(model.std_devs[idx], att, gauss, overwrite=True)
+        self.add_centres(params, model, idx, draw.rows, x)  # rbf_transform, in place
         cols = {f"x{i}": x[i] for i in range(params.n_features)}
         cols["y"] = model.labels[idx]
         return cols
@@ -324,9 +394,7 @@ class RandomRBF(ConceptGenerator):
         ms, mt = rbf_model(source), rbf_model(target)
         u, att, gauss = self._draws(target, draw)
         val = u * ((1.0 - a) * ms.total + a * mt.total)
-        idx = np.zeros(draw.n, dtype=np.int64)
-        for k in range(len(ms.weights) - 1):  # a loop over centroids, vectorised over rows
-            idx += (1.0 - a) * ms.cum_weights[k] + a * mt.cum_weights[k] <= val
+        idx = _blend_pick(ms.cum_weights, mt.cum_weights, a, val)
         centres = (1.0 - a) * self.centres_at(source, ms, idx, draw.rows) + a * self.centres_at(
             target, mt, idx, draw.rows
         )
@@ -376,6 +444,14 @@ class RandomRBFDrift(RandomRBF):
             t = np.asarray(rows)[moving] + 1  # river moves the centroids before each row
             centres[:, moving] = _bounce_of(params).at(t[:, None], idx[moving]).T
         return centres
+
+    def add_centres(
+        self, params: Any, model: RbfModel, idx: np.ndarray, rows: np.ndarray, x: np.ndarray
+    ) -> None:
+        if params.change_speed > 0 and params.n_moving:
+            x += self.centres_at(params, model, idx, rows)
+        else:  # no centre moves
+            super().add_centres(params, model, idx, rows, x)
 
     def river_dataset(self, params: Any, seed: int) -> Any:
         from river.datasets import synth

@@ -11,8 +11,9 @@ Both engines grow the very same tree: :func:`tree_model` runs river's recursive 
 with river's own draws (``random.Random(seed_tree)``: the leaf test
 ``fraction_leaves_per_level >= 1 - random()`` from ``first_leaf_level`` on, ``randint`` for
 the split feature and the leaf class, ``random()`` for a threshold inside the branch's
-current range), and flattens it into arrays; the numpy engine then labels every row at once
-by descending the tree one level per step. river behaviours reproduced on purpose:
+current range), and flattens it into arrays; the numpy engine then labels the rows without
+a per-row loop, all rows of a chunk descending the tree one level per step. river behaviours
+reproduced on purpose:
 
 * the split feature is ``randint(0, len(candidates) - 1)``: below ``n_num_features`` it is
   that numeric feature (numeric features stay candidates forever, so a branch may split one
@@ -186,7 +187,7 @@ def tree_model(params: RandomTreeParams) -> TreeModel:
 def tree_label(
     tree: TreeModel, features: Mapping[str, np.ndarray], params: RandomTreeParams
 ) -> np.ndarray:
-    """Class of each row: all rows descend the tree together, one level per step."""
+    """Class of each row (:func:`descend` on the features in river's order)."""
     names = params.feature_names
     n = len(np.asarray(features[names[0]]))
     values = np.empty((len(names), n), dtype=np.float64)
@@ -195,31 +196,62 @@ def tree_label(
     return descend(tree, values, params.n_num_features)
 
 
+CHUNK = 1 << 14  # rows descended together (their values and indices stay in cache)
+
+
 def descend(tree: TreeModel, values: np.ndarray, n_num: int) -> np.ndarray:
     """Class of each column of ``values`` (features x rows, river's feature order).
 
     Every row takes one branch per level (``x < threshold`` left for numeric features, the
     category for nominal ones); a row at a leaf stays there (leaves are their own children
-    here), so after ``depth`` levels every row sits at its leaf.
+    here), so after ``depth`` levels every row sits at its leaf. Rows go down in chunks of
+    :data:`CHUNK`, all rows of a chunk one level per step; a row's position is its node
+    times the table width, so that node tables (repeated per branch) and the child table
+    are read with one index each.
     """
     n = values.shape[1]
-    flat = values.ravel()
+    if tree.depth == 0 or tree.feature[0] < 0:  # the root is a leaf
+        return np.full(n, tree.label[0], dtype=np.int64)
     width = tree.children.shape[1]
     leaf = tree.feature < 0
-    ids = np.arange(len(leaf), dtype=np.int64)
-    kids = np.where(leaf[:, None], ids[:, None], tree.children).ravel()
+    ids = np.arange(len(leaf), dtype=np.intp)
+    child = (np.where(leaf[:, None], ids[:, None], tree.children) * width).astype(np.intp)
+    child = child.ravel()  # position + branch -> the child's position
     feat = np.where(leaf, 0, tree.feature)
     numeric = ~leaf & (feat < n_num)
-    offset = feat * n  # where each node's feature starts in ``flat``
-    threshold = np.where(numeric, tree.threshold, np.inf)  # nominal and leaf: never >=
-    nominal = (~leaf & ~numeric).astype(np.float64)  # branch = the value itself
-    rows = np.arange(n, dtype=np.int64)
-    at = np.zeros(n, dtype=np.int64)
-    for _ in range(tree.depth):
-        v = np.take(flat, np.take(offset, at) + rows)
-        branch = (v >= np.take(threshold, at)) + v * np.take(nominal, at)
-        at = np.take(kids, at * width + branch.astype(np.int64))
-    return np.asarray(np.take(tree.label, at))
+    offset = np.repeat(feat * n, width).astype(np.intp)  # where the node's feature starts
+    # branch = (x >= threshold) + x * nominal: the comparison for numeric splits, the value
+    # itself for nominal ones (threshold inf), and 0 at leaves
+    threshold = np.repeat(np.where(numeric, tree.threshold, np.inf), width)
+    nominal = np.repeat((~leaf & ~numeric).astype(np.float64), width)
+    flat = values.ravel()
+    labels = np.empty(n, dtype=np.int64)
+    size = min(CHUNK, n)
+    v, t = np.empty(size), np.empty(size)
+    ge = np.empty(size, dtype=bool)
+    at, pos = np.empty(size, dtype=np.intp), np.empty(size, dtype=np.intp)
+    for lo in range(0, n, CHUNK):
+        k = min(CHUNK, n - lo)
+        v, t, ge, at, pos = v[:k], t[:k], ge[:k], at[:k], pos[:k]
+        rows = np.arange(lo, lo + k, dtype=np.intp)
+        root = values[feat[0], lo : lo + k]  # level 0: every row at the root
+        at[...] = np.greater_equal(root, tree.threshold[0], out=ge) if numeric[0] else root
+        np.take(child, at, out=pos, mode="clip")
+        for _ in range(tree.depth - 1):
+            np.take(offset, pos, out=at, mode="clip")
+            at += rows
+            np.take(flat, at, out=v, mode="clip")
+            np.take(threshold, pos, out=t, mode="clip")
+            np.greater_equal(v, t, out=ge)
+            np.take(nominal, pos, out=t, mode="clip")
+            v *= t
+            v += ge
+            at[...] = v
+            at += pos
+            np.take(child, at, out=pos, mode="clip")
+        pos //= width
+        np.take(tree.label, pos, out=labels[lo : lo + k], mode="clip")
+    return labels
 
 
 @GENERATORS.register("random_tree")

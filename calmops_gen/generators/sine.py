@@ -36,6 +36,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -58,6 +59,70 @@ class SineParams(GeneratorParams):
     has_noise: bool = False
 
 
+def curve(kind: str, x: np.ndarray) -> np.ndarray:
+    """river's boundary curves on ``x``: ``sin(x)`` (``"sin"``, SINE1) or
+    ``0.5 + 0.3 sin(3 pi x)`` (``"sin3pi"``, SINE2 and Mixed)."""
+    if kind == "sin":
+        return np.asarray(np.sin(x))
+    return np.asarray(0.5 + 0.3 * np.sin(3 * np.pi * x))
+
+
+BITS = 10
+CELLS = 1 << BITS  # cells of [0, 1) in :func:`below`'s bounds
+# widening of the bounds: more than the curves bend inside a cell (<= 0.3 (3 pi)^2 / 2
+# / CELLS^2 = 1.3e-5), their change over the rounding of a cell index (~1e-15) and rounding
+SLACK = 1e-4
+
+
+@lru_cache(maxsize=2)
+def _bounds(kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of ``curve(kind, x)`` over each cell of [0, 1), between two
+    sentinels (``-inf``, ``inf``: never decided) for ``x`` outside [0, 1)."""
+    edges = curve(kind, np.arange(CELLS + 1) / CELLS)
+    lo = np.full(CELLS + 2, -np.inf)
+    hi = np.full(CELLS + 2, np.inf)
+    lo[1:-1] = np.minimum(edges[:-1], edges[1:]) - SLACK
+    hi[1:-1] = np.maximum(edges[:-1], edges[1:]) + SLACK
+    lo.flags.writeable = hi.flags.writeable = False
+    return lo, hi
+
+
+def _cells(x: np.ndarray) -> np.ndarray:
+    """Index in :func:`_bounds` of each ``x``: ``1 + floor(x * CELLS)`` for ``x`` in [0, 1)
+    (from the exponent and leading mantissa bits of ``x + 1``, in [1, 2) for those), 0 or
+    ``CELLS + 1`` (clipped) for the others; ``x`` within 1e-16 of a cell's edge may get the
+    neighbouring cell, which :data:`SLACK` covers."""
+    bits: np.ndarray = np.add(x, 1.0).view(np.int64)
+    bits >>= 52 - BITS  # sign, exponent and the first BITS mantissa bits
+    bits -= (1023 << BITS) - 1  # the exponent of [1, 2) is 1023
+    return bits
+
+
+def below(x0: np.ndarray, x1: np.ndarray, kind: str) -> np.ndarray:
+    """``x0 < curve(kind, x1)``, exactly as evaluated with ``np.sin``, without a sine for
+    most rows: a row whose ``x0`` lies outside the bounds of the curve over ``x1``'s cell
+    (:data:`CELLS` cells of [0, 1), bounds widened by :data:`SLACK`) is decided by them;
+    the others (``x0`` within the bounds: about 1 uniform row in 500; or ``x1`` outside
+    [0, 1)) evaluate the curve.
+
+    Examples
+    --------
+    >>> x1 = np.linspace(0, 1, 4, endpoint=False)
+    >>> below(np.sin(x1), x1, "sin").tolist(), below(np.sin(x1) - 1e-12, x1, "sin").tolist()
+    ([False, False, False, False], [True, True, True, True])
+    """
+    x0, x1 = np.asarray(x0, dtype=np.float64), np.asarray(x1, dtype=np.float64)
+    lo, hi = _bounds(kind)
+    cell = _cells(x1)
+    out = x0 < np.take(lo, cell, mode="clip")
+    unsure = x0 < np.take(hi, cell, mode="clip")
+    unsure ^= out  # lo <= x0 < hi (x0 < lo implies x0 < hi)
+    rows = np.flatnonzero(unsure)
+    if rows.size:
+        out[rows] = x0[rows] < curve(kind, x1[rows])
+    return out
+
+
 def sine_label(x0: np.ndarray, x1: np.ndarray, function: int) -> np.ndarray:
     """river's Sine labelling rule ``function`` (0-3) on feature arrays, as ``int64``.
 
@@ -66,10 +131,15 @@ def sine_label(x0: np.ndarray, x1: np.ndarray, function: int) -> np.ndarray:
     >>> sine_label(np.array([0.1, 0.9]), np.array([0.5, 0.5]), 0).tolist()
     [1, 0]
     """
-    x0, x1 = np.asarray(x0, dtype=np.float64), np.asarray(x1, dtype=np.float64)
-    curve = np.sin(x1) if function < 2 else 0.5 + 0.3 * np.sin(3 * np.pi * x1)
-    below = x0 < curve
-    return np.asarray(below if function % 2 == 0 else ~below, dtype=np.int64)
+    return np.asarray(_sine_class(x0, x1, function), dtype=np.int64)
+
+
+def _sine_class(x0: np.ndarray, x1: np.ndarray, function: int) -> np.ndarray:
+    """:func:`sine_label` as a boolean array (True: class 1)."""
+    under = below(x0, x1, "sin" if function < 2 else "sin3pi")
+    if function % 2:
+        np.logical_not(under, out=under)
+    return under
 
 
 def alternate_classes(
@@ -77,8 +147,11 @@ def alternate_classes(
 ) -> tuple[Arrays, np.ndarray]:
     """``n`` rows whose classes alternate 1, 0, 1, 0, ... (river's ``balance_classes``).
 
-    ``draw_batch(m)`` returns ``m`` unbalanced rows and their 0/1 labels; rows of each class
-    are kept in the order drawn, which is what river's rejection sampler yields.
+    ``draw_batch(m)`` returns ``m`` unbalanced rows and their 0/1 (or boolean) labels; rows
+    of each class
+    are kept in the order drawn, which is what river's rejection sampler yields. Batches are
+    drawn until both classes have enough rows (usually one batch of ``1.125 n`` rows), then
+    every column is gathered once, in the alternating order.
 
     Examples
     --------
@@ -90,39 +163,34 @@ def alternate_classes(
     >>> y.tolist(), bool(np.all((cols["u"] < 0.2) == (y == 1)))
     ([1, 0, 1, 0, 1], True)
     """
-    need = {1: (n + 1) // 2, 0: n // 2}
-    found: dict[int, list[Arrays]] = {0: [], 1: []}
-    have = {0: 0, 1: 0}
-    seen = {0: 0, 1: 0}
-    names: list[str] = []
-    size = max(n + n // 4, 1024)  # enough for two near-even classes in one round
+    need = np.array([n // 2, (n + 1) // 2])  # rows of class 0, class 1
+    seen = np.zeros(2, dtype=np.int64)
+    batches: list[tuple[Arrays, np.ndarray]] = []
+    size = n + n // 8 + 256  # enough for two near-even classes in one round
     for _ in range(_MAX_BALANCE_ROUNDS):
         batch, y = draw_batch(size)
-        names = list(batch)
-        for cls in (0, 1):
-            idx = np.flatnonzero(y == cls)
-            seen[cls] += len(idx)
-            if have[cls] < need[cls]:
-                idx = idx[: need[cls] - have[cls]]
-                found[cls].append({k: v[idx] for k, v in batch.items()})
-                have[cls] += len(idx)
-        if have[0] >= need[0] and have[1] >= need[1]:
+        batches.append((batch, y))
+        count = int(np.count_nonzero(y))
+        seen += (len(y) - count, count)
+        if (seen >= need).all():
             break
         # next batch sized from the class rates seen so far (with a margin)
-        drawn = seen[0] + seen[1]
-        short = max((need[c] - have[c]) * drawn / max(seen[c], 1) for c in (0, 1))
+        short = max((need[c] - seen[c]) * seen.sum() / max(seen[c], 1) for c in (0, 1))
         size = max(int(1.2 * short) + 256, 1024)
     else:
         raise ScenarioError(path, "the concept produced too few rows of one class to balance")
+    if len(batches) == 1:
+        cols, y = batches[0]
+    else:
+        cols = {k: np.concatenate([b[k] for b, _ in batches]) for k in batches[0][0]}
+        y = np.concatenate([labels for _, labels in batches])
+    ones = np.asarray(y, dtype=bool)
+    order = np.empty(n, dtype=np.intp)
+    order[0::2] = np.flatnonzero(ones)[: need[1]]
+    order[1::2] = np.flatnonzero(~ones)[: need[0]]
     y_out = np.zeros(n, dtype=np.int64)
     y_out[0::2] = 1
-    cols: Arrays = {}
-    for name in names:
-        out = np.empty(n, dtype=found[1][0][name].dtype)
-        out[0::2] = np.concatenate([p[name] for p in found[1]])
-        out[1::2] = np.concatenate([p[name] for p in found[0]])
-        cols[name] = out
-    return cols, y_out
+    return {k: np.take(v, order) for k, v in cols.items()}, y_out
 
 
 @GENERATORS.register("sine")
@@ -157,7 +225,7 @@ class Sine(ConceptGenerator):
 
         def batch(m: int) -> tuple[Arrays, np.ndarray]:
             x = rng.random((2, m))
-            return {"x0": x[0], "x1": x[1]}, sine_label(x[0], x[1], fn)
+            return {"x0": x[0], "x1": x[1]}, _sine_class(x[0], x[1], fn)
 
         if params.balance_classes:
             cols, y = alternate_classes(n, batch, "generator.params.balance_classes")
@@ -166,7 +234,7 @@ class Sine(ConceptGenerator):
         if params.has_noise:
             noise = rng.random((2, n))
             cols["x2"], cols["x3"] = noise[0], noise[1]
-        cols["y"] = y
+        cols["y"] = np.asarray(y, dtype=np.int64)
         return cols
 
     def label(
