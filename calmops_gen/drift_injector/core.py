@@ -1,0 +1,285 @@
+"""The base of :class:`~calmops_gen.drift_injector.DriftInjector`: its constructor and
+seeds, the column roles and selection of a call, and composing the call's events, running
+them through :func:`~calmops_gen.injector.inject` and keeping the record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calmops_gen.drift import EVENTS
+from calmops_gen.drift_injector.options import (
+    DEFAULT_RANDOM_STATE,
+    REPORT_KEYS,
+    ROLE_KEYS,
+    SELECTOR_KEYS,
+    check_columns,
+    check_frame,
+    clean_id,
+    report_options,
+)
+from calmops_gen.drift_injector.selection import Roles, Selection, Timing, placements, select
+from calmops_gen.errors import ScenarioError, suggest
+from calmops_gen.injector import Injection, inject
+from calmops_gen.manifest import EventInfo
+
+Spec = tuple[str, Mapping[str, Any]]
+"""``(base id, event parameters)`` of one event before placement."""
+
+
+@dataclass(frozen=True)
+class DriftRecord:
+    """One call of a :class:`DriftInjector` method: what was applied and what it did.
+
+    ``events`` are the calmops-gen event dicts passed to :func:`~calmops_gen.injector.inject`
+    (``inject(frame, record.events, seed=record.seed, time_column=record.time_column,
+    block_column=record.block_column, target=record.target)`` reproduces the call);
+    ``ground_truth`` and ``event_infos`` are what it returned.
+    """
+
+    method: str
+    seed: int
+    events: dict[str, dict[str, Any]]
+    time_column: str | None
+    block_column: str | None
+    target: str | None
+    ground_truth: pd.DataFrame
+    event_infos: list[EventInfo]
+
+
+@dataclass
+class Step:
+    """The events one method call planned inside a schedule (nothing applied yet)."""
+
+    method: str
+    events: dict[str, dict[str, Any]]
+    roles: Roles
+
+
+def apply_events(
+    frame: pd.DataFrame, events: dict[str, dict[str, Any]], seed: int, roles: Roles
+) -> Injection:
+    """:func:`~calmops_gen.injector.inject` with the call's roles."""
+    return inject(
+        frame,
+        events,
+        seed=seed,
+        time_column=roles.time,
+        block_column=roles.block,
+        target=roles.target,
+    )
+
+
+def event_dict(
+    params: Mapping[str, Any],
+    where: Mapping[str, Any],
+    profile: Mapping[str, Any] | None,
+    sel: Selection,
+    extra_conditions: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """One event: ``params`` placed by ``where`` and ``profile``, with the selection's
+    reference block when the event kind takes one."""
+    ev = dict(params)
+    w = dict(where)
+    if extra_conditions:
+        w["condition"] = [*w.get("condition", []), *extra_conditions]
+    if w:
+        ev["where"] = w
+    if profile is not None:
+        ev["profile"] = dict(profile)
+    if (
+        sel.reference_block is not None
+        and "reference_block" in EVENTS.get(str(params["kind"]), "kind").model_fields
+    ):
+        ev["reference_block"] = sel.reference_block
+    return ev
+
+
+class DriftInjectorBase:
+    """Constructor, seeds, roles, selection and the running of events (see
+    :class:`~calmops_gen.drift_injector.DriftInjector` for the parameters)."""
+
+    def __init__(
+        self,
+        output_dir: str | None = None,
+        generator_name: str = "DriftInjector",
+        random_state: int | None = None,
+        time_col: str | None = None,
+        block_column: str | None = None,
+        target_column: str | None = None,
+        original_df: pd.DataFrame | None = None,
+    ) -> None:
+        if original_df is not None:
+            raise ScenarioError(
+                "original_df",
+                "has no role (the seed ignored it): pass the frame to each inject_* method",
+            )
+        seed = DEFAULT_RANDOM_STATE if random_state is None else random_state
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+            raise ScenarioError("random_state", f"must be an integer, got {random_state!r}")
+        if not 0 <= int(seed) < 2**63:
+            raise ScenarioError("random_state", f"must be in [0, 2**63), got {random_state}")
+        if output_dir is not None:
+            report_options({"output_dir": output_dir})
+        self.output_dir = output_dir
+        self.generator_name = generator_name
+        self.random_state = int(seed)
+        self.time_col = time_col
+        self.block_column = block_column
+        self.target_column = target_column
+        self.last_ground_truth: pd.DataFrame | None = None
+        self.last_events: list[EventInfo] = []
+        self.history: list[DriftRecord] = []
+        self._calls = 0
+        self._collector: list[Step] | None = None
+        self._role_defaults: Roles | None = None
+
+    def seed_for_call(self, k: int) -> int:
+        """Seed of call ``k`` (0-based) of this instance: ``random_state`` for the first call,
+        then a stable derivation of ``(random_state, k)``.
+
+        Examples
+        --------
+        >>> from calmops_gen.drift_injector import DriftInjector
+        >>> inj = DriftInjector(random_state=3)
+        >>> again = DriftInjector(random_state=3)
+        >>> inj.seed_for_call(0), inj.seed_for_call(1) == again.seed_for_call(1)
+        (3, True)
+        """
+        if k == 0:
+            return self.random_state
+        seq = np.random.SeedSequence(self.random_state, spawn_key=(k,))
+        return int(seq.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+    # -- roles and selection ------------------------------------------------------------------
+
+    def _roles(
+        self,
+        df: pd.DataFrame,
+        time_col: str | None,
+        block_column: str | None,
+        target: str | None,
+        target_key: str = "target_column",
+    ) -> Roles:
+        defaults = self._role_defaults or Roles(
+            self.time_col, self.block_column, self.target_column
+        )
+
+        def pick(explicit: str | None, default: str | None, key: str) -> str | None:
+            if explicit is not None:
+                check_columns(df, [explicit], key)
+                return explicit
+            return default if default is not None and default in df.columns else None
+
+        return Roles(
+            pick(time_col, defaults.time, "time_col"),
+            pick(block_column, defaults.block, "block_column"),
+            pick(target, defaults.target, target_key),
+        )
+
+    def _select(
+        self,
+        df: pd.DataFrame,
+        method: str,
+        options: Mapping[str, Any],
+        *,
+        target: str | None = None,
+        target_key: str = "target_column",
+    ) -> Selection:
+        """Validate a call's selector keywords and translate them to ``where`` dicts."""
+        check_frame(df)
+        for key in options:
+            if key not in SELECTOR_KEYS | ROLE_KEYS | REPORT_KEYS:
+                known = sorted(SELECTOR_KEYS | ROLE_KEYS | REPORT_KEYS)
+                raise TypeError(
+                    f"{method}() got an unexpected keyword argument {key!r}"
+                    f"{suggest(key, known) or ''}"
+                )
+        report_options(options)
+        explicit_target = options.get("target_column")
+        if target is not None and explicit_target is not None and explicit_target != target:
+            raise ScenarioError(
+                "target_column", f"conflicts with the method's target column {target!r}"
+            )
+        roles = self._roles(
+            df,
+            options.get("time_col"),
+            options.get("block_column"),
+            target if target is not None else explicit_target,
+            target_key if target is not None else "target_column",
+        )
+        return select(df, roles, options)
+
+    # -- composing and running events ---------------------------------------------------------
+
+    def _compose(
+        self,
+        df: pd.DataFrame,
+        sel: Selection,
+        timing: Timing,
+        specs: Sequence[Spec],
+        extra_conditions: Sequence[Mapping[str, Any]] = (),
+    ) -> dict[str, dict[str, Any]]:
+        """Events ``id -> dict`` for each ``(base id, params)`` spec and each placement."""
+        placed = placements(df, sel, timing)
+        used: set[str] = set()
+        events: dict[str, dict[str, Any]] = {}
+        for base, params in specs:
+            for suffix, where, profile in placed:
+                eid = clean_id(base + suffix, used)
+                events[eid] = event_dict(params, where, profile, sel, extra_conditions)
+        return events
+
+    def _apply_specs(
+        self,
+        method: str,
+        df: pd.DataFrame,
+        specs: Sequence[Spec],
+        options: Mapping[str, Any],
+        timing: Timing | None = None,
+        conditions: Sequence[Mapping[str, Any]] = (),
+    ) -> pd.DataFrame:
+        """Select, release the target role of the columns ``specs`` touch, compose the
+        events (abrupt unless ``timing``) and apply them."""
+        sel = self._select(df, method, options)
+        touched = [
+            str(c)
+            for _, params in specs
+            for c in [*params.get("features", []), params.get("column")]
+            if c is not None
+        ]
+        sel.release_target(touched)
+        events = self._compose(df, sel, timing or Timing(), specs, conditions)
+        return self._finish(df, method, events, sel.roles)
+
+    def _finish(
+        self, df: pd.DataFrame, method: str, events: dict[str, dict[str, Any]], roles: Roles
+    ) -> pd.DataFrame:
+        """Apply a call's events (or, inside a schedule, keep them for later)."""
+        if self._collector is not None:
+            self._collector.append(Step(method, events, roles))
+            return df
+        seed = self.seed_for_call(self._calls)
+        out = apply_events(df, events, seed, roles)
+        self._calls += 1
+        self._record(method, seed, events, roles, out.ground_truth, out.events)
+        return out.frame
+
+    def _record(
+        self,
+        method: str,
+        seed: int,
+        events: dict[str, dict[str, Any]],
+        roles: Roles,
+        truth: pd.DataFrame,
+        infos: list[EventInfo],
+    ) -> None:
+        self.last_ground_truth = truth
+        self.last_events = infos
+        self.history.append(
+            DriftRecord(method, seed, events, roles.time, roles.block, roles.target, truth, infos)
+        )

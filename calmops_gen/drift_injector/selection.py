@@ -1,0 +1,397 @@
+"""Which rows a call drifts and how the drift unfolds over them.
+
+Column roles (:class:`Roles`), the seed's row selectors translated to engine ``where``
+dicts (:func:`select`), the seed's window parameters (:class:`Timing` and the
+``*_timing`` builders) and the events' spans and profiles over a selection
+(:func:`placements`). Positions count rows in the engine's order: blocks contiguous, in
+order of first appearance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from calmops_gen.drift_injector.options import check_shape, check_window_options, plain
+from calmops_gen.errors import ScenarioError
+from calmops_gen.schedule import as_ns
+
+TIME_EPSILON = pd.Timedelta(1, "us")
+"""Added to an inclusive ``time_end``: the engine's ``where.time`` has microsecond resolution."""
+
+Placement = tuple[str, dict[str, Any], dict[str, Any] | None]
+"""``(id suffix, where, profile)`` of one event of a call."""
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The columns a call uses as time, block id and label (``None``: none)."""
+
+    time: str | None
+    block: str | None
+    target: str | None
+
+
+@dataclass
+class Selection:
+    """A call's selection: one ``where`` per event placement group (several for
+    ``time_ranges``), the block whose figures are the reference, and the selector that
+    became a ``where.condition`` rather than a span (``filter_key``)."""
+
+    roles: Roles
+    wheres: list[dict[str, Any]]
+    reference_block: int | None = None
+    filter_key: str | None = None
+
+    def release_target(self, columns: Sequence[str]) -> None:
+        """Let a feature-style method act on the label column, as the seed allowed: the
+        column then has no target role for this call."""
+        if self.roles.target is not None and self.roles.target in columns:
+            self.roles = Roles(self.roles.time, self.roles.block, None)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How the drift unfolds over the selection (seed window parameters, validated)."""
+
+    kind: Literal["abrupt", "gradual", "incremental", "recurrent"] = "abrupt"
+    change_index: int = 0
+    center: int | None = None
+    width: int | None = None
+    shape: str = "sigmoid"
+    repeats: int = 1
+    windows: tuple[tuple[int, int], ...] | None = None
+    duty: float = 0.5
+    edge: int = 0
+
+
+# -- window parameters ------------------------------------------------------------------------
+
+
+def abrupt_timing(change_index: int) -> Timing:
+    """Full drift from selected row ``change_index`` on."""
+    if isinstance(change_index, bool) or not isinstance(change_index, int | np.integer):
+        raise ScenarioError("change_index", f"must be an integer, got {change_index!r}")
+    return Timing("abrupt", change_index=int(change_index))
+
+
+def gradual_timing(
+    center: int | None,
+    width: int | None,
+    profile: str,
+    speed_k: float,
+    direction: str,
+    inconsistency: float,
+) -> Timing:
+    """The seed's transition window centred at ``center``, ``width`` rows wide."""
+    check_window_options(speed_k, direction, inconsistency)
+    return Timing("gradual", center=center, width=width, shape=check_shape(profile))
+
+
+def recurrent_timing(
+    windows: Sequence[Sequence[int]] | None,
+    repeats: int,
+    duty: float,
+    edge: int,
+    profile: str,
+    speed_k: float,
+    direction: str,
+    unsupported: Mapping[str, Any] | None = None,
+) -> Timing:
+    """``repeats`` cycles over the selection, or one abrupt window per ``windows`` entry;
+    any set ``unsupported`` seed option raises."""
+    check_window_options(speed_k, direction)
+    for key, value in (unsupported or {}).items():
+        if value is not None and value is not False:
+            raise ScenarioError(
+                key,
+                "has no equivalent here: recurrence is set by repeats (+ duty, edge) or "
+                "by explicit windows=[(center, width), ...]",
+            )
+    if windows is not None:
+        if repeats != 1:
+            raise ScenarioError("repeats", "give windows or repeats, not both")
+        pairs = []
+        for k, pair in enumerate(windows):
+            if isinstance(pair, str) or len(pair) != 2 or int(pair[1]) < 1:
+                raise ScenarioError(f"windows.{k}", "must be a (center, width >= 1) pair")
+            pairs.append((int(pair[0]), int(pair[1])))
+        if not pairs:
+            raise ScenarioError("windows", "list at least one (center, width) window")
+        return Timing("recurrent", windows=tuple(pairs), shape=check_shape(profile))
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ScenarioError("repeats", f"must be an integer >= 1, got {repeats!r}")
+    return Timing("recurrent", repeats=repeats, duty=duty, edge=edge, shape=check_shape(profile))
+
+
+# -- rows in the engine's order ---------------------------------------------------------------
+
+
+def engine_order(df: pd.DataFrame, roles: Roles) -> tuple[np.ndarray, np.ndarray]:
+    """Row order of the engine (blocks contiguous, in order of first appearance) and the
+    block index of each row in that order."""
+    if roles.block is None:
+        return np.arange(len(df)), np.zeros(len(df), dtype=np.int64)
+    codes, _ = pd.factorize(df[roles.block], use_na_sentinel=False)
+    order = np.argsort(codes, kind="stable")
+    return order, np.asarray(codes)[order]
+
+
+def positions(df: pd.DataFrame, roles: Roles, where: Mapping[str, Any]) -> np.ndarray:
+    """Engine rows (global positions) in the span of ``where`` (blocks, rows, time)."""
+    order, blocks = engine_order(df, roles)
+    keep = np.ones(len(df), dtype=bool)
+    if "blocks" in where:
+        keep &= np.isin(blocks, where["blocks"])
+    if "rows" in where:
+        a, b = where["rows"]
+        keep[:a] = False
+        keep[b:] = False
+    if "time" in where:
+        assert roles.time is not None
+        t = as_ns(df[roles.time].iloc[order])
+        t0, t1 = (pd.Timestamp(x).value for x in where["time"])
+        keep &= (t >= t0) & (t < t1)
+    return np.flatnonzero(keep)
+
+
+def selected_values(df: pd.DataFrame, sel: Selection, column: str) -> pd.Series:
+    """Values of ``column`` on the rows the selection's span covers (before drift)."""
+    order, _ = engine_order(df, sel.roles)
+    rows = np.concatenate([positions(df, sel.roles, w) for w in sel.wheres])
+    values: pd.Series = df[column].iloc[order[np.unique(rows)]]
+    return values
+
+
+# -- selectors -> where -----------------------------------------------------------------------
+
+
+def select(df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]) -> Selection:
+    """The seed's row selectors in ``options`` (already checked to be selector, role or
+    report keywords) as ``where`` dicts; all given selectors intersect."""
+    where: dict[str, Any] = {}
+    rows = _rows(df, roles, options)
+    if rows is not None:
+        where["rows"] = rows
+    blocks = _blocks(df, roles, options)
+    if blocks is not None:
+        where["blocks"] = blocks
+    sel = Selection(roles, [where], reference_block=None if blocks is None else blocks[0])
+    _time(df, options, sel)
+    return sel
+
+
+def _rows(df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]) -> list[int] | None:
+    step = options.get("index_step")
+    if step is not None and step != 1:
+        raise ScenarioError(
+            "index_step",
+            f"{step} is not supported: a selection is a contiguous span of rows (thin it "
+            "at random with apply_drifts and where.fraction instead)",
+        )
+    start, end = options.get("start_index"), options.get("end_index")
+    if start is None and end is None:
+        return None
+    key = "start_index" if start is not None else "end_index"
+    order, _ = engine_order(df, roles)
+    if not np.array_equal(order, np.arange(len(df))):
+        raise ScenarioError(
+            key,
+            f"the blocks of {roles.block!r} are not contiguous in the frame, so row "
+            "positions are ambiguous; sort the frame by block or select blocks instead",
+        )
+    a, b, _ = slice(start, end).indices(len(df))
+    if b <= a:
+        raise ScenarioError(key, f"start_index={start}, end_index={end} select no rows")
+    return [a, b]
+
+
+def _blocks(df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]) -> list[int] | None:
+    given = [k for k in ("blocks", "block_index", "block_start") if options.get(k) is not None]
+    for key in ("n_blocks", "block_step"):
+        if options.get(key) is not None and options.get("block_start") is None:
+            raise ScenarioError(key, "needs block_start")
+    if not given:
+        return None
+    if len(given) > 1:
+        raise ScenarioError(given[1], f"give only one of {', '.join(given)}")
+    key = given[0]
+    if roles.block is None:
+        raise ScenarioError(
+            "block_column",
+            f"{key} needs a block column: pass block_column= here or to DriftInjector",
+        )
+    column = df[roles.block]
+    _, uniques = pd.factorize(column, use_na_sentinel=False)
+    first_seen = [plain(u) for u in uniques]
+    if key == "blocks":
+        ids = list(options["blocks"])
+        if not ids:
+            raise ScenarioError("blocks", "list at least one block id")
+    elif key == "block_index":
+        ids = [options["block_index"]]
+    else:
+        ordered = sorted(plain(u) for u in column.dropna().unique())
+        start = options["block_start"]
+        if start not in ordered:
+            raise ScenarioError(
+                "block_start", f"{start!r} is not a block id of {roles.block!r}: {ordered}"
+            )
+        i0 = ordered.index(start)
+        n_blocks = options.get("n_blocks")
+        step = options.get("block_step") or 1
+        n = len(ordered) - i0 if n_blocks is None else int(n_blocks)
+        if n < 1 or step < 1:
+            raise ScenarioError("n_blocks", "n_blocks and block_step must be >= 1")
+        ids = ordered[i0 : i0 + n * step : step]
+    indices = []
+    for block_id in ids:
+        if block_id not in first_seen:
+            raise ScenarioError(
+                key, f"{block_id!r} is not a block id of {roles.block!r}: {first_seen}"
+            )
+        indices.append(first_seen.index(block_id))
+    return sorted(set(indices))
+
+
+def _time(df: pd.DataFrame, options: Mapping[str, Any], sel: Selection) -> None:
+    t_start, t_end = options.get("time_start"), options.get("time_end")
+    ranges, times = options.get("time_ranges"), options.get("specific_times")
+    t_step = options.get("time_step")
+    groups = [
+        name
+        for name, on in (
+            ("time_start/time_end", t_start is not None or t_end is not None),
+            ("time_ranges", ranges is not None),
+            ("specific_times", times is not None),
+        )
+        if on
+    ]
+    if not groups and t_step is None:
+        return
+    if len(groups) > 1:
+        raise ScenarioError(
+            groups[1].split("/")[0],
+            f"give only one of {' or '.join(groups)} (the seed OR-ed "
+            "them; here a selection is one time window)",
+        )
+    time_col = sel.roles.time
+    if time_col is None:
+        raise ScenarioError(
+            "time_col",
+            "time selectors need a time column: pass time_col= here or to DriftInjector",
+        )
+    stamps = as_ns(df[time_col])
+    first, last = pd.Timestamp(int(stamps.min())), pd.Timestamp(int(stamps.max()))
+
+    def window(lo: Any, hi: Any, key: str) -> list[str]:
+        t0 = first if lo is None else pd.Timestamp(lo)
+        t1 = (last if hi is None else pd.Timestamp(hi)) + TIME_EPSILON
+        if not t0 < t1:
+            raise ScenarioError(key, f"ends ({hi}) before it starts ({lo})")
+        return [str(t0.isoformat()), str(t1.isoformat())]
+
+    def one_of(moments: Any) -> list[dict[str, Any]]:
+        return [{"column": time_col, "op": "in", "value": [pd.Timestamp(t) for t in moments]}]
+
+    where = sel.wheres[0]
+    if t_step is not None:
+        if t_start is None or t_end is None:
+            raise ScenarioError("time_step", "needs both time_start and time_end")
+        where["condition"] = one_of(pd.date_range(start=t_start, end=t_end, freq=t_step))
+        sel.filter_key = "time_step"
+    if t_start is not None or t_end is not None:
+        where["time"] = window(t_start, t_end, "time_end")
+    elif ranges is not None:
+        if not ranges:
+            raise ScenarioError("time_ranges", "list at least one (start, end) pair")
+        sel.wheres = []
+        for k, pair in enumerate(ranges):
+            if isinstance(pair, str) or len(pair) != 2:
+                raise ScenarioError(f"time_ranges.{k}", "must be a (start, end) pair")
+            sel.wheres.append({**where, "time": window(pair[0], pair[1], f"time_ranges.{k}")})
+    elif times is not None:
+        values = [times] if isinstance(times, str) else list(times)
+        if not values:
+            raise ScenarioError("specific_times", "list at least one timestamp")
+        where["condition"] = one_of(values)
+        sel.filter_key = "specific_times"
+
+
+# -- spans and profiles -----------------------------------------------------------------------
+
+
+def placements(df: pd.DataFrame, sel: Selection, timing: Timing) -> list[Placement]:
+    """``(id suffix, where, profile)`` of every event a call makes per column."""
+    if timing.kind == "abrupt" and timing.change_index == 0:
+        if len(sel.wheres) == 1:
+            return [("", sel.wheres[0], None)]
+        return [(f"_t{i}", w, None) for i, w in enumerate(sel.wheres)]
+    if len(sel.wheres) > 1:
+        raise ScenarioError(
+            "time_ranges",
+            "a windowed drift over several time ranges has no single-event equivalent; "
+            "make one call per range",
+        )
+    if sel.filter_key is not None:
+        raise ScenarioError(
+            sel.filter_key,
+            "a windowed drift needs a contiguous selection (time_start/time_end, blocks or "
+            "row positions), not a list of timestamps",
+        )
+    where = sel.wheres[0]
+    pos = positions(df, sel.roles, where)
+    n = len(pos)
+    if n == 0:
+        raise ScenarioError("where", "the selectors select no rows")
+
+    def narrowed(lo: int, hi: int) -> dict[str, Any]:
+        if lo == 0 and hi == n:
+            return where
+        return {**where, "rows": [int(pos[lo]), int(pos[hi - 1]) + 1]}
+
+    if timing.kind == "abrupt":
+        ci = timing.change_index
+        if not 0 <= ci < n:
+            raise ScenarioError(
+                "change_index", f"{ci} is outside the {n} selected rows (0 to {n - 1})"
+            )
+        return [("", narrowed(ci, n), None)]
+    if timing.kind == "incremental":
+        return [("", where, {"kind": "incremental"})]
+    if timing.kind == "gradual":
+        c = n // 2 if timing.center is None else int(np.clip(timing.center, 0, n - 1))
+        w = max(1, n // 5) if timing.width is None else max(1, int(timing.width))
+        lo = max(0, c - w // 2)
+        if w > n - lo:
+            raise ScenarioError(
+                "width",
+                f"the window of {w} rows starting at selected row {lo} (center {c}) runs "
+                f"past the {n} selected rows; narrow it or move center",
+            )
+        return [("", narrowed(lo, n), {"kind": "gradual", "shape": timing.shape, "width": w})]
+    if timing.windows is not None:
+        out: list[Placement] = []
+        for k, (center, width) in enumerate(timing.windows):
+            c = int(np.clip(center, 0, n - 1))
+            lo = max(0, c - int(width) // 2)
+            hi = min(n, lo + max(1, int(width)))
+            out.append((f"_w{k}", narrowed(lo, hi), None))
+        return out
+    period = n // timing.repeats
+    if period < 2:
+        raise ScenarioError(
+            "repeats", f"{timing.repeats} cycles over {n} selected rows leave < 2 rows each"
+        )
+    profile = {
+        "kind": "recurrent",
+        "period": period,
+        "duty": timing.duty,
+        "edge": timing.edge,
+        "shape": timing.shape,
+    }
+    return [("", where, profile)]
