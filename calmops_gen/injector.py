@@ -141,7 +141,9 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
         parts = [f[name] for f in frames]
         dtype = parts[0].dtype
         if isinstance(dtype, np.dtype) and all(p.dtype == dtype for p in parts):
-            columns[name] = np.concatenate([p.to_numpy() for p in parts])
+            # keep the dtype (an object column must not become pandas 3's ``str``)
+            values = np.concatenate([p.to_numpy() for p in parts])
+            columns[name] = pd.Series(values, dtype=dtype, copy=False)
         else:
             columns[name] = pd.concat(parts, ignore_index=True)
     return pd.DataFrame(columns, copy=False)

@@ -87,9 +87,11 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field, ValidationInfo, field_validator
 
 from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
+from calmops_gen.drift.numeric import contiguous
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.generators.base import Column
@@ -181,77 +183,460 @@ def is_categorical_dtype(series: pd.Series) -> bool:
     return isinstance(series.dtype, pd.CategoricalDtype)
 
 
+# Arrow-backed string columns (pandas 3's default ``str``) are read and written as Arrow
+# arrays, never as Python objects; on pandas 2 they go through the general pandas path.
+_ARROW_STRINGS = int(pd.__version__.split(".")[0]) >= 3
+
+
+def at_rows(series: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``series.iloc[rows]``, as a slice (no gather or Arrow ``take``) when the rows are
+    contiguous."""
+    at = contiguous(rows)
+    return series.iloc[at] if isinstance(at, slice) else series.iloc[rows]
+
+
+def arrow_strings(series: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow data of a pyarrow-backed string column (zero copy), else ``None``.
+
+    Examples
+    --------
+    >>> arrow_strings(pd.Series([1, 2])) is None
+    True
+    """
+    if not _ARROW_STRINGS:
+        return None
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype):
+        if not str(dtype.storage).startswith("pyarrow"):
+            return None
+    elif isinstance(dtype, pd.ArrowDtype):
+        typ = dtype.pyarrow_dtype
+        if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
+            return None
+    else:
+        return None
+    data = pa.array(series)
+    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+
+
+def _all_of(values: Sequence[Any], kinds: tuple[type, ...]) -> bool:
+    return all(isinstance(v, kinds) and not isinstance(v, bool | np.bool_) for v in values)
+
+
 def codes_of(values: pd.Series, categories: Sequence[Any]) -> np.ndarray:
-    """Position of each value in ``categories`` (``-1``: missing or not a category)."""
-    cats = pd.Index(list(categories))
+    """Position of each value in ``categories`` (``-1``: missing or not a category).
+
+    Examples
+    --------
+    >>> codes_of(pd.Series(["b", None, "z", "a"]), ["a", "b"]).tolist()
+    [1, -1, -1, 0]
+    >>> codes_of(pd.Series([3, 1, 2]), [1, 3]).tolist()
+    [1, 0, -1]
+    """
+    cats = list(categories)
+    if len(values) and len(set(cats)) == len(cats):
+        fast = _fast_codes(values, cats)
+        if fast is not None:
+            return fast
+    index = pd.Index(cats)
     if is_categorical_dtype(values):
         values = values.astype(object)
-    codes = cats.get_indexer(pd.Index(values.to_numpy(dtype=object)))
+    codes = index.get_indexer(pd.Index(values.to_numpy(dtype=object)))
     return np.asarray(codes, dtype=np.int64)
 
 
+def _fast_codes(values: pd.Series, cats: list[Any]) -> np.ndarray | None:
+    """:func:`codes_of` without Python objects, for the dtypes where the result is the same
+    as pandas' ``get_indexer`` on objects: Arrow strings with text categories (Arrow's
+    ``index_in``), integer and bool columns with integer and bool categories (a binary search
+    on the sorted categories) and categoricals (their few categories looked up once);
+    ``None`` for anything else."""
+    dtype = values.dtype
+    if is_categorical_dtype(values):
+        lookup = codes_of(pd.Series(values.cat.categories), cats)
+        codes = values.cat.codes.to_numpy()
+        out: np.ndarray = np.full(len(codes), -1, dtype=np.int64)
+        known = codes >= 0
+        out[known] = lookup[codes[known]]
+        return out
+    if isinstance(dtype, np.dtype):
+        arr = values.to_numpy()
+        if dtype.kind == "b":
+            if not all(isinstance(c, bool | np.bool_) for c in cats):
+                return None
+            where = {bool(c): i for i, c in enumerate(cats)}
+            out = np.where(arr, where.get(True, -1), where.get(False, -1)).astype(np.int64)
+            return out
+        if dtype.kind not in "iu" or (dtype.kind == "u" and dtype.itemsize >= 8):
+            return None
+        if not _all_of(cats, (int, np.integer)):
+            return None
+        try:
+            known = np.asarray(cats, dtype=np.int64)
+        except OverflowError:
+            return None
+        if not len(known):
+            return np.full(len(arr), -1, dtype=np.int64)
+        low, span = int(known.min()), int(known.max()) - int(known.min()) + 1
+        if span <= max(4 * len(known), 1024):
+            # a lookup table over the categories' range, -1 on both sides of it
+            table = np.full(span + 2, -1, dtype=np.int64)
+            table[known - low + 1] = np.arange(len(known))
+            at = arr.astype(np.int64)
+            at -= low - 1
+            np.clip(at, 0, span + 1, out=at)
+            out = table.take(at)
+            return out
+        order = np.argsort(known, kind="stable")
+        ordered = known[order]
+        found = np.minimum(np.searchsorted(ordered, arr), len(ordered) - 1)
+        out = np.where(ordered[found] == arr, order[found], -1).astype(np.int64)
+        return out
+    data = arrow_strings(values)
+    if data is None or not all(isinstance(c, str) for c in cats):
+        return None
+    found = pc.index_in(data, value_set=pa.array(cats, type=data.type))
+    return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int64)
+
+
 def write_values(frame: pd.DataFrame, name: str, rows: np.ndarray, new: Sequence[Any]) -> None:
-    """Set ``frame[name]`` at positions ``rows`` to ``new``, keeping the column's dtype."""
+    """Set ``frame[name]`` at positions ``rows`` to ``new``, keeping the column's dtype.
+
+    The column is replaced by a new one: arrays the frame shared with anything else are
+    never written to.
+    """
     if len(rows) == 0:
         return
-    column = frame[name].copy()
-    if is_categorical_dtype(column):
-        missing = pd.Index(pd.unique(np.asarray(new, dtype=object))).difference(
-            column.cat.categories
-        )
-        if len(missing):
-            column = column.cat.add_categories(list(missing))
+    column = frame[name]
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-        arr = np.asarray(new, dtype=dtype)
+        _write_numpy(frame, name, rows, np.asarray(new, dtype=dtype))
+        return
+    if not isinstance(new, pa.Array) and arrow_strings(column) is not None:
+        if isinstance(new, np.ndarray) and new.dtype.kind == "U":
+            new = pa.array(new, type=pa.large_string())
+        elif all(isinstance(v, str) for v in new):
+            new = pa.array(list(new), type=pa.large_string())
+    if isinstance(new, pa.Array) and _write_arrow(frame, name, rows, new):
+        return
+    if isinstance(new, pa.Array):
+        new = new.to_numpy(zero_copy_only=False)
+    if isinstance(new, np.ndarray) and new.dtype.kind == "U":
+        new = new.astype(object)
+    changed = frame[name].copy()
+    if is_categorical_dtype(changed):
+        missing = pd.Index(pd.unique(np.asarray(new, dtype=object))).difference(
+            changed.cat.categories
+        )
+        if len(missing):
+            changed = changed.cat.add_categories(list(missing))
+    arr = np.empty(len(new), dtype=object)
+    arr[:] = list(new) if not isinstance(new, np.ndarray) else new
+    changed.iloc[rows] = arr
+    frame[name] = changed
+
+
+def write_codes(
+    frame: pd.DataFrame,
+    name: str,
+    rows: np.ndarray,
+    categories: Sequence[Any],
+    codes: np.ndarray,
+) -> None:
+    """Set ``frame[name]`` at positions ``rows`` to ``categories[codes]`` (see
+    :func:`write_values`), without building Python objects where the column allows it."""
+    if len(rows) == 0:
+        return
+    column = frame[name]
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        _write_numpy(frame, name, rows, np.asarray(list(categories), dtype=dtype)[codes])
+        return
+    if all(isinstance(c, str) for c in categories):
+        data = arrow_strings(column)
+        if data is not None:
+            new = pa.array(list(categories), type=data.type).take(pa.array(codes))
+            if _write_arrow(frame, name, rows, new):
+                return
+    write_values(frame, name, rows, [categories[i] for i in codes])
+
+
+def equals_value(column: pd.Series, value: Any) -> np.ndarray:
+    """Per row, whether ``column`` holds ``value`` (missing: ``False``), compared in the
+    column's own representation where that gives the same answer as comparing objects.
+
+    Examples
+    --------
+    >>> equals_value(pd.Series(["a", None, "b"]), "b").tolist()
+    [False, False, True]
+    """
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu" and _all_of([value], (int, np.integer)):
+        return np.asarray(column.to_numpy() == value, dtype=bool)
+    data = arrow_strings(column) if isinstance(value, str) else None
+    if data is not None:
+        same = pc.equal(data, pa.scalar(value, type=data.type)).fill_null(False)
+        return np.asarray(same.to_numpy(), dtype=bool)
+    return np.asarray((column.astype(object) == value).to_numpy(dtype=bool), dtype=bool)
+
+
+def _write_numpy(frame: pd.DataFrame, name: str, rows: np.ndarray, new: np.ndarray) -> None:
+    """A copy of the numpy column with ``new`` at ``rows`` replaces the column."""
+    values = frame[name].to_numpy().copy()
+    values[rows] = new
+    frame[name] = pd.Series(values, index=frame.index, name=name, copy=False)
+
+
+def _write_arrow(frame: pd.DataFrame, name: str, rows: np.ndarray, new: pa.Array) -> bool:
+    """Arrow string column ``name`` with ``new`` (strings) at ``rows``; ``False`` (nothing
+    written) when the column is not an Arrow string column or ``rows`` repeat a position.
+
+    Only the span from the first to the last changed row is rebuilt (one Arrow ``take``);
+    the rest of the column is kept as zero-copy slices.
+    """
+    column = frame[name]
+    data = arrow_strings(column)
+    if data is None:
+        return False
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) > 1 and not bool((rows[1:] > rows[:-1]).all()):
+        ordered, which = _last_wins(rows, np.arange(len(rows)), len(column))
+        if len(ordered) != len(rows):
+            return False  # a repeated position: left to pandas
+        rows, new = ordered, new.take(pa.array(which))
+    lo, hi = int(rows[0]), int(rows[-1]) + 1
+    n = hi - lo
+    indexer = np.arange(n, dtype=np.int64)
+    indexer[rows - lo] = n + np.arange(len(rows), dtype=np.int64)
+    span = data.slice(lo, n).chunks
+    mid = pa.concat_arrays([*span, new.cast(data.type)]).take(pa.array(indexer))
+    chunks = [*data.slice(0, lo).chunks, mid, *data.slice(hi).chunks]
+    out: Any = pd.array(
+        pa.chunked_array([c for c in chunks if len(c)], type=data.type), dtype=column.dtype
+    )
+    if out.dtype != column.dtype or len(out) != len(column):
+        return False
+    frame[name] = pd.Series(out, index=frame.index, name=name, copy=False)
+    return True
+
+
+def arrow_to_unicode(data: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """Arrow strings (no nulls) as a numpy unicode array, decoding UTF-8 with numpy instead
+    of making Python strings; ``None`` (use Python strings) for nulls or a NUL character.
+
+    The result equals ``np.asarray(data.to_pylist(), dtype=np.str_)``.
+
+    Examples
+    --------
+    >>> arrow_to_unicode(pa.array(["ab", "", "é€😀"])).tolist()
+    ['ab', '', 'é€😀']
+    """
+    if isinstance(data, pa.ChunkedArray):
+        data = data.combine_chunks()
+    m = len(data)
+    wide = pa.types.is_large_string(data.type)
+    if data.null_count or not (wide or pa.types.is_string(data.type)):
+        return None
+    offsets = np.frombuffer(data.buffers()[1], dtype=np.int64 if wide else np.int32)
+    offsets = offsets[data.offset : data.offset + m + 1].astype(np.int64)
+    raw = data.buffers()[2]
+    first, last = int(offsets[0]), int(offsets[-1])
+    body = np.zeros(0, np.uint8) if raw is None else np.frombuffer(raw, np.uint8)[first:last]
+    ends = offsets - first
+    if body.size and int(body.max()) >= 0x80:
+        lead = (body & 0xC0) != 0x80
+        at = np.flatnonzero(lead)
+        b = body[at].astype(np.uint32)
+        size = 1 + (b >= 0xC0).astype(np.int64) + (b >= 0xE0) + (b >= 0xF0)
+        points = b & np.array([0, 0x7F, 0x1F, 0x0F, 0x07], dtype=np.uint32)[size]
+        for j in (1, 2, 3):
+            more = np.flatnonzero(size > j)
+            points[more] = (points[more] << 6) | (body[at[more] + j] & 0x3F)
+        counts = np.concatenate([[0], np.cumsum(lead)])
+        per_row = counts[ends[1:]] - counts[ends[:-1]]
     else:
-        arr = np.empty(len(new), dtype=object)
-        arr[:] = list(new) if not isinstance(new, np.ndarray) else new
-    column.iloc[rows] = arr
-    frame[name] = column
+        points = body.astype(np.uint32)
+        per_row = np.diff(ends)
+    if points.size and not points.all():
+        return None  # a NUL character: numpy would strip it at the end of a string
+    width = max(int(per_row.max()) if m else 1, 1)
+    out = np.zeros((m, width), dtype=np.uint32)
+    out[np.arange(width)[None, :] < per_row[:, None]] = points  # row by row
+    return out.view(f"<U{width}").reshape(m)
+
+
+def unicode_to_arrow(texts: np.ndarray) -> pa.Array | None:
+    """A numpy unicode array as Arrow ``large_string``, encoding UTF-8 with numpy; ``None``
+    (use Python strings) for code points UTF-8 cannot hold (surrogates).
+
+    Examples
+    --------
+    >>> unicode_to_arrow(np.array(["ab", "", "é€😀"])).to_pylist()
+    ['ab', '', 'é€😀']
+    """
+    m = len(texts)
+    width = texts.dtype.itemsize // 4
+    lengths = np.char.str_len(texts).astype(np.int64)
+    grid = np.ascontiguousarray(texts).view(np.uint32).reshape(m, width)
+    points = grid[np.arange(width)[None, :] < lengths[:, None]]
+    if points.size and int(points.max()) >= 0x80:
+        if bool(((points >= 0xD800) & (points <= 0xDFFF)).any()):
+            return None
+        size = 1 + (points >= 0x80).astype(np.int64) + (points >= 0x800) + (points >= 0x10000)
+        start = np.cumsum(size) - size
+        body = np.empty(int(size.sum()), dtype=np.uint8)
+        shift = 6 * (size - 1)
+        body[start] = (np.array([0, 0, 0xC0, 0xE0, 0xF0])[size] | (points >> shift)) & 0xFF
+        for j in (1, 2, 3):
+            more = np.flatnonzero(size > j)
+            bits = (points[more] >> (shift[more] - 6 * j)) & 0x3F
+            body[start[more] + j] = 0x80 | bits
+        row_of = np.repeat(np.arange(m), lengths)
+        row_bytes = np.bincount(row_of, weights=size, minlength=m).astype(np.int64)
+    else:
+        body = points.astype(np.uint8)
+        row_bytes = lengths
+    offsets = np.concatenate([[0], np.cumsum(row_bytes)]).astype(np.int64)
+    return pa.LargeStringArray.from_buffers(m, pa.py_buffer(offsets), pa.py_buffer(body))
 
 
 def take_rows(
     frame: pd.DataFrame, columns: Sequence[str], dst: np.ndarray, src: np.ndarray
 ) -> None:
-    """Copy whole rows: ``frame[c]`` at ``dst`` gets the values at ``src`` for every column."""
+    """Copy whole rows: ``frame[c]`` at ``dst`` gets the values at ``src`` for every column
+    (as they were before; a position listed twice in ``dst`` takes its last ``src``).
+
+    Only the moved rows are written: a numpy column is copied with the rows scattered into
+    it, an Arrow string column rebuilt over the span of the moved rows
+    (:func:`_write_arrow`); other extension columns are rebuilt with one ``take``.
+    """
     if len(dst) == 0:
         return
-    indexer = np.arange(len(frame))
-    indexer[dst] = src
+    dst, src = _last_wins(np.asarray(dst, dtype=np.int64), np.asarray(src), len(frame))
+    indexer: np.ndarray | None = None
     for c in columns:
         column = frame[c]
+        if isinstance(column.dtype, np.dtype):
+            values = column.to_numpy()
+            out = values.copy()
+            out[dst] = values[src]
+            frame[c] = pd.Series(out, index=frame.index, name=c, copy=False)
+            continue
+        data = arrow_strings(column)
+        if data is not None:
+            moved = data.take(pa.array(src)).combine_chunks()
+            if _write_arrow(frame, c, dst, moved):
+                continue
+        if indexer is None:
+            indexer = np.arange(len(frame))
+            indexer[dst] = src
         frame[c] = pd.Series(column.array.take(indexer), index=frame.index, name=c)
 
 
+def _last_wins(dst: np.ndarray, src: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(dst, src)`` pairs ordered by ``dst``, keeping the last pair of a repeated ``dst``
+    (what assigning them in order leaves)."""
+    if len(dst) < 2 or bool((dst[1:] > dst[:-1]).all()):
+        return dst, src
+    last = np.full(n, -1, dtype=np.int64)
+    last[dst] = np.arange(len(dst))
+    at = np.flatnonzero(last >= 0)
+    return at, src[last[at]]
+
+
 def rows_differ(before: pd.DataFrame, after: pd.DataFrame) -> np.ndarray:
-    """Per row, whether any column differs (missing equals missing)."""
+    """Per row, whether any column differs (missing equals missing).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"x": pd.array([1, None, 3], dtype="Int64"), "s": ["a", "b", None]})
+    >>> b = pd.DataFrame({"x": pd.array([1, None, None], dtype="Int64"), "s": ["a", "c", None]})
+    >>> rows_differ(a, b).tolist()
+    [False, True, True]
+    """
     out = np.zeros(len(before), dtype=bool)
     for c in before.columns:
         a, b = before[c], after[c]
-        same = (a.to_numpy(dtype=object) == b.to_numpy(dtype=object)) | (
-            a.isna().to_numpy() & b.isna().to_numpy()
-        )
-        out |= ~np.asarray(same, dtype=bool)
+        na_a, na_b = a.isna().to_numpy(), b.isna().to_numpy()
+        out |= na_a != na_b
+        both = ~(na_a | na_b)
+        if both.any():
+            # compared only where both are present (a missing value such as pd.NA compares
+            # to nothing)
+            ne = a.to_numpy(dtype=object)[both] != b.to_numpy(dtype=object)[both]
+            out[both] |= np.asarray(ne, dtype=bool)
     return out
+
+
+def known_rows(codes: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
+    """``codes`` at the rows where ``by`` (default: ``codes`` itself) is a known code
+    (``>= 0``): ``codes`` itself, not a copy, when every row is known.
+
+    Examples
+    --------
+    >>> known_rows(np.array([2, -1, 0])).tolist()
+    [2, 0]
+    """
+    valid = (codes if by is None else by) >= 0
+    return codes if valid.all() else codes[valid]
 
 
 def weighted_pick(
     codes: np.ndarray, weights: np.ndarray, counts: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """Pick ``counts[k]`` rows among those with code ``k`` (probability proportional to weight,
-    without replacement: Efraimidis-Spirakis keys); returns a boolean mask."""
+    without replacement: Efraimidis-Spirakis keys); returns a boolean mask.
+
+    Row ``i`` has key ``log(1 - u_i) / w_i`` (one uniform per row, drawn for every row); in
+    each class the ``counts[k]`` largest keys are picked (equal keys: lower position
+    first). Each class is a selection (``np.partition``), not a sort: linear in the rows.
+
+    Examples
+    --------
+    >>> codes = np.array([0, 1, 0, 1, 0, -1])
+    >>> pick = weighted_pick(codes, np.ones(6), np.array([2, 0]), np.random.default_rng(0))
+    >>> int(pick[codes == 0].sum()), bool(pick[codes != 0].any())
+    (2, False)
+    """
     n = len(codes)
-    key = np.log1p(-rng.random(n)) / np.maximum(weights, 1e-300)
-    valid = codes >= 0
-    order = np.lexsort((-key, codes))
-    order = order[valid[order]]
-    sorted_codes = codes[order]
-    starts = np.searchsorted(sorted_codes, np.arange(len(counts)))
-    rank = np.arange(len(order)) - starts[sorted_codes]
+    u = rng.random(n)
     mask = np.zeros(n, dtype=bool)
-    mask[order[rank < counts[sorted_codes]]] = True
+    wanted = np.flatnonzero(counts > 0)
+    if not len(wanted):
+        return mask
+    members = _members(codes, wanted, len(counts))
+    for k, idx in zip(wanted.tolist(), members, strict=True):
+        c = int(counts[k])
+        if c >= len(idx):
+            mask[idx] = True
+            continue
+        key = np.log1p(-u[idx]) / np.maximum(weights[idx], 1e-300)
+        if np.isnan(key).any():
+            mask[idx[_top_by_sort(key, c)]] = True
+            continue
+        cut = np.partition(key, len(key) - c)[len(key) - c]
+        above = key > cut
+        short = c - int(np.count_nonzero(above))
+        if short:
+            above[np.flatnonzero(key == cut)[:short]] = True
+        mask[idx[above]] = True
     return mask
+
+
+def _members(codes: np.ndarray, wanted: np.ndarray, k: int) -> list[np.ndarray]:
+    """Positions (increasing) of the rows of each class in ``wanted``."""
+    if len(wanted) <= 4:
+        return [np.flatnonzero(codes == c) for c in wanted.tolist()]
+    small = codes.astype(np.int16 if k < 2**15 else np.int64)
+    order = np.argsort(small, kind="stable")
+    bounds = np.searchsorted(small[order], np.stack([wanted, wanted + 1]))
+    return [order[a:b] for a, b in zip(bounds[0].tolist(), bounds[1].tolist(), strict=True)]
+
+
+def _top_by_sort(key: np.ndarray, c: int) -> np.ndarray:
+    """Positions of the ``c`` largest keys, ordered as a stable sort of ``-key`` orders them
+    (NaN last)."""
+    return np.argsort(-key, kind="stable")[:c]
 
 
 def reassign(
@@ -263,13 +648,15 @@ def reassign(
     ``target_counts``, ``expected_after``) described for ``category_frequency``.
     """
     k = len(target)
-    valid = codes >= 0
-    n = int(valid.sum())
-    counts = np.bincount(codes[valid], minlength=k).astype(np.int64)
+    known, w_known = known_rows(codes), weights
+    if len(known) != len(codes):
+        w_known = weights[codes >= 0]
+    n = len(known)
+    counts = np.bincount(known, minlength=k).astype(np.int64)
     t = largest_remainder(target * n, n) if n else np.zeros(k, dtype=np.int64)
     surplus = np.maximum(counts - t, 0)
     deficit = np.maximum(t - counts, 0)
-    wsum = np.bincount(codes[valid], weights=weights[valid], minlength=k)
+    wsum = np.bincount(known, weights=w_known, minlength=k)
     share = np.divide(surplus, counts, out=np.zeros(k), where=counts > 0)
     real = share * wsum
     moved_total = int(np.floor(real.sum() + 0.5))
@@ -298,6 +685,9 @@ def category_set(ref: pd.DataFrame, name: str) -> list[Any]:
         return [plain(v) for v in series.cat.categories.tolist()]
     if pd.api.types.is_bool_dtype(series.dtype):
         return [False, True]
+    data = arrow_strings(series)
+    if data is not None:  # distinct strings without making every row a Python object
+        return sorted(v for v in pc.unique(data).to_pylist() if v is not None)
     values = pd.unique(series.dropna().to_numpy())
     return sorted(plain(v) for v in values.tolist())
 
@@ -434,14 +824,16 @@ class CategoryFlip(CategoricalEvent):
         cats = list(prepared["categories"])
         k = len(cats)
         n = len(rows)
-        codes = codes_of(frame[self.column].iloc[rows], cats)
+        codes = codes_of(at_rows(frame[self.column], rows), cats)
         p = self.rate * weights
         draw = rng.random(n)
         flip = (draw < p) & (codes >= 0)
         movable = codes >= 0
+        at = np.flatnonzero(flip)
         if prepared.get("to") is None:
-            offset = rng.integers(1, k, size=n) if k > 2 else np.ones(n, dtype=np.int64)
-            new = (codes + offset) % k
+            offset = rng.integers(1, k, size=n) if k > 2 else None
+            # the new category is needed only where a row flips
+            new_flip = (codes[at] + (1 if offset is None else offset[at])) % k
         else:
             to = np.asarray(prepared["to"], dtype=np.float64)
             new = codes.copy()
@@ -455,14 +847,16 @@ class CategoryFlip(CategoricalEvent):
                     continue
                 m = flip & here
                 new[m] = rng.choice(k, size=int(m.sum()), p=others / others.sum())
-        write_values(frame, self.column, rows[flip], [cats[i] for i in new[flip]])
+            at = np.flatnonzero(flip)
+            new_flip = new[at]
+        write_codes(frame, self.column, rows[at], cats, new_flip)
         stats = {
             "rows": float(n),
-            "flipped": float(flip.sum()),
-            "expected_flips": float(p[movable].sum()),
+            "flipped": float(len(at)),
+            "expected_flips": float((p if movable.all() else p[movable]).sum()),
         }
-        from_counts = np.bincount(codes[flip], minlength=k)
-        to_counts = np.bincount(new[flip], minlength=k)
+        from_counts = np.bincount(codes[at], minlength=k)
+        to_counts = np.bincount(new_flip, minlength=k)
         for i in range(k):
             stats[f"from:{i}"] = float(from_counts[i])
             stats[f"to:{i}"] = float(to_counts[i])
@@ -513,16 +907,16 @@ class CategoryFrequency(CategoricalEvent):
         cats = list(prepared["categories"])
         k = len(cats)
         target = np.asarray(prepared["target"], dtype=np.float64)
-        codes = codes_of(frame[self.column].iloc[rows], cats)
+        codes = codes_of(at_rows(frame[self.column], rows), cats)
         moved, new, fig = reassign(codes, weights, target, rng)
-        write_values(frame, self.column, rows[moved], [cats[i] for i in new])
+        write_codes(frame, self.column, rows[moved], cats, new)
         changed = np.zeros(len(rows), dtype=bool)
         changed[moved] = True
         after = codes.copy()
         after[moved] = new
-        valid = codes >= 0
-        counts_after = np.bincount(after[valid], minlength=k)
-        stats: dict[str, float] = {"rows": float(valid.sum()), "moved": float(len(moved))}
+        known = known_rows(after, codes)
+        counts_after = np.bincount(known, minlength=k)
+        stats: dict[str, float] = {"rows": float(len(known)), "moved": float(len(moved))}
         for i in range(k):
             stats[f"before:{i}"] = float(fig["counts"][i])
             stats[f"after:{i}"] = float(counts_after[i])
@@ -603,10 +997,9 @@ class NewCategory(CategoricalEvent):
         value = prepared["value"]
         p = self.rate * weights
         drawn = rng.random(len(rows)) < p
-        column = frame[self.column]
-        holds = (column.astype(object) == value).to_numpy(dtype=bool)
+        holds = equals_value(frame[self.column], value)
         changed = drawn & ~holds[rows]
-        write_values(frame, self.column, rows[changed], [value] * int(changed.sum()))
+        write_codes(frame, self.column, rows[changed], [value], np.zeros(int(changed.sum()), int))
         return Applied(
             changed=changed,
             stats={
@@ -669,11 +1062,11 @@ class MergeCategories(CategoricalEvent):
         site: Site | None = None,
     ) -> Applied:
         into = prepared["into"]
-        values = frame[self.column].iloc[rows]
+        values = at_rows(frame[self.column], rows)
         eligible = codes_of(values, prepared["merged"]) >= 0
         is_into = codes_of(values, [into]) >= 0
         changed = eligible & (rng.random(len(rows)) < weights)
-        write_values(frame, self.column, rows[changed], [into] * int(changed.sum()))
+        write_codes(frame, self.column, rows[changed], [into], np.zeros(int(changed.sum()), int))
         return Applied(
             changed=changed,
             stats={
@@ -744,7 +1137,7 @@ class Typos(CategoricalEvent):
         site: Site | None = None,
     ) -> Applied:
         n = len(rows)
-        old = frame[self.column].iloc[rows]
+        old = at_rows(frame[self.column], rows)
         present = old.notna().to_numpy()
         typo = (rng.random(n) < self.rate * weights) & present
         stats: dict[str, float] = {
@@ -753,12 +1146,18 @@ class Typos(CategoricalEvent):
             "typo_rows": float(typo.sum()),
         }
         idx = np.flatnonzero(typo)
-        texts = np.asarray(old.to_numpy(dtype=object)[idx].astype(str), dtype=np.str_)
+        # only the typo rows are read, straight from Arrow when the column is Arrow strings
+        data = arrow_strings(old)
+        texts = None if data is None else arrow_to_unicode(data.take(pa.array(idx)))
+        if texts is None:
+            texts = np.asarray(old.iloc[idx].to_numpy(dtype=object).astype(str), dtype=np.str_)
         new_texts, counts, chars = self.edit(texts, rng)
         differs = new_texts != texts
         changed = np.zeros(n, dtype=bool)
         changed[idx[differs]] = True
-        write_values(frame, self.column, rows[changed], new_texts[differs].astype(object))
+        edited = new_texts[differs]
+        encoded = unicode_to_arrow(edited) if data is not None else None
+        write_values(frame, self.column, rows[changed], edited if encoded is None else encoded)
         stats["changed"] = float(changed.sum())
         stats["chars"] = float(chars)
         for op, count in counts.items():
@@ -784,28 +1183,34 @@ class Typos(CategoricalEvent):
         inside = pos < lengths[:, None]
         forced = np.floor(rng.random(m) * lengths).astype(np.int64)
         edit = inside & ((rng.random((m, width)) < self.density) | (pos == forced[:, None]))
-        ops = np.asarray([_OPS.index(o) for o in self.operations], dtype=np.int64)
+        ops = np.asarray([_OPS.index(o) for o in self.operations], dtype=np.int8)
         no_swap = ops[ops != 0]
-        last = pos == (lengths[:, None] - 1)
         u = rng.random((m, width))
-        code = ops[np.minimum((u * len(ops)).astype(np.int64), len(ops) - 1)]
+        # the operation of each edited cell (-1 elsewhere), drawn from u; at a string's last
+        # character from the operations other than swap
+        cells = np.flatnonzero(edit)
+        drawn = u.reshape(-1)[cells]
+        picked = ops[np.minimum((drawn * len(ops)).astype(np.int64), len(ops) - 1)]
+        at_last = (cells % width) == lengths[cells // width] - 1
         if len(no_swap):
-            alt = no_swap[np.minimum((u * len(no_swap)).astype(np.int64), len(no_swap) - 1)]
+            alt = drawn[at_last] * len(no_swap)
+            picked[at_last] = no_swap[np.minimum(alt.astype(np.int64), len(no_swap) - 1)]
         else:
-            alt = np.full((m, width), -1, dtype=np.int64)
-        code = np.where(last, alt, code)
-        code = np.where(edit, code, -1)
+            picked[at_last] = -1
+        code = np.full((m, width), -1, dtype=np.int8)
+        code.reshape(-1)[cells] = picked
         swap = code == 0
         after_swap = np.zeros_like(swap)
         after_swap[:, 1:] = swap[:, :-1]
         code[after_swap] = -1
         swap = code == 0
         out = chars.copy()
-        partner = np.zeros_like(swap)
-        partner[:, 1:] = swap[:, :-1]
-        # a swap is never drawn at a string's last character, so swap[:, -1] is all False
-        out[swap] = chars[:, 1:][swap[:, :-1]]
-        out[partner] = chars[:, :-1][swap[:, :-1]]
+        # a swap is never drawn at a string's last character, so the next cell is in the
+        # string (and, after the line above, is not a swap itself)
+        at = np.flatnonzero(swap)
+        flat_out, flat_chars = out.reshape(-1), chars.reshape(-1)
+        flat_out[at] = flat_chars[at + 1]
+        flat_out[at + 1] = flat_chars[at]
         replace = code == 3
         alphabet = np.sort(np.frombuffer(self.alphabet.encode("utf-32-le"), dtype=np.uint32))
         a = len(alphabet)
@@ -815,21 +1220,20 @@ class Typos(CategoricalEvent):
         pick = rng.integers(0, a - 1, size=current.size)
         pick = np.where((own >= 0) & (pick >= own), pick + 1, pick)
         out[replace] = alphabet[pick]
-        emit = inside.astype(np.int64)
+        emit = inside.astype(np.int8)
         emit[code == 1] = 0
         emit[code == 2] = 2
-        new_len = emit.sum(axis=1)
+        new_len = emit.sum(axis=1, dtype=np.int64)
         new_width = max(int(new_len.max()), 1)
         flat = np.repeat(out.ravel(), emit.ravel())
-        row_of = np.repeat(np.arange(m), new_len)
-        starts = np.concatenate([[0], np.cumsum(new_len)[:-1]])
-        col_of = np.arange(len(flat)) - starts[row_of]
         result = np.zeros((m, new_width), dtype=np.uint32)
-        result[row_of, col_of] = flat
+        result[np.arange(new_width)[None, :] < new_len[:, None]] = flat  # row by row
         edited = result.view(f"<U{new_width}").reshape(m)
+        # only edited cells hold an operation
+        tally = np.bincount(code.reshape(-1)[cells].astype(np.int64) + 1, minlength=len(_OPS) + 1)
         for i, op in enumerate(_OPS):
             if op in counts:
-                counts[op] = int((code == i).sum())
+                counts[op] = int(tally[i + 1])
         return edited, counts, int(lengths.sum())
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:

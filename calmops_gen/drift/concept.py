@@ -61,7 +61,14 @@ import pandas as pd
 from pydantic import Field, ValidationInfo, field_validator
 
 from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
-from calmops_gen.drift.categorical import Value, canon, codes_of, match_values, write_values
+from calmops_gen.drift.categorical import (
+    Value,
+    at_rows,
+    canon,
+    codes_of,
+    match_values,
+    write_codes,
+)
 from calmops_gen.drift.labels import require_classes
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.drift.selection import Condition
@@ -346,13 +353,13 @@ class Concept(DriftEvent):
         name = prepared["target"]
         classes = list(prepared["classes"])
         k = len(classes)
-        codes = codes_of(frame[name].iloc[rows], classes)
+        codes = codes_of(at_rows(frame[name], rows), classes)
         new, covered = self.rule_labels(frame, rows, codes, prepared)
         covered &= codes >= 0
         adopt = rng.random(len(rows)) < weights
         differs = covered & (new != codes)
         changed = differs & adopt
-        write_values(frame, name, rows[changed], [classes[c] for c in new[changed]])
+        write_codes(frame, name, rows[changed], classes, new[changed])
         after = codes.copy()
         after[changed] = new[changed]
         valid = codes >= 0

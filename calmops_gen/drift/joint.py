@@ -72,6 +72,7 @@ from scipy.special import ndtri
 from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
 from calmops_gen.drift.categorical import (
     Value,
+    at_rows,
     canon,
     category_set,
     codes_of,
@@ -226,7 +227,7 @@ class Correlation(DriftEvent):
             column = frame[f]
             values = column.to_numpy(copy=True)
             values[rows[affected]] = new[affected, j].astype(values.dtype)
-            frame[f] = pd.Series(values, index=frame.index, name=f, dtype=column.dtype)
+            frame[f] = pd.Series(values, index=frame.index, name=f, dtype=column.dtype, copy=False)
         changed = affected & (new != x).any(axis=1)
         xa, na = x[affected], new[affected]
         stats["rows"] = float(affected.sum())
@@ -360,7 +361,7 @@ class CovariateShift(DriftEvent):
         prepared: Mapping[str, Any],
         site: Site | None = None,
     ) -> Applied:
-        series = frame[self.feature].iloc[rows]
+        series = at_rows(frame[self.feature], rows)
         n = len(rows)
         codes = np.full(n, -1, dtype=np.int64)
         if self.strength is not None:
@@ -407,7 +408,7 @@ class CovariateShift(DriftEvent):
         if self.weighting is not None:
             cats = prepared["categories"]
             k = len(cats)
-            new_codes = codes_of(frame[self.feature].iloc[rows], cats)
+            new_codes = codes_of(at_rows(frame[self.feature], rows), cats)
             old_ok = codes >= 0
             before_c = np.bincount(codes[old_ok], minlength=k)
             after_c = np.bincount(new_codes[new_codes >= 0], minlength=k)

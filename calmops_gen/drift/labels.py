@@ -65,14 +65,16 @@ from pydantic import Field, ValidationInfo, field_validator
 from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_target
 from calmops_gen.drift.categorical import (
     Value,
+    at_rows,
     canon,
     codes_of,
+    known_rows,
     match_values,
     proportion_vector,
     proportions_field,
     reassign,
     take_rows,
-    write_values,
+    write_codes,
 )
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
@@ -173,31 +175,37 @@ class LabelFlip(DriftEvent):
         classes = list(prepared["classes"])
         k = len(classes)
         n = len(rows)
-        codes = codes_of(frame[name].iloc[rows], classes)
+        codes = codes_of(at_rows(frame[name], rows), classes)
         valid = codes >= 0
+        every = bool(valid.all())
         draw = rng.random(n)
         to = prepared.get("to")
-        if to is None:
-            offset = rng.integers(1, k, size=n) if k > 2 else np.ones(n, np.int64)
-            new_codes = (codes + offset) % k
-        else:
-            new_codes = np.full(n, int(to), dtype=np.int64)
+        offset = rng.integers(1, k, size=n) if to is None and k > 2 else None
         if "rates" in prepared:
             rates = np.asarray(prepared["rates"], dtype=np.float64)
             p = np.where(valid, rates[np.maximum(codes, 0)], 0.0) * weights
         else:
             assert self.rate is not None
-            p = np.where(valid, self.rate, 0.0) * weights
+            p = self.rate * weights if every else np.where(valid, self.rate, 0.0) * weights
         flip = (draw < p) & valid
-        write_values(frame, name, rows[flip], [classes[c] for c in new_codes[flip]])
+        # the new class is needed only where a row flips
+        at = np.flatnonzero(flip)
+        old_flip = codes[at]
+        new_flip: np.ndarray
+        if to is not None:
+            new_flip = np.full(len(at), int(to), dtype=np.int64)
+        else:
+            new_flip = (old_flip + (1 if offset is None else offset[at])) % k
+        write_codes(frame, name, rows[at], classes, new_flip)
         stats = {
             "rows": float(n),
-            "flipped": float(flip.sum()),
+            "flipped": float(len(old_flip)),
             "expected_flips": float(p.sum()),
         }
-        rows_per = np.bincount(codes[valid], minlength=k)
-        flips_per = np.bincount(codes[flip], minlength=k)
-        expected_per = np.bincount(codes[valid], weights=p[valid], minlength=k)
+        known = codes if every else codes[valid]
+        rows_per = np.bincount(known, minlength=k)
+        flips_per = np.bincount(old_flip, minlength=k)
+        expected_per = np.bincount(known, weights=p if every else p[valid], minlength=k)
         for i in range(k):
             stats[f"rows:{i}"] = float(rows_per[i])
             stats[f"flipped:{i}"] = float(flips_per[i])
@@ -270,14 +278,14 @@ class PriorShift(DriftEvent):
     ) -> Applied:
         classes = list(prepared["classes"])
         k = len(classes)
-        codes = codes_of(frame[prepared["target"]].iloc[rows], classes)
-        valid = codes >= 0
-        counts = np.bincount(codes[valid], minlength=k)
+        codes = codes_of(at_rows(frame[prepared["target"]], rows), classes)
+        known = known_rows(codes)
+        counts = np.bincount(known, minlength=k)
         target = np.asarray(prepared["proportions"], dtype=np.float64)
         reachable = target * (counts > 0)
         short = bool((target > 0).any() and (reachable < target).any())
         changed = np.zeros(len(rows), dtype=bool)
-        after = codes.copy()
+        counts_after = counts
         if reachable.sum() > 0:
             moved, new, fig = reassign(codes, weights, reachable / reachable.sum(), rng)
             src = np.empty(len(moved), dtype=np.int64)
@@ -288,14 +296,16 @@ class PriorShift(DriftEvent):
                     src[here] = pool[rng.integers(0, len(pool), size=int(here.sum()))]
             take_rows(frame, prepared["columns"], rows[moved], rows[src])
             changed[moved] = True
-            after[moved] = new
+            # the moved rows (all of a known class) leave their class for their new one
+            counts_after = (
+                counts - np.bincount(codes[moved], minlength=k) + np.bincount(new, minlength=k)
+            )
             expected = fig["expected_after"]
         else:
             moved = np.empty(0, dtype=np.int64)
             expected = counts.astype(np.float64)
-        counts_after = np.bincount(after[valid], minlength=k)
         stats: dict[str, float] = {
-            "rows": float(valid.sum()),
+            "rows": float(len(known)),
             "moved": float(len(moved)),
             "short": float(short),
         }

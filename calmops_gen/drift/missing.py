@@ -53,6 +53,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
+from calmops_gen.drift.categorical import at_rows
 from calmops_gen.drift.numeric import key_error
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
@@ -201,14 +202,15 @@ class Missing(DriftEvent):
         shared = None
         if self.mechanism == "mar":
             assert self.driver is not None
-            shared = frame[self.driver].to_numpy(dtype=np.float64)[rows]
+            shared = at_rows(frame[self.driver], rows).to_numpy(dtype=np.float64)
         changed = np.zeros(len(rows), dtype=bool)
         for j, f in enumerate(self.features):
             column = frame[f]
-            already = column.isna().to_numpy()[rows]
+            here = at_rows(column, rows)
+            already = here.isna().to_numpy()
             driver = shared
             if self.mechanism == "mnar":
-                driver = column.to_numpy(dtype=np.float64)[rows]
+                driver = here.to_numpy(dtype=np.float64)
             if driver is None:
                 p = r
             else:
@@ -218,7 +220,7 @@ class Missing(DriftEvent):
             frame[f] = with_missing(column, rows[made])
             changed |= made
             stats[f"{f}:missing"] = float(made.sum())
-            stats[f"{f}:expected"] = float(p[~already].sum())
+            stats[f"{f}:expected"] = float((p[~already] if already.any() else p).sum())
             stats[f"{f}:already"] = float(already.sum())
             if driver is not None:
                 seen = ~np.isnan(driver)

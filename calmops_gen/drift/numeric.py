@@ -97,7 +97,6 @@ from calmops_gen.seeding import stable_int
 SQRT3 = float(np.sqrt(3.0))
 
 
-
 def contiguous(rows: np.ndarray) -> slice | np.ndarray:
     """``rows`` as a slice when they are one increasing run of consecutive positions (so
     that reading them is a view, not a gather), else ``rows`` itself.
@@ -225,7 +224,9 @@ class NumericEvent(DriftEvent):
         for f in self.features:
             integer = bool(pd.api.types.is_integer_dtype(ref[f].dtype))
             values = ref[f].to_numpy(dtype=np.float64)
-            values = values[~np.isnan(values)]
+            missing = np.isnan(values)
+            if missing.any():
+                values = values[~missing]
             if values.size == 0:
                 raise ScenarioError(
                     join_path(path, "reference_block"),
@@ -331,7 +332,8 @@ class NumericEvent(DriftEvent):
         picked: Any,
         integer: bool,
     ) -> np.ndarray:
-        """New values of one feature at the selected rows (rounded afterwards for ints)."""
+        """New values of one feature at the selected rows (rounded afterwards for ints), as
+        a new array: ``x`` may be a read-only view of the column."""
         raise NotImplementedError
 
     def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
@@ -352,11 +354,18 @@ class NumericEvent(DriftEvent):
         stats = {"rows": float(len(rows)), "sum_w": float(weights.sum()), **stats}
         at = contiguous(rows)
         changed: np.ndarray | None = None
+        unmasked_w: tuple[float, float] | None = None  # the weight sums over every row
         for f in self.features:
             ref = prepared[f]
             old, new = self._write(frame, f, rows, at, weights, rng, ref, picked)
             r = Realised(old, new, weights)
             changed = r.changed if changed is None else changed | r.changed
+            if r.ok is not None:
+                w_sums = (r.total(weights), r.dot(weights, weights))
+            else:
+                if unmasked_w is None:
+                    unmasked_w = (stats["sum_w"], r.dot(weights, weights))
+                w_sums = unmasked_w
             m = float(ref["reference_mean"])
             sums = {
                 "n": r.n,
@@ -368,8 +377,8 @@ class NumericEvent(DriftEvent):
                 "delta2": r.dot(r.delta, r.delta),
                 "dev_old2": r.dev2(old, m),
                 "dev_new2": r.dev2(new, m),
-                "w": r.total(weights),
-                "w2": r.dot(weights, weights),
+                "w": w_sums[0],
+                "w2": w_sums[1],
                 **self.extra_stats(r, ref, picked),
             }
             for key, value in sums.items():
