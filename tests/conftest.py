@@ -470,3 +470,10 @@ def exclusive_run() -> Any:
 def mixed_table(tmp_path: Path) -> Path:
     """The mixed Parquet table (900 rows) in ``tmp_path``."""
     return write_mixed_table(tmp_path / "sources" / "mixed.parquet")
+
+
+def read_csv_exact(path: Path) -> pd.DataFrame:
+    """``pd.read_csv`` with exact floats (pandas 2's default float parser is not round-trip;
+    pandas 3's is, and deprecates the option)."""
+    exact = {"float_precision": "round_trip"} if pd.__version__.startswith("2.") else {}
+    return pd.read_csv(path, **exact)

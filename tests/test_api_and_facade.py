@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import sea
+from conftest import read_csv_exact, sea
 
 import calmops_gen
 from calmops_gen.errors import DatasetError, ScenarioError
@@ -210,7 +210,7 @@ def _readme_example(out: Path):
 def test_seed_readme_example(tmp_path: Path) -> None:
     gen, path = _readme_example(tmp_path)
     assert path == tmp_path / "my_synthetic_data" / "dataset.csv"
-    df = pd.read_csv(path, float_precision="round_trip")  # pandas 2: exact floats
+    df = read_csv_exact(path)
     assert len(df) == 3000
     assert df["block"].value_counts().sort_index().to_dict() == {1: 1000, 2: 1000, 3: 1000}
     assert df["block"].is_monotonic_increasing

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import read_csv_exact
 from river.datasets import synth
 
 import calmops_gen as cg
@@ -113,7 +114,7 @@ def test_synthetic_generator_dates_and_csv(tmp_path):
     assert [str(t.date()) for t in df["when"]][::3] == [
         "2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30",
     ]  # fmt: skip
-    saved = pd.read_csv(tmp_path / "agr.csv", float_precision="round_trip")
+    saved = read_csv_exact(tmp_path / "agr.csv")
     assert len(saved) == 10 and saved["target"].tolist() == df["target"].tolist()
 
 
@@ -136,7 +137,7 @@ def test_block_generator_with_instances_and_labels(tmp_path):
         generators=[synth.SEA(variant=v, seed=1) for v in (0, 1, 3)],
         block_labels=["jan", "feb", "mar"],
     )  # fmt: skip
-    df = pd.read_csv(path, float_precision="round_trip")
+    df = read_csv_exact(path)
     assert df["block"].tolist() == ["jan"] * 300 + ["feb"] * 300 + ["mar"] * 300
     for label, variant in (("jan", 0), ("feb", 1), ("mar", 3)):
         part = df[df["block"] == label]
@@ -149,7 +150,7 @@ def test_block_generator_single_instance_blocks_differ(tmp_path):
         output_dir=tmp_path, filename="same.csv", n_blocks=3, total_samples=300,
         generators=synth.SEA(seed=7),
     )  # fmt: skip
-    df = pd.read_csv(path, float_precision="round_trip")
+    df = read_csv_exact(path)
     firsts = [tuple(df[df["block"] == b].iloc[0][["x0", "x1"]]) for b in (1, 2, 3)]
     assert len(set(firsts)) == 3
 
