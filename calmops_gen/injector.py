@@ -45,6 +45,7 @@ from calmops_gen.runner import event_infos
 from calmops_gen.scenario import load_scenario
 
 MEMORY_SOURCE = "<memory>"
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,11 @@ class FrameSource(Generator):
         return self.sizes
 
     def produce(self, request: BlockRequest) -> pd.DataFrame:
-        return self.peek(request).copy()
+        # Events replace whole columns. Under copy-on-write (pandas 3) a slice is already a
+        # lazy copy, so only the columns an event changes are ever copied; pandas 2 slices
+        # are views, so they are copied to keep the caller's frame untouched.
+        part = self.peek(request)
+        return part if _COPY_ON_WRITE else part.copy()
 
     def peek(self, request: BlockRequest) -> pd.DataFrame:
         part = self.frame.iloc[request.row_start : request.row_start + request.size]
@@ -131,9 +136,11 @@ def _check_column(frame: pd.DataFrame, name: str | None, key: str) -> None:
         )
 
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+def _concat(frames: list[pd.DataFrame], source: pd.DataFrame | None = None) -> pd.DataFrame:
     """Blocks stacked in order, column by column (numpy columns with one concatenate; much
-    cheaper than ``pd.concat`` of whole frames)."""
+    cheaper than ``pd.concat`` of whole frames). A column that no event changed in any block
+    still shares memory with ``source`` (copy-on-write slices) and is taken from it as is.
+    """
     if len(frames) == 1:
         return frames[0]
     columns: dict[str, Any] = {}
@@ -141,12 +148,30 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
         parts = [f[name] for f in frames]
         dtype = parts[0].dtype
         if isinstance(dtype, np.dtype) and all(p.dtype == dtype for p in parts):
+            arrays = [p.to_numpy() for p in parts]
+            if source is not None and name in source.columns and _untouched(arrays, source[name]):
+                columns[name] = source[name]
+                continue
             # keep the dtype (an object column must not become pandas 3's ``str``)
-            values = np.concatenate([p.to_numpy() for p in parts])
-            columns[name] = pd.Series(values, dtype=dtype, copy=False)
+            columns[name] = pd.Series(np.concatenate(arrays), dtype=dtype, copy=False)
         else:
             columns[name] = pd.concat(parts, ignore_index=True)
     return pd.DataFrame(columns, copy=False)
+
+
+def _untouched(arrays: list[np.ndarray], column: pd.Series) -> bool:
+    """True when the blocks' arrays are, in order, the very memory of ``column``."""
+    whole = column.to_numpy()
+    if whole.dtype != arrays[0].dtype or whole.ndim != 1 or not whole.flags.c_contiguous:
+        return False
+    start = whole.__array_interface__["data"][0]
+    step = whole.itemsize
+    offset = 0
+    for part in arrays:
+        if part.__array_interface__["data"][0] != start + offset * step or not len(part):
+            return False
+        offset += len(part)
+    return offset == len(whole)
 
 
 def _restore_categories(data: pd.DataFrame, original: pd.DataFrame) -> pd.DataFrame:
@@ -233,7 +258,7 @@ def inject(
     for out in outputs:
         for total, tally in zip(totals, out.tallies, strict=True):
             total.add(tally)
-    data = _concat([o.data for o in outputs])
+    data = _concat([o.data for o in outputs], work)
     truth = _concat([o.ground_truth for o in outputs])
     if order is not None:
         inverse = np.argsort(order, kind="stable")
