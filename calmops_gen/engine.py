@@ -129,28 +129,35 @@ def _apply_event(
     ranks = ev.span.ranks_in(block.row_start, block.row_stop)
     rng = plan.seeds.rng(plan.seeds.event(ev.id, index))
     where = ev.event.where
-    keep = np.ones(positions.size, dtype=bool)
-    if where.fraction is not None:
-        keep &= rng.random(positions.size) < where.fraction
-    for cond in where.condition or ():
-        keep &= cond.mask(frame[cond.column].iloc[positions])
-    positions, ranks = positions[keep], ranks[keep]
+    if where.fraction is not None or where.condition:
+        keep = np.ones(positions.size, dtype=bool)
+        if where.fraction is not None:
+            keep &= rng.random(positions.size) < where.fraction
+        for cond in where.condition or ():
+            keep &= cond.mask(frame[cond.column].iloc[positions])
+        positions, ranks = positions[keep], ranks[keep]
     w = ev.event.profile.weights(ranks, ev.span.total)
-    weights[positions] = w
+    first = int(positions[0]) if positions.size else 0
+    if positions.size and int(positions[-1]) - first + 1 == positions.size:  # one run of rows
+        weights[first : first + positions.size] = w
+    else:
+        weights[positions] = w
     active = w > 0
-    rows = positions[active]
+    # every selected row active (the common case): no gathers of 1-D copies
+    everywhere = bool(active.all())
+    rows = positions if everywhere else positions[active]
     time_col = plan.time_column
     site = Site(
         block=index,
         row_start=block.row_start,
-        ranks=ranks[active],
+        ranks=ranks if everywhere else ranks[active],
         times=as_ns(frame[time_col])[rows] if time_col else None,
         shared=plan.seeds.event_shared(ev.id),
     )
-    applied = ev.event.apply(frame, rows, w[active], rng, ev.prepared, site)
+    applied = ev.event.apply(frame, rows, w if everywhere else w[active], rng, ev.prepared, site)
     if applied.changed is not None:
-        changed[positions[active][applied.changed]] = True
+        changed[rows[applied.changed]] = True
         affected = int(applied.changed.sum())
     else:
-        affected = int(active.sum())
+        affected = rows.size
     return weights, changed, EventTally(int(positions.size), affected, applied.stats)
