@@ -262,7 +262,9 @@ def test_in_range_edge_params_load() -> None:
                           "n_contextual": 6, "replace": False}),
         ("anomaly_sine", {"n_samples": 10, "n_anomalies": 2, "n_contextual": 50}),
     ]:  # fmt: skip
-        load_scenario({"name": "t", "generator": {"kind": kind, "params": params}})
+        sc = load_scenario({"name": "t", "generator": {"kind": kind, "params": params}})
+        validated = GENERATORS.get(kind, "generator.kind").Params(**sc.generator.params)
+        assert {k: getattr(validated, k) for k in params} == params
 
 
 # --- (6) stateful: block split invariance; whole runs ----------------------------------------

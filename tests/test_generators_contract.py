@@ -48,9 +48,10 @@ def _frames(scenario: dict) -> list[pd.DataFrame]:
     return [produce_block(plan, i).data for i in range(len(plan.blocks))]
 
 
-def test_every_registered_generator_has_a_fixture() -> None:
+def test_every_registered_generator_has_a_fixture(tmp_path: Path) -> None:
     for kind in GENERATORS.names():
-        generator_case(kind)  # fails with a clear message when a fixture is missing
+        # fails with a clear message when a fixture is missing
+        assert generator_case(kind).scenario(tmp_path)["generator"]["kind"] == kind
 
 
 @pytest.mark.parametrize(("kind", "engine"), CASES)
