@@ -502,21 +502,15 @@ class _Magnitude(NumericEvent):
         return float(ref["severity"]["solved_parameter"])
 
 
-def _shift_effect(totals: Mapping[str, float], feature: str, a: float, key: str) -> dict[str, Any]:
-    n = totals[f"{feature}:n"]
-    return {
-        key: a,
-        "mean_shift": totals[f"{feature}:delta"] / n,
-        "expected_mean_shift": a * totals[f"{feature}:w"] / n,
-    }
+class _Additive(NumericEvent):
+    """An event that adds ``w * added(ref)`` to each feature (``shift``, ``add``); its
+    realised effect is the mean shift, next to the expected ``added * mean(w)``."""
 
+    effect_key: ClassVar[str]
 
-@EVENTS.register("shift")
-class Shift(_Magnitude):
-    """Add ``w * amount`` (or ``w * amount_std * std_ref``, or a solved severity) to each
-    feature."""
-
-    kind: Literal["shift"] = "shift"
+    def added(self, ref: Mapping[str, Any]) -> float:
+        """The value added at full weight for a feature with reference figures ``ref``."""
+        raise NotImplementedError
 
     def transform(
         self,
@@ -527,7 +521,7 @@ class Shift(_Magnitude):
         picked: Any,
         integer: bool,
     ) -> np.ndarray:
-        return x + w * self.magnitude(ref)
+        return x + w * self.added(ref)
 
     def at_full_weight(
         self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
@@ -537,14 +531,32 @@ class Shift(_Magnitude):
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
     ) -> dict[str, Any]:
-        return _shift_effect(totals, feature, self.magnitude(ref), "amount")
+        a, n = self.added(ref), totals[f"{feature}:n"]
+        return {
+            self.effect_key: a,
+            "mean_shift": totals[f"{feature}:delta"] / n,
+            "expected_mean_shift": a * totals[f"{feature}:w"] / n,
+        }
+
+
+@EVENTS.register("shift")
+class Shift(_Additive, _Magnitude):
+    """Add ``w * amount`` (or ``w * amount_std * std_ref``, or a solved severity) to each
+    feature."""
+
+    kind: Literal["shift"] = "shift"
+    effect_key: ClassVar[str] = "amount"
+
+    def added(self, ref: Mapping[str, Any]) -> float:
+        return self.magnitude(ref)
 
 
 @EVENTS.register("add")
-class Add(NumericEvent):
+class Add(_Additive):
     """Add ``w * value`` (or a solved severity) to each feature: ``x + w * value``."""
 
     kind: Literal["add"] = "add"
+    effect_key: ClassVar[str] = "value"
     value: float | None = None
     severity: Severity | None = None
 
@@ -556,32 +568,10 @@ class Add(NumericEvent):
     def severity_spec(self) -> Severity | None:
         return self.severity
 
-    def amount_for(self, ref: Mapping[str, Any]) -> float:
-        """The value added at full weight."""
+    def added(self, ref: Mapping[str, Any]) -> float:
         if self.value is not None:
             return self.value
         return float(ref["severity"]["solved_parameter"])
-
-    def transform(
-        self,
-        x: np.ndarray,
-        w: np.ndarray,
-        rng: np.random.Generator,
-        ref: Mapping[str, Any],
-        picked: Any,
-        integer: bool,
-    ) -> np.ndarray:
-        return x + w * self.amount_for(ref)
-
-    def at_full_weight(
-        self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
-    ) -> np.ndarray:
-        return x + p
-
-    def effect(
-        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        return _shift_effect(totals, feature, self.amount_for(ref), "value")
 
 
 class _Factor(NumericEvent):
