@@ -475,6 +475,24 @@ def _exactly_one(event: object, keys: tuple[str, ...]) -> None:
         )
 
 
+def pick_at_rate(
+    rate: float, weights: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Rows picked independently with probability ``rate * w``, and the picked and
+    expected counts for the realised effect.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> picked, counts = pick_at_rate(0.5, np.ones(1000), np.random.default_rng(0))
+    >>> counts["expected_picked"], bool(abs(counts["picked"] - 500) < 60)
+    (500.0, True)
+    """
+    p = rate * weights
+    picked = rng.random(len(weights)) < p
+    return picked, {"picked": float(picked.sum()), "expected_picked": float(p.sum())}
+
+
 class _Magnitude(NumericEvent):
     """An event whose magnitude is ``amount``, ``amount_std`` reference stds or a severity."""
 
@@ -914,9 +932,7 @@ class RangeViolation(_Range):
         prepared: Mapping[str, Any],
         site: Site | None = None,
     ) -> tuple[Any, dict[str, float]]:
-        p = self.rate * weights
-        picked = rng.random(len(rows)) < p
-        return picked, {"picked": float(picked.sum()), "expected_picked": float(p.sum())}
+        return pick_at_rate(self.rate, weights, rng)
 
     def transform(
         self,

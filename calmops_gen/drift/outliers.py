@@ -44,7 +44,13 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from calmops_gen.drift.base import Site
-from calmops_gen.drift.numeric import NumericEvent, Realised, key_error, push_outside
+from calmops_gen.drift.numeric import (
+    NumericEvent,
+    Realised,
+    key_error,
+    pick_at_rate,
+    push_outside,
+)
 from calmops_gen.drift.registry import EVENTS
 
 DEFAULT_FACTOR = 5.0
@@ -97,9 +103,7 @@ class Outliers(NumericEvent):
         prepared: Mapping[str, Any],
         site: Site | None = None,
     ) -> tuple[Any, dict[str, float]]:
-        p = self.rate * weights
-        picked = rng.random(len(rows)) < p
-        return picked, {"picked": float(picked.sum()), "expected_picked": float(p.sum())}
+        return pick_at_rate(self.rate, weights, rng)
 
     def transform(
         self,
