@@ -174,6 +174,29 @@ def _untouched(arrays: list[np.ndarray], column: pd.Series) -> bool:
     return offset == len(whole)
 
 
+def _block_layout(column: pd.Series) -> tuple[list[int], np.ndarray | None]:
+    """Block sizes in order of first appearance, and the stable order that groups the rows
+    by block (``None`` when they already are). A sorted integer column (the usual block id)
+    is read from its run boundaries, without factorising.
+
+    Examples
+    --------
+    >>> _block_layout(pd.Series([0, 0, 1, 2, 2, 2]))
+    ([2, 1, 3], None)
+    >>> sizes, order = _block_layout(pd.Series(["b", "a", "b"]))
+    >>> sizes, order.tolist()
+    ([2, 1], [0, 2, 1])
+    """
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu" and column.is_monotonic_increasing:
+        values = column.to_numpy()
+        edges = np.flatnonzero(values[1:] != values[:-1]) + 1
+        return np.diff(edges, prepend=0, append=len(values)).tolist(), None
+    codes, _ = pd.factorize(column, use_na_sentinel=False)
+    ordered = bool((np.diff(codes) >= 0).all())
+    return np.bincount(codes).tolist(), None if ordered else np.argsort(codes, kind="stable")
+
+
 def _restore_categories(data: pd.DataFrame, original: pd.DataFrame) -> pd.DataFrame:
     """Categorical columns stay categorical: the input's categories, then any new ones
     (a ``new_category`` event) in order of appearance."""
@@ -231,10 +254,7 @@ def inject(
     ):
         _check_column(frame, name, key)
     if block_column is not None:
-        codes, _ = pd.factorize(frame[block_column], use_na_sentinel=False)
-        sizes = np.bincount(codes).tolist()
-        ordered = bool((np.diff(codes) >= 0).all())
-        order = None if ordered else np.argsort(codes, kind="stable")
+        sizes, order = _block_layout(frame[block_column])
     else:
         sizes, order = [len(frame)], None
     work = (frame if order is None else frame.iloc[order]).reset_index(drop=True)

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calmops_gen.injector import inject
+from calmops_gen.injector import _block_layout, inject
 from calmops_gen.profiles import ramp_weights
 
 N = 240
@@ -141,3 +141,23 @@ def test_fraction_thins_without_moving_the_profile(fraction, seed):
         seed=seed, block_column="b",
     )  # fmt: skip
     pd.testing.assert_frame_equal(out.frame, again.frame)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(-3, 3), min_size=1, max_size=40),
+    st.booleans(),
+)
+def test_block_layout_matches_grouping_by_first_appearance(ids: list[int], sort: bool) -> None:
+    # a sorted integer block column takes the run-boundary path, any other the factorising
+    # one; both must give the sizes in order of first appearance and a grouping order
+    values = sorted(ids) if sort else ids
+    sizes, order = _block_layout(pd.Series(values, dtype=np.int64))
+    grouped = [values[i] for i in (order if order is not None else range(len(values)))]
+    first_seen = list(dict.fromkeys(values))
+    assert sizes == [values.count(v) for v in first_seen]
+    assert grouped == [v for v in first_seen for _ in range(values.count(v))]
+    if order is not None:  # stable: rows of a block keep their order
+        for v in first_seen:
+            picked = [i for i in order if values[i] == v]
+            assert picked == sorted(picked)
