@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from calmops_gen.drift.base import Site
+from calmops_gen.drift.selection import contiguous
 from calmops_gen.plan import BLOCK_COLUMN, EventPlan, Plan
 from calmops_gen.schedule import as_ns
 
@@ -137,11 +138,7 @@ def _apply_event(
             keep &= cond.mask(frame[cond.column].iloc[positions])
         positions, ranks = positions[keep], ranks[keep]
     w = ev.event.profile.weights(ranks, ev.span.total)
-    first = int(positions[0]) if positions.size else 0
-    if positions.size and int(positions[-1]) - first + 1 == positions.size:  # one run of rows
-        weights[first : first + positions.size] = w
-    else:
-        weights[positions] = w
+    weights[contiguous(positions)] = w  # a slice write when the rows are one run
     active = w > 0
     # every selected row active (the common case): no gathers of 1-D copies
     everywhere = bool(active.all())

@@ -477,14 +477,13 @@ def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
     if where.time is not None:
         span = span.intersect(_time_span(plan, where.time, join_path(path, "where.time")))
     if where.condition is not None:
-        names = {c.name for c in plan.columns}
         by_name = {c.name: c for c in plan.columns}
         for k, cond in enumerate(where.condition):
-            if cond.column not in names:
+            if cond.column not in by_name:
                 raise ScenarioError(
                     join_path(path, f"where.condition.{k}.column"),
-                    f"no column {cond.column!r}{suggest(cond.column, names) or '.'} "
-                    f"Columns: {', '.join(sorted(names))}",
+                    f"no column {cond.column!r}{suggest(cond.column, by_name) or '.'} "
+                    f"Columns: {', '.join(sorted(by_name))}",
                 )
             problem = cond.problem(by_name[cond.column].pa_type())
             if problem:

@@ -127,6 +127,24 @@ class DriftEvent(BaseModel):
         return {}
 
 
+def write_rows(frame: pd.DataFrame, name: str, at: slice | np.ndarray, new: Any) -> np.ndarray:
+    """Replace numpy column ``name`` by a copy holding ``new`` at positions ``at``, and
+    return that copy. The frame takes it as is (no second copy); the old array, which the
+    frame may share with the caller's data, is never written to.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"x": [1, 2, 3]})
+    >>> before = df["x"].to_numpy()
+    >>> write_rows(df, "x", np.array([0, 2]), [9, 8]).tolist(), before.tolist()
+    ([9, 2, 8], [1, 2, 3])
+    """
+    values = frame[name].to_numpy().copy()
+    values[at] = new
+    frame[name] = pd.Series(values, index=frame.index, name=name, copy=False)
+    return values
+
+
 def require_columns(
     ctx: EventContext, names: list[str], path: str, *, numeric: bool | None = None
 ) -> None:

@@ -90,9 +90,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, ValidationInfo, field_validator
 
-from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
-from calmops_gen.drift.numeric import contiguous
+from calmops_gen.drift.base import (
+    Applied,
+    DriftEvent,
+    EventContext,
+    Site,
+    require_columns,
+    write_rows,
+)
 from calmops_gen.drift.registry import EVENTS
+from calmops_gen.drift.selection import contiguous
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.generators.base import Column
 
@@ -310,7 +317,7 @@ def write_values(frame: pd.DataFrame, name: str, rows: np.ndarray, new: Sequence
     column = frame[name]
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-        _write_numpy(frame, name, rows, np.asarray(new, dtype=dtype))
+        write_rows(frame, name, rows, np.asarray(new, dtype=dtype))
         return
     if not isinstance(new, pa.Array) and arrow_strings(column) is not None:
         if isinstance(new, np.ndarray) and new.dtype.kind == "U":
@@ -350,7 +357,7 @@ def write_codes(
     column = frame[name]
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-        _write_numpy(frame, name, rows, np.asarray(list(categories), dtype=dtype)[codes])
+        write_rows(frame, name, rows, np.asarray(list(categories), dtype=dtype)[codes])
         return
     if all(isinstance(c, str) for c in categories):
         data = arrow_strings(column)
@@ -378,13 +385,6 @@ def equals_value(column: pd.Series, value: Any) -> np.ndarray:
         same = pc.equal(data, pa.scalar(value, type=data.type)).fill_null(False)
         return np.asarray(same.to_numpy(), dtype=bool)
     return np.asarray((column.astype(object) == value).to_numpy(dtype=bool), dtype=bool)
-
-
-def _write_numpy(frame: pd.DataFrame, name: str, rows: np.ndarray, new: np.ndarray) -> None:
-    """A copy of the numpy column with ``new`` at ``rows`` replaces the column."""
-    values = frame[name].to_numpy().copy()
-    values[rows] = new
-    frame[name] = pd.Series(values, index=frame.index, name=name, copy=False)
 
 
 def _write_arrow(frame: pd.DataFrame, name: str, rows: np.ndarray, new: pa.Array) -> bool:
@@ -517,10 +517,7 @@ def take_rows(
     for c in columns:
         column = frame[c]
         if isinstance(column.dtype, np.dtype):
-            values = column.to_numpy()
-            out = values.copy()
-            out[dst] = values[src]
-            frame[c] = pd.Series(out, index=frame.index, name=c, copy=False)
+            write_rows(frame, c, dst, column.to_numpy()[src])
             continue
         data = arrow_strings(column)
         if data is not None:

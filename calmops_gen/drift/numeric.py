@@ -88,35 +88,21 @@ import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
+from calmops_gen.drift.base import (
+    Applied,
+    DriftEvent,
+    EventContext,
+    Site,
+    require_columns,
+    write_rows,
+)
 from calmops_gen.drift.registry import EVENTS
+from calmops_gen.drift.selection import contiguous
 from calmops_gen.drift.severity import BRACKET_FACTOR, BRACKET_STDS, Severity, solve
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.seeding import stable_int
 
 SQRT3 = float(np.sqrt(3.0))
-
-
-def contiguous(rows: np.ndarray) -> slice | np.ndarray:
-    """``rows`` as a slice when they are one increasing run of consecutive positions (so
-    that reading them is a view, not a gather), else ``rows`` itself.
-
-    Examples
-    --------
-    >>> contiguous(np.array([3, 4, 5]))
-    slice(3, 6, None)
-    >>> contiguous(np.array([3, 5])).tolist()
-    [3, 5]
-    """
-    n = len(rows)
-    if n == 0:
-        return slice(0, 0)
-    first, last = int(rows[0]), int(rows[-1])
-    if first < 0 or last - first + 1 != n:
-        return rows
-    if n > 1 and not bool((rows[1:] > rows[:-1]).all()):
-        return rows
-    return slice(first, last + 1)
 
 
 class Realised:
@@ -425,10 +411,7 @@ class NumericEvent(DriftEvent):
         stored = new.astype(dtype, copy=False)
         if len(rows) == 0:
             return old, stored.astype(np.float64)
-        values = source.copy()
-        values[at] = stored
-        # the frame takes the new array as it is (no second copy; the old one stays intact)
-        frame[f] = pd.Series(values, index=frame.index, name=f, copy=False)
+        values = write_rows(frame, f, at, stored)
         if isinstance(at, slice):
             return old, stored.astype(np.float64, copy=False)
         return old, values[rows].astype(np.float64, copy=False)

@@ -35,6 +35,28 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
 
 
+def contiguous(rows: np.ndarray) -> slice | np.ndarray:
+    """``rows`` as a slice when they are one increasing run of consecutive positions (so
+    that reading them is a view, not a gather), else ``rows`` itself.
+
+    Examples
+    --------
+    >>> contiguous(np.array([3, 4, 5]))
+    slice(3, 6, None)
+    >>> contiguous(np.array([3, 5])).tolist()
+    [3, 5]
+    """
+    n = len(rows)
+    if n == 0:
+        return slice(0, 0)
+    first, last = int(rows[0]), int(rows[-1])
+    if first < 0 or last - first + 1 != n:
+        return rows
+    if n > 1 and not bool((rows[1:] > rows[:-1]).all()):
+        return rows
+    return slice(first, last + 1)
+
+
 class Condition(BaseModel):
     """One structured condition on a column (no expressions are evaluated)."""
 
