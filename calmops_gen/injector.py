@@ -174,16 +174,16 @@ def _untouched(arrays: list[np.ndarray], column: pd.Series) -> bool:
     return offset == len(whole)
 
 
-def _block_layout(column: pd.Series) -> tuple[list[int], np.ndarray | None]:
+def block_layout(column: pd.Series) -> tuple[list[int], np.ndarray | None]:
     """Block sizes in order of first appearance, and the stable order that groups the rows
     by block (``None`` when they already are). A sorted integer column (the usual block id)
     is read from its run boundaries, without factorising.
 
     Examples
     --------
-    >>> _block_layout(pd.Series([0, 0, 1, 2, 2, 2]))
+    >>> block_layout(pd.Series([0, 0, 1, 2, 2, 2]))
     ([2, 1, 3], None)
-    >>> sizes, order = _block_layout(pd.Series(["b", "a", "b"]))
+    >>> sizes, order = block_layout(pd.Series(["b", "a", "b"]))
     >>> sizes, order.tolist()
     ([2, 1], [0, 2, 1])
     """
@@ -254,7 +254,7 @@ def inject(
     ):
         _check_column(frame, name, key)
     if block_column is not None:
-        sizes, order = _block_layout(frame[block_column])
+        sizes, order = block_layout(frame[block_column])
     else:
         sizes, order = [len(frame)], None
     work = (frame if order is None else frame.iloc[order]).reset_index(drop=True)

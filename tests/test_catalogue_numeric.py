@@ -150,7 +150,7 @@ def test_hyperplane_labels_and_walk_agree_with_river(case: dict[str, Any]) -> No
         assert np.array_equal(np.broadcast_to(replay[i], (n,)), np.array(after)[:, i])
 
 
-def _rbf_replay(params: RandomRBFParams, dataset: Any, n: int, drift: bool) -> None:
+def _assert_rbf_replays_river(params: RandomRBFParams, dataset: Any, n: int, drift: bool) -> None:
     cols, y = _take(dataset, n)
     d = params.n_features
     uni, gauss = _replay(9, n, 1 + d)
@@ -170,7 +170,7 @@ def test_random_rbf_replays_river_exactly() -> None:
     dataset = synth.RandomRBF(
         seed_model=5, seed_sample=9, n_classes=3, n_features=4, n_centroids=10
     )
-    _rbf_replay(params, dataset, 4000, drift=False)
+    _assert_rbf_replays_river(params, dataset, 4000, drift=False)
 
 
 @pytest.mark.parametrize("speed", [0.03, 0.0007, 1.7])
@@ -178,7 +178,7 @@ def test_random_rbf_drift_replays_river_exactly(speed: float) -> None:
     kw = {"n_classes": 3, "n_features": 4, "n_centroids": 10, "change_speed": speed}
     params = RandomRBFDriftParams(seed_model=5, n_drift_centroids=6, **kw)
     dataset = synth.RandomRBFDrift(seed_model=5, seed_sample=9, n_drift_centroids=6, **kw)
-    _rbf_replay(params, dataset, 4000, drift=True)
+    _assert_rbf_replays_river(params, dataset, 4000, drift=True)
 
 
 def test_random_rbf_has_no_labelling_rule() -> None:

@@ -54,7 +54,7 @@ def injector() -> DriftInjector:
     return DriftInjector(random_state=SEED, time_col="t", block_column="b", target_column="y")
 
 
-def run_checked(
+def assert_matches_inject(
     inj: DriftInjector,
     df: pd.DataFrame,
     method: str,
@@ -635,7 +635,7 @@ def test_method_equals_inject(
     kwargs: dict[str, Any],
     expected: dict[str, dict[str, Any]],
 ) -> None:
-    run_checked(injector(), df, method, args, kwargs, expected)
+    assert_matches_inject(injector(), df, method, args, kwargs, expected)
 
 
 def test_new_value_is_new_category_on_text_and_set_on_floats(df: pd.DataFrame) -> None:
@@ -656,7 +656,7 @@ def test_new_value_is_new_category_on_text_and_set_on_floats(df: pd.DataFrame) -
     }
     with pytest.raises(ScenarioError, match="number"):  # a text value on a float column
         injector().inject_new_value(df, ["c", "u"], "NEW", prob=0.5, end_index=30)
-    run_checked(
+    assert_matches_inject(
         injector(),
         df,
         "inject_new_value",
@@ -664,7 +664,7 @@ def test_new_value_is_new_category_on_text_and_set_on_floats(df: pd.DataFrame) -
         {"prob": 0.5, "end_index": 30},
         {"new_value_c": expected["new_value_c"]},
     )
-    out = run_checked(
+    out = assert_matches_inject(
         injector(),
         df,
         "inject_new_value",
@@ -712,7 +712,7 @@ def test_apply_drifts_passes_events_unchanged(df: pd.DataFrame) -> None:
         "flip": {"kind": "label_flip", "rate": 0.5, "profile": {"kind": "incremental"}},
     }
     frozen = copy.deepcopy(events)
-    run_checked(injector(), df, "apply_drifts", (events,), {}, frozen)
+    assert_matches_inject(injector(), df, "apply_drifts", (events,), {}, frozen)
     assert events == frozen
 
 
@@ -1060,7 +1060,7 @@ def test_unknown_keywords_are_type_errors(df: pd.DataFrame) -> None:
 
 def test_label_column_can_be_drifted_as_a_feature(df: pd.DataFrame) -> None:
     no_target = {"time_column": "t", "block_column": "b", "target": None}
-    run_checked(
+    assert_matches_inject(
         injector(),
         df,
         "inject_nulls",

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calmops_gen.injector import _block_layout, inject
+from calmops_gen.injector import block_layout, inject
 from calmops_gen.profiles import ramp_weights
 
 N = 240
@@ -148,11 +148,11 @@ def test_fraction_thins_without_moving_the_profile(fraction, seed):
     st.lists(st.integers(-3, 3), min_size=1, max_size=40),
     st.booleans(),
 )
-def test_block_layout_matches_grouping_by_first_appearance(ids: list[int], sort: bool) -> None:
+def testblock_layout_matches_grouping_by_first_appearance(ids: list[int], sort: bool) -> None:
     # a sorted integer block column takes the run-boundary path, any other the factorising
     # one; both must give the sizes in order of first appearance and a grouping order
     values = sorted(ids) if sort else ids
-    sizes, order = _block_layout(pd.Series(values, dtype=np.int64))
+    sizes, order = block_layout(pd.Series(values, dtype=np.int64))
     grouped = [values[i] for i in (order if order is not None else range(len(values)))]
     first_seen = list(dict.fromkeys(values))
     assert sizes == [values.count(v) for v in first_seen]

@@ -16,7 +16,6 @@ import pandas as pd
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec, event_dict
 from calmops_gen.drift_injector.options import (
     as_list,
-    check_columns,
     check_window_options,
     clean_id,
     plain,
@@ -25,7 +24,7 @@ from calmops_gen.drift_injector.selection import (
     Timing,
     gradual_timing,
     placements,
-    selected_values,
+    selected_rows,
 )
 from calmops_gen.errors import ScenarioError
 from calmops_gen.seeding import stable_int
@@ -153,10 +152,7 @@ class CategoryDrift(DriftInjectorBase):
         >>> DriftInjector().inject_new_value(df, ["v"], -1.0)["v"].tolist()
         [-1.0, -1.0]
         """
-        sel = self._select(df, "inject_new_value", selectors)
-        columns = as_list(cols, "cols")
-        check_columns(df, columns, "cols")
-        sel.release_target(columns)
+        sel, columns = self._select_columns(df, "inject_new_value", cols, "cols", selectors)
         events: dict[str, dict[str, Any]] = {}
         used: set[str] = set()
         placed = placements(df, sel, Timing())
@@ -213,13 +209,11 @@ class CategoryDrift(DriftInjectorBase):
         if not 0.0 <= m <= 1.0:
             raise ScenarioError("drift_magnitude", f"must be in [0, 1], got {m}")
         method = "inject_category_frequency_drift"
-        sel = self._select(df, method, selectors)
-        columns = as_list(feature_cols, "feature_cols")
-        check_columns(df, columns, "feature_cols")
-        sel.release_target(columns)
+        sel, columns = self._select_columns(df, method, feature_cols, "feature_cols", selectors)
         specs: list[Spec] = []
+        rows = selected_rows(df, sel)
         for col in columns:
-            counts = selected_values(df, sel, col).dropna().value_counts(normalize=True)
+            counts = df[col].iloc[rows].dropna().value_counts(normalize=True)
             cats = sorted(counts.index, key=lambda c: str(c))
             if len(cats) < 2:
                 raise ScenarioError(

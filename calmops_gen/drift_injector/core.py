@@ -17,6 +17,7 @@ from calmops_gen.drift_injector.options import (
     REPORT_KEYS,
     ROLE_KEYS,
     SELECTOR_KEYS,
+    as_list,
     check_columns,
     check_frame,
     clean_id,
@@ -55,7 +56,6 @@ class DriftRecord:
 class Step:
     """The events one method call planned inside a schedule (nothing applied yet)."""
 
-    method: str
     events: dict[str, dict[str, Any]]
     roles: Roles
 
@@ -214,6 +214,22 @@ class DriftInjectorBase:
         )
         return select(df, roles, options)
 
+    def _select_columns(
+        self,
+        df: pd.DataFrame,
+        method: str,
+        cols: str | Sequence[str],
+        key: str,
+        options: Mapping[str, Any],
+    ) -> tuple[Selection, list[str]]:
+        """:meth:`_select`, then the method's columns (argument ``key``) checked to exist and
+        freed of the target role (a feature-style method may drift the label column)."""
+        sel = self._select(df, method, options)
+        columns = as_list(cols, key)
+        check_columns(df, columns, key)
+        sel.release_target(columns)
+        return sel, columns
+
     # -- composing and running events ---------------------------------------------------------
 
     def _compose(
@@ -261,7 +277,7 @@ class DriftInjectorBase:
     ) -> pd.DataFrame:
         """Apply a call's events (or, inside a schedule, keep them for later)."""
         if self._collector is not None:
-            self._collector.append(Step(method, events, roles))
+            self._collector.append(Step(events, roles))
             return df
         seed = self.seed_for_call(self._calls)
         out = apply_events(df, events, seed, roles)

@@ -17,8 +17,6 @@ import pandas as pd
 
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec
 from calmops_gen.drift_injector.options import (
-    as_list,
-    check_columns,
     check_window_options,
     is_numeric,
     numeric_params,
@@ -90,10 +88,7 @@ class FeatureDrift(DriftInjectorBase):
         options: Mapping[str, Any],
         conditions: Sequence[Mapping[str, Any]] = (),
     ) -> pd.DataFrame:
-        sel = self._select(df, method, options)
-        cols = as_list(change.feature_cols, "feature_cols")
-        check_columns(df, cols, "feature_cols")
-        sel.release_target(cols)
+        sel, cols = self._select_columns(df, method, change.feature_cols, "feature_cols", options)
         events = self._compose(df, sel, timing, change.specs(df, cols), conditions)
         return self._finish(df, method, events, sel.roles)
 

@@ -11,12 +11,14 @@ import math
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
 
+from calmops_gen.drift.selection import Op
 from calmops_gen.errors import ScenarioError, suggest
+from calmops_gen.profiles import Shape
 
 DEFAULT_RANDOM_STATE = 42
 """Seed used when ``random_state`` is ``None`` (the seed system drew from the OS instead)."""
@@ -59,8 +61,8 @@ FEATURE_DRIFT_TYPES = (
     "divide_value",
 )
 _VALUE_TYPES = ("add_value", "subtract_value", "multiply_value", "divide_value")
-_SHAPES = ("sigmoid", "linear", "cosine")
-_CONDITION_OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not_in")
+_SHAPES: tuple[str, ...] = get_args(Shape)
+_CONDITION_OPS: tuple[str, ...] = get_args(Op)
 _RESERVED_IDS = {"row", "block", "concept"}
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from calmops_gen.drift_injector.options import check_shape, check_window_options, plain
 from calmops_gen.errors import ScenarioError
+from calmops_gen.injector import block_layout
 from calmops_gen.schedule import as_ns
 
 TIME_EPSILON = pd.Timedelta(1, "us")
@@ -132,18 +133,25 @@ def recurrent_timing(
 
 
 def engine_order(df: pd.DataFrame, roles: Roles) -> tuple[np.ndarray, np.ndarray]:
-    """Row order of the engine (blocks contiguous, in order of first appearance) and the
-    block index of each row in that order."""
+    """Row order of the engine (blocks contiguous, in order of first appearance: the
+    injector's :func:`~calmops_gen.injector.block_layout`) and the block index of each row
+    in that order."""
     if roles.block is None:
         return np.arange(len(df)), np.zeros(len(df), dtype=np.int64)
-    codes, _ = pd.factorize(df[roles.block], use_na_sentinel=False)
-    order = np.argsort(codes, kind="stable")
-    return order, np.asarray(codes)[order]
+    sizes, order = block_layout(df[roles.block])
+    blocks = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    return (np.arange(len(df)) if order is None else order), blocks
 
 
-def positions(df: pd.DataFrame, roles: Roles, where: Mapping[str, Any]) -> np.ndarray:
-    """Engine rows (global positions) in the span of ``where`` (blocks, rows, time)."""
-    order, blocks = engine_order(df, roles)
+def positions(
+    df: pd.DataFrame,
+    roles: Roles,
+    where: Mapping[str, Any],
+    layout: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Engine rows (global positions) in the span of ``where`` (blocks, rows, time);
+    ``layout``: :func:`engine_order` if already computed."""
+    order, blocks = engine_order(df, roles) if layout is None else layout
     keep = np.ones(len(df), dtype=bool)
     if "blocks" in where:
         keep &= np.isin(blocks, where["blocks"])
@@ -159,12 +167,13 @@ def positions(df: pd.DataFrame, roles: Roles, where: Mapping[str, Any]) -> np.nd
     return np.flatnonzero(keep)
 
 
-def selected_values(df: pd.DataFrame, sel: Selection, column: str) -> pd.Series:
-    """Values of ``column`` on the rows the selection's span covers (before drift)."""
-    order, _ = engine_order(df, sel.roles)
-    rows = np.concatenate([positions(df, sel.roles, w) for w in sel.wheres])
-    values: pd.Series = df[column].iloc[order[np.unique(rows)]]
-    return values
+def selected_rows(df: pd.DataFrame, sel: Selection) -> np.ndarray:
+    """Frame positions (for ``iloc``) of the rows the selection's span covers, in the
+    engine's order."""
+    layout = engine_order(df, sel.roles)
+    rows = np.concatenate([positions(df, sel.roles, w, layout) for w in sel.wheres])
+    picked: np.ndarray = layout[0][np.unique(rows)]
+    return picked
 
 
 # -- selectors -> where -----------------------------------------------------------------------
@@ -197,8 +206,7 @@ def _rows(df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]) -> list[in
     if start is None and end is None:
         return None
     key = "start_index" if start is not None else "end_index"
-    order, _ = engine_order(df, roles)
-    if not np.array_equal(order, np.arange(len(df))):
+    if roles.block is not None and block_layout(df[roles.block])[1] is not None:
         raise ScenarioError(
             key,
             f"the blocks of {roles.block!r} are not contiguous in the frame, so row "
