@@ -31,24 +31,28 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
 import itertools
-import json
 import math
-import pstats
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from bench_generators import RESULTS, Timing, _loadavg, machine, time_once
+from bench_generators import (
+    RESULTS,
+    Timing,
+    _loadavg,
+    log,
+    machine,
+    ours,
+    publish,
+    stamp,
+    stats_text,
+    time_once,
+)
 
-from calmops_gen.generators import GENERATORS, ConceptGenerator, Draw, GeneratorParams
-from calmops_gen.seeding import SeedTree
+from calmops_gen.generators import GENERATORS, ConceptGenerator, GeneratorParams
 
 ROWS = 200_000
 QUICK_ROWS = 20_000
@@ -84,27 +88,6 @@ def default_params(cls: type[ConceptGenerator]) -> GeneratorParams:
     return cls.Params(**dict.fromkeys(cls.Params.seed_fields, MODEL_SEED))
 
 
-def ours(
-    cls: type[ConceptGenerator], params: GeneratorParams, engine: str
-) -> Callable[[int], object]:
-    """calmops-gen's ``sample`` for rows ``0 .. n - 1`` with ``engine`` (frame included).
-
-    Stateful generators get their stream state at row 0 from :meth:`stream_states`, computed
-    here (outside the timed call), as the planner does; the ``Draw`` and its PCG64 generator
-    are made inside the timed call, as the block producer does.
-    """
-    gen = cls(params, engine)
-    states = gen.stream_states(0, params, [0], SeedTree(0))
-    state = states[0] if states else None
-
-    def run(n: int) -> object:
-        seq = np.random.SeedSequence(0)
-        draw = Draw(np.arange(n, dtype=np.int64), SeedTree.rng(seq), state)
-        return gen.sample(params, draw, seq)
-
-    return run
-
-
 @dataclass(frozen=True)
 class RiverBaseline:
     """river itself for one generator: the class used and a function taking ``n`` rows."""
@@ -121,8 +104,9 @@ def river_itself(name: str, gen: ConceptGenerator, params: Any) -> RiverBaseline
     that very call (the same parameters the river engine passes). Three wrap river to make an
     endless, block-seeded stream; their baseline is river's class directly:
 
-    - ``anomaly_sine``: river's series is finite (``n_samples`` rows); consecutive episodes
-      of river's ``AnomalySine`` (seeds 1, 2, ...) are chained;
+    - ``anomaly_sine``: river's series is finite (``n_samples`` rows); the generator's own
+      chain of river ``AnomalySine`` episodes (``river_dataset``: one river object per
+      episode, each with its episode seed) is the baseline;
     - ``logical``: river's stream ends after ``4 * n_tiles`` rows; river is given
       ``n_tiles = ceil(n / 4)`` (one pass of ``n`` rows, the cheapest way for river to make
       them; the default ``n_tiles=1`` would need a new river object every 4 rows);
@@ -131,22 +115,10 @@ def river_itself(name: str, gen: ConceptGenerator, params: Any) -> RiverBaseline
     from river.datasets import synth
 
     if name == "anomaly_sine":
+        series = gen.river_dataset(params, SAMPLE_SEED)  # river's episodes, one after another
 
         def episodes(n: int) -> object:
-            stream = itertools.chain.from_iterable(
-                synth.AnomalySine(
-                    n_samples=params.n_samples,
-                    n_anomalies=params.n_anomalies,
-                    contextual=params.contextual,
-                    n_contextual=params.n_contextual,
-                    shift=params.shift,
-                    noise=params.noise,
-                    replace=params.replace,
-                    seed=SAMPLE_SEED + e,
-                )
-                for e in itertools.count()
-            )
-            return list(itertools.islice(stream, n))
+            return list(itertools.islice(series, n))
 
         return RiverBaseline("AnomalySine", episodes, "episodes of n_samples rows chained")
     if name == "logical":
@@ -236,7 +208,6 @@ def bench_one(
     rows: int,
     slow_rows: int,
     repeats: int,
-    log: Callable[[str], None],
 ) -> CatalogueRow:
     """Time one generator: warm-ups, then ``repeats`` interleaved rounds of the three cases
     (``NUMPY_PER_ROUND`` numpy repetitions per round), best repetition kept."""
@@ -355,9 +326,7 @@ def to_json(report: CatalogueReport) -> dict[str, Any]:
             target=row.target,
             met=row.met,
         )
-    data["created_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    data["command"] = " ".join(["python", "benchmarks/bench_catalogue.py", *sys.argv[1:]])
-    return data
+    return stamp(data, "bench_catalogue.py")
 
 
 def profile(name: str, rows: int, engine: str) -> str:
@@ -371,11 +340,7 @@ def profile(name: str, rows: int, engine: str) -> str:
     for _ in range(10):
         fn(rows)
     prof.disable()
-    text = io.StringIO()
-    stats = pstats.Stats(prof, stream=text)
-    stats.sort_stats("tottime").print_stats(20)
-    stats.sort_stats("cumulative").print_stats(25)
-    return text.getvalue()
+    return stats_text(prof, 20, 25)
 
 
 # --------------------------------------------------------------------------- main
@@ -408,9 +373,6 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (1 if args.quick else 3)
     slow_rows = QUICK_SLOW_RIVER_ROWS if args.quick else SLOW_RIVER_ROWS
 
-    def log(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
-
     concept, other = concept_generators()
     if args.only:
         unknown = sorted(set(args.only) - {n for n, _ in concept})
@@ -433,13 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     log(f"catalogue: {len(concept)} concept generators, {rows} rows, {repeats} rounds")
     start = time.perf_counter()
     for name, cls in concept:
-        report.rows.append(bench_one(name, cls, rows, slow_rows, repeats, log))
+        report.rows.append(bench_one(name, cls, rows, slow_rows, repeats))
     report.load["end"] = _loadavg()
     log(f"done in {time.perf_counter() - start:.0f}s")
-    print(render(report))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(to_json(report), indent=2) + "\n")
-    log(f"results written to {args.output}")
+    publish(render(report), to_json(report), args.output)
     return 0
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
-import inspect
 import io
 import json
 import os
@@ -49,9 +48,10 @@ import pyarrow.parquet as pq
 
 import calmops_gen
 from calmops_gen.generators.agrawal import Agrawal, AgrawalParams
-from calmops_gen.generators.base import ConceptGenerator, GeneratorParams
+from calmops_gen.generators.base import ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.sea import Sea, SeaParams
 from calmops_gen.plan import build_plan
+from calmops_gen.seeding import SeedTree
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -114,24 +114,60 @@ def best_of(
     return Timing(min(runs), runs)
 
 
-def best_of_interleaved(
-    fns: list[Callable[[T], object]],
-    repeats: int,
-    setup: Callable[[], T],
-    teardown: Callable[[T], None] | None = None,
-) -> list[Timing]:
-    """:func:`best_of` for several cases, their repetitions interleaved (A B C A B C ...).
+@dataclass(frozen=True)
+class Case:
+    """One timed case: ``fn(setup())``, then ``teardown`` of what ``setup`` gave."""
+
+    name: str
+    fn: Callable[[Any], object]
+    setup: Callable[[], Any]
+    teardown: Callable[[Any], None] | None = None
+
+
+def interleaved(cases: list[Case], repeats: int) -> dict[str, Timing]:
+    """Warm each case up once, then time them in ``repeats`` interleaved rounds (A B C A B
+    C ...); the best repetition of each.
 
     On a shared, noisy machine this exposes every case to the same background load, so the
     ratio of two cases is steadier than with the cases timed one after the other.
     """
-    for fn in fns:
-        time_once(fn, setup, teardown)
-    runs: list[list[float]] = [[] for _ in fns]
+    for c in cases:
+        time_once(c.fn, c.setup, c.teardown)
+    runs: dict[str, list[float]] = {c.name: [] for c in cases}
     for _ in range(repeats):
-        for fn, out in zip(fns, runs, strict=True):
-            out.append(time_once(fn, setup, teardown))
-    return [Timing(min(r), r) for r in runs]
+        for c in cases:
+            runs[c.name].append(time_once(c.fn, c.setup, c.teardown))
+    return {k: Timing(min(v), v) for k, v in runs.items()}
+
+
+def log(msg: str) -> None:
+    """Progress to stderr (the tables go to stdout)."""
+    print(msg, file=sys.stderr, flush=True)
+
+
+def stats_text(prof: cProfile.Profile, own: int, cumulative: int) -> str:
+    """A cProfile report: the top ``own`` functions by own time, then the top
+    ``cumulative`` by cumulative time."""
+    text = io.StringIO()
+    stats = pstats.Stats(prof, stream=text)
+    stats.sort_stats("tottime").print_stats(own)
+    stats.sort_stats("cumulative").print_stats(cumulative)
+    return text.getvalue()
+
+
+def stamp(data: dict[str, Any], script: str) -> dict[str, Any]:
+    """``data`` with the time it was made and the command that made it."""
+    data["created_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    data["command"] = " ".join(["python", f"benchmarks/{script}", *sys.argv[1:]])
+    return data
+
+
+def publish(tables: str, data: dict[str, Any], output: Path) -> None:
+    """Print the tables to stdout and write the JSON results to ``output``."""
+    print(tables)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(data, indent=2) + "\n")
+    log(f"results written to {output}")
 
 
 @contextlib.contextmanager
@@ -173,42 +209,40 @@ def _river_raw(name: str) -> Callable[[int], object]:
     return take
 
 
-def _ours(name: str, engine: str) -> Callable[[int], object]:
-    """calmops-gen's generator: ``sample`` with DataFrame assembly included.
+def ours(
+    cls: type[ConceptGenerator], params: GeneratorParams, engine: str
+) -> Callable[[int], object]:
+    """calmops-gen's ``sample`` for rows ``0 .. n - 1`` with ``engine`` (frame included).
 
-    Works with both signatures of :meth:`ConceptGenerator.sample`: ``sample(n, params, seq)``
-    and ``sample(params, draw, seq)`` (a ``Draw`` of rows ``0 .. n - 1`` and a PCG64
-    generator on ``seq``, made inside the timed call as the block producer does).
+    Stateful generators get their stream state at row 0 from :meth:`stream_states`, computed
+    here (outside the timed call), as the planner does; the ``Draw`` and its PCG64 generator
+    are made inside the timed call, as the block producer does.
     """
-    gen: ConceptGenerator
-    params: GeneratorParams
-    if name == "sea":
-        params = SeaParams()
-        gen = Sea(params, engine)
-    else:
-        params = AgrawalParams()
-        gen = Agrawal(params, engine)
-    sample: Any = gen.sample
-    takes_n = next(iter(inspect.signature(sample).parameters)) == "n"
+    gen = cls(params, engine)
+    states = gen.stream_states(0, params, [0], SeedTree(0))
+    state = states[0] if states else None
 
     def run(n: int) -> object:
         seq = np.random.SeedSequence(0)
-        if takes_n:
-            return sample(n, params, seq)
-        from calmops_gen.generators import Draw
-        from calmops_gen.seeding import SeedTree
-
-        return sample(params, Draw(np.arange(n, dtype=np.int64), SeedTree.rng(seq)), seq)
+        draw = Draw(np.arange(n, dtype=np.int64), SeedTree.rng(seq), state)
+        return gen.sample(params, draw, seq)
 
     return run
 
 
-def bench_generators(rows: int, repeats: int, log: Callable[[str], None]) -> list[GeneratorCase]:
+def _sea_or_agrawal(name: str, engine: str) -> Callable[[int], object]:
+    """:func:`ours` for ``sea`` or ``agrawal`` with default parameters."""
+    if name == "sea":
+        return ours(Sea, SeaParams(), engine)
+    return ours(Agrawal, AgrawalParams(), engine)
+
+
+def bench_generators(rows: int, repeats: int) -> list[GeneratorCase]:
     """Throughput of sea and agrawal under both engines and of river itself."""
     cases: list[GeneratorCase] = []
     for name in ("sea", "agrawal"):
         for engine in ("numpy", "river", "river-raw"):
-            fn = _river_raw(name) if engine == "river-raw" else _ours(name, engine)
+            fn = _river_raw(name) if engine == "river-raw" else _sea_or_agrawal(name, engine)
             timing = best_of(fn, repeats, lambda: rows)
             cases.append(GeneratorCase(name, engine, rows, timing))
             log(f"  {name:8s} {engine:9s} best {timing.best:8.4f}s")
@@ -313,7 +347,7 @@ def _run_into(scenario: calmops_gen.Scenario) -> Callable[[Path], object]:
     return go
 
 
-def bench_end_to_end(repeats: int, log: Callable[[str], None]) -> list[EndToEndCase]:
+def bench_end_to_end(repeats: int) -> list[EndToEndCase]:
     """The default scenario, the 1M-row SEA scenario (with and without ground truth), and
     the raw numpy + pyarrow baseline of the 1M-row scenario, repetitions interleaved.
 
@@ -338,9 +372,10 @@ def bench_end_to_end(repeats: int, log: Callable[[str], None]) -> list[EndToEndC
             lambda root: raw_write(root, SMALL_BLOCKS),
         ),
     ]
-    timings = best_of_interleaved([fn for _, _, fn in cases], repeats, _fresh_root, _drop)
+    timings = interleaved([Case(name, fn, _fresh_root, _drop) for name, _, fn in cases], repeats)
     out: list[EndToEndCase] = []
-    for (name, rows, _), timing in zip(cases, timings, strict=True):
+    for name, rows, _ in cases:
+        timing = timings[name]
         out.append(EndToEndCase(name, rows, timing))
         log(f"  {name:38s} best {timing.best:8.4f}s")
     return out
@@ -457,7 +492,7 @@ def _spawn(kind: str, blocks: int, trace: bool) -> dict[str, Any]:
     return result
 
 
-def bench_memory(log: Callable[[str], None]) -> list[MemoryCase]:
+def bench_memory() -> list[MemoryCase]:
     """Peak memory of the SEA scenario at 1M and 4M rows, calmops-gen and raw baseline."""
     out: list[MemoryCase] = []
     for kind, label in (("calmops", "calmops-gen"), ("raw", "numpy+pyarrow baseline")):
@@ -486,7 +521,7 @@ def profile(case: str, rows: int) -> str:
     """cProfile report (top functions by own and cumulative time) of one case."""
     prof = cProfile.Profile()
     if case in ("sea-numpy", "agrawal-numpy"):
-        fn = _ours(case.split("-")[0], "numpy")
+        fn = _sea_or_agrawal(case.split("-")[0], "numpy")
         fn(rows)
         prof.enable()
         for _ in range(20):
@@ -501,11 +536,7 @@ def profile(case: str, rows: int) -> str:
             prof.enable()
             calmops_gen.run(scenario, root=root / "timed")
             prof.disable()
-    text = io.StringIO()
-    stats = pstats.Stats(prof, stream=text)
-    stats.sort_stats("tottime").print_stats(20)
-    stats.sort_stats("cumulative").print_stats(25)
-    return text.getvalue()
+    return stats_text(prof, 20, 25)
 
 
 # --------------------------------------------------------------------------- report
@@ -672,9 +703,7 @@ def to_json(report: Report) -> dict[str, Any]:
         raw["rows_per_s"] = e2e.rows_per_s
     for mem, raw in zip(report.memory, data["memory"], strict=True):
         raw["growth"] = mem.growth
-    data["created_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    data["command"] = " ".join(["python", "benchmarks/bench_generators.py", *sys.argv[1:]])
-    return data
+    return stamp(data, "bench_generators.py")
 
 
 # --------------------------------------------------------------------------- main
@@ -724,9 +753,6 @@ def main(argv: list[str] | None = None) -> int:
     e2e_repeats = args.e2e_repeats or (2 if args.quick else 5)
     groups = set(args.only or ("generators", "end-to-end", "memory"))
 
-    def log(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
-
     report = Report(
         mode="quick" if args.quick else "full",
         machine=machine(),
@@ -735,19 +761,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     if "generators" in groups:
         log(f"1. generators ({rows} rows, best of {repeats} after a warm-up)")
-        report.generators = bench_generators(rows, repeats, log)
+        report.generators = bench_generators(rows, repeats)
     if "end-to-end" in groups:
         log(f"2. end to end (best of {e2e_repeats} after a warm-up, interleaved)")
-        report.end_to_end = bench_end_to_end(e2e_repeats, log)
+        report.end_to_end = bench_end_to_end(e2e_repeats)
     if "memory" in groups:
         log("3. memory (subprocesses)")
-        report.memory = bench_memory(log)
+        report.memory = bench_memory()
     report.checks = checks(report)
     report.load["end"] = _loadavg()
-    print(render(report))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(to_json(report), indent=2) + "\n")
-    log(f"results written to {args.output}")
+    publish(render(report), to_json(report), args.output)
     return 0
 
 

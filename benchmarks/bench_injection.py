@@ -39,21 +39,27 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import io
-import json
 import math
-import pstats
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from bench_generators import RESULTS, Timing, _loadavg, machine, time_once
+from bench_generators import (
+    RESULTS,
+    Case,
+    Timing,
+    _loadavg,
+    interleaved,
+    log,
+    machine,
+    publish,
+    stamp,
+    stats_text,
+)
 
 from calmops_gen.drift.base import Site
 from calmops_gen.generators.base import STRING_DTYPE
@@ -432,26 +438,6 @@ def loop_sample(lay: Layout, loop_rows: int) -> tuple[list[int], list[float]]:
 # --------------------------------------------------------------------------- measuring
 
 
-@dataclass(frozen=True)
-class Case:
-    """One timed case: ``fn(setup())``."""
-
-    name: str
-    fn: Callable[[Any], object]
-    setup: Callable[[], Any]
-
-
-def interleaved(cases: list[Case], repeats: int) -> dict[str, Timing]:
-    """Warm each case up once, then time them in ``repeats`` interleaved rounds."""
-    for c in cases:
-        time_once(c.fn, c.setup)
-    runs: dict[str, list[float]] = {c.name: [] for c in cases}
-    for _ in range(repeats):
-        for c in cases:
-            runs[c.name].append(time_once(c.fn, c.setup))
-    return {k: Timing(min(v), v) for k, v in runs.items()}
-
-
 def kernel_case(frame: pd.DataFrame, injection: Injection, case: EventCase, lay: Layout) -> Case:
     """The event's own ``apply`` on the selected rows (a fresh copy of them each time),
     with the figures ``inject`` planned for it: the vectorised work alone."""
@@ -656,9 +642,7 @@ def to_json(report: InjectionReport) -> dict[str, Any]:
     data = asdict(report)
     for row, raw in zip(report.rows, data["rows"], strict=True):
         raw.update(baseline_s=row.baseline_s, ratio=row.ratio, met=row.met)
-    data["created_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    data["command"] = " ".join(["python", "benchmarks/bench_injection.py", *sys.argv[1:]])
-    return data
+    return stamp(data, "bench_injection.py")
 
 
 def profile(name: str, frame: pd.DataFrame, lay: Layout, blocks: bool) -> str:
@@ -669,11 +653,7 @@ def profile(name: str, frame: pd.DataFrame, lay: Layout, blocks: bool) -> str:
     prof.enable()
     run_inject(frame, case, lay, blocks)
     prof.disable()
-    text = io.StringIO()
-    stats = pstats.Stats(prof, stream=text)
-    stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats(40)
-    return text.getvalue()
+    return stats_text(prof, 25, 40)
 
 
 # --------------------------------------------------------------------------- main
@@ -714,9 +694,6 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (1 if args.quick else 5)
     loop_rows = min(args.loop_rows or (QUICK_LOOP_ROWS if args.quick else LOOP_ROWS), lay.m)
 
-    def log(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
-
     frame = make_frame(n)
     if args.profile:
         print(profile(args.profile, frame, lay, not args.no_blocks))
@@ -756,10 +733,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     report.load["end"] = _loadavg()
     log(f"done in {time.perf_counter() - start:.0f}s")
-    print(render(report))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(to_json(report), indent=2) + "\n")
-    log(f"results written to {args.output}")
+    publish(render(report), to_json(report), args.output)
     return 0
 
 
