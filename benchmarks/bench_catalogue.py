@@ -101,12 +101,11 @@ def river_itself(name: str, gen: ConceptGenerator, params: Any) -> RiverBaseline
     """river's own generator for ``params``, ``n`` rows consumed with ``take`` into a list.
 
     Generators whose ``river_dataset`` already returns a ``river.datasets.synth`` object use
-    that very call (the same parameters the river engine passes). Three wrap river to make an
-    endless, block-seeded stream; their baseline is river's class directly:
+    that very call (the same parameters the river engine passes). ``anomaly_sine``'s is
+    river's finite series run episode after episode (one river ``AnomalySine`` per
+    ``n_samples`` rows), consumed with ``islice``. Two wrap river to make an endless,
+    block-seeded stream; their baseline is river's class directly:
 
-    - ``anomaly_sine``: river's series is finite (``n_samples`` rows); the generator's own
-      chain of river ``AnomalySine`` episodes (``river_dataset``: one river object per
-      episode, each with its episode seed) is the baseline;
     - ``logical``: river's stream ends after ``4 * n_tiles`` rows; river is given
       ``n_tiles = ceil(n / 4)`` (one pass of ``n`` rows, the cheapest way for river to make
       them; the default ``n_tiles=1`` would need a new river object every 4 rows);
