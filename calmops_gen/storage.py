@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,11 +59,13 @@ def to_arrow(frame: pd.DataFrame, columns: Iterable[Column]) -> pa.Table:
     return table.cast(target)
 
 
-def _parquet_encodings(table: pa.Table) -> tuple[list[str], dict[str, str]]:
+def _parquet_encodings(
+    table: pa.Table, roles: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
     """Dictionary-encode low-cardinality columns only (bools, strings, categories, block
-    and concept ids, integer codes); delta-encode sorted integer columns (row numbers,
-    timestamps). Trying and abandoning dictionaries on float columns is what makes
-    pyarrow's default slow."""
+    and concept ids, integer codes; not the per-row label times of role ``label_time``);
+    delta-encode sorted integer columns (row numbers, timestamps). Trying and abandoning
+    dictionaries on float columns is what makes pyarrow's default slow."""
     dictionary, delta = [], {}
     for field in table.schema:
         typ = field.type
@@ -73,17 +75,18 @@ def _parquet_encodings(table: pa.Table) -> tuple[list[str], dict[str, str]]:
             pa.types.is_boolean(typ)
             or pa.types.is_string(typ)
             or pa.types.is_dictionary(typ)
-            or (pa.types.is_integer(typ) and field.name != "label_available_at")
+            or (pa.types.is_integer(typ) and roles.get(field.name) != "label_time")
         ):
             dictionary.append(field.name)
     return dictionary, delta
 
 
-def encode(table: pa.Table, fmt: str) -> pa.Buffer:
-    """Serialise ``table`` as Parquet (zstd) or CSV, into an in-memory buffer."""
+def encode(table: pa.Table, fmt: str, roles: Mapping[str, str] | None = None) -> pa.Buffer:
+    """Serialise ``table`` as Parquet (zstd) or CSV, into an in-memory buffer; ``roles``
+    (column name -> role) picks the Parquet encodings."""
     sink = pa.BufferOutputStream()
     if fmt == "parquet":
-        dictionary, delta = _parquet_encodings(table)
+        dictionary, delta = _parquet_encodings(table, roles or {})
         pq.write_table(
             table,
             sink,
@@ -106,8 +109,9 @@ def encode(table: pa.Table, fmt: str) -> pa.Buffer:
 
 def write_frame(frame: pd.DataFrame, columns: Iterable[Column], path: Path, fmt: str) -> FileRecord:
     """Write ``frame`` to ``path`` in ``fmt`` and return its record."""
-    table = to_arrow(frame, list(columns))
-    data = memoryview(encode(table, fmt))
+    planned = list(columns)
+    table = to_arrow(frame, planned)
+    data = memoryview(encode(table, fmt, {c.name: c.role for c in planned}))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         fh.write(data)
