@@ -566,8 +566,9 @@ def rows_differ(before: pd.DataFrame, after: pd.DataFrame) -> np.ndarray:
 
 
 def known_rows(codes: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
-    """``codes`` at the rows where ``by`` (default: ``codes`` itself) is a known code
-    (``>= 0``): ``codes`` itself, not a copy, when every row is known.
+    """``codes`` (or any per-row array) at the rows where ``by`` (default: ``codes``
+    itself) is a known code (``>= 0``): the array itself, not a copy, when every row is
+    known.
 
     Examples
     --------
@@ -645,9 +646,7 @@ def reassign(
     ``target_counts``, ``expected_after``) described for ``category_frequency``.
     """
     k = len(target)
-    known, w_known = known_rows(codes), weights
-    if len(known) != len(codes):
-        w_known = weights[codes >= 0]
+    known, w_known = known_rows(codes), known_rows(weights, codes)
     n = len(known)
     counts = np.bincount(known, minlength=k).astype(np.int64)
     t = largest_remainder(target * n, n) if n else np.zeros(k, dtype=np.int64)

@@ -202,10 +202,10 @@ class LabelFlip(DriftEvent):
             "flipped": float(len(old_flip)),
             "expected_flips": float(p.sum()),
         }
-        known = codes if every else codes[valid]
+        known = known_rows(codes)
         rows_per = np.bincount(known, minlength=k)
         flips_per = np.bincount(old_flip, minlength=k)
-        expected_per = np.bincount(known, weights=p if every else p[valid], minlength=k)
+        expected_per = np.bincount(known, weights=known_rows(p, codes), minlength=k)
         for i in range(k):
             stats[f"rows:{i}"] = float(rows_per[i])
             stats[f"flipped:{i}"] = float(flips_per[i])
