@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,17 +54,86 @@ class EventTally:
 
 @dataclass
 class BlockOutput:
-    """A produced block: its data, its ground truth and what each event did."""
+    """A produced block: its data, its ground truth columns and what each event did."""
 
     index: int
     data: pd.DataFrame
-    ground_truth: pd.DataFrame
+    truth: dict[str, np.ndarray]
     tallies: list[EventTally]
 
+    @property
+    def ground_truth(self) -> pd.DataFrame:
+        """The block's ground truth as a frame (the arrays of ``truth``, not copied)."""
+        return pd.DataFrame(self.truth, copy=False)
 
-def produce_block(plan: Plan, index: int) -> BlockOutput:
-    """Produce block ``index`` of ``plan`` (data and ground truth, events applied)."""
+
+Alloc = Callable[[str, type], np.ndarray]
+"""Zeroed ground-truth column ``(name, dtype)`` for the block being produced."""
+
+
+class TruthColumns:
+    """Whole-run ground-truth columns that every block fills in place.
+
+    For in-memory runs (:func:`calmops_gen.inject`): each block writes its rows into one
+    array per column, so the ground truth is never concatenated from per-block pieces (one
+    allocation per column instead of one per block plus the concatenation).
+
+    Examples
+    --------
+    >>> from calmops_gen.plan import build_plan
+    >>> from calmops_gen.scenario import load_scenario
+    >>> plan = build_plan(load_scenario({
+    ...     "name": "t", "generator": {"kind": "sea"},
+    ...     "schedule": {"blocks": 2, "rows_per_block": 3}}))
+    >>> whole = TruthColumns(plan.n_rows)
+    >>> for i in range(2):
+    ...     _ = produce_block(plan, i, whole)
+    >>> whole.frame()["block"].tolist()
+    [0, 0, 0, 1, 1, 1]
+    """
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+        self.columns: dict[str, np.ndarray] = {}
+
+    def allocator(self, row_start: int, row_stop: int) -> Alloc:
+        """An :data:`Alloc` handing out zeroed views of rows ``[row_start, row_stop)``."""
+
+        def alloc(name: str, dtype: type) -> np.ndarray:
+            whole = self.columns.get(name)
+            if whole is None:
+                # empty + fill touches the pages once (huge pages for large arrays)
+                whole = self.columns[name] = np.empty(self.rows, dtype=dtype)
+            view = whole[row_start:row_stop]
+            view.fill(0)
+            return view
+
+        return alloc
+
+    def frame(self) -> pd.DataFrame:
+        """The ground truth of every block produced so far, in row order."""
+        return pd.DataFrame(self.columns, copy=False)
+
+
+def _zeros(size: int) -> Alloc:
+    def alloc(name: str, dtype: type) -> np.ndarray:
+        return np.zeros(size, dtype=dtype)
+
+    return alloc
+
+
+def produce_block(plan: Plan, index: int, truth_columns: TruthColumns | None = None) -> BlockOutput:
+    """Produce block ``index`` of ``plan`` (data and ground truth, events applied).
+
+    With ``truth_columns`` the block's ground truth is written into (and is a view of) those
+    whole-run columns.
+    """
     block = plan.blocks[index]
+    alloc = (
+        _zeros(block.size)
+        if truth_columns is None
+        else truth_columns.allocator(block.row_start, block.row_stop)
+    )
     concepts = plan.block_concepts(index)
     frame = plan.generator.produce(plan.request(index, concepts))
     if plan.adds_block_column:
@@ -74,21 +144,19 @@ def produce_block(plan: Plan, index: int) -> BlockOutput:
         stamps = pd.DatetimeIndex(times.view("datetime64[ns]"))
         tz = block.time_begin.tz if block.time_begin is not None else None
         frame[time_col] = stamps.tz_localize("UTC").tz_convert(tz) if tz else stamps
-    truth: dict[str, np.ndarray] = {
-        "row": np.arange(block.row_start, block.row_stop, dtype=np.int64),
-        BLOCK_COLUMN: np.full(block.size, index, dtype=np.int64),
-    }
+    truth: dict[str, np.ndarray] = {"row": alloc("row", np.int64)}
+    truth["row"][:] = np.arange(block.row_start, block.row_stop, dtype=np.int64)
+    truth[BLOCK_COLUMN] = alloc(BLOCK_COLUMN, np.int64)
+    truth[BLOCK_COLUMN].fill(index)
     if plan.generator.has_concepts:
-        truth["concept"] = concepts.concept
+        truth["concept"] = alloc("concept", np.int64)
+        truth["concept"][:] = concepts.concept
         if plan.incremental:
-            truth["concept_weight"] = concepts.weight
+            truth["concept_weight"] = alloc("concept_weight", np.float64)
+            truth["concept_weight"][:] = concepts.weight
     tallies = []
     for ev in plan.events:
-        weights, changed, tally = _apply_event(plan, ev, frame, index)
-        truth[ev.id] = weights
-        if ev.subset_column is not None:
-            truth[ev.subset_column] = changed
-        tallies.append(tally)
+        tallies.append(_apply_event(plan, ev, frame, index, alloc, truth))
     delay = plan.scenario.label_delay
     if delay is not None:
         lags = delay.draw(block.size, plan.seeds.rng(plan.seeds.label_delay(index)))
@@ -97,7 +165,7 @@ def produce_block(plan: Plan, index: int) -> BlockOutput:
         else:
             time_col = next(c.name for c in plan.columns if c.role == "time")
             frame[delay.column] = frame[time_col] + pd.to_timedelta(lags, unit="ns")
-    return BlockOutput(index, frame, pd.DataFrame(truth, copy=False), tallies)
+    return BlockOutput(index, frame, truth, tallies)
 
 
 def time_range(plan: Plan, frame: pd.DataFrame) -> tuple[str, str] | None:
@@ -119,14 +187,23 @@ def class_counts(plan: Plan, frame: pd.DataFrame) -> dict[str, int] | None:
 
 
 def _apply_event(
-    plan: Plan, ev: EventPlan, frame: pd.DataFrame, index: int
-) -> tuple[np.ndarray, np.ndarray, EventTally]:
+    plan: Plan,
+    ev: EventPlan,
+    frame: pd.DataFrame,
+    index: int,
+    alloc: Alloc,
+    truth: dict[str, np.ndarray],
+) -> EventTally:
+    """Apply ``ev`` to block ``index`` of ``frame`` in place; its weights (and changed
+    flags, for random-subset events) go into ``truth``."""
     block = plan.blocks[index]
-    weights = np.zeros(block.size, dtype=np.float64)
-    changed = np.zeros(block.size, dtype=bool)
+    weights = truth[ev.id] = alloc(ev.id, np.float64)
+    changed = None
+    if ev.subset_column is not None:
+        changed = truth[ev.subset_column] = alloc(ev.subset_column, np.bool_)
     positions = ev.span.positions_in(block.row_start, block.row_stop)
     if positions.size == 0:
-        return weights, changed, EventTally()
+        return EventTally()
     ranks = ev.span.ranks_in(block.row_start, block.row_stop)
     rng = plan.seeds.rng(plan.seeds.event(ev.id, index))
     where = ev.event.where
@@ -152,9 +229,9 @@ def _apply_event(
         shared=plan.seeds.event_shared(ev.id),
     )
     applied = ev.event.apply(frame, rows, w if everywhere else w[active], rng, ev.prepared, site)
+    affected = rows.size
     if applied.changed is not None:
+        assert changed is not None, f"{ev.id}: a random-subset event needs changes_subset"
         changed[rows[applied.changed]] = True
         affected = int(applied.changed.sum())
-    else:
-        affected = rows.size
-    return weights, changed, EventTally(int(positions.size), affected, applied.stats)
+    return EventTally(int(positions.size), affected, applied.stats)

@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 
 from calmops_gen.drift import DriftEvent
-from calmops_gen.engine import EventTally, produce_block
+from calmops_gen.engine import EventTally, TruthColumns, produce_block
 from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.generators.base import BlockRequest, Column, Generator, GeneratorParams
 from calmops_gen.manifest import EventInfo
@@ -188,10 +188,12 @@ def block_layout(column: pd.Series) -> tuple[list[int], np.ndarray | None]:
     ([2, 1], [0, 2, 1])
     """
     dtype = column.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "iu" and column.is_monotonic_increasing:
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         values = column.to_numpy()
         edges = np.flatnonzero(values[1:] != values[:-1]) + 1
-        return np.diff(edges, prepend=0, append=len(values)).tolist(), None
+        # constant between edges: sorted when every edge steps up
+        if bool((values[edges] > values[edges - 1]).all()):
+            return np.diff(edges, prepend=0, append=len(values)).tolist(), None
     codes, _ = pd.factorize(column, use_na_sentinel=False)
     ordered = bool((np.diff(codes) >= 0).all())
     return np.bincount(codes).tolist(), None if ordered else np.argsort(codes, kind="stable")
@@ -273,13 +275,14 @@ def inject(
         }
     )
     plan = build_plan(scenario, FrameSource(work, sizes, roles))
-    outputs = [produce_block(plan, i) for i in range(len(plan.blocks))]
+    whole = TruthColumns(len(work))
+    outputs = [produce_block(plan, i, whole) for i in range(len(plan.blocks))]
     totals = [EventTally() for _ in plan.events]
     for out in outputs:
         for total, tally in zip(totals, out.tallies, strict=True):
             total.add(tally)
     data = _concat([o.data for o in outputs], work)
-    truth = _concat([o.ground_truth for o in outputs])
+    truth = whole.frame()
     if order is not None:
         inverse = np.argsort(order, kind="stable")
         data = data.iloc[inverse]

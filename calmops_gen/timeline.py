@@ -45,7 +45,8 @@ from calmops_gen.schedule import (
 
 @dataclass(frozen=True)
 class BlockConcepts:
-    """Concepts of one block: generator segments and per-row ground truth."""
+    """Concepts of one block: generator segments and per-row ground truth (``concept``,
+    ``weight``: read-only arrays, possibly broadcast views)."""
 
     segments: tuple[Segment, ...]
     concept: np.ndarray
@@ -87,8 +88,9 @@ class Timeline:
             rows = np.arange(size, dtype=np.int64)
             return BlockConcepts(
                 (Segment(c, self.concepts[c], rows, (c,)),),
-                np.full(size, c, dtype=np.int64),
-                np.ones(size, dtype=np.float64),
+                # constant per-row ground truth: read-only views, nothing allocated
+                np.broadcast_to(np.int64(c), (size,)),
+                np.broadcast_to(np.float64(1.0), (size,)),
             )
         rows = np.arange(row_start, row_start + size, dtype=np.int64)
         k = np.searchsorted(self.starts, rows, side="right") - 1

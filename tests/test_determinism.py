@@ -9,10 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 from conftest import IN_PROCESS_LOCK, dataset_bytes, deep_merge, file_hashes, run_cli, sea
 
 import calmops_gen
+from calmops_gen.engine import TruthColumns, produce_block
+from calmops_gen.plan import build_plan
 from calmops_gen.scenario import load_scenario
 
 
@@ -221,3 +225,28 @@ def test_every_event_kind_is_executor_independent(tmp_path: Path, exclusive_run)
         assert len(seq.blocks) >= 3
         assert file_hashes(par) == file_hashes(seq), sorted(events)
         assert dataset_bytes(par.directory) == dataset_bytes(seq.directory)
+
+
+@pytest.mark.parametrize("transition", ["gradual", "incremental"])
+def test_whole_run_truth_columns_equal_per_block_truth(transition: str) -> None:
+    """``inject``'s whole-run ground-truth columns hold exactly what each block produces on
+    its own (concepts, incremental weights, event weights and changed flags)."""
+    sc = _scenario()
+    sc["schedule"]["transition"] = {"kind": transition, "width": 200}
+    sc["generator"] = {"kind": "hyperplane", "params": {"n_features": 3}}
+    sc["schedule"]["block_params"] = {2: {"mag_change": 0.5}}
+    for ev in ("shift_x0", "nz"):
+        sc["drift"][ev]["features"] = ["x0"]
+    plan = build_plan(load_scenario(sc))
+    whole = TruthColumns(plan.n_rows)
+    views = [produce_block(plan, i, whole).ground_truth for i in range(len(plan.blocks))]
+    alone = pd.concat(
+        [produce_block(plan, i).ground_truth for i in range(len(plan.blocks))], ignore_index=True
+    )
+    got = whole.frame()
+    pd.testing.assert_frame_equal(got, alone)
+    assert "concept" in got and "flips__changed" in got
+    assert ("concept_weight" in got) == (transition == "incremental")
+    assert got["flips__changed"].sum() > 0 and 0 < got["concept"].mean() < 1
+    # each block's frame is a view of the whole-run columns, not a copy
+    assert np.shares_memory(views[1]["row"].to_numpy(), got["row"].to_numpy())

@@ -289,10 +289,8 @@ def _fast_codes(values: pd.Series, cats: list[Any]) -> np.ndarray | None:
             # a lookup table over the categories' range, -1 on both sides of it
             table = np.full(span + 2, -1, dtype=np.int64)
             table[known - low + 1] = np.arange(len(known))
-            at = arr.astype(np.int64)
-            at -= low - 1
-            np.clip(at, 0, span + 1, out=at)
-            out = table.take(at)
+            # index 0 and span + 1 hold -1: values outside the range are clipped onto them
+            out = table.take(np.subtract(arr, low - 1, dtype=np.int64), mode="clip")
             return out
         order = np.argsort(known, kind="stable")
         ordered = known[order]
