@@ -22,6 +22,7 @@ from calmops_gen.drift_injector import DriftInjector, DriftRecord
 from calmops_gen.errors import ScenarioError
 from calmops_gen.injector import inject
 from calmops_gen.profiles import Gradual, Incremental, Recurrent
+from calmops_gen.seeding import stable_int
 
 N = 60
 SEED = 5
@@ -704,6 +705,31 @@ def test_category_frequency_maps_to_blended_target(df: pd.DataFrame) -> None:
         realised = inj.last_events[0].realised
         # reached per block of 15 rows, up to rounding
         assert realised["proportions_after"] == pytest.approx(target, abs=2.0 / 15)
+
+
+def test_random_frequency_targets_differ_between_schedule_steps(df: pd.DataFrame) -> None:
+    """A random perturbation draws from (seed, call, step, column): two steps of one schedule
+    on one column get two targets; a direct call keeps the (seed, call, column) draw."""
+    m = 0.5
+    step = {
+        "method": "inject_category_frequency_drift",
+        "params": {"feature_cols": ["c"], "drift_magnitude": m, "perturbation": "random"},
+    }
+    inj = injector()
+    inj.inject_multiple_types_of_drift(df, [step, step])
+    events = inj.history[-1].events
+    first, second = (events[k]["target"] for k in sorted(events))
+    assert first.keys() == second.keys() == {"a", "b", "c"}
+    assert max(abs(first[k] - second[k]) for k in first) > 0.01
+    # the direct call: the blend of the selection's proportions with a random point of the
+    # simplex drawn from [random_state, call 0, column]
+    direct = injector()
+    direct.inject_category_frequency_drift(df, ["c"], m, "random")
+    p = np.random.default_rng([SEED, 0, stable_int("c")]).random(3)
+    before = df["c"].value_counts(normalize=True).sort_index()
+    expected = (1 - m) * before.to_numpy() + m * p / p.sum()
+    got = direct.history[-1].events["category_frequency_c"]["target"]
+    assert [got[k] for k in sorted(got)] == pytest.approx(expected / expected.sum())
 
 
 def test_apply_drifts_passes_events_unchanged(df: pd.DataFrame) -> None:

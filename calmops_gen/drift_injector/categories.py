@@ -188,7 +188,9 @@ class CategoryDrift(DriftInjectorBase):
         As the seed's successor, the new proportions are ``(1 - m) * before + m * p`` with
         ``before`` the proportions over the selected rows and ``p`` uniform
         (``perturbation="uniform"``), the inverted frequencies (``"invert"``:
-        ``(1 - before) / sum``) or random (``"random"``, drawn from the instance's seed). The
+        ``(1 - before) / sum``) or random (``"random"``, drawn from the instance's seed, the
+        call and, inside :meth:`inject_multiple_types_of_drift`, the step: two steps on one
+        column get two different targets). The
         engine then moves the least rows that reach them exactly (the seed resampled an
         ``m`` share of rows at random).
 
@@ -225,7 +227,7 @@ class CategoryDrift(DriftInjectorBase):
             elif perturbation == "invert":
                 p = (1.0 - before) / (1.0 - before).sum()
             else:
-                rng = np.random.default_rng([self.random_state, self._calls, stable_int(col)])
+                rng = np.random.default_rng([*self._call_key(), stable_int(col)])
                 p = rng.random(len(cats))
                 p /= p.sum()
             target = (1.0 - m) * before + m * p

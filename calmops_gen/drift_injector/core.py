@@ -155,6 +155,22 @@ class DriftInjectorBase:
         seq = np.random.SeedSequence(self.random_state, spawn_key=(k,))
         return int(seq.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
+    def _call_key(self) -> list[int]:
+        """Entropy for draws a method makes itself (not through the engine): the instance's
+        seed, the call, and the step when the call is a step of a schedule (the steps of one
+        schedule share a call number).
+
+        Examples
+        --------
+        >>> from calmops_gen.drift_injector import DriftInjector
+        >>> DriftInjector(random_state=3)._call_key()
+        [3, 0]
+        """
+        key = [self.random_state, self._calls]
+        if self._collector is not None:
+            key.append(len(self._collector))
+        return key
+
     # -- roles and selection ------------------------------------------------------------------
 
     def _roles(
