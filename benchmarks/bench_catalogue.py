@@ -41,8 +41,10 @@ from typing import Any
 
 from bench_generators import (
     RESULTS,
+    Case,
     Timing,
     _loadavg,
+    interleaved,
     log,
     machine,
     ours,
@@ -208,44 +210,36 @@ def bench_one(
     slow_rows: int,
     repeats: int,
 ) -> CatalogueRow:
-    """Time one generator: warm-ups, then ``repeats`` interleaved rounds of the three cases
-    (``NUMPY_PER_ROUND`` numpy repetitions per round), best repetition kept."""
+    """Time one generator: river's projected cost picks its row count, then the three cases
+    in ``repeats`` interleaved rounds (:func:`interleaved`, ``NUMPY_PER_ROUND`` numpy
+    repetitions per round), best repetition kept."""
     params = default_params(cls)
     numpy_fn = ours(cls, params, "numpy")
     river_engine_fn = ours(cls, params, "river")
     baseline = river_itself(name, cls(params, "river"), params)
 
-    time_once(numpy_fn, lambda: rows)  # warm-up
     river_rows = rows
     if baseline is not None:
         warm = time_once(baseline.take, lambda: min(WARM_ROWS, rows))
         projected = warm * rows / min(WARM_ROWS, rows)
         if projected > RIVER_BUDGET_S:
             river_rows = min(slow_rows, rows)
-    time_once(river_engine_fn, lambda: min(WARM_ROWS, rows))
-
-    runs: dict[str, list[float]] = {"numpy": [], "river_engine": [], "river": []}
-    for _ in range(repeats):
-        for _ in range(NUMPY_PER_ROUND):
-            runs["numpy"].append(time_once(numpy_fn, lambda: rows))
-        runs["river_engine"].append(time_once(river_engine_fn, lambda: river_rows))
-        if baseline is not None:
-            runs["river"].append(time_once(baseline.take, lambda: river_rows))
-
-    def timing(key: str) -> Timing | None:
-        return Timing(min(runs[key]), runs[key]) if runs[key] else None
-
-    numpy_timing = timing("numpy")
-    assert numpy_timing is not None
+    cases = [
+        Case("numpy", numpy_fn, lambda: rows, per_round=NUMPY_PER_ROUND),
+        Case("river_engine", river_engine_fn, lambda: river_rows),
+    ]
+    if baseline is not None:
+        cases.append(Case("river", baseline.take, lambda: river_rows))
+    timings = interleaved(cases, repeats)
     row = CatalogueRow(
         generator=name,
         river_class=baseline.river_class if baseline else None,
         stateful=cls.stateful,
         numpy_rows=rows,
         river_rows=river_rows,
-        numpy=numpy_timing,
-        river_engine=timing("river_engine"),
-        river=timing("river"),
+        numpy=timings["numpy"],
+        river_engine=timings["river_engine"],
+        river=timings.get("river"),
         note=baseline.note if baseline else "no river baseline",
     )
     ratio = f"{row.ratio:8.1f}x" if row.ratio is not None else "      -"

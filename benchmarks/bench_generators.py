@@ -116,12 +116,15 @@ def best_of(
 
 @dataclass(frozen=True)
 class Case:
-    """One timed case: ``fn(setup())``, then ``teardown`` of what ``setup`` gave."""
+    """One timed case: ``fn(setup())``, then ``teardown`` of what ``setup`` gave;
+    ``per_round`` repetitions in each round of :func:`interleaved` (more for fast, noisier
+    cases)."""
 
     name: str
     fn: Callable[[Any], object]
     setup: Callable[[], Any]
     teardown: Callable[[Any], None] | None = None
+    per_round: int = 1
 
 
 def interleaved(cases: list[Case], repeats: int) -> dict[str, Timing]:
@@ -136,7 +139,8 @@ def interleaved(cases: list[Case], repeats: int) -> dict[str, Timing]:
     runs: dict[str, list[float]] = {c.name: [] for c in cases}
     for _ in range(repeats):
         for c in cases:
-            runs[c.name].append(time_once(c.fn, c.setup, c.teardown))
+            for _ in range(c.per_round):
+                runs[c.name].append(time_once(c.fn, c.setup, c.teardown))
     return {k: Timing(min(v), v) for k, v in runs.items()}
 
 
