@@ -179,7 +179,11 @@ def _fill_episode(
         cosine[target] = sine[source]
     where = choice(n, params.n_anomalies)
     k = choice(params.n_anomalies, None)  # one k for every anomaly (river's draw)
-    cosine[where] = np.sin(k) + rng.standard_normal(params.n_anomalies) * noise + 2.0
+    bumped = rng.standard_normal(params.n_anomalies)
+    bumped *= noise
+    bumped += np.sin(k)  # sin(k) + normal * noise: addition commutes exactly
+    bumped += 2.0
+    cosine[where] = bumped
     y[where] = True
 
 
@@ -272,12 +276,13 @@ class AnomalySine(ConceptGenerator):
             if lo == hi:
                 continue
             seed = episode_seed(params.seed, e)
-            t = rows[lo:hi] - e * n
-            if hi - lo == n and t[0] == 0 and t[-1] == n - 1:  # the whole episode, in order
+            if hi - lo == n and rows[lo] == e * n and rows[hi - 1] == e * n + n - 1:
+                # the whole episode, in order (sorted distinct rows)
                 _fill_episode(
                     params, seed, waves, out["sine"][lo:hi], out["cosine"][lo:hi], out["y"][lo:hi]
                 )
                 continue
+            t = rows[lo:hi] - e * n
             pick: slice | np.ndarray = t
             if t[-1] - t[0] + 1 == len(t):  # consecutive rows: a slice
                 pick = slice(int(t[0]), int(t[-1]) + 1)
