@@ -65,6 +65,54 @@ class Injection:
     plan: Plan
 
 
+_INFERRED = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "floating": pa.float64(),
+    "mixed-integer-float": pa.float64(),
+    "boolean": pa.bool_(),
+    "empty": pa.null(),
+    "bytes": pa.binary(),
+}
+"""Arrow's type for an object column of each :func:`pandas.api.types.infer_dtype` kind."""
+
+
+def arrow_type(column: pd.Series) -> pa.DataType:
+    """The Arrow type ``pyarrow.Schema.from_pandas`` gives ``column``, without converting its
+    values: from the dtype (numpy and extension dtypes) or, for an object column, from
+    pandas' type inference (strings, numbers, booleans; anything else is left to Arrow).
+
+    Raises
+    ------
+    ScenarioError
+        For an object column whose values have no common Arrow type (``"frame"``).
+
+    Examples
+    --------
+    >>> arrow_type(pd.Series([1.5, 2.0])), arrow_type(pd.Series(["a", None], dtype=object))
+    (DataType(double), DataType(string))
+    >>> arrow_type(pd.Series([1, None], dtype="Int64"))
+    DataType(int64)
+    """
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind != "O":
+        return pa.from_numpy_dtype(dtype)
+    sample = column.iloc[:0]  # an extension dtype carries its type
+    if isinstance(dtype, np.dtype):
+        kind = pd.api.types.infer_dtype(column, skipna=True)
+        if kind in _INFERRED:
+            return _INFERRED[kind]
+        sample = column  # dates, decimals, mixtures: Arrow's own inference over the values
+    try:
+        return pa.Schema.from_pandas(sample.to_frame(), preserve_index=False).field(0).type
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
+        raise ScenarioError(
+            "frame",
+            f"column {column.name!r} ({dtype}) has no single value type ({err}); convert it, "
+            f"e.g. frame[{column.name!r}].astype(str)",
+        ) from None
+
+
 class FrameSource(Generator):
     """A pandas frame (already in block order) as a generator; not registered, not in YAML."""
 
@@ -86,16 +134,16 @@ class FrameSource(Generator):
         self.frame = frame
         self.sizes = sizes
         self.roles = roles
-        schema = pa.Schema.from_pandas(frame, preserve_index=False)
+        types = {str(name): arrow_type(frame[name]) for name in frame.columns}
         self._columns = tuple(
             Column(
-                f.name,
-                str(f.type),
-                roles.get(f.name, "feature"),
-                nominal=not (pa.types.is_integer(f.type) or pa.types.is_floating(f.type)),
-                arrow_type=f.type,
+                name,
+                str(typ),
+                roles.get(name, "feature"),
+                nominal=not (pa.types.is_integer(typ) or pa.types.is_floating(typ)),
+                arrow_type=typ,
             )
-            for f in schema
+            for name, typ in types.items()
         )
 
     def columns(self) -> tuple[Column, ...]:
@@ -115,15 +163,25 @@ class FrameSource(Generator):
         return self.sizes
 
     def produce(self, request: BlockRequest) -> pd.DataFrame:
-        # Events replace whole columns. Under copy-on-write (pandas 3) a slice is already a
-        # lazy copy, so only the columns an event changes are ever copied; pandas 2 slices
-        # are views, so they are copied to keep the caller's frame untouched.
-        part = self.peek(request)
-        return part if _COPY_ON_WRITE else part.copy()
+        # Events replace whole columns; they never write into the arrays they read (under
+        # copy-on-write they could not). ``frame`` is inject's own copy of the caller's frame
+        # (pandas 2) or a copy-on-write reference to it (pandas 3), so a block can be a view.
+        return self.peek(request)
 
     def peek(self, request: BlockRequest) -> pd.DataFrame:
-        part = self.frame.iloc[request.row_start : request.row_start + request.size]
-        return part.reset_index(drop=True)
+        start, stop = request.row_start, request.row_start + request.size
+        if _COPY_ON_WRITE:
+            return self.frame.iloc[start:stop].reset_index(drop=True)
+        # pandas 2: ``reset_index`` would copy every column; views of each column instead
+        return pd.DataFrame(
+            {name: _values(self.frame[name])[start:stop] for name in self.frame.columns},
+            copy=False,
+        )
+
+
+def _values(column: pd.Series) -> Any:
+    """The column's numpy array (numpy dtypes) or extension array, not copied."""
+    return column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
 
 
 def _check_column(frame: pd.DataFrame, name: str | None, key: str) -> None:

@@ -1,0 +1,87 @@
+"""``inject`` on the frames users have: column types read without converting the data, blocks
+handed to the events as views, and a result that never shares writable memory with the input
+(pandas 2 has no copy-on-write, so this is checked on both pandas versions by CI).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from calmops_gen.errors import ScenarioError
+from calmops_gen.injector import arrow_type, inject
+
+COLUMNS = {
+    "float64": pd.Series([1.5, np.nan, 3.0]),
+    "float32": pd.Series([1.5, 2.0, 3.0], dtype=np.float32),
+    "int64": pd.Series([1, 2, 3]),
+    "uint8": pd.Series([1, 2, 3], dtype=np.uint8),
+    "bool": pd.Series([True, False, True]),
+    "datetime": pd.Series(np.array(["2024-01-01", "2024-01-02", "NaT"], dtype="datetime64[ns]")),
+    "datetime_tz": pd.Series(
+        pd.DatetimeIndex(np.array(["2024-01-01", "2024-01-02", "2024-01-03"], "datetime64[ns]"))
+    ).dt.tz_localize("Europe/Madrid"),
+    "timedelta": pd.Series(np.array([1, 2, 3], dtype="timedelta64[ns]")),
+    "object_strings": pd.Series(["a", None, "c"], dtype=object),
+    "object_ints": pd.Series([1, 2, None], dtype=object),
+    "object_floats": pd.Series([1.5, None, 2.5], dtype=object),
+    "object_int_float": pd.Series([1, 2.5, None], dtype=object),
+    "object_bools": pd.Series([True, None, False], dtype=object),
+    "object_empty": pd.Series([None, None, None], dtype=object),
+    "object_bytes": pd.Series([b"a", b"b", None], dtype=object),
+    "object_decimals": pd.Series([Decimal("1.5"), Decimal("2.25"), None], dtype=object),
+    "str": pd.Series(["a", None, "c"], dtype="string"),
+    "category": pd.Series(["x", "y", "x"], dtype="category"),
+    "Int64": pd.Series([1, None, 3], dtype="Int64"),
+    "boolean": pd.Series([True, None, False], dtype="boolean"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COLUMNS))
+def test_arrow_type_is_arrows_own_inference(name: str) -> None:
+    """The type read from the dtype (or pandas' inference) is the one Arrow infers from the
+    values."""
+    column = COLUMNS[name].rename(name)
+    expected = pa.Schema.from_pandas(column.to_frame(), preserve_index=False).field(0).type
+    assert arrow_type(column) == expected
+
+
+def test_a_column_without_one_value_type_is_a_clear_error() -> None:
+    frame = pd.DataFrame({"x": np.arange(4.0), "m": pd.Series([1, "a", 2.5, None], dtype=object)})
+    with pytest.raises(ScenarioError) as err:
+        inject(frame, {"s": {"kind": "shift", "features": ["x"], "amount": 1.0}})
+    assert err.value.path == "frame"
+    assert "'m'" in str(err.value) and "astype(str)" in str(err.value)
+
+
+def test_the_result_shares_no_writable_memory_with_the_input() -> None:
+    """Writing into the result, in a column an event changed and in one no event touched,
+    leaves the input as it was; blocks are views of inject's own rows, never of the input."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=40),
+            "z": rng.normal(size=40),
+            "c": rng.choice(["a", "b"], size=40).astype(object),
+            "b": np.repeat([0, 1, 2, 3], 10),
+        }
+    )
+    before = frame.copy()
+    out = inject(
+        frame,
+        {"up": {"kind": "shift", "features": ["x"], "amount": 2.0, "where": {"blocks": [1, 2]}}},
+        block_column="b",
+    )
+    np.testing.assert_array_equal(
+        out.frame["x"].to_numpy()[10:30], frame["x"].to_numpy()[10:30] + 2
+    )
+    np.testing.assert_array_equal(out.frame["z"].to_numpy(), frame["z"].to_numpy())
+    out.frame.loc[0, "x"] = 99.0
+    out.frame.loc[0, "z"] = 99.0
+    out.frame.loc[0, "c"] = "zz"
+    pd.testing.assert_frame_equal(frame, before)
+    assert out.frame.loc[0, "z"] == 99.0 and out.frame.loc[0, "c"] == "zz"
