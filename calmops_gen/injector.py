@@ -320,10 +320,15 @@ def inject(
     work = (frame if order is None else frame.iloc[order]).reset_index(drop=True)
     named = ((target, "target"), (time_column, "time"), (block_column, "block"))
     roles = {name: role for name, role in named if name is not None}
-    raw = {
-        eid: ev.model_dump(mode="json") if isinstance(ev, DriftEvent) else dict(ev)
-        for eid, ev in events.items()
-    }
+    if not isinstance(events, Mapping):
+        raise ScenarioError(
+            "events",
+            f"must map event ids to events ({{id: {{kind: ...}}}}), got {type(events).__name__}",
+        )
+    raw: dict[str, Any] = {}
+    for eid, ev in events.items():
+        # anything else is left to the scenario's validation, which names the event
+        raw[eid] = ev.model_dump(mode="json") if isinstance(ev, DriftEvent) else ev
     scenario = load_scenario(
         {
             "name": "inject",

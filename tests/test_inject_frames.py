@@ -85,3 +85,37 @@ def test_the_result_shares_no_writable_memory_with_the_input() -> None:
     out.frame.loc[0, "c"] = "zz"
     pd.testing.assert_frame_equal(frame, before)
     assert out.frame.loc[0, "z"] == 99.0 and out.frame.loc[0, "c"] == "zz"
+
+
+SHIFT = {"s": {"kind": "shift", "features": ["x"], "amount": 1.0}}
+SMALL = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0, 1, 0]})
+
+
+@pytest.mark.parametrize(
+    ("frame", "events", "options", "path", "says"),
+    [
+        (SMALL["x"], SHIFT, {}, "frame", "must be a pandas DataFrame, got Series"),
+        (SMALL.iloc[:0], SHIFT, {}, "frame", "has no rows"),
+        (SMALL.set_axis(["x", "x"], axis=1), SHIFT, {}, "frame", "distinct strings"),
+        (SMALL.set_axis(["x", 1], axis=1), SHIFT, {}, "frame", "distinct strings"),
+        (SMALL, SHIFT, {"target": "why"}, "target", "no column 'why'"),
+        (SMALL, SHIFT, {"block_column": "b"}, "block_column", "no column 'b'"),
+        (SMALL, SHIFT, {"time_column": "t"}, "time_column", "no column 't'"),
+        (SMALL, [SHIFT["s"]], {}, "events", "must map event ids to events"),
+        (SMALL, {"s": 3}, {}, "drift.s", "valid dictionary"),
+        (SMALL, {"row": SHIFT["s"]}, {}, "drift.row", "event ids name ground-truth columns"),
+        (SMALL, {"s": {**SHIFT["s"], "features": ["z"]}}, {}, "drift.s.features", "'z'"),
+    ],
+)
+def test_bad_arguments_name_the_argument(
+    frame: object, events: object, options: dict, path: str, says: str
+) -> None:
+    """Every bad argument is a ScenarioError naming it (nothing half-done: the input is
+    untouched)."""
+    before = SMALL.copy()
+    with pytest.raises(ScenarioError) as err:
+        inject(frame, events, **options)  # type: ignore[arg-type]
+    message = str(err.value)
+    assert err.value.path == path or message.startswith(path), message
+    assert says in message
+    pd.testing.assert_frame_equal(SMALL, before)
