@@ -707,6 +707,13 @@ def test_category_frequency_maps_to_blended_target(df: pd.DataFrame) -> None:
         assert realised["proportions_after"] == pytest.approx(target, abs=2.0 / 15)
 
 
+@pytest.mark.parametrize("key", ["time_col", "block_column", "target_column"])
+def test_role_columns_must_be_names(key: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        DriftInjector(**{key: ["y"]})
+    assert err.value.path == key and "must be a column name" in str(err.value)
+
+
 def test_random_frequency_targets_differ_between_schedule_steps(df: pd.DataFrame) -> None:
     """A random perturbation draws from (seed, call, step, column): two steps of one schedule
     on one column get two targets; a direct call keeps the (seed, call, column) draw."""
@@ -1057,6 +1064,10 @@ RAISES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("inject_new_category_drift", ("c", "d"), {"candidate_logic": {"x": 1}}, "candidate_logic"),
     ("inject_category_frequency_drift", (["c"],), {"perturbation": "flat"}, "perturbation"),
     ("inject_label_shift", ("y",), {}, "target_distribution"),
+    # the distribution given where the target column goes: a column name is asked for
+    ("inject_label_shift", ({0: 0.5, 1: 0.5}, {0: 1.0}), {}, "target_col"),
+    ("inject_feature_drift", ([{"x": 1}], "shift"), {}, "feature_cols"),
+    ("inject_label_drift", (), {"target_column": ["y"]}, "target_column"),
     ("inject_correlation_drift", (["x", "u"],), {}, "correlation_matrix"),
 ]
 

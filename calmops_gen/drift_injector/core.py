@@ -20,6 +20,7 @@ from calmops_gen.drift_injector.options import (
     as_list,
     check_columns,
     check_frame,
+    check_name,
     clean_id,
     report_options,
 )
@@ -123,6 +124,12 @@ class DriftInjectorBase:
             raise ScenarioError("random_state", f"must be an integer, got {random_state!r}")
         if not 0 <= int(seed) < 2**63:
             raise ScenarioError("random_state", f"must be in [0, 2**63), got {random_state}")
+        for name, key in (
+            (time_col, "time_col"),
+            (block_column, "block_column"),
+            (target_column, "target_column"),
+        ):
+            check_name(name, key)
         if output_dir is not None:
             report_options({"output_dir": output_dir})
         self.output_dir = output_dir

@@ -98,10 +98,26 @@ def check_frame(df: Any) -> None:
         raise ScenarioError("df", f"must be a pandas DataFrame, got {type(df).__name__}")
 
 
+def check_name(value: Any, key: str) -> None:
+    """Raise, naming ``key``, unless ``value`` is a column name (a string) or ``None``.
+
+    Examples
+    --------
+    >>> check_name(["y"], "target_column")
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: target_column: must be a column name, got ['y'] (list)
+    """
+    if value is not None and not isinstance(value, str):
+        raise ScenarioError(key, f"must be a column name, got {value!r} ({type(value).__name__})")
+
+
 def check_columns(df: pd.DataFrame, cols: Sequence[str], key: str) -> None:
-    """Raise, naming ``key``, for the first of ``cols`` that ``df`` lacks."""
+    """Raise, naming ``key``, for the first of ``cols`` that is not a name or that ``df``
+    lacks."""
     names = [str(c) for c in df.columns]
     for col in cols:
+        check_name(col, key)
         if col not in df.columns:
             raise ScenarioError(
                 key, f"the frame has no column {col!r}{suggest(str(col), names) or '.'}"
