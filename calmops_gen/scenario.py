@@ -50,7 +50,7 @@ from pydantic import (
 
 from calmops_gen._version import __version__
 from calmops_gen.drift import EVENTS, DriftEvent
-from calmops_gen.errors import ScenarioError, join_path
+from calmops_gen.errors import ScenarioError, ScenarioErrors, join_path
 from calmops_gen.generators import GENERATORS, Generator, GeneratorParams
 from calmops_gen.schedule import Schedule
 from calmops_gen.validation import convert, validate
@@ -195,7 +195,7 @@ class Scenario(_Model):
                 f"engines: {valid}",
             )
         self._generator_cls = cls
-        self._params = validate(cls.Params, self.generator.params, "generator.params")
+        self._params = _generator_params(cls, self.generator.params, "generator.params")
         for key in ("block_params", "concepts"):
             if getattr(self.schedule, key) and not cls.accepts_block_params:
                 raise ScenarioError(
@@ -203,8 +203,8 @@ class Scenario(_Model):
                 )
         base = self._params.model_dump()
         self._named = {
-            name: validate(
-                cls.Params,
+            name: _generator_params(
+                cls,
                 {**base, **_mapping(raw, f"schedule.concepts.{name}")},
                 f"schedule.concepts.{name}",
             )
@@ -215,7 +215,7 @@ class Scenario(_Model):
         for block, override in self.schedule.block_params.items():
             path = f"schedule.block_params.{block}"
             current = {**current, **_mapping(override, path)}
-            changes[block] = validate(cls.Params, current, path)
+            changes[block] = _generator_params(cls, current, path)
         self._block_params = changes
         self._events = {eid: _event(eid, raw) for eid, raw in self.drift.items()}
 
@@ -280,6 +280,35 @@ class Scenario(_Model):
         for key, value in changes.items():
             data[key] = {**data[key], **value} if isinstance(value, Mapping) else value
         return load_scenario(data)
+
+
+def _generator_params(cls: type[Generator], data: Any, path: str) -> GeneratorParams:
+    """``data`` validated as ``cls``'s parameters. Unknown keys usually mean the parameters
+    of another generator (``generator.kind=...`` on the command line keeps the scenario's
+    ``params``), so the error then says how to drop them.
+
+    Examples
+    --------
+    >>> from calmops_gen.generators import GENERATORS
+    >>> try:
+    ...     _generator_params(GENERATORS.get("stagger", "k"), {"variant": 1}, "generator.params")
+    ... except ScenarioError as err:
+    ...     print(str(err).splitlines()[-1][:60])
+    generator.kind: is 'stagger'; generator.params has keys it d
+    """
+    try:
+        return validate(cls.Params, data, path)
+    except ScenarioError as err:
+        errors = err.errors if isinstance(err, ScenarioErrors) else [err]
+        if not any(e.message.startswith("unknown key") for e in errors):
+            raise
+        hint = ScenarioError(
+            "generator.kind",
+            f"is {cls.kind!r}; {path} has keys it does not take. Changing generator.kind on "
+            "the command line? Drop the scenario's parameters of the other generator too: "
+            "'~generator.params' (and '~schedule.block_params' if it has any)",
+        )
+        raise ScenarioErrors([*errors, hint]) from None
 
 
 def _mapping(value: Any, path: str) -> Mapping[str, Any]:

@@ -333,6 +333,12 @@ class CliBad:
 
 CLI_CASES: dict[str, CliBad] = {
     "kind": CliBad(("generator.kind=saa",), 2, ("generator.kind", "did you mean 'sea'")),
+    # switching generator keeps the scenario's params of the old one: say how to drop them
+    "switch-kind": CliBad(
+        ("generator.kind=random_rbf",),
+        2,
+        ("generator.params.variant: unknown key", "is 'random_rbf'", "'~generator.params'"),
+    ),
     "rows0": CliBad(("schedule.rows_per_block=0",), 2, ("schedule.rows_per_block",)),
     "output": CliBad(("+output.fromat=csv",), 2, ("output.fromat", "did you mean 'format'")),
     "top-level": CliBad(("+nme=x",), 2, ("nme", "did you mean 'name'")),

@@ -155,6 +155,19 @@ JOBS: dict[str, tuple[Callable[[Path], tuple[list[str], dict[str, Any]]], bool]]
         True,
     ),
     "both-amounts": (lambda cwd: (["+drift.shift_x0.amount=2.0", *SMALL_DEFAULT], {}), True),
+    "switch-generator": (
+        lambda cwd: (
+            [
+                "generator.kind=random_rbf",
+                "~generator.params",
+                "~schedule.block_params",
+                "+generator.params.n_features=4",
+                *SMALL_DEFAULT,
+            ],
+            {},
+        ),
+        True,
+    ),
     "multirun": (
         lambda cwd: (["-m", "drift.shift_x0.amount_std=0.5,1,2", *SMALL_DEFAULT], {}),
         True,
@@ -237,6 +250,21 @@ def test_replacing_amount_std_with_amount(cli_jobs) -> None:
     assert shift.params["amount"] == 2.0 and shift.params["amount_std"] is None
     assert shift.realised["x0"]["amount"] == 2.0
     assert m.config["drift"]["shift_x0"]["amount"] == 2.0
+
+
+def test_switching_generator_from_the_command_line(cli_jobs) -> None:
+    """The README's recipe: another generator under the default scenario's schedule and
+    events, the old generator's parameters dropped."""
+    run = cli_jobs["switch-generator"]
+    assert run.rc == 0, run.stderr
+    m = calmops_gen.read_manifest(_last_line_dir(run.stdout))
+    assert m.config["generator"]["kind"] == "random_rbf"
+    assert [c.name for c in m.columns if c.role == "feature"] == ["x0", "x1", "x2", "x3"]
+    shift = {e.id: e for e in m.events}["shift_x0"]
+    assert shift.realised["x0"]["amount"] == pytest.approx(
+        shift.params["amount_std"] * shift.prepared["x0"]["reference_std"], rel=1e-12
+    )
+    assert verify_dataset(m.directory) == []
 
 
 def test_setting_amount_beside_amount_std_is_refused(cli_jobs) -> None:
