@@ -283,9 +283,9 @@ class Scenario(_Model):
 
 
 def _generator_params(cls: type[Generator], data: Any, path: str) -> GeneratorParams:
-    """``data`` validated as ``cls``'s parameters. Unknown keys usually mean the parameters
-    of another generator (``generator.kind=...`` on the command line keeps the scenario's
-    ``params``), so the error then says how to drop them.
+    """``data`` validated as ``cls``'s parameters. An unknown key that is no misspelling
+    usually belongs to another generator (``generator.kind=...`` on the command line keeps
+    the scenario's ``params``), so that error also says how to drop them.
 
     Examples
     --------
@@ -293,22 +293,25 @@ def _generator_params(cls: type[Generator], data: Any, path: str) -> GeneratorPa
     >>> try:
     ...     _generator_params(GENERATORS.get("stagger", "k"), {"variant": 1}, "generator.params")
     ... except ScenarioError as err:
-    ...     print(str(err).splitlines()[-1][:60])
-    generator.kind: is 'stagger'; generator.params has keys it d
+    ...     print(err.path, "'~generator.params'" in err.message)
+    generator.params.variant True
     """
     try:
         return validate(cls.Params, data, path)
     except ScenarioError as err:
         errors = err.errors if isinstance(err, ScenarioErrors) else [err]
-        if not any(e.message.startswith("unknown key") for e in errors):
+        foreign = [e for e in errors if e.message.startswith("unknown key.")]
+        if not foreign:
             raise
-        hint = ScenarioError(
-            "generator.kind",
-            f"is {cls.kind!r}; {path} has keys it does not take. Changing generator.kind on "
-            "the command line? Drop the scenario's parameters of the other generator too: "
-            "'~generator.params' (and '~schedule.block_params' if it has any)",
+        last = foreign[-1]
+        hinted = ScenarioError(
+            last.path,
+            f"{last.message} ({cls.kind!r} does not take it. Changing generator.kind on the "
+            "command line? Drop the other generator's parameters too: '~generator.params', "
+            "and '~schedule.block_params' if the scenario has any)",
         )
-        raise ScenarioErrors([*errors, hint]) from None
+        errors = [hinted if e is last else e for e in errors]
+        raise (errors[0] if len(errors) == 1 else ScenarioErrors(errors)) from None
 
 
 def _mapping(value: Any, path: str) -> Mapping[str, Any]:

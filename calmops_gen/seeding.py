@@ -30,14 +30,36 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from calmops_gen.errors import ScenarioError
 
 _GENERATOR_DOMAIN = 0
 _EVENT_DOMAIN = 1
 _MODEL_DOMAIN = 2
 _LABEL_DELAY_DOMAIN = 4
 _EVENT_SHARED_DOMAIN = 5
+
+
+def seed_value(value: Any, key: str) -> int:
+    """``value`` checked as a user's seed: an integer in ``[0, 2**63)`` (not a bool).
+
+    Examples
+    --------
+    >>> seed_value(7, "random_state")
+    7
+    >>> seed_value("x", "random_state")
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: random_state: must be an integer, got 'x'
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ScenarioError(key, f"must be an integer, got {value!r}")
+    if not 0 <= int(value) < 2**63:
+        raise ScenarioError(key, f"must be in [0, 2**63), got {value}")
+    return int(value)
 
 
 def stable_int(text: str) -> int:

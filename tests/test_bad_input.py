@@ -337,7 +337,11 @@ CLI_CASES: dict[str, CliBad] = {
     "switch-kind": CliBad(
         ("generator.kind=random_rbf",),
         2,
-        ("generator.params.variant: unknown key", "is 'random_rbf'", "'~generator.params'"),
+        (
+            "generator.params.variant: unknown key",
+            "'random_rbf' does not take it",
+            "'~generator.params'",
+        ),
     ),
     "rows0": CliBad(("schedule.rows_per_block=0",), 2, ("schedule.rows_per_block",)),
     "output": CliBad(("+output.fromat=csv",), 2, ("output.fromat", "did you mean 'format'")),

@@ -129,6 +129,25 @@ def test_synthetic_generator_bad_input(tmp_path):
         gen.generate(synth.SEA(), 100, output_dir=tmp_path, drift_type="sideways")
     with pytest.raises(ScenarioError, match="inconsistency"):
         gen.generate(synth.SEA(), 100, output_dir=tmp_path, inconsistency=0.5)
+    with pytest.raises(ScenarioError, match="n_samples: must be an integer, got '100'"):
+        gen.generate(synth.SEA(), "100", output_dir=tmp_path)
+    with pytest.raises(ScenarioError, match="random_state: must be an integer, got 'x'"):
+        GeneratorFactory.create_generator("sea", random_state="x")
+
+
+@pytest.mark.parametrize("filename", ["../escape.csv", "sub/d.csv", "..", "", "/tmp/abs.csv"])
+def test_facades_write_only_inside_the_output_directory(tmp_path, filename):
+    """A file name with a directory part is refused before anything is written."""
+    out = tmp_path / "out"
+    with pytest.raises(ScenarioError, match="filename: must be a file name without"):
+        SyntheticGenerator().generate(
+            synth.SEA(seed=1), 50, filename=filename, output_dir=out, save_dataset=True
+        )
+    with pytest.raises(ScenarioError, match="filename: must be a file name without"):
+        SyntheticBlockGenerator().generate_blocks_simple(
+            output_path=str(out), filename=filename, n_blocks=2, total_samples=100, methods="sea"
+        )
+    assert sorted(p.name for p in tmp_path.rglob("*")) == []
 
 
 def test_block_generator_with_instances_and_labels(tmp_path):

@@ -28,6 +28,7 @@ from calmops_gen.drift_injector.selection import Roles, Selection, Timing, place
 from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.injector import Injection, inject
 from calmops_gen.manifest import EventInfo
+from calmops_gen.seeding import seed_value
 
 Spec = tuple[str, Mapping[str, Any]]
 """``(base id, event parameters)`` of one event before placement."""
@@ -119,11 +120,9 @@ class DriftInjectorBase:
                 "original_df",
                 "has no role (the seed ignored it): pass the frame to each inject_* method",
             )
-        seed = DEFAULT_RANDOM_STATE if random_state is None else random_state
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-            raise ScenarioError("random_state", f"must be an integer, got {random_state!r}")
-        if not 0 <= int(seed) < 2**63:
-            raise ScenarioError("random_state", f"must be in [0, 2**63), got {random_state}")
+        seed = seed_value(
+            DEFAULT_RANDOM_STATE if random_state is None else random_state, "random_state"
+        )
         for name, key in (
             (time_col, "time_col"),
             (block_column, "block_column"),
@@ -134,7 +133,7 @@ class DriftInjectorBase:
             report_options({"output_dir": output_dir})
         self.output_dir = output_dir
         self.generator_name = generator_name
-        self.random_state = int(seed)
+        self.random_state = seed
         self.time_col = time_col
         self.block_column = block_column
         self.target_column = target_column

@@ -33,7 +33,14 @@ from typing import Any
 from calmops_gen.errors import ScenarioError
 from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
-from calmops_gen.synthetic.common import refuse, seed_frame, slug, warn_report, write_csv
+from calmops_gen.synthetic.common import (
+    check_filename,
+    refuse,
+    seed_frame,
+    slug,
+    warn_report,
+    write_csv,
+)
 from calmops_gen.synthetic.factory import _kind, translate_params
 from calmops_gen.synthetic.streams import DEFAULT_SEED, SyntheticStream, as_stream
 
@@ -184,6 +191,7 @@ class SyntheticBlockGenerator:
         engine: str | None = None,
     ) -> str:
         refuse(drift_config=drift_config, dynamics_config=dynamics_config)
+        filename = check_filename(filename)
         warn_report(generate_report)
         directory = Path(out_dir if out_dir is not None else DEFAULT_OUTPUT_DIR)
         # Every block fully specified (seed semantics: unspecified keys take defaults), so

@@ -21,6 +21,29 @@ from calmops_gen.manifest import Manifest
 from calmops_gen.reading import read_frame
 
 
+def check_filename(filename: Any) -> str:
+    """``filename`` if it names a file directly inside the output directory (no directory
+    part, no ``..``): the facades never write outside ``output_dir``.
+
+    Examples
+    --------
+    >>> check_filename("data.csv")
+    'data.csv'
+    >>> check_filename("../data.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: filename: must be a file name without directories ...
+    """
+    name = filename if isinstance(filename, str) else None
+    if not name or Path(name).name != name or name in (".", ".."):
+        raise ScenarioError(
+            "filename",
+            "must be a file name without directories (it is written inside the output "
+            f"directory), got {filename!r}",
+        )
+    return name
+
+
 def slug(text: str) -> str:
     """A dataset name (slug) from free text such as a file name."""
     name = re.sub(r"[^a-z0-9_-]+", "_", text.lower()).strip("_-")

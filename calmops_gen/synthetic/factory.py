@@ -30,6 +30,7 @@ from typing import Any
 
 from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.generators import GENERATORS, ConceptGenerator
+from calmops_gen.seeding import seed_value
 from calmops_gen.synthetic.streams import DEFAULT_SEED, SyntheticStream
 
 
@@ -193,7 +194,7 @@ class GeneratorFactory:
         translated, seed = _translate(kind, config or GeneratorConfig())
         for alias in ("random_state", "seed"):
             if alias in params:
-                seed = int(params.pop(alias))
+                seed = seed_value(params.pop(alias), alias)
         return SyntheticStream(kind, {**translated, **params}, seed=seed, engine=engine)
 
     @staticmethod

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from calmops_gen.drift import EVENTS
@@ -53,7 +54,14 @@ from calmops_gen.errors import ScenarioError
 from calmops_gen.generators import GENERATORS, ConceptGenerator
 from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
-from calmops_gen.synthetic.common import refuse, seed_frame, slug, warn_report, write_csv
+from calmops_gen.synthetic.common import (
+    check_filename,
+    refuse,
+    seed_frame,
+    slug,
+    warn_report,
+    write_csv,
+)
 from calmops_gen.synthetic.streams import as_stream
 
 DRIFT_TYPES = ("none", "abrupt", "gradual", "incremental", "virtual_drift")
@@ -117,7 +125,10 @@ class SyntheticGenerator:
         refuse(
             drift_config=drift_config, dynamics_config=dynamics_config, inconsistency=inconsistency
         )
+        filename = check_filename(filename)
         warn_report(generate_report)
+        if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer):
+            raise ScenarioError("n_samples", f"must be an integer, got {n_samples!r}")
         if n_samples <= 0:
             raise ScenarioError("n_samples", "must be > 0")
         if drift_type not in DRIFT_TYPES:
