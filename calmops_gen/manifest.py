@@ -158,6 +158,8 @@ def read_manifest(directory: Path | str) -> Manifest:
         return Manifest.model_validate(raw).attach(directory.resolve())
     except FileNotFoundError:
         raise DatasetError(f"{path}: missing") from None
+    except OSError as exc:  # not a directory, unreadable, ...
+        raise DatasetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except ValueError as exc:
         raise DatasetError(f"{path}: not a valid manifest ({str(exc).splitlines()[0]})") from None
 

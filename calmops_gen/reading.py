@@ -24,7 +24,8 @@ from calmops_gen.manifest import ColumnInfo, Manifest, read_manifest
 from calmops_gen.storage import parse_type, read_file
 
 
-def _resolve(dataset: Manifest | Path | str) -> Manifest:
+def resolve(dataset: Manifest | Path | str) -> Manifest:
+    """The manifest of ``dataset`` (a dataset directory, or a manifest already read)."""
     return dataset if isinstance(dataset, Manifest) else read_manifest(dataset)
 
 
@@ -40,7 +41,7 @@ def _read(manifest: Manifest, files: list[str], columns: list[ColumnInfo]) -> pd
 
 def read_block(dataset: Manifest | Path | str, index: int) -> pd.DataFrame:
     """One data block of a dataset."""
-    manifest = _resolve(dataset)
+    manifest = resolve(dataset)
     try:
         block = manifest.blocks[index]
     except IndexError:
@@ -52,13 +53,13 @@ def read_block(dataset: Manifest | Path | str, index: int) -> pd.DataFrame:
 
 def read_frame(dataset: Manifest | Path | str) -> pd.DataFrame:
     """All data blocks of a dataset (a manifest or a dataset directory), in row order."""
-    manifest = _resolve(dataset)
+    manifest = resolve(dataset)
     return _read(manifest, [b.file for b in manifest.blocks], manifest.columns)
 
 
 def read_ground_truth(dataset: Manifest | Path | str) -> pd.DataFrame:
     """All ground-truth blocks of a dataset, in row order."""
-    manifest = _resolve(dataset)
+    manifest = resolve(dataset)
     files = [b.ground_truth_file for b in manifest.blocks if b.ground_truth_file]
     if not files:
         raise DatasetError(f"{manifest.directory}: written without ground truth")

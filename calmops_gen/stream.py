@@ -35,12 +35,8 @@ import numpy as np
 import pandas as pd
 
 from calmops_gen.errors import DatasetError
-from calmops_gen.manifest import Manifest, read_manifest
-from calmops_gen.reading import read_block
-
-
-def _manifest(dataset: Manifest | Path | str) -> Manifest:
-    return dataset if isinstance(dataset, Manifest) else read_manifest(dataset)
+from calmops_gen.manifest import Manifest
+from calmops_gen.reading import read_block, resolve
 
 
 def _roles(manifest: Manifest) -> tuple[list[str], str | None]:
@@ -51,14 +47,14 @@ def _roles(manifest: Manifest) -> tuple[list[str], str | None]:
 
 def iter_frames(dataset: Manifest | Path | str) -> Iterator[pd.DataFrame]:
     """Each data block as a pandas DataFrame, in order."""
-    manifest = _manifest(dataset)
+    manifest = resolve(dataset)
     for block in manifest.blocks:
         yield read_block(manifest, block.index)
 
 
 def iter_stream(dataset: Manifest | Path | str) -> Iterator[tuple[dict[str, Any], Any]]:
     """Rows as river-style ``(x, y)`` pairs (``y`` is ``None`` without a target)."""
-    manifest = _manifest(dataset)
+    manifest = resolve(dataset)
     features, target = _roles(manifest)
     for frame in iter_frames(manifest):
         xs = frame[features].to_dict(orient="records")
@@ -69,7 +65,7 @@ def iter_stream(dataset: Manifest | Path | str) -> Iterator[tuple[dict[str, Any]
 def iter_arrays(dataset: Manifest | Path | str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Per block, ``(X, y)`` numpy arrays for scikit-learn (``X``: features, float if all
     numeric, object otherwise)."""
-    manifest = _manifest(dataset)
+    manifest = resolve(dataset)
     features, target = _roles(manifest)
     if target is None:
         raise DatasetError(f"{manifest.directory}: the dataset has no target column")

@@ -228,6 +228,25 @@ def test_verify_missing_manifest(dataset: Path, capsys) -> None:
     assert any("manifest.json" in line for line in lines)
 
 
+@pytest.mark.parametrize("read", ["read_frame", "read_ground_truth", "iter_stream"])
+def test_reading_a_file_instead_of_a_dataset_is_a_dataset_error(dataset: Path, read: str) -> None:
+    """A path to a file (here the manifest itself) is refused with the path and the reason."""
+    from calmops_gen.stream import iter_stream
+
+    readers = {
+        "read_frame": calmops_gen.read_frame,
+        "read_ground_truth": calmops_gen.read_ground_truth,
+        "iter_stream": lambda path: next(iter_stream(path)),
+    }
+    with pytest.raises(DatasetError, match=r"manifest\.json/manifest\.json: cannot be read"):
+        readers[read](dataset / "manifest.json")
+
+
+def test_verify_a_file_instead_of_a_dataset(dataset: Path, capsys) -> None:
+    code, lines = _verify(dataset / "manifest.json", capsys)
+    assert code == 1 and any("cannot be read" in line for line in lines)
+
+
 def test_verify_same_content_rewritten_still_verifies(dataset: Path, capsys) -> None:
     """Verification is about bytes, not timestamps."""
     path = dataset / "data" / "block-00000.parquet"
