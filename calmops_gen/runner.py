@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from calmops_gen._version import __version__
 from calmops_gen.engine import EventTally, class_counts, produce_block, time_range
-from calmops_gen.errors import DatasetError
+from calmops_gen.errors import DatasetError, ScenarioError
 from calmops_gen.executors import executor_for
 from calmops_gen.manifest import (
     BlockInfo,
@@ -217,9 +217,28 @@ def _manifest(
 
 
 def event_infos(plan: Plan, totals: Sequence[EventTally]) -> list[EventInfo]:
-    """Manifest records of the plan's events from their tallies summed over blocks."""
+    """Manifest records of the plan's events from their tallies summed over blocks.
+
+    Raises
+    ------
+    ScenarioError
+        For an event whose ``condition`` or ``fraction`` kept none of the rows of its span
+        (it would have done nothing; the span itself is checked when the run is planned).
+    """
     events = []
     for order, (ev, total) in enumerate(zip(plan.events, totals, strict=True)):
+        if not total.selected:
+            where = ev.event.where
+            why = (
+                f"condition {[c.model_dump(mode='json') for c in where.condition]}"
+                if where.condition
+                else f"fraction {where.fraction}"
+            )
+            raise ScenarioError(
+                f"drift.{ev.id}.where",
+                f"the {why} kept none of the {ev.span.total} rows the event spans, so it would "
+                "change nothing; loosen it or remove the event",
+            )
         dump = ev.event.model_dump(mode="json")
         events.append(
             EventInfo(

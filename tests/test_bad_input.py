@@ -19,6 +19,7 @@ import calmops_gen
 from calmops_gen.errors import ScenarioError
 
 SHIFT = {"kind": "shift", "features": ["x0"], "amount": 1.0}
+NEVER = {"column": "x0", "op": ">", "value": 100}  # SEA's x0 is in [0, 10)
 
 
 def _event(**changes: Any) -> dict[str, Any]:
@@ -56,6 +57,12 @@ def s(**changes: Any) -> Callable[[Path], dict[str, Any]]:
 CASES: dict[str, Bad] = {
     "unknown generator kind": Bad(
         s(generator={"kind": "saa"}), "generator.kind", ("did you mean 'sea'",)
+    ),
+    # known only once the data exist: checked after the blocks, before anything is kept
+    "condition keeps no row": Bad(
+        s(drift={"shift_x0": {**SHIFT, "where": {"condition": [NEVER]}}}),
+        "drift.shift_x0.where",
+        ("kept none of the", "change nothing"),
     ),
     "unknown event kind": Bad(
         s(drift={"shift_x0": {**SHIFT, "kind": "shfit"}}),

@@ -183,7 +183,8 @@ def test_event_order_is_part_of_the_version(tmp_path: Path) -> None:
         "kind": "shift",
         "features": ["x1"],
         "amount": 1.0,
-        "where": {"condition": [{"column": "x0", "op": ">", "value": 50}]},
+        # ~10% of SEA's x0 in [0, 10), every lifted row of block 1
+        "where": {"condition": [{"column": "x0", "op": ">", "value": 9}]},
     }
     first = sea(drift={"lift": lift, "sel": sel})
     second = sea(drift={"sel": sel, "lift": lift})
@@ -192,6 +193,8 @@ def test_event_order_is_part_of_the_version(tmp_path: Path) -> None:
     b = calmops_gen.run(second, root=tmp_path / "b")
     assert file_hashes(a) != file_hashes(b)  # different datasets...
     assert a.version != b.version  # ...must not share a version id
+    selected = {m.version: {e.id: e.rows_selected for e in m.events} for m in (a, b)}
+    assert selected[a.version]["sel"] > selected[b.version]["sel"] > 0
 
 
 def test_every_event_kind_is_executor_independent(tmp_path: Path, exclusive_run) -> None:

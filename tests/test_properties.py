@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calmops_gen.errors import ScenarioError
 from calmops_gen.injector import block_layout, inject
 from calmops_gen.profiles import ramp_weights
 
@@ -95,19 +97,20 @@ def test_weights_follow_profile_and_data_moves_by_weight(where, profile, amount)
     need = profile.get("width", profile.get("period", 1))
     if len(span) == 0 or need > len(span):
         return  # the engine rejects these (tested in the bad-input table)
-    out = inject(
-        FRAME,
-        {"s": {"kind": "shift", "features": ["x"], "amount": amount, "where": where,
-               "profile": profile}},
-        block_column="b", target="y",
-    )  # fmt: skip
-    expected = np.zeros(N)
-    weights = _expected_weights(profile, np.arange(len(span)), len(span))
     keep = np.ones(len(span), dtype=bool)
     for cond in where.get("condition", []):
         values = FRAME["k"].to_numpy()[span]
         keep &= {"<": values < cond["value"], ">=": values >= cond["value"],
                  "!=": values != cond["value"]}[cond["op"]]  # fmt: skip
+    events = {"s": {"kind": "shift", "features": ["x"], "amount": amount, "where": where,
+                    "profile": profile}}  # fmt: skip
+    if not keep.any():  # a condition that keeps no row would be a silent no-op: an error
+        with pytest.raises(ScenarioError, match="kept none of the"):
+            inject(FRAME, events, block_column="b", target="y")
+        return
+    out = inject(FRAME, events, block_column="b", target="y")
+    expected = np.zeros(N)
+    weights = _expected_weights(profile, np.arange(len(span)), len(span))
     expected[span[keep]] = weights[keep]
     truth = out.ground_truth["s"].to_numpy()
     np.testing.assert_allclose(truth, expected, rtol=0, atol=1e-12)
