@@ -255,7 +255,7 @@ def event_infos(plan: Plan, totals: Sequence[EventTally]) -> list[EventInfo]:
                 rows_affected=total.affected,
                 params={k: v for k, v in dump.items() if k != "kind"},
                 prepared=ev.prepared,
-                realised=ev.event.realised(total.stats, ev.prepared) if total.selected else {},
+                realised=ev.event.realised(total.stats, ev.prepared),
             )
         )
     return events
