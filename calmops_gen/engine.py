@@ -32,6 +32,7 @@ import pandas as pd
 
 from calmops_gen.drift.base import Site
 from calmops_gen.drift.selection import contiguous
+from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.plan import BLOCK_COLUMN, EventPlan, Plan
 from calmops_gen.schedule import as_ns
 
@@ -228,7 +229,12 @@ def _apply_event(
         times=as_ns(frame[time_col])[rows] if time_col else None,
         shared=plan.seeds.event_shared(ev.id),
     )
-    applied = ev.event.apply(frame, rows, w if everywhere else w[active], rng, ev.prepared, site)
+    try:
+        applied = ev.event.apply(
+            frame, rows, w if everywhere else w[active], rng, ev.prepared, site
+        )
+    except ScenarioError as err:  # found in the data: name the event (paths are relative)
+        raise ScenarioError(join_path(f"drift.{ev.id}", err.path), err.message) from None
     affected = rows.size
     if applied.changed is not None:
         assert changed is not None, f"{ev.id}: a random-subset event needs changes_subset"

@@ -119,3 +119,64 @@ def test_bad_arguments_name_the_argument(
     assert err.value.path == path or message.startswith(path), message
     assert says in message
     pd.testing.assert_frame_equal(SMALL, before)
+
+
+DTYPES = pd.DataFrame(
+    {
+        "u8": np.array([0, 10, 250, 5, 7, 9], dtype=np.uint8),
+        "i64n": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
+        "f32n": pd.array([1.5, 2.5, None, 4.0, 5.0, 6.0], dtype="Float32"),
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("event", "column", "expected"),
+    [
+        ({"kind": "shift", "features": ["i64n"], "amount": 2.4}, "i64n", [3, None, 5, 6, 7, 8]),
+        (
+            {"kind": "clip", "features": ["i64n"], "low": 2, "high": 5},
+            "i64n",
+            [2, None, 3, 4, 5, 5],
+        ),
+        ({"kind": "shift", "features": ["f32n"], "amount": 1.0}, "f32n", [2.5, 3.5, None, 5, 6, 7]),
+        ({"kind": "set", "features": ["u8"], "value": 255}, "u8", [255] * 6),
+    ],
+)
+def test_numeric_events_keep_nullable_and_small_dtypes(
+    event: dict, column: str, expected: list
+) -> None:
+    """Nullable columns stay nullable (missing values stay missing), integer columns round."""
+    out = inject(DTYPES, {"e": event}).frame[column]
+    assert out.dtype == DTYPES[column].dtype
+    assert [None if pd.isna(v) else v for v in out.tolist()] == expected
+
+
+@pytest.mark.parametrize(
+    ("event", "path", "says"),
+    [
+        ({"kind": "set", "features": ["u8"], "value": 300}, "drift.e.features", "write 300"),
+        ({"kind": "shift", "features": ["u8"], "amount": 10}, "drift.e.features", "write 260"),
+        (
+            {"kind": "scale", "features": ["u8"], "factor": 3.0},
+            "drift.e.features",
+            "uint8 (0 to 255)",
+        ),
+        ({"kind": "shift", "features": ["i64n"], "amount": 2.0**63}, "drift.e.features", "int64"),
+        (
+            {"kind": "new_category", "column": "u8", "value": -1, "rate": 1.0},
+            "drift.e.value",
+            "cannot hold -1",
+        ),
+        (
+            {"kind": "merge_categories", "column": "u8", "categories": [0, 10], "into": 256},
+            "drift.e.into",
+            "cannot hold 256",
+        ),
+    ],
+)
+def test_values_an_integer_column_cannot_hold_are_errors(event: dict, path: str, says: str) -> None:
+    """numpy would wrap them around (300 -> 44 in uint8) without a word."""
+    with pytest.raises(ScenarioError) as err:
+        inject(DTYPES, {"e": event})
+    assert err.value.path == path and says in err.value.message, str(err.value)

@@ -939,6 +939,30 @@ class CategoryFrequency(CategoricalEvent):
         }
 
 
+def require_storable(ctx: EventContext, name: str, value: Value, path: str) -> None:
+    """Check that column ``name`` can hold ``value`` as it is (a new category or a merge
+    target): text in a text column, an integer within range in an integer column, a bool in
+    a bool column."""
+    typ = ctx.columns[name].pa_type()
+    if pa.types.is_dictionary(typ):
+        typ = typ.value_type
+    if pa.types.is_boolean(typ):
+        if not isinstance(value, bool):
+            raise ScenarioError(path, f"{name!r} is bool; give true or false (got {value!r})")
+    elif pa.types.is_integer(typ):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ScenarioError(path, f"{name!r} holds integers; give an integer (got {value!r})")
+        info = np.iinfo(typ.to_pandas_dtype())
+        if not info.min <= value <= info.max:
+            raise ScenarioError(
+                path,
+                f"{name!r} is {typ} ({info.min} to {info.max}); it cannot hold {value}: cast "
+                "the column to a wider type first",
+            )
+    elif not isinstance(value, str):
+        raise ScenarioError(path, f"{name!r} holds text; give a text value (got {value!r})")
+
+
 @EVENTS.register("new_category")
 class NewCategory(CategoricalEvent):
     """Set rows to a never-seen ``value`` with probability ``rate`` times the weight."""
@@ -953,22 +977,11 @@ class NewCategory(CategoricalEvent):
 
     def check(self, ctx: EventContext, path: str) -> None:
         super().check(ctx, path)
-        typ = ctx.columns[self.column].pa_type()
-        value = self.new_value()
-        if pa.types.is_boolean(typ):
+        if pa.types.is_boolean(ctx.columns[self.column].pa_type()):
             raise ScenarioError(
                 join_path(path, "column"), f"{self.column!r} is bool; it cannot hold a new value"
             )
-        if pa.types.is_integer(typ) and (not isinstance(value, int) or isinstance(value, bool)):
-            raise ScenarioError(
-                join_path(path, "value"),
-                f"{self.column!r} holds integers; give an integer value (got {value!r})",
-            )
-        if not pa.types.is_integer(typ) and not isinstance(value, str):
-            raise ScenarioError(
-                join_path(path, "value"),
-                f"{self.column!r} holds text; give a text value (got {value!r})",
-            )
+        require_storable(ctx, self.column, self.new_value(), join_path(path, "value"))
 
     def prepare_from(self, categories: list[Any], path: str = "") -> dict[str, Any]:
         value = self.new_value()
@@ -1034,6 +1047,11 @@ class MergeCategories(CategoricalEvent):
     def target_value(self) -> Value:
         """The merged value (default: the first listed category)."""
         return self.categories[0] if self.into is None else self.into
+
+    def check(self, ctx: EventContext, path: str) -> None:
+        super().check(ctx, path)
+        if self.into is not None:
+            require_storable(ctx, self.column, self.into, join_path(path, "into"))
 
     def prepare_from(self, categories: list[Any], path: str = "") -> dict[str, Any]:
         if len(self.categories) < 2 and self.into is None:

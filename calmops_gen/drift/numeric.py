@@ -81,7 +81,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -165,6 +165,32 @@ def key_error(key: str, message: str, value: Any = None) -> ValidationError:
         input=value,
     )
     return ValidationError.from_exception_data("event", [detail])
+
+
+def fits_integer(values: np.ndarray, dtype: np.dtype, name: str) -> None:
+    """Raise unless every value fits the integer ``dtype`` of column ``name`` (numpy would
+    wrap an out-of-range value around silently).
+
+    Examples
+    --------
+    >>> fits_integer(np.array([1.0, 255.0]), np.dtype(np.uint8), "u")
+    >>> fits_integer(np.array([256.0]), np.dtype(np.uint8), "u")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: features: 'u' is uint8 (0 to 255): ... write 256; ...
+    """
+    if not len(values):
+        return
+    info = np.iinfo(dtype)
+    low, high = values.min(), values.max()
+    # powers of two compare exactly with float64 (int64's max would round up to 2**63)
+    if not info.min <= low <= high < info.max + 1:  # NaN fails too
+        bad = high if not high < info.max + 1 else low
+        raise ScenarioError(
+            "features",
+            f"{name!r} is {dtype} ({info.min} to {info.max}): the event would write "
+            f"{bad:.0f}; cast the column to a wider type first",
+        )
 
 
 def push_outside(
@@ -391,16 +417,19 @@ class NumericEvent(DriftEvent):
         column = frame[f]
         dtype = column.dtype
         if not (isinstance(dtype, np.dtype) and dtype.kind in "iuf"):
-            # an extension dtype: through a numpy copy of the whole column, as pandas gives it
-            values = column.to_numpy(copy=True)
-            integer = bool(np.issubdtype(values.dtype, np.integer))
-            old = values[rows].astype(np.float64)
+            # a nullable extension dtype (Int64, Float32, ...): through float64, missing
+            # values as NaN (they stay missing), then back into the same dtype
+            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            integer = pd.api.types.is_integer_dtype(dtype)
+            old = values[rows]
             new = self.transform(old, weights, rng, ref, picked, integer)
             if integer:
                 new = np.rint(new)
-            values[rows] = new.astype(values.dtype)
-            frame[f] = values
-            return old, values[rows].astype(np.float64)
+                fits_integer(new[~np.isnan(new)], np.dtype(str(dtype).lower()), f)
+            values[rows] = new
+            restored = pd.array(values, dtype=cast(Any, dtype))
+            frame[f] = pd.Series(restored, index=frame.index, name=f)
+            return old, new
         source = column.to_numpy()
         integer = dtype.kind in "iu"
         # a slice is a view: no gather (the column is replaced below, never written to)
@@ -408,6 +437,7 @@ class NumericEvent(DriftEvent):
         new = self.transform(old, weights, rng, ref, picked, integer)
         if integer:
             new = np.rint(new)
+            fits_integer(new, dtype, f)
         stored = new.astype(dtype, copy=False)
         if len(rows) == 0:
             return old, stored.astype(np.float64)
