@@ -69,7 +69,9 @@ def _parquet_encodings(
     dictionary, delta = [], {}
     for field in table.schema:
         typ = field.type
-        if field.name == "row" or pa.types.is_timestamp(typ):
+        # (delta needs 32- or 64-bit integers: a user's column may be named "row" too)
+        row_ids = field.name == "row" and pa.types.is_integer(typ) and typ.bit_width >= 32
+        if row_ids or pa.types.is_timestamp(typ):
             delta[field.name] = "DELTA_BINARY_PACKED"
         elif (
             pa.types.is_boolean(typ)
