@@ -9,12 +9,16 @@ Examples
 >>> err = ScenarioError("drift.shift_x0.profile.width", "must be > 0 (got -5)")
 >>> str(err)
 'drift.shift_x0.profile.width: must be > 0 (got -5)'
+>>> import pickle
+>>> pickle.loads(pickle.dumps(err)).path
+'drift.shift_x0.profile.width'
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 
 class CalmopsError(Exception):
@@ -37,6 +41,10 @@ class ScenarioError(CalmopsError):
         self.message = message
         super().__init__(f"{path}: {message}" if path else message)
 
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        # pickled by the process executor when a worker finds a problem in the data
+        return type(self), (self.path, self.message)
+
 
 class ScenarioErrors(ScenarioError):
     """Several independent problems found in one validation pass."""
@@ -44,6 +52,9 @@ class ScenarioErrors(ScenarioError):
     def __init__(self, errors: list[ScenarioError]) -> None:
         self.errors = errors
         super().__init__("", "\n".join(str(e) for e in errors))
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        return type(self), (self.errors,)
 
 
 class DatasetError(CalmopsError):

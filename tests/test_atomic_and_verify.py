@@ -8,12 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from conftest import IN_PROCESS_LOCK, dataset_bytes, deep_merge, file_hashes, listing, sea
 
 import calmops_gen
 import calmops_gen.runner
-from calmops_gen.errors import DatasetError
+from calmops_gen.errors import DatasetError, ScenarioError
 from calmops_gen.verify import main as verify_main
 from calmops_gen.verify import verify_dataset
 
@@ -66,6 +68,26 @@ def test_failure_mid_run_leaves_nothing(
     with pytest.raises(Boom):
         calmops_gen.run(sc, root=root)
     assert listing(root) == []  # no final dir, no staging dir, no parents it created
+    assert not root.exists()
+
+
+@pytest.mark.parametrize("executor", [{"kind": "sequential"}, {"kind": "processes", "workers": 2}])
+def test_a_problem_found_in_a_worker_is_the_users_error(tmp_path: Path, executor: dict) -> None:
+    """A value a column cannot hold is found while block 2 is made, possibly in another
+    process: the ScenarioError crosses the process boundary intact and nothing is kept."""
+    source = tmp_path / "t.parquet"
+    pd.DataFrame({"u": np.arange(40, dtype=np.uint8), "y": [0, 1] * 20}).to_parquet(source)
+    sc = {
+        "name": "t",
+        "generator": {"kind": "table", "params": {"source": str(source)}},
+        "schedule": {"sizes": [10, 10, 10, 10]},
+        "executor": executor,
+        "drift": {"s": {"kind": "set", "features": ["u"], "value": 300, "where": {"blocks": [2]}}},
+    }
+    root = tmp_path / "out"
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.run(sc, root=root)
+    assert err.value.path == "drift.s.features" and "write 300" in err.value.message
     assert not root.exists()
 
 
