@@ -24,8 +24,10 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -138,13 +140,13 @@ def produce_block(plan: Plan, index: int, truth_columns: TruthColumns | None = N
     concepts = plan.block_concepts(index)
     frame = plan.generator.produce(plan.request(index, concepts))
     if plan.adds_block_column:
-        frame[BLOCK_COLUMN] = np.full(block.size, index, dtype=np.int64)
+        _add_column(frame, BLOCK_COLUMN, np.full(block.size, index, dtype=np.int64))
     times = plan.times(index)
     if times is not None:
         time_col = plan.scenario.schedule.time_column
         stamps = pd.DatetimeIndex(times.view("datetime64[ns]"))
         tz = block.time_begin.tz if block.time_begin is not None else None
-        frame[time_col] = stamps.tz_localize("UTC").tz_convert(tz) if tz else stamps
+        _add_column(frame, time_col, stamps.tz_localize("UTC").tz_convert(tz) if tz else stamps)
     truth: dict[str, np.ndarray] = {"row": alloc("row", np.int64)}
     truth["row"][:] = np.arange(block.row_start, block.row_stop, dtype=np.int64)
     truth[BLOCK_COLUMN] = alloc(BLOCK_COLUMN, np.int64)
@@ -162,11 +164,20 @@ def produce_block(plan: Plan, index: int, truth_columns: TruthColumns | None = N
     if delay is not None:
         lags = delay.draw(block.size, plan.seeds.rng(plan.seeds.label_delay(index)))
         if delay.unit == "rows":
-            frame[delay.column] = truth["row"] + lags
+            _add_column(frame, delay.column, truth["row"] + lags)
         else:
             time_col = next(c.name for c in plan.columns if c.role == "time")
-            frame[delay.column] = frame[time_col] + pd.to_timedelta(lags, unit="ns")
+            _add_column(frame, delay.column, frame[time_col] + pd.to_timedelta(lags, unit="ns"))
     return BlockOutput(index, frame, truth, tallies)
+
+
+def _add_column(frame: pd.DataFrame, name: str, values: Any) -> None:
+    """Append column ``name``. A generator's frame keeps one array per column, and pandas
+    warns about "fragmentation" past 100 columns (Waveform with noise, a wide Hyperplane):
+    consolidating would copy every column for nothing, so the warning is not passed on."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        frame[name] = values
 
 
 def time_range(plan: Plan, frame: pd.DataFrame) -> tuple[str, str] | None:

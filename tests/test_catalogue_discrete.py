@@ -233,6 +233,9 @@ BAD = [
     ("logical", {"n_tiles": 0}, "n_tiles"),
     ("anomaly_sine", {"n_samples": 10, "n_anomalies": 11}, "n_anomalies"),
     ("anomaly_sine", {"n_anomalies": 0}, "n_anomalies"),
+    # the default n_anomalies (2500) is checked too: river would fail with a traceback
+    ("anomaly_sine", {"n_samples": 100}, "n_anomalies"),
+    ("anomaly_sine", {"n_samples": 100, "n_anomalies": 5, "contextual": True}, "n_contextual"),
     ("anomaly_sine", {"n_samples": 10, "n_anomalies": 2, "contextual": True, "shift": 10},
      "shift"),
     ("anomaly_sine", {"n_samples": 10, "n_anomalies": 2, "contextual": True, "n_contextual": 11},

@@ -13,6 +13,7 @@ Generators are discovered from the registry; each needs an entry in ``GENERATOR_
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -221,3 +222,21 @@ def test_csv_source_table_matches_parquet_source(tmp_path: Path) -> None:
             calmops_gen.read_frame(calmops_gen.run(sc, root=tmp_path / source.suffix[1:]))
         )
     pd.testing.assert_frame_equal(frames[0].drop(columns=["when"]), frames[1], check_exact=True)
+
+
+def test_wide_generators_raise_no_pandas_fragmentation_warning() -> None:
+    """150 feature columns plus block, time and label-delay columns: the engine appends its
+    columns without pandas' PerformanceWarning (consolidating would copy every column)."""
+    sc = {
+        "name": "wide",
+        "generator": {"kind": "hyperplane", "params": {"n_features": 150}},
+        "schedule": {"blocks": 2, "rows_per_block": 20, "start": "2024-01-01", "step": {"days": 1}},
+        "label_delay": {"unit": "rows", "kind": "fixed", "value": 2},
+    }
+    plan = build_plan(load_scenario(sc))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        frame = produce_block(plan, 1).data
+    assert frame.shape == (20, 154)
+    assert (frame["block"] == 1).all()
+    assert (frame["label_available_at"] - np.arange(20, 40) == 2).all()

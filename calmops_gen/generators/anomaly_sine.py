@@ -85,8 +85,8 @@ class AnomalySineParams(GeneratorParams):
     shift: int = 4
     replace: bool = True
     noise: float = Field(default=0.5, ge=0.0)
-    n_anomalies: int = Field(default=2500, ge=1)
-    n_contextual: int = Field(default=2500, ge=0)
+    n_anomalies: int = Field(default=2500, ge=1, validate_default=True)
+    n_contextual: int = Field(default=2500, ge=0, validate_default=True)
     seed: int | None = Field(default=None, ge=0)
 
     seed_fields: ClassVar[tuple[str, ...]] = ("seed",)
