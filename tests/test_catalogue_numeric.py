@@ -56,7 +56,7 @@ from calmops_gen.generators.random_rbf import (
     rbf_model,
     rbf_transform,
 )
-from calmops_gen.generators.random_tree import RandomTreeParams, tree_model
+from calmops_gen.generators.random_tree import RandomTreeParams, expected_tree_size, tree_model
 from calmops_gen.plan import build_plan
 from calmops_gen.scenario import load_scenario
 from calmops_gen.seeding import SeedTree
@@ -221,6 +221,27 @@ def test_random_tree_labels_agree_with_river(case: dict[str, Any], seed_tree: in
     ours = gen.label(params, cols, np.arange(n))
     assert np.array_equal(ours, y), f"{np.sum(ours != y)} of {n} labels differ"
     assert len(np.unique(y)) >= 2
+
+
+@pytest.mark.parametrize("depth", [6, 10])
+def test_expected_tree_size_bounds_the_trees_river_grows(depth: int) -> None:
+    """The estimate that guards against runaway trees is an upper estimate of the real
+    average size (over 20 seeds), and not a wild one."""
+    params = RandomTreeParams(max_tree_depth=depth)
+    sizes = [len(tree_model(params.model_copy(update={"seed_tree": s})).feature) for s in range(20)]
+    estimate = expected_tree_size(params)
+    assert np.mean(sizes) <= estimate <= 20 * np.mean(sizes)
+
+
+def test_runaway_trees_are_refused_with_the_remedy() -> None:
+    """Depth 30 with river's defaults would never finish building; depth 14 is accepted."""
+    RandomTreeParams(max_tree_depth=14)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario({"name": "t", "generator": {"kind": "random_tree",
+                                                  "params": {"max_tree_depth": 30}}})  # fmt: skip
+    assert "more than 5e+07 nodes" in str(err.value)
+    assert "raise fraction_leaves_per_level" in str(err.value)
+    RandomTreeParams(max_tree_depth=30, fraction_leaves_per_level=0.9)  # leaves early: fine
 
 
 def test_friedman_and_planes2d_targets_agree_with_river() -> None:

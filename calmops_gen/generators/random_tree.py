@@ -25,6 +25,10 @@ reproduced on purpose:
 Validation beyond river's: without numeric features a branch can run out of nominal
 features to split (river then fails inside ``randint``), so ``n_cat_features`` must be at
 least ``max_tree_depth`` when ``n_num_features`` is 0, and at least one feature is needed.
+The tree grows geometrically with ``max_tree_depth`` past ``first_leaf_level`` (river's
+defaults: ~570 nodes at depth 5, ~3e7 at depth 15, built at ~10 million nodes a second), so
+parameters whose expected tree exceeds :data:`MAX_TREE_NODES` are refused with the remedy
+(river would run for minutes, or for ever, and exhaust memory).
 
 The concept is a tree (discrete), so there are no incremental transitions; the target ``y``
 is ``int64``.
@@ -52,10 +56,39 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
+
+MAX_TREE_NODES = 5e7
+"""Largest expected tree accepted (river's construction makes ~10 million nodes a second)."""
+
+
+def expected_tree_size(p: RandomTreeParams) -> float:
+    """Expected node count of the tree river grows for ``p`` (an upper estimate: nominal
+    features used up along a branch narrow later splits, which this ignores), counted up to
+    just past :data:`MAX_TREE_NODES`.
+
+    Every node splits a feature drawn uniformly (2 branches for a numeric one,
+    ``n_categories_per_feature`` for a nominal one) until ``max_tree_depth``; from
+    ``first_leaf_level`` on a node is a leaf with probability ``fraction_leaves_per_level``.
+
+    Examples
+    --------
+    >>> round(expected_tree_size(RandomTreeParams()))  # river's defaults
+    567
+    """
+    n = p.n_num_features + p.n_cat_features
+    branching = (2 * p.n_num_features + p.n_categories_per_feature * p.n_cat_features) / n
+    total, level = 0.0, 1.0
+    for depth in range(p.max_tree_depth + 1):
+        total += level
+        inner = 1.0 - (p.fraction_leaves_per_level if depth >= p.first_leaf_level else 0.0)
+        level *= branching * inner
+        if total > MAX_TREE_NODES:
+            break
+    return total
 
 
 class RandomTreeParams(GeneratorParams):
@@ -89,6 +122,18 @@ class RandomTreeParams(GeneratorParams):
                 "cannot split a nominal feature twice"
             )
         return value
+
+    @model_validator(mode="after")
+    def _tree_fits(self) -> RandomTreeParams:
+        size = expected_tree_size(self)
+        if size > MAX_TREE_NODES:
+            raise ValueError(
+                f"max_tree_depth {self.max_tree_depth}: the tree would have more than "
+                f"{MAX_TREE_NODES:.0e} nodes on average (river makes about 10 million a second, "
+                "and past first_leaf_level the count still grows every level); lower "
+                "max_tree_depth or first_leaf_level, or raise fraction_leaves_per_level"
+            )
+        return self
 
     @property
     def feature_names(self) -> list[str]:
