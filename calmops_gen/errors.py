@@ -68,9 +68,11 @@ def suggest(name: str, choices: Iterable[str]) -> str:
     --------
     >>> suggest("saa", ["sea", "agrawal"])
     "; did you mean 'sea'?"
-    >>> suggest("zzz", ["sea"])
-    ''
+    >>> suggest("zzz", ["sea"]), suggest(3, ["sea"])  # not a name: no suggestion
+    ('', '')
     """
+    if not isinstance(name, str):
+        return ""
     matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f"; did you mean '{matches[0]}'?" if matches else ""
 

@@ -18,7 +18,9 @@ from calmops_gen.drift_injector.options import (
     as_list,
     check_window_options,
     clean_id,
+    number,
     plain,
+    values_list,
 )
 from calmops_gen.drift_injector.selection import (
     Timing,
@@ -78,7 +80,13 @@ class CategoryDrift(DriftInjectorBase):
         conditions = []
         if replace_categories is not None:
             conditions.append(
-                {"column": column, "op": "in", "value": [plain(v) for v in replace_categories]}
+                {
+                    "column": column,
+                    "op": "in",
+                    "value": [
+                        plain(v) for v in values_list(replace_categories, "replace_categories")
+                    ],
+                }
             )
         return self._apply_specs(
             "inject_new_category", df, [("new_category", params)], selectors, timing, conditions
@@ -160,14 +168,14 @@ class CategoryDrift(DriftInjectorBase):
             share: dict[str, float] = {}
             if pd.api.types.is_float_dtype(df[col].dtype):
                 params: dict[str, Any] = {"kind": "set", "features": [col], "value": new_value}
-                if prob < 1.0:
-                    share["fraction"] = float(prob)
+                if number(prob, "prob") < 1.0:
+                    share["fraction"] = number(prob, "prob")
             else:
                 value = plain(new_value)
                 params = {
                     "kind": "new_category",
                     "column": col,
-                    "rate": float(prob),
+                    "rate": number(prob, "prob"),
                     "value": value,
                 }
             for suffix, where, _ in placed:
@@ -207,7 +215,7 @@ class CategoryDrift(DriftInjectorBase):
             raise ScenarioError(
                 "perturbation", f"unknown {perturbation!r}; one of uniform, invert, random"
             )
-        m = float(drift_magnitude)
+        m = number(drift_magnitude, "drift_magnitude")
         if not 0.0 <= m <= 1.0:
             raise ScenarioError("drift_magnitude", f"must be in [0, 1], got {m}")
         method = "inject_category_frequency_drift"
@@ -310,7 +318,7 @@ class CategoryDrift(DriftInjectorBase):
                 {
                     "kind": "typos",
                     "column": col,
-                    "rate": float(drift_magnitude),
+                    "rate": number(drift_magnitude, "drift_magnitude"),
                     "density": 0.0,
                     "operations": ops,
                 },
@@ -342,7 +350,7 @@ class CategoryDrift(DriftInjectorBase):
         params: dict[str, Any] = {
             "kind": "merge_categories",
             "column": column,
-            "categories": [plain(c) for c in categories],
+            "categories": [plain(c) for c in values_list(categories, "categories")],
         }
         if into is not None:
             params["into"] = plain(into)

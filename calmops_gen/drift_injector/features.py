@@ -19,6 +19,8 @@ from calmops_gen.drift_injector.core import DriftInjectorBase, Spec
 from calmops_gen.drift_injector.options import (
     check_window_options,
     is_numeric,
+    mapping,
+    number,
     numeric_params,
     where_conditions,
 )
@@ -49,6 +51,7 @@ class FeatureChange:
             raise ScenarioError("drift_values", "give drift_value or drift_values, not both")
         numeric = [c for c in cols if is_numeric(df[c])]
         if values is not None:
+            values = mapping(values, "drift_values", "{column: value}")
             extra = [k for k in values if k not in numeric]
             if extra:
                 raise ScenarioError(
@@ -61,7 +64,7 @@ class FeatureChange:
         grouped = False
         for col in cols:
             if col not in numeric:
-                rate = float(np.clip(magnitude, 0.0, 1.0))
+                rate = float(np.clip(number(magnitude, "drift_magnitude"), 0.0, 1.0))
                 specs.append(
                     (f"category_flip_{col}", {"kind": "category_flip", "column": col, "rate": rate})
                 )

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec
-from calmops_gen.drift_injector.options import plain
+from calmops_gen.drift_injector.options import mapping, number, plain, values_list
 from calmops_gen.drift_injector.selection import (
     Timing,
     abrupt_timing,
@@ -40,16 +40,17 @@ _RULE_KEYS = frozenset(
 )
 
 
-def label_flip(rate: float) -> Spec:
-    """The ``label_flip`` event flipping each covered row with probability ``rate``."""
-    return "label_flip", {"kind": "label_flip", "rate": float(rate)}
+def label_flip(rate: float, key: str = "drift_magnitude") -> Spec:
+    """The ``label_flip`` event flipping each covered row with probability ``rate`` (the
+    argument ``key``)."""
+    return "label_flip", {"kind": "label_flip", "rate": number(rate, key)}
 
 
 def one_target(target_cols: str | Sequence[str] | None) -> str | None:
     """The one label column of ``target_cols`` (a name or a one-name list)."""
     if target_cols is None or isinstance(target_cols, str):
         return target_cols
-    cols = list(target_cols)
+    cols = values_list(target_cols, "target_cols")
     if len(cols) != 1:
         raise ScenarioError(
             "target_cols", f"one label column per call (got {cols}); call once per column"
@@ -71,7 +72,8 @@ def concept_spec(
         if rule is not None or rule_args:
             key = "rule" if rule is not None else sorted(rule_args)[0]
             raise ScenarioError(key, "belongs to a concept rule, not to label_flip")
-        return label_flip(0.2 if concept_drift_magnitude is None else concept_drift_magnitude), rest
+        rate = 0.2 if concept_drift_magnitude is None else concept_drift_magnitude
+        return label_flip(rate, "concept_drift_magnitude"), rest
     if concept_drift_type in (*_RULES, "concept"):
         chosen = concept_drift_type if concept_drift_type != "concept" else rule
         if rule is not None and concept_drift_type != "concept" and rule != chosen:
@@ -144,6 +146,7 @@ class LabelDrift(DriftInjectorBase):
         target = one_target(target_cols)
         rate = drift_magnitude
         if drift_magnitudes is not None:
+            mapping(drift_magnitudes, "drift_magnitudes", "{label column: rate}")
             col = target if target is not None else self.target_column
             unknown = [k for k in drift_magnitudes if k != col]
             if unknown:
@@ -288,12 +291,14 @@ class LabelDrift(DriftInjectorBase):
         """
         if not target_distribution:
             raise ScenarioError("target_distribution", "give the wanted {label: proportion}")
-        total = float(sum(target_distribution.values()))
-        if not total > 0 or any(p < 0 for p in target_distribution.values()):
+        wanted = mapping(target_distribution, "target_distribution", "{label: proportion}")
+        shares = {k: number(p, f"target_distribution.{k}") for k, p in wanted.items()}
+        total = sum(shares.values())
+        if not total > 0 or any(p < 0 for p in shares.values()):
             raise ScenarioError(
                 "target_distribution", "proportions must be >= 0 and sum to more than 0"
             )
-        target = {plain(k): float(p) / total for k, p in target_distribution.items()}
+        target = {plain(k): p / total for k, p in shares.items()}
         shift: Spec = ("prior_shift", {"kind": "prior_shift", "target": target})
         return self._label("inject_label_shift", df, target_col, shift, Timing(), selectors)
 

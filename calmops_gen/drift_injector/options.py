@@ -86,16 +86,93 @@ def as_list(value: str | Sequence[str] | None, key: str) -> list[str]:
     """One column name or several as a non-empty list (``key`` names the parameter)."""
     if value is None:
         raise ScenarioError(key, "name at least one column")
-    cols = [value] if isinstance(value, str) else list(value)
+    cols = [value] if isinstance(value, str) else values_list(value, key)
     if not cols:
         raise ScenarioError(key, "name at least one column")
+    for col in cols:
+        check_name(col, key)
     return cols
+
+
+def values_list(value: Any, key: str) -> list[Any]:
+    """``value`` (a list, tuple or other sequence of values, not text or a mapping) as a
+    list.
+
+    Examples
+    --------
+    >>> values_list(("a", 1), "categories")
+    ['a', 1]
+    >>> values_list(3, "categories")
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: categories: must be a list of values, got 3
+    """
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
+        raise ScenarioError(key, f"must be a list of values, got {value!r}")
+    return list(value)
 
 
 def check_frame(df: Any) -> None:
     """Raise unless ``df`` is a pandas DataFrame."""
     if not isinstance(df, pd.DataFrame):
         raise ScenarioError("df", f"must be a pandas DataFrame, got {type(df).__name__}")
+
+
+def number(value: Any, key: str) -> float:
+    """``value`` (a user's argument) as a float: a real number, not a bool or NaN.
+
+    Examples
+    --------
+    >>> number(2, "drift_magnitude")
+    2.0
+    >>> number("x", "drift_magnitude")
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: drift_magnitude: must be a number, got 'x'
+    """
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    if not ok or math.isnan(value):
+        raise ScenarioError(key, f"must be a number, got {value!r}")
+    return float(value)
+
+
+def number_matrix(value: Any, key: str) -> list[list[float]]:
+    """``value`` as a matrix (list of rows) of floats, or a ScenarioError naming ``key``."""
+    try:
+        matrix = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ScenarioError(key, f"must be a matrix of numbers, got {value!r}") from None
+    if matrix.ndim != 2:
+        raise ScenarioError(key, f"must be a matrix (a list of rows), got {value!r}")
+    out: list[list[float]] = matrix.tolist()
+    return out
+
+
+def whole(value: Any, key: str) -> int:
+    """``value`` (a user's argument) as an int: an integer, or a float with no fraction.
+
+    Examples
+    --------
+    >>> whole(3.0, "width"), whole(4, "width")
+    (3, 4)
+    >>> whole(2.5, "width")
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: width: must be a whole number, got 2.5
+    """
+    x = number(value, key)
+    if not x.is_integer():
+        raise ScenarioError(key, f"must be a whole number, got {value!r}")
+    return int(x)
+
+
+def mapping(value: Any, key: str, what: str) -> Mapping[Any, Any]:
+    """``value`` if it is a mapping, else a ScenarioError asking for ``what``."""
+    if not isinstance(value, Mapping):
+        raise ScenarioError(key, f"must be a mapping {what}, got {value!r}")
+    return value
 
 
 def check_name(value: Any, key: str) -> None:
@@ -194,7 +271,7 @@ def numeric_params(
             raise ScenarioError(
                 "drift_value", f"drift_type {drift_type!r} needs drift_value (or drift_values)"
             )
-        v = float(value)
+        v = number(value, value_key)
         if drift_type == "add_value":
             return {"kind": "add", "value": v}
         if drift_type == "subtract_value":
@@ -209,14 +286,14 @@ def numeric_params(
             value_key,
             f"is not used by drift_type {drift_type!r} (which takes drift_magnitude)",
         )
-    m = float(magnitude)
+    m = number(magnitude, "drift_magnitude")
     if drift_type == "gaussian_noise":
         return {"kind": "noise", "amount_std": m}
     if drift_type == "uniform_noise":
         return {"kind": "noise", "distribution": "uniform", "amount_std": m / SQRT3}
     if drift_type == "shift":
         if value is not None:
-            return {"kind": "shift", "amount": float(value)}
+            return {"kind": "shift", "amount": number(value, value_key)}
         return {"kind": "shift", "amount_std": m}
     if 1.0 + m <= 0.0:
         raise ScenarioError("drift_magnitude", f"scale needs 1 + drift_magnitude > 0 (got {m})")

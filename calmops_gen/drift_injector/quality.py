@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from calmops_gen.drift_injector.core import DriftInjectorBase
-from calmops_gen.drift_injector.options import as_list
+from calmops_gen.drift_injector.options import as_list, number, number_matrix
 from calmops_gen.errors import ScenarioError
 
 
@@ -55,11 +54,13 @@ class DataQuality(DriftInjectorBase):
             "kind": "outliers",
             "features": as_list(feature_cols, "feature_cols"),
             "method": method,
-            "rate": 0.05 if share is None else float(share),
+            "rate": 0.05
+            if share is None
+            else number(share, "rate" if rate is not None else "outlier_fraction"),
         }
         for key, value in (("factor", factor), ("z", z), ("margin", margin)):
             if value is not None:
-                params[key] = float(value)
+                params[key] = number(value, key)
         return self._apply_specs("inject_outliers", df, [("outliers", params)], selectors)
 
     def inject_outliers_global(
@@ -115,7 +116,7 @@ class DataQuality(DriftInjectorBase):
         params: dict[str, Any] = {
             "kind": "missing",
             "features": as_list(feature_cols, "feature_cols"),
-            "rate": float(missing_fraction),
+            "rate": number(missing_fraction, "missing_fraction"),
             "mechanism": mechanism,
             "direction": missing_direction,
         }
@@ -160,7 +161,7 @@ class DataQuality(DriftInjectorBase):
         >>> DriftInjector().inject_nulls(df, ["a"], prob=1.0)["a"].isna().all()
         np.True_
         """
-        return self.inject_missing_values(df, cols, prob, **selectors)
+        return self.inject_missing_values(df, cols, number(prob, "prob"), **selectors)
 
     # -- joint structure ----------------------------------------------------------------------
 
@@ -193,7 +194,7 @@ class DataQuality(DriftInjectorBase):
         params = {
             "kind": "correlation",
             "features": as_list(feature_cols, "feature_cols"),
-            "target": np.asarray(correlation_matrix, dtype=np.float64).tolist(),
+            "target": number_matrix(correlation_matrix, "correlation_matrix"),
         }
         return self._apply_specs(
             "inject_correlation_drift", df, [("correlation", params)], selectors

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from calmops_gen.drift_injector.core import DriftInjectorBase, Step, apply_events
-from calmops_gen.drift_injector.options import check_frame, clean_id, report_options
+from calmops_gen.drift_injector.options import check_frame, clean_id, mapping, report_options
 from calmops_gen.drift_injector.selection import Roles
 from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.manifest import EventInfo
@@ -84,7 +84,10 @@ class Schedules(DriftInjectorBase):
         if not isinstance(events, Mapping) or not events:
             raise ScenarioError("events", "give at least one event: {id: {kind: ..., ...}}")
         roles = self._roles(df, time_col, block_column, target_column)
-        own = {str(k): copy.deepcopy(dict(v)) for k, v in events.items()}
+        own = {
+            str(k): copy.deepcopy(dict(mapping(v, f"events.{k}", "{kind: ..., ...}")))
+            for k, v in events.items()
+        }
         return self._finish(df, "apply_drifts", own, roles)
 
     def inject_multiple_types_of_drift(

@@ -16,7 +16,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from calmops_gen.drift_injector.options import check_shape, check_window_options, plain
+from calmops_gen.drift_injector.options import (
+    check_shape,
+    check_window_options,
+    plain,
+    whole,
+)
 from calmops_gen.errors import ScenarioError
 from calmops_gen.injector import block_layout
 from calmops_gen.schedule import as_ns
@@ -90,7 +95,12 @@ def gradual_timing(
 ) -> Timing:
     """The seed's transition window centred at ``center``, ``width`` rows wide."""
     check_window_options(speed_k, direction, inconsistency)
-    return Timing("gradual", center=center, width=width, shape=check_shape(profile))
+    return Timing(
+        "gradual",
+        center=None if center is None else whole(center, "center"),
+        width=None if width is None else whole(width, "width"),
+        shape=check_shape(profile),
+    )
 
 
 def recurrent_timing(
@@ -116,11 +126,18 @@ def recurrent_timing(
     if windows is not None:
         if repeats != 1:
             raise ScenarioError("repeats", "give windows or repeats, not both")
+        if not isinstance(windows, Sequence) or isinstance(windows, str):
+            raise ScenarioError(
+                "windows", f"must be a list of (center, width) pairs, got {windows!r}"
+            )
         pairs = []
         for k, pair in enumerate(windows):
-            if isinstance(pair, str) or len(pair) != 2 or int(pair[1]) < 1:
+            if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
                 raise ScenarioError(f"windows.{k}", "must be a (center, width >= 1) pair")
-            pairs.append((int(pair[0]), int(pair[1])))
+            center, width = whole(pair[0], f"windows.{k}"), whole(pair[1], f"windows.{k}")
+            if width < 1:
+                raise ScenarioError(f"windows.{k}", "must be a (center, width >= 1) pair")
+            pairs.append((center, width))
         if not pairs:
             raise ScenarioError("windows", "list at least one (center, width) window")
         return Timing("recurrent", windows=tuple(pairs), shape=check_shape(profile))
@@ -252,7 +269,8 @@ def _blocks(df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]) -> list[
         i0 = ordered.index(start)
         n_blocks = options.get("n_blocks")
         step = options.get("block_step") or 1
-        n = len(ordered) - i0 if n_blocks is None else int(n_blocks)
+        n = len(ordered) - i0 if n_blocks is None else whole(n_blocks, "n_blocks")
+        step = whole(step, "block_step")
         if n < 1 or step < 1:
             raise ScenarioError("n_blocks", "n_blocks and block_step must be >= 1")
         ids = ordered[i0 : i0 + n * step : step]
