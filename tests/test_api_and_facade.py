@@ -288,6 +288,12 @@ def _facade(tmp_path: Path, **kwargs):
         {"method_params": [{"function": 7}]},
         {"n_samples_block": [150, 100]},
         {"drift_config": {"kind": "shift"}},
+        {"n_blocks": "2"},
+        {"total_samples": None},
+        {"method_params": 3},
+        {"output_path": 7},
+        {"filename": "data"},
+        {"target_col": 1},
     ],
     ids=[
         "no-blocks",
@@ -298,12 +304,20 @@ def _facade(tmp_path: Path, **kwargs):
         "bad-variant",
         "sizes-sum",
         "drift-config",
+        "n-blocks-text",
+        "total-none",
+        "params-number",
+        "output-path-number",
+        "filename-no-extension",
+        "target-col-number",
     ],
 )
 def test_facade_bad_input(tmp_path: Path, kwargs: dict) -> None:
+    """Every bad argument is a ScenarioError (never a TypeError from deep inside) and
+    nothing is written."""
     with pytest.raises(ScenarioError):
         _facade(tmp_path, **kwargs)
-    assert not (tmp_path / "o" / "d.csv").exists()
+    assert not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize(

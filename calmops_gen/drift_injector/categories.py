@@ -13,15 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from calmops_gen.arguments import number, values_list
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec, event_dict
-from calmops_gen.drift_injector.options import (
-    as_list,
-    check_window_options,
-    clean_id,
-    number,
-    plain,
-    values_list,
-)
+from calmops_gen.drift_injector.options import as_list, check_window_options, clean_id, plain
 from calmops_gen.drift_injector.selection import (
     Timing,
     gradual_timing,

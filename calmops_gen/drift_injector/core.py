@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from calmops_gen.arguments import check_name
 from calmops_gen.drift import EVENTS
 from calmops_gen.drift_injector.options import (
     DEFAULT_RANDOM_STATE,
@@ -20,7 +21,6 @@ from calmops_gen.drift_injector.options import (
     as_list,
     check_columns,
     check_frame,
-    check_name,
     clean_id,
     report_options,
 )

@@ -15,12 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from calmops_gen.arguments import mapping, number
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec
 from calmops_gen.drift_injector.options import (
     check_window_options,
     is_numeric,
-    mapping,
-    number,
     numeric_params,
     where_conditions,
 )

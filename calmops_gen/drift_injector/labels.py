@@ -12,8 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from calmops_gen.arguments import mapping, number, values_list
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec
-from calmops_gen.drift_injector.options import mapping, number, plain, values_list
+from calmops_gen.drift_injector.options import plain
 from calmops_gen.drift_injector.selection import (
     Timing,
     abrupt_timing,

@@ -16,6 +16,7 @@ from typing import Any, get_args
 import numpy as np
 import pandas as pd
 
+from calmops_gen.arguments import check_name, number, values_list
 from calmops_gen.drift.selection import Op
 from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.profiles import Shape
@@ -94,99 +95,10 @@ def as_list(value: str | Sequence[str] | None, key: str) -> list[str]:
     return cols
 
 
-def values_list(value: Any, key: str) -> list[Any]:
-    """``value`` (a list, tuple or other sequence of values, not text or a mapping) as a
-    list.
-
-    Examples
-    --------
-    >>> values_list(("a", 1), "categories")
-    ['a', 1]
-    >>> values_list(3, "categories")
-    Traceback (most recent call last):
-    ...
-    calmops_gen.errors.ScenarioError: categories: must be a list of values, got 3
-    """
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
-        raise ScenarioError(key, f"must be a list of values, got {value!r}")
-    return list(value)
-
-
 def check_frame(df: Any) -> None:
     """Raise unless ``df`` is a pandas DataFrame."""
     if not isinstance(df, pd.DataFrame):
         raise ScenarioError("df", f"must be a pandas DataFrame, got {type(df).__name__}")
-
-
-def number(value: Any, key: str) -> float:
-    """``value`` (a user's argument) as a float: a real number, not a bool or NaN.
-
-    Examples
-    --------
-    >>> number(2, "drift_magnitude")
-    2.0
-    >>> number("x", "drift_magnitude")
-    Traceback (most recent call last):
-    ...
-    calmops_gen.errors.ScenarioError: drift_magnitude: must be a number, got 'x'
-    """
-    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
-    if not ok or math.isnan(value):
-        raise ScenarioError(key, f"must be a number, got {value!r}")
-    return float(value)
-
-
-def number_matrix(value: Any, key: str) -> list[list[float]]:
-    """``value`` as a matrix (list of rows) of floats, or a ScenarioError naming ``key``."""
-    try:
-        matrix = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ScenarioError(key, f"must be a matrix of numbers, got {value!r}") from None
-    if matrix.ndim != 2:
-        raise ScenarioError(key, f"must be a matrix (a list of rows), got {value!r}")
-    out: list[list[float]] = matrix.tolist()
-    return out
-
-
-def whole(value: Any, key: str) -> int:
-    """``value`` (a user's argument) as an int: an integer, or a float with no fraction.
-
-    Examples
-    --------
-    >>> whole(3.0, "width"), whole(4, "width")
-    (3, 4)
-    >>> whole(2.5, "width")
-    Traceback (most recent call last):
-    ...
-    calmops_gen.errors.ScenarioError: width: must be a whole number, got 2.5
-    """
-    x = number(value, key)
-    if not x.is_integer():
-        raise ScenarioError(key, f"must be a whole number, got {value!r}")
-    return int(x)
-
-
-def mapping(value: Any, key: str, what: str) -> Mapping[Any, Any]:
-    """``value`` if it is a mapping, else a ScenarioError asking for ``what``."""
-    if not isinstance(value, Mapping):
-        raise ScenarioError(key, f"must be a mapping {what}, got {value!r}")
-    return value
-
-
-def check_name(value: Any, key: str) -> None:
-    """Raise, naming ``key``, unless ``value`` is a column name (a string) or ``None``.
-
-    Examples
-    --------
-    >>> check_name(["y"], "target_column")
-    Traceback (most recent call last):
-    ...
-    calmops_gen.errors.ScenarioError: target_column: must be a column name, got ['y'] (list)
-    """
-    if value is not None and not isinstance(value, str):
-        raise ScenarioError(key, f"must be a column name, got {value!r} ({type(value).__name__})")
 
 
 def check_columns(df: pd.DataFrame, cols: Sequence[str], key: str) -> None:

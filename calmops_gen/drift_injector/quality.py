@@ -11,8 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from calmops_gen.arguments import number, number_matrix
 from calmops_gen.drift_injector.core import DriftInjectorBase
-from calmops_gen.drift_injector.options import as_list, number, number_matrix
+from calmops_gen.drift_injector.options import as_list
 from calmops_gen.errors import ScenarioError
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from calmops_gen.arguments import mapping
 from calmops_gen.drift_injector.core import DriftInjectorBase, Step, apply_events
-from calmops_gen.drift_injector.options import check_frame, clean_id, mapping, report_options
+from calmops_gen.drift_injector.options import check_frame, clean_id, report_options
 from calmops_gen.drift_injector.selection import Roles
 from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.manifest import EventInfo

@@ -16,12 +16,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from calmops_gen.drift_injector.options import (
-    check_shape,
-    check_window_options,
-    plain,
-    whole,
-)
+from calmops_gen.arguments import whole
+from calmops_gen.drift_injector.options import check_shape, check_window_options, plain
 from calmops_gen.errors import ScenarioError
 from calmops_gen.injector import block_layout
 from calmops_gen.schedule import as_ns

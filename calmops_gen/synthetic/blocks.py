@@ -30,11 +30,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from calmops_gen.arguments import check_name, mapping, whole
 from calmops_gen.errors import ScenarioError
 from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
 from calmops_gen.synthetic.common import (
     check_filename,
+    output_directory,
     refuse,
     seed_frame,
     slug,
@@ -48,12 +50,17 @@ DEFAULT_OUTPUT_DIR = "synthetic_output"
 
 
 def _sizes(n_blocks: int, total: int, per_block: int | Sequence[int] | None) -> list[int]:
+    n_blocks, total = whole(n_blocks, "n_blocks"), whole(total, "total_samples")
     if n_blocks <= 0 or total <= 0:
         raise ScenarioError("n_blocks", "n_blocks and total_samples must be > 0")
     if per_block is None:
         base = total // n_blocks
         return [base] * (n_blocks - 1) + [total - base * (n_blocks - 1)]
-    sizes = [per_block] * n_blocks if isinstance(per_block, int) else list(per_block)
+    sizes = (
+        [whole(per_block, "n_samples_block")] * n_blocks
+        if not isinstance(per_block, list | tuple)
+        else [whole(v, "n_samples_block") for v in per_block]
+    )
     if len(sizes) == 1:
         sizes = sizes * n_blocks
     if len(sizes) != n_blocks or sum(sizes) != total:
@@ -116,12 +123,15 @@ class SyntheticBlockGenerator:
 
         ``output_dir`` is accepted as the seed's older name of ``output_path``.
         """
+        n_blocks = whole(n_blocks, "n_blocks")
         names = _per_block(methods, n_blocks, "methods")
         if len({str(n).lower() for n in names}) != 1:
             raise ScenarioError("methods", "every block must use the same generator kind")
         kind = _kind(str(names[0]))
         params = [
-            translate_params(kind, p or {}, f"method_params.{i}")
+            translate_params(
+                kind, mapping(p or {}, f"method_params.{i}", "of parameters"), f"method_params.{i}"
+            )
             for i, p in enumerate(_per_block(method_params or {}, n_blocks, "method_params"))
         ]
         return self._write(
@@ -193,7 +203,8 @@ class SyntheticBlockGenerator:
         refuse(drift_config=drift_config, dynamics_config=dynamics_config)
         filename = check_filename(filename)
         warn_report(generate_report)
-        directory = Path(out_dir if out_dir is not None else DEFAULT_OUTPUT_DIR)
+        directory = output_directory(out_dir, "output_path", DEFAULT_OUTPUT_DIR)
+        check_name(target_col, "target_col")
         # Every block fully specified (seed semantics: unspecified keys take defaults), so
         # the engine's carry-forward of block_params changes nothing here.
         defaults = SyntheticStream(kind, {}).params

@@ -8,6 +8,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Sequence
@@ -41,7 +42,19 @@ def check_filename(filename: Any) -> str:
             "must be a file name without directories (it is written inside the output "
             f"directory), got {filename!r}",
         )
+    if not Path(name).suffix:
+        # the versioned dataset goes to a directory named after the file's stem
+        raise ScenarioError("filename", f"needs an extension such as .csv, got {filename!r}")
     return name
+
+
+def output_directory(value: Any, key: str, default: str) -> Path:
+    """The output directory argument ``key`` (a path or ``None`` for ``default``)."""
+    if value is None:
+        return Path(default)
+    if not isinstance(value, str | os.PathLike):
+        raise ScenarioError(key, f"must be a directory path, got {value!r}")
+    return Path(value)
 
 
 def slug(text: str) -> str:

@@ -49,6 +49,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from calmops_gen.arguments import check_name
 from calmops_gen.drift import EVENTS
 from calmops_gen.errors import ScenarioError
 from calmops_gen.generators import GENERATORS, ConceptGenerator
@@ -56,6 +57,7 @@ from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
 from calmops_gen.synthetic.common import (
     check_filename,
+    output_directory,
     refuse,
     seed_frame,
     slug,
@@ -126,6 +128,7 @@ class SyntheticGenerator:
             drift_config=drift_config, dynamics_config=dynamics_config, inconsistency=inconsistency
         )
         filename = check_filename(filename)
+        check_name(target_col, "target_col")
         warn_report(generate_report)
         if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer):
             raise ScenarioError("n_samples", f"must be an integer, got {n_samples!r}")
@@ -152,7 +155,7 @@ class SyntheticGenerator:
                 start=date_start, step=dict(date_step or {"days": 1}), spread="rows",
                 rows_per_step=date_every, time_column=date_col,
             )  # fmt: skip
-        directory = Path(output_dir if output_dir is not None else self.DEFAULT_OUTPUT_DIR)
+        directory = output_directory(output_dir, "output_dir", self.DEFAULT_OUTPUT_DIR)
         manifest = run(
             {
                 "name": slug(Path(filename).stem),
