@@ -28,6 +28,23 @@ def check_name(value: Any, key: str) -> None:
         raise ScenarioError(key, f"must be a column name, got {value!r} ({type(value).__name__})")
 
 
+def integer(value: Any, key: str) -> int:
+    """``value`` (a user's argument) as an int: a Python or numpy integer, not a bool.
+
+    Examples
+    --------
+    >>> integer(np.int64(5), "n_samples")
+    5
+    >>> integer("5", "n_samples")
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: n_samples: must be an integer, got '5'
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ScenarioError(key, f"must be an integer, got {value!r}")
+    return int(value)
+
+
 def number(value: Any, key: str) -> float:
     """``value`` (a user's argument) as a float: a real number, not a bool or NaN.
 

@@ -165,10 +165,8 @@ class FrameSource(Generator):
     def produce(self, request: BlockRequest) -> pd.DataFrame:
         # Events replace whole columns; they never write into the arrays they read (under
         # copy-on-write they could not). ``frame`` is inject's own copy of the caller's frame
-        # (pandas 2) or a copy-on-write reference to it (pandas 3), so a block can be a view.
-        return self.peek(request)
-
-    def peek(self, request: BlockRequest) -> pd.DataFrame:
+        # (pandas 2) or a copy-on-write reference to it (pandas 3), so a block can be a view
+        # (which also serves as ``peek``).
         start, stop = request.row_start, request.row_start + request.size
         if _COPY_ON_WRITE:
             return self.frame.iloc[start:stop].reset_index(drop=True)
@@ -194,10 +192,11 @@ def _check_column(frame: pd.DataFrame, name: str | None, key: str) -> None:
         )
 
 
-def _concat(frames: list[pd.DataFrame], source: pd.DataFrame | None = None) -> pd.DataFrame:
+def _concat(frames: list[pd.DataFrame], source: pd.DataFrame) -> pd.DataFrame:
     """Blocks stacked in order, column by column (numpy columns with one concatenate; much
     cheaper than ``pd.concat`` of whole frames). A column that no event changed in any block
-    still shares memory with ``source`` (copy-on-write slices) and is taken from it as is.
+    still shares memory with ``source`` (the blocks are views of it) and is taken from it
+    as is.
     """
     if len(frames) == 1:
         return frames[0]
@@ -207,7 +206,7 @@ def _concat(frames: list[pd.DataFrame], source: pd.DataFrame | None = None) -> p
         dtype = parts[0].dtype
         if isinstance(dtype, np.dtype) and all(p.dtype == dtype for p in parts):
             arrays = [p.to_numpy() for p in parts]
-            if source is not None and name in source.columns and _untouched(arrays, source[name]):
+            if _untouched(arrays, source[name]):
                 columns[name] = source[name]
                 continue
             # keep the dtype (an object column must not become pandas 3's ``str``)
@@ -313,6 +312,11 @@ def inject(
         (target, "target"),
     ):
         _check_column(frame, name, key)
+    if not isinstance(events, Mapping):
+        raise ScenarioError(
+            "events",
+            f"must map event ids to events ({{id: {{kind: ...}}}}), got {type(events).__name__}",
+        )
     if block_column is not None:
         sizes, order = block_layout(frame[block_column])
     else:
@@ -320,11 +324,6 @@ def inject(
     work = (frame if order is None else frame.iloc[order]).reset_index(drop=True)
     named = ((target, "target"), (time_column, "time"), (block_column, "block"))
     roles = {name: role for name, role in named if name is not None}
-    if not isinstance(events, Mapping):
-        raise ScenarioError(
-            "events",
-            f"must map event ids to events ({{id: {{kind: ...}}}}), got {type(events).__name__}",
-        )
     raw: dict[str, Any] = {}
     for eid, ev in events.items():
         # anything else is left to the scenario's validation, which names the event

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from calmops_gen.arguments import integer
 from calmops_gen.errors import ScenarioError
 
 _GENERATOR_DOMAIN = 0
@@ -55,11 +56,10 @@ def seed_value(value: Any, key: str) -> int:
     ...
     calmops_gen.errors.ScenarioError: random_state: must be an integer, got 'x'
     """
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ScenarioError(key, f"must be an integer, got {value!r}")
-    if not 0 <= int(value) < 2**63:
+    seed = integer(value, key)
+    if not 0 <= seed < 2**63:
         raise ScenarioError(key, f"must be in [0, 2**63), got {value}")
-    return int(value)
+    return seed
 
 
 def stable_int(text: str) -> int:

@@ -145,6 +145,25 @@ def write_rows(frame: pd.DataFrame, name: str, at: slice | np.ndarray, new: Any)
     return values
 
 
+def integer_overflow(name: str, dtype: np.dtype, low: Any, high: Any) -> str | None:
+    """``"'<name>' is <dtype> (<min> to <max>)"`` when values from ``low`` to ``high`` do not
+    fit the integer ``dtype`` of column ``name`` (numpy would wrap them around without a
+    word), else ``None``. NaN never fits.
+
+    Examples
+    --------
+    >>> integer_overflow("u", np.dtype(np.uint8), 0, 255) is None
+    True
+    >>> integer_overflow("u", np.dtype(np.uint8), -1.0, 3.0)
+    "'u' is uint8 (0 to 255)"
+    """
+    info = np.iinfo(dtype)
+    # powers of two compare exactly with float64 (int64's max would round up to 2**63)
+    if info.min <= low <= high < info.max + 1:
+        return None
+    return f"{name!r} is {dtype} ({info.min} to {info.max})"
+
+
 def require_columns(
     ctx: EventContext, names: list[str], path: str, *, numeric: bool | None = None
 ) -> None:

@@ -95,6 +95,7 @@ from calmops_gen.drift.base import (
     DriftEvent,
     EventContext,
     Site,
+    integer_overflow,
     require_columns,
     write_rows,
 )
@@ -952,12 +953,10 @@ def require_storable(ctx: EventContext, name: str, value: Value, path: str) -> N
     elif pa.types.is_integer(typ):
         if not isinstance(value, int) or isinstance(value, bool):
             raise ScenarioError(path, f"{name!r} holds integers; give an integer (got {value!r})")
-        info = np.iinfo(typ.to_pandas_dtype())
-        if not info.min <= value <= info.max:
+        problem = integer_overflow(name, np.dtype(typ.to_pandas_dtype()), value, value)
+        if problem:
             raise ScenarioError(
-                path,
-                f"{name!r} is {typ} ({info.min} to {info.max}); it cannot hold {value}: cast "
-                "the column to a wider type first",
+                path, f"{problem}; it cannot hold {value}: cast the column to a wider type first"
             )
     elif not isinstance(value, str):
         raise ScenarioError(path, f"{name!r} holds text; give a text value (got {value!r})")

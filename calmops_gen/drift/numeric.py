@@ -93,6 +93,7 @@ from calmops_gen.drift.base import (
     DriftEvent,
     EventContext,
     Site,
+    integer_overflow,
     require_columns,
     write_rows,
 )
@@ -181,15 +182,13 @@ def fits_integer(values: np.ndarray, dtype: np.dtype, name: str) -> None:
     """
     if not len(values):
         return
-    info = np.iinfo(dtype)
     low, high = values.min(), values.max()
-    # powers of two compare exactly with float64 (int64's max would round up to 2**63)
-    if not info.min <= low <= high < info.max + 1:  # NaN fails too
-        bad = high if not high < info.max + 1 else low
+    problem = integer_overflow(name, dtype, low, high)
+    if problem:
+        bad = low if integer_overflow(name, dtype, high, high) is None else high
         raise ScenarioError(
             "features",
-            f"{name!r} is {dtype} ({info.min} to {info.max}): the event would write "
-            f"{bad:.0f}; cast the column to a wider type first",
+            f"{problem}: the event would write {bad:.0f}; cast the column to a wider type first",
         )
 
 

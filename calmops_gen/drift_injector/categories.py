@@ -155,6 +155,7 @@ class CategoryDrift(DriftInjectorBase):
         [-1.0, -1.0]
         """
         sel, columns = self._select_columns(df, "inject_new_value", cols, "cols", selectors)
+        rate = number(prob, "prob")
         events: dict[str, dict[str, Any]] = {}
         used: set[str] = set()
         placed = placements(df, sel, Timing())
@@ -162,14 +163,14 @@ class CategoryDrift(DriftInjectorBase):
             share: dict[str, float] = {}
             if pd.api.types.is_float_dtype(df[col].dtype):
                 params: dict[str, Any] = {"kind": "set", "features": [col], "value": new_value}
-                if number(prob, "prob") < 1.0:
-                    share["fraction"] = number(prob, "prob")
+                if rate < 1.0:
+                    share["fraction"] = rate
             else:
                 value = plain(new_value)
                 params = {
                     "kind": "new_category",
                     "column": col,
-                    "rate": number(prob, "prob"),
+                    "rate": rate,
                     "value": value,
                 }
             for suffix, where, _ in placed:

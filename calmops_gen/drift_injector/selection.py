@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from calmops_gen.arguments import whole
+from calmops_gen.arguments import integer, whole
 from calmops_gen.drift_injector.options import check_shape, check_window_options, plain
 from calmops_gen.errors import ScenarioError
 from calmops_gen.injector import block_layout
@@ -76,9 +76,7 @@ class Timing:
 
 def abrupt_timing(change_index: int) -> Timing:
     """Full drift from selected row ``change_index`` on."""
-    if isinstance(change_index, bool) or not isinstance(change_index, int | np.integer):
-        raise ScenarioError("change_index", f"must be an integer, got {change_index!r}")
-    return Timing("abrupt", change_index=int(change_index))
+    return Timing("abrupt", change_index=integer(change_index, "change_index"))
 
 
 def gradual_timing(

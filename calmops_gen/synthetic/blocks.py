@@ -30,13 +30,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from calmops_gen.arguments import check_name, mapping, whole
+from calmops_gen.arguments import mapping, whole
 from calmops_gen.errors import ScenarioError
 from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
 from calmops_gen.synthetic.common import (
-    check_filename,
-    output_directory,
+    output_target,
     refuse,
     seed_frame,
     slug,
@@ -201,10 +200,10 @@ class SyntheticBlockGenerator:
         engine: str | None = None,
     ) -> str:
         refuse(drift_config=drift_config, dynamics_config=dynamics_config)
-        filename = check_filename(filename)
+        filename, directory = output_target(
+            filename, target_col, out_dir, "output_path", DEFAULT_OUTPUT_DIR
+        )
         warn_report(generate_report)
-        directory = output_directory(out_dir, "output_path", DEFAULT_OUTPUT_DIR)
-        check_name(target_col, "target_col")
         # Every block fully specified (seed semantics: unspecified keys take defaults), so
         # the engine's carry-forward of block_params changes nothing here.
         defaults = SyntheticStream(kind, {}).params

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from calmops_gen.arguments import check_name
 from calmops_gen.errors import ScenarioError
 from calmops_gen.manifest import Manifest
 from calmops_gen.reading import read_frame
@@ -48,13 +49,25 @@ def check_filename(filename: Any) -> str:
     return name
 
 
-def output_directory(value: Any, key: str, default: str) -> Path:
-    """The output directory argument ``key`` (a path or ``None`` for ``default``)."""
-    if value is None:
-        return Path(default)
-    if not isinstance(value, str | os.PathLike):
-        raise ScenarioError(key, f"must be a directory path, got {value!r}")
-    return Path(value)
+def output_target(
+    filename: Any, target_col: Any, directory: Any, key: str, default: str
+) -> tuple[str, Path]:
+    """What decides a facade call's output, checked before anything is written:
+    ``target_col`` (a column name), ``filename`` (:func:`check_filename`) and the output
+    directory argument ``key`` (a path; ``None`` for ``default``).
+
+    Examples
+    --------
+    >>> output_target("d.csv", "target", None, "output_dir", "out")
+    ('d.csv', PosixPath('out'))
+    """
+    check_name(target_col, "target_col")
+    name = check_filename(filename)
+    if directory is None:
+        return name, Path(default)
+    if not isinstance(directory, str | os.PathLike):
+        raise ScenarioError(key, f"must be a directory path, got {directory!r}")
+    return name, Path(directory)
 
 
 def slug(text: str) -> str:

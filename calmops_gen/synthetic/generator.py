@@ -46,18 +46,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 import pandas as pd
 
-from calmops_gen.arguments import check_name
+from calmops_gen.arguments import integer
 from calmops_gen.drift import EVENTS
 from calmops_gen.errors import ScenarioError
 from calmops_gen.generators import GENERATORS, ConceptGenerator
 from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
 from calmops_gen.synthetic.common import (
-    check_filename,
-    output_directory,
+    output_target,
     refuse,
     seed_frame,
     slug,
@@ -127,12 +125,11 @@ class SyntheticGenerator:
         refuse(
             drift_config=drift_config, dynamics_config=dynamics_config, inconsistency=inconsistency
         )
-        filename = check_filename(filename)
-        check_name(target_col, "target_col")
+        filename, directory = output_target(
+            filename, target_col, output_dir, "output_dir", self.DEFAULT_OUTPUT_DIR
+        )
         warn_report(generate_report)
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer):
-            raise ScenarioError("n_samples", f"must be an integer, got {n_samples!r}")
-        if n_samples <= 0:
+        if integer(n_samples, "n_samples") <= 0:
             raise ScenarioError("n_samples", "must be > 0")
         if drift_type not in DRIFT_TYPES:
             raise ScenarioError(
@@ -155,7 +152,6 @@ class SyntheticGenerator:
                 start=date_start, step=dict(date_step or {"days": 1}), spread="rows",
                 rows_per_step=date_every, time_column=date_col,
             )  # fmt: skip
-        directory = output_directory(output_dir, "output_dir", self.DEFAULT_OUTPUT_DIR)
         manifest = run(
             {
                 "name": slug(Path(filename).stem),
