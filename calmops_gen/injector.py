@@ -120,6 +120,11 @@ class FrameSource(Generator):
     Params: ClassVar[type[GeneratorParams]] = GeneratorParams
     has_concepts: ClassVar[bool] = False
     accepts_block_params: ClassVar[bool] = False
+    role_hints: ClassVar[Mapping[str, str]] = {
+        "time": "pass time_column= to inject",
+        "target": "pass target= to inject",
+        "block": "pass block_column= to inject",
+    }
 
     def __init__(
         self,

@@ -221,9 +221,15 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
     delay = scenario.label_delay
     if delay is not None:
         if not any(c.role == "target" for c in columns):
-            raise ScenarioError("label_delay", "the dataset has no target column")
+            raise ScenarioError(
+                "label_delay",
+                f"the dataset has no target column ({generator.role_hints['target']})",
+            )
         if delay.unit == "time" and not any(c.role == "time" for c in columns):
-            raise ScenarioError("label_delay.unit", "time delays need timestamps")
+            raise ScenarioError(
+                "label_delay.unit",
+                f"time delays need timestamps ({generator.role_hints['time']})",
+            )
         if delay.column in {c.name for c in columns}:
             raise ScenarioError("label_delay.column", f"{delay.column!r} is already a column")
         time_type = next((c.dtype for c in columns if c.role == "time"), "timestamp[ns]")
@@ -438,6 +444,7 @@ def _plan_events(plan: Plan) -> list[EventPlan]:
         block_starts=tuple(b.row_start for b in plan.blocks),
         block_sizes=tuple(b.size for b in plan.blocks),
         times=times,
+        hints=plan.generator.role_hints,
     )
     out = []
     for eid, event in plan.scenario.events().items():
@@ -459,7 +466,8 @@ def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
         if missing:
             raise ScenarioError(
                 join_path(path, "where.blocks"),
-                f"block(s) {missing} do not exist (blocks 0-{n_blocks - 1})",
+                f"block(s) {missing} do not exist (blocks 0-{n_blocks - 1}; to have more, "
+                f"{plan.generator.role_hints['block']})",
             )
         span = span.intersect(
             Span.from_intervals(
@@ -495,7 +503,8 @@ def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
 
 def _time_span(plan: Plan, window: tuple[Any, Any], path: str) -> Span:
     if plan.time_column is None:
-        raise ScenarioError(path, "the dataset has no timestamps (set schedule.start and step)")
+        hint = plan.generator.role_hints["time"]
+        raise ScenarioError(path, f"the dataset has no timestamps ({hint})")
     column = next(c for c in plan.columns if c.name == plan.time_column)
     aware = getattr(column.pa_type(), "tz", None) is not None
     if (window[0].tzinfo is not None) != aware:

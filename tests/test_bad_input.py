@@ -266,6 +266,35 @@ CASES: dict[str, Bad] = {
         ),
         "drift.shift_x0.where.time",
     ),
+    # an event needing a role the dataset lacks says how this generator would get it
+    "time window without timestamps": Bad(
+        s(**_event(where={"time": ["2024-01-01", "2024-01-02"]})),
+        "drift.shift_x0.where.time",
+        ("no timestamps", "set schedule.start and schedule.step"),
+    ),
+    "block that does not exist": Bad(
+        s(**_event(where={"blocks": [7]})),
+        "drift.shift_x0.where.blocks",
+        ("[7] do not exist (blocks 0-2", "set schedule.blocks"),
+    ),
+    "label event on a table without target": Bad(
+        lambda tmp: {**_table(tmp), "drift": {"f": {"kind": "label_flip", "rate": 0.1}}},
+        "drift.f",
+        ("no target column", "set generator.params.target"),
+    ),
+    "trend over time on a table without time": Bad(
+        lambda tmp: {
+            **_table(tmp),
+            "drift": {"t": {"kind": "trend", "features": ["a"], "over": "time", "slope": 1.0}},
+        },
+        "drift.t.over",
+        ("needs a time column", "set generator.params.time_column"),
+    ),
+    "label delay in time without timestamps": Bad(
+        s(label_delay={"unit": "time", "kind": "fixed", "value": 3600}),
+        "label_delay.unit",
+        ("need timestamps", "set schedule.start and schedule.step"),
+    ),
     "nominal feature shifted": Bad(
         lambda tmp: {
             "name": "agr",

@@ -535,13 +535,34 @@ def test_typo_operations(op: str) -> None:
     assert (new[old_len == 0] == "").all()
 
 
+def test_typos_in_a_categorical_column_add_categories(frame: pd.DataFrame) -> None:
+    """A categorical column of strings stays categorical: its categories are kept, in order,
+    and each misspelt value is added as a new category."""
+    out = run(frame, {"kind": "typos", "column": "cat", "rate": 0.5, "where": {"blocks": [1]}})
+    selected = frame["blk"].to_numpy() == 1
+    old = frame["cat"].astype(str).to_numpy()
+    new = out.frame["cat"]
+    assert isinstance(new.dtype, pd.CategoricalDtype)
+    cats = list(new.cat.categories)
+    assert cats[:3] == ["a", "b", "c"]
+    changed = new.astype(str).to_numpy() != old
+    assert not changed[~selected].any()
+    # the categories are the old ones and the values typos made (no unused one added)
+    made = set(new.astype(str)[changed])
+    assert set(cats) == {"a", "b", "c"} | made
+    assert len(made - {"a", "b", "c"}) > 3
+    assert out.ground_truth["ev__changed"].to_numpy().tolist() == changed.tolist()
+    assert binomial_ok(int(changed.sum()), np.full(int(selected.sum()), 0.5))
+
+
 def test_typos_keep_missing_values_and_refuse_non_strings() -> None:
     df = pd.DataFrame({"s": ["abc", None, "de", None] * 50, "y": [0, 1] * 100})
     out = inject(df, {"ev": {"kind": "typos", "column": "s", "rate": 1.0}}, target="y")
     assert out.frame["s"].isna().sum() == 100
     assert out.ground_truth["ev__changed"].sum() == 100
     frame = make_frame(300)
-    for column in ("code", "cat", "x"):
+    frame["int_cat"] = pd.Categorical(frame["code"])
+    for column in ("code", "int_cat", "x"):
         with pytest.raises(ScenarioError) as err:
             run(frame, {"kind": "typos", "column": column, "rate": 0.1})
         assert err.value.path == "drift.ev.column"

@@ -105,6 +105,22 @@ SMALL = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0, 1, 0]})
         (SMALL, {"s": 3}, {}, "drift.s", "valid dictionary"),
         (SMALL, {"row": SHIFT["s"]}, {}, "drift.row", "event ids name ground-truth columns"),
         (SMALL, {"s": {**SHIFT["s"], "features": ["z"]}}, {}, "drift.s.features", "'z'"),
+        # a role the frame was not given: the error says which argument gives it
+        (SMALL, {"f": {"kind": "label_flip", "rate": 0.1}}, {}, "drift.f", "pass target="),
+        (
+            SMALL,
+            {"s": {**SHIFT["s"], "where": {"time": ["2024-01-01", "2024-01-02"]}}},
+            {},
+            "drift.s.where.time",
+            "pass time_column=",
+        ),
+        (
+            SMALL,
+            {"s": {**SHIFT["s"], "where": {"blocks": [1]}}},
+            {},
+            "drift.s.where.blocks",
+            "pass block_column=",
+        ),
     ],
 )
 def test_bad_arguments_name_the_argument(

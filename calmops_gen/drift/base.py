@@ -40,7 +40,8 @@ class EventContext:
     the context also carries the event's ``span``, the block layout (``block_starts``,
     ``block_sizes``), ``times(b)`` (row timestamps of block ``b`` as int64 ns, or ``None``
     without a time column) and ``shared``, the event's run-level seed sequence (the same
-    one :class:`Site` carries).
+    one :class:`Site` carries). ``hints`` says how the user gives the dataset a column of a
+    role it lacks (the generator's ``role_hints``), for errors.
     """
 
     columns: Mapping[str, Column]
@@ -53,6 +54,7 @@ class EventContext:
     block_sizes: tuple[int, ...] = ()
     times: Callable[[int], np.ndarray | None] | None = None
     shared: np.random.SeedSequence | None = None
+    hints: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def target(self) -> Column | None:
@@ -191,5 +193,10 @@ def require_target(ctx: EventContext, path: str) -> Column:
     """Return the target column or raise: label events need one."""
     target = ctx.target
     if target is None:
-        raise ScenarioError(path, "this event changes labels but the dataset has no target column")
+        hint = ctx.hints.get("target")
+        raise ScenarioError(
+            path,
+            "this event changes labels but the dataset has no target column"
+            + (f" ({hint})" if hint else ""),
+        )
     return target

@@ -4,8 +4,9 @@
 Each acts on one ``column`` that holds categories: a string column, a pandas categorical
 (Arrow dictionary) column, a bool column or an integer column (integer codes such as
 Agrawal's nominal ``elevel``; an integer column named here is treated as codes). Float
-columns are refused (numeric events, in turn, refuse nominal columns). ``typos`` needs a
-plain string column.
+columns are refused (numeric events, in turn, refuse nominal columns). ``typos`` needs
+strings: a string column or a categorical column of strings (which gains each misspelt
+value as a new category).
 
 The **category set** of a column is fixed once per run in ``prepare``: the declared
 categories of a categorical column, ``[False, True]`` for a bool column, otherwise the
@@ -695,9 +696,10 @@ def require_categorical(
     col = ctx.columns[name]
     typ = col.pa_type()
     if pa.types.is_dictionary(typ):
-        if strings:
+        value = typ.value_type
+        if strings and not (pa.types.is_string(value) or pa.types.is_large_string(value)):
             raise ScenarioError(
-                path, f"{name!r} is categorical ({col.dtype}); typos need a plain string column"
+                path, f"{name!r} is categorical with {value} categories; typos need strings"
             )
         return col
     if pa.types.is_string(typ) or pa.types.is_large_string(typ):

@@ -141,7 +141,9 @@ class Trend(NumericEvent):
         if self.over == "time" and _role(ctx, "time") is None:
             raise ScenarioError(
                 join_path(path, "over"),
-                "over: time needs a time column (schedule start/step or the table's time_column)",
+                "over: time needs a time column ("
+                + ctx.hints.get("time", "the dataset has none")
+                + ")",
             )
 
     def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:

@@ -116,6 +116,13 @@ class Generator(ABC):
     accepts_block_params: ClassVar[bool] = True
     #: whether the engine adds the ``block`` column (when the generator has no block column)
     add_block_column: bool = True
+    #: how a user gives the dataset a column of each role (``time``, ``target``) or more
+    #: blocks (``block``), completing errors about a role the dataset lacks
+    role_hints: ClassVar[Mapping[str, str]] = {
+        "time": "set schedule.start and schedule.step",
+        "target": "this generator has no target",
+        "block": "set schedule.blocks or schedule.sizes",
+    }
 
     def __init__(self, params: GeneratorParams, engine: str | None, balance: bool = False) -> None:
         self.params = params

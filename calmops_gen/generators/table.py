@@ -220,6 +220,11 @@ class Table(Generator):
     engines: ClassVar[tuple[str, ...]] = ()
     has_concepts: ClassVar[bool] = False
     accepts_block_params: ClassVar[bool] = False
+    role_hints: ClassVar[Mapping[str, str]] = {
+        "time": "set generator.params.time_column (or schedule.start and schedule.step)",
+        "target": "set generator.params.target",
+        "block": "set generator.params.block_column or block_freq, or the schedule's sizes",
+    }
 
     params: TableParams
 
