@@ -272,7 +272,7 @@ CASES: dict[str, Bad] = {
         "drift.shift_x0.where.time",
         ("no timestamps", "set schedule.start and schedule.step"),
     ),
-    "block that does not exist": Bad(
+    "block that does not exist (hint)": Bad(
         s(**_event(where={"blocks": [7]})),
         "drift.shift_x0.where.blocks",
         ("[7] do not exist (blocks 0-2", "set schedule.blocks"),

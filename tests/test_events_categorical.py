@@ -396,6 +396,12 @@ def test_new_category(frame: pd.DataFrame) -> None:
     changed = assert_contract(frame, out, "code", np.ones(N, dtype=bool))
     assert set(out.frame["code"][changed]) == {99}
 
+    # an integer code column's default new value is the next code
+    out = run(frame, {"kind": "new_category", "column": "code", "rate": 0.5})
+    changed = assert_contract(frame, out, "code", np.ones(N, dtype=bool))
+    assert set(out.frame["code"][changed]) == {5} == {int(frame["code"].max()) + 1}
+    assert out.events[0].realised["value"] == 5
+
     out = run(frame, {"kind": "new_category", "column": "cat", "rate": 0.5, "value": "zz"})
     assert_contract(frame, out, "cat", np.ones(N, dtype=bool))
     assert "zz" in set(out.frame["cat"].astype(object))
@@ -404,7 +410,7 @@ def test_new_category(frame: pd.DataFrame) -> None:
 def test_new_category_bad_input(frame: pd.DataFrame) -> None:
     for params, path in (
         ({"column": "region", "rate": 0.1, "value": "north"}, "drift.ev.value"),
-        ({"column": "code", "rate": 0.1}, "drift.ev.value"),
+        ({"column": "code", "rate": 0.1, "value": "c"}, "drift.ev.value"),
         ({"column": "code", "rate": 0.1, "value": 3}, "drift.ev.value"),
         ({"column": "region", "rate": 0.1, "value": 3}, "drift.ev.value"),
         ({"column": "flag", "rate": 0.1}, "drift.ev.column"),
@@ -413,6 +419,11 @@ def test_new_category_bad_input(frame: pd.DataFrame) -> None:
         with pytest.raises(ScenarioError) as err:
             run(frame, {"kind": "new_category", **params})
         assert err.value.path == path, params
+    # the default next code of a uint8 column holding 255 does not fit
+    full = frame.assign(u8=np.full(N, 255, dtype=np.uint8))
+    with pytest.raises(ScenarioError, match="cannot hold 256") as err:
+        run(full, {"kind": "new_category", "column": "u8", "rate": 0.1})
+    assert err.value.path == "drift.ev.value"
 
 
 # --------------------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ Exact formulas (``w``: the row's profile weight, ``0 < w <= 1``):
   rounding. Realised: ``proportions_before``, ``proportions_after``,
   ``expected_proportions`` and ``target`` (pooled over blocks), ``rows_moved``,
   ``total_variation_before`` / ``_after`` (half the L1 distance to the target).
-* ``new_category``: each selected row takes ``value`` (default ``"<column>_new"``) with
+* ``new_category``: each selected row takes ``value`` (default: the next integer code,
+  largest category + 1, in an integer column; ``"<column>_new"`` otherwise) with
   probability ``rate * w``. The value must not be a category of the column (checked against
   the category set; ``preexisting`` counts the rows of the touched blocks that already held
   it, which is 0 unless it appears outside the reference block). Realised:
@@ -972,9 +973,22 @@ class NewCategory(CategoricalEvent):
     rate: float = Field(ge=0.0, le=1.0)
     value: Value | None = None
 
-    def new_value(self) -> Value:
-        """The value written (default ``"<column>_new"``)."""
-        return f"{self.column}_new" if self.value is None else self.value
+    def new_value(self, categories: list[Any]) -> Value:
+        """The value written: ``value``, or by default the next integer code (largest
+        category + 1) when every category is an integer, else ``"<column>_new"``.
+
+        Examples
+        --------
+        >>> ev = NewCategory(kind="new_category", column="c", rate=0.1)
+        >>> ev.new_value([0, 3, 1]), ev.new_value(["a", "b"])
+        (4, 'c_new')
+        """
+        if self.value is not None:
+            return self.value
+        codes = [c for c in categories if isinstance(c, int) and not isinstance(c, bool)]
+        if codes and len(codes) == len(categories):
+            return max(codes) + 1
+        return f"{self.column}_new"
 
     def check(self, ctx: EventContext, path: str) -> None:
         super().check(ctx, path)
@@ -982,10 +996,17 @@ class NewCategory(CategoricalEvent):
             raise ScenarioError(
                 join_path(path, "column"), f"{self.column!r} is bool; it cannot hold a new value"
             )
-        require_storable(ctx, self.column, self.new_value(), join_path(path, "value"))
+        if self.value is not None:
+            require_storable(ctx, self.column, self.value, join_path(path, "value"))
+
+    def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
+        out = super().prepare(ctx, path)
+        if self.value is None:  # the default depends on the categories
+            require_storable(ctx, self.column, out["value"], join_path(path, "value"))
+        return out
 
     def prepare_from(self, categories: list[Any], path: str = "") -> dict[str, Any]:
-        value = self.new_value()
+        value = self.new_value(categories)
         if any(type(c) is type(value) and c == value for c in categories):
             raise ScenarioError(
                 join_path(path, "value"),

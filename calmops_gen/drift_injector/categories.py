@@ -48,7 +48,8 @@ class CategoryDrift(DriftInjectorBase):
         **selectors: Any,
     ) -> pd.DataFrame:
         """A never-seen category (event ``new_category``): each selected row takes
-        ``new_value`` (default ``"<column>_new"``) with probability ``probability``; with
+        ``new_value`` (default: the next integer code in an integer column, else
+        ``"<column>_new"``) with probability ``probability``; with
         ``replace_categories`` only rows holding one of them (a ``where.condition``); with
         ``center`` or ``width`` through a transition window (mapping as
         :meth:`inject_feature_drift_gradual`). The seed's ``inject_new_category_drift`` was
