@@ -103,8 +103,9 @@ Semantic differences from the seed (deliberate; each also noted in the method's 
   span to start at selected position ``center - width // 2``: rows before it are untouched
   (weight 0), the ramp of ``width`` rows follows, then weight 1. The engine's shapes go
   exactly from 0 to 1 inside the window; the seed's sigmoid only spanned about 0.12 to 0.88
-  of it and leaked small weights outside. A window running past the end of the selection is
-  an error (the seed truncated it). ``speed_k`` other than 1, ``direction="down"`` and
+  of it and leaked small weights outside. A window running past the end of the selection,
+  a ``center`` outside it and a ``width`` below 1 are errors (the seed truncated or clipped
+  them). ``speed_k`` other than 1, ``direction="down"`` and
   ``inconsistency`` other than 0 have no engine equivalent and raise.
 * **Incremental** is a linear ramp from 0 at the first selected row to 1 at the last (the
   seed's sigmoid never reached full drift and had drift at row 0).
@@ -114,7 +115,8 @@ Semantic differences from the seed (deliberate; each also noted in the method's 
   ``repeats`` gives a ``recurrent`` profile of ``period = span // repeats`` rows, on for the
   first ``duty`` share of each period (extensions ``duty=0.5``, ``edge=0``, with ``profile``
   shaping the edges); ``windows=[(center, width), ...]`` gives one abrupt event per window,
-  on for ``width`` selected rows centred at ``center``. ``cycle_blocks``,
+  on for ``width`` selected rows centred at ``center`` (a window reaching outside the
+  selection is an error). ``cycle_blocks``,
   ``random_repeat_order``, ``center``/``width`` (per cycle), ``center_in_block`` and
   ``width_in_block`` raise when set.
 * **Labels** flip each selected row with probability ``m * w`` (the seed's working label

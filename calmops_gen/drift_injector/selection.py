@@ -384,8 +384,12 @@ def placements(df: pd.DataFrame, sel: Selection, timing: Timing) -> list[Placeme
     if timing.kind == "incremental":
         return [("", where, {"kind": "incremental"})]
     if timing.kind == "gradual":
-        c = n // 2 if timing.center is None else int(np.clip(timing.center, 0, n - 1))
-        w = max(1, n // 5) if timing.width is None else max(1, int(timing.width))
+        c = n // 2 if timing.center is None else timing.center
+        w = max(1, n // 5) if timing.width is None else timing.width
+        if not 0 <= c < n:
+            raise ScenarioError("center", f"{c} is outside the {n} selected rows (0 to {n - 1})")
+        if w < 1:
+            raise ScenarioError("width", f"must be at least 1 row (got {w})")
         lo = max(0, c - w // 2)
         if w > n - lo:
             raise ScenarioError(
@@ -397,9 +401,14 @@ def placements(df: pd.DataFrame, sel: Selection, timing: Timing) -> list[Placeme
     if timing.windows is not None:
         out: list[Placement] = []
         for k, (center, width) in enumerate(timing.windows):
-            c = int(np.clip(center, 0, n - 1))
-            lo = max(0, c - int(width) // 2)
-            hi = min(n, lo + max(1, int(width)))
+            lo = center - width // 2
+            hi = lo + width
+            if lo < 0 or hi > n:
+                raise ScenarioError(
+                    f"windows.{k}",
+                    f"the window of {width} rows around center {center} spans selected rows "
+                    f"{lo} to {hi - 1}, outside the {n} selected rows (0 to {n - 1})",
+                )
             out.append((f"_w{k}", narrowed(lo, hi), None))
         return out
     period = n // timing.repeats
