@@ -65,6 +65,24 @@ def number(value: Any, key: str) -> float:
     return float(value)
 
 
+def share(value: Any, key: str) -> float:
+    """``value`` (a user's argument) as a probability or fraction: a number in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> share(1, "missing_fraction")
+    1.0
+    >>> share(2, "missing_fraction")
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: missing_fraction: must be in [0, 1], got 2
+    """
+    x = number(value, key)
+    if not 0.0 <= x <= 1.0:
+        raise ScenarioError(key, f"must be in [0, 1], got {value!r}")
+    return x
+
+
 def whole(value: Any, key: str) -> int:
     """``value`` (a user's argument) as an int: an integer, or a float with no fraction.
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calmops_gen.arguments import number, values_list
+from calmops_gen.arguments import number, share, values_list
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec, event_dict
 from calmops_gen.drift_injector.options import as_list, check_window_options, clean_id, plain
 from calmops_gen.drift_injector.selection import (
@@ -69,7 +69,11 @@ class CategoryDrift(DriftInjectorBase):
         else:
             check_window_options(speed_k, direction)
             timing = Timing()
-        params: dict[str, Any] = {"kind": "new_category", "column": column, "rate": probability}
+        params: dict[str, Any] = {
+            "kind": "new_category",
+            "column": column,
+            "rate": share(probability, "probability"),
+        }
         if new_value is not None:
             params["value"] = plain(new_value)
         conditions = []
@@ -156,16 +160,16 @@ class CategoryDrift(DriftInjectorBase):
         [-1.0, -1.0]
         """
         sel, columns = self._select_columns(df, "inject_new_value", cols, "cols", selectors)
-        rate = number(prob, "prob")
+        rate = share(prob, "prob")
         events: dict[str, dict[str, Any]] = {}
         used: set[str] = set()
         placed = placements(df, sel, Timing())
         for col in columns:
-            share: dict[str, float] = {}
+            thin: dict[str, float] = {}
             if pd.api.types.is_float_dtype(df[col].dtype):
                 params: dict[str, Any] = {"kind": "set", "features": [col], "value": new_value}
                 if rate < 1.0:
-                    share["fraction"] = rate
+                    thin["fraction"] = rate
             else:
                 value = plain(new_value)
                 params = {
@@ -176,7 +180,7 @@ class CategoryDrift(DriftInjectorBase):
                 }
             for suffix, where, _ in placed:
                 eid = clean_id(f"new_value_{col}{suffix}", used)
-                events[eid] = event_dict(params, {**where, **share}, None, sel)
+                events[eid] = event_dict(params, {**where, **thin}, None, sel)
         return self._finish(df, "inject_new_value", events, sel.roles)
 
     def inject_category_frequency_drift(
@@ -314,7 +318,7 @@ class CategoryDrift(DriftInjectorBase):
                 {
                     "kind": "typos",
                     "column": col,
-                    "rate": number(drift_magnitude, "drift_magnitude"),
+                    "rate": share(drift_magnitude, "drift_magnitude"),
                     "density": 0.0,
                     "operations": ops,
                 },

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from calmops_gen.arguments import mapping, number, values_list
+from calmops_gen.arguments import mapping, number, share, values_list
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec
 from calmops_gen.drift_injector.options import plain
 from calmops_gen.drift_injector.selection import (
@@ -44,7 +44,7 @@ _RULE_KEYS = frozenset(
 def label_flip(rate: float, key: str = "drift_magnitude") -> Spec:
     """The ``label_flip`` event flipping each covered row with probability ``rate`` (the
     argument ``key``)."""
-    return "label_flip", {"kind": "label_flip", "rate": number(rate, key)}
+    return "label_flip", {"kind": "label_flip", "rate": share(rate, key)}
 
 
 def one_target(target_cols: str | Sequence[str] | None) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from calmops_gen.arguments import number, number_matrix
+from calmops_gen.arguments import number, number_matrix, share
 from calmops_gen.drift_injector.core import DriftInjectorBase
 from calmops_gen.drift_injector.options import as_list
 from calmops_gen.errors import ScenarioError
@@ -50,14 +50,14 @@ class DataQuality(DriftInjectorBase):
         """
         if rate is not None and outlier_fraction is not None:
             raise ScenarioError("outlier_fraction", "give rate or outlier_fraction, not both")
-        share = rate if rate is not None else outlier_fraction
+        fraction = rate if rate is not None else outlier_fraction
         params: dict[str, Any] = {
             "kind": "outliers",
             "features": as_list(feature_cols, "feature_cols"),
             "method": method,
             "rate": 0.05
-            if share is None
-            else number(share, "rate" if rate is not None else "outlier_fraction"),
+            if fraction is None
+            else share(fraction, "rate" if rate is not None else "outlier_fraction"),
         }
         for key, value in (("factor", factor), ("z", z), ("margin", margin)):
             if value is not None:
@@ -117,7 +117,7 @@ class DataQuality(DriftInjectorBase):
         params: dict[str, Any] = {
             "kind": "missing",
             "features": as_list(feature_cols, "feature_cols"),
-            "rate": number(missing_fraction, "missing_fraction"),
+            "rate": share(missing_fraction, "missing_fraction"),
             "mechanism": mechanism,
             "direction": missing_direction,
         }
@@ -162,7 +162,7 @@ class DataQuality(DriftInjectorBase):
         >>> DriftInjector().inject_nulls(df, ["a"], prob=1.0)["a"].isna().all()
         np.True_
         """
-        return self.inject_missing_values(df, cols, number(prob, "prob"), **selectors)
+        return self.inject_missing_values(df, cols, share(prob, "prob"), **selectors)
 
     # -- joint structure ----------------------------------------------------------------------
 
