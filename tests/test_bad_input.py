@@ -50,6 +50,17 @@ class Bad:
     prefix: bool = False  # the error may name a key below ``path``
 
 
+def _csv(text: str) -> Callable[[Path], dict[str, Any]]:
+    """A table scenario over a CSV file holding ``text``."""
+
+    def make(tmp: Path) -> dict[str, Any]:
+        path = tmp / "t.csv"
+        path.write_text(text)
+        return {"name": "tbl", "generator": {"kind": "table", "params": {"source": str(path)}}}
+
+    return make
+
+
 def s(**changes: Any) -> Callable[[Path], dict[str, Any]]:
     return lambda tmp: sea(**changes)
 
@@ -294,6 +305,12 @@ CASES: dict[str, Bad] = {
         s(label_delay={"unit": "time", "kind": "fixed", "value": 3600}),
         "label_delay.unit",
         ("need timestamps", "set schedule.start and schedule.step"),
+    ),
+    "table with a duplicate column name": Bad(
+        _csv("a,b,a\n1,2,3\n"), "generator.params.source", ("duplicate column names ['a']",)
+    ),
+    "table with a column without a name": Bad(
+        _csv("a,,c\n1,2,3\n"), "generator.params.source", ("position [1] have no name",)
     ),
     "nominal feature shifted": Bad(
         lambda tmp: {

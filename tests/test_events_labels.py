@@ -151,6 +151,54 @@ def test_label_flip_bool_target_by_text(tmp_path: Path) -> None:
     assert new["y"].dtype == bool
 
 
+def test_missing_labels_in_a_table_stay_missing(tmp_path: Path) -> None:
+    """A table whose integer target and bool feature have missing values: every block gets
+    them as pandas' nullable dtypes (pandas alone would make float and object blocks), label
+    events leave the missing labels alone, and the dataset keeps them missing."""
+    n = 600
+    rng = np.random.default_rng(3)
+    y = pd.array(rng.integers(0, 2, n), dtype="Int64")
+    y[::7] = pd.NA  # blocks 0 and 2 hold missing labels; rows 200-399 too (7 does not divide)
+    flag = pd.array(rng.random(n) < 0.5, dtype="boolean")
+    flag[:200:5] = pd.NA  # only block 0
+    source = tmp_path / "t.csv"
+    pd.DataFrame({"x": rng.normal(size=n), "flag": flag, "y": y}).to_csv(source, index=False)
+    sc = {
+        "name": "nullable",
+        "generator": {"kind": "table", "params": {"source": str(source), "target": "y"}},
+        "schedule": {"rows_per_block": 200},
+        "drift": {
+            "fl": {"kind": "label_flip", "rate": 0.5},
+            "cf": {"kind": "category_flip", "column": "flag", "rate": 1.0},
+        },
+    }
+    m = calmops_gen.run(sc, root=tmp_path / "out")
+    out = calmops_gen.read_frame(m)
+    truth = calmops_gen.read_ground_truth(m)
+    missing = np.asarray(y.isna())
+    assert out["y"].isna().to_numpy().tolist() == missing.tolist()
+    changed = truth["fl__changed"].to_numpy()
+    assert not changed[missing].any()
+    assert (out["y"].to_numpy()[changed] != np.asarray(y)[changed]).all()
+    r = m.events[0].realised
+    assert r["rows_flipped"] == int(changed.sum())
+    assert binomial_ok(r["rows_flipped"], np.full(int((~missing).sum()), 0.5))
+    # rate 1: every known bool flips, the missing ones stay missing
+    f_missing = np.asarray(flag.isna())
+    assert out["flag"].isna().to_numpy().tolist() == f_missing.tolist()
+    known = ~f_missing
+    assert (out["flag"].to_numpy()[known] != np.asarray(flag)[known]).all()
+    assert {c.name: c.dtype for c in m.columns}["y"] == "int64"
+
+
+def test_a_float_target_is_not_classes() -> None:
+    df = pd.DataFrame({"x": np.arange(6.0), "y": [0.0, 1.0, np.nan, 1.0, 0.0, 1.0]})
+    with pytest.raises(ScenarioError, match=r"float column.*nullable Int64"):
+        inject(df, {"ev": {"kind": "label_flip", "rate": 0.1}}, target="y")
+    out = inject(df.astype({"y": "Int64"}), {"ev": {"kind": "label_flip", "rate": 1.0}}, target="y")
+    assert out.frame["y"].tolist() == [1, 0, pd.NA, 0, 1, 0]
+
+
 def test_label_flip_bad_input(frame: pd.DataFrame) -> None:
     cases = [
         ({}, "drift.ev.rate"),

@@ -60,6 +60,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import Field, ValidationInfo, field_validator
 
 from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_target
@@ -82,9 +83,17 @@ from calmops_gen.errors import ScenarioError, join_path
 
 def require_classes(ctx: EventContext, path: str, kind: str) -> list[Any]:
     """The target's classes (at least two), or raise: classification events need them."""
-    require_target(ctx, path)
+    target = require_target(ctx, path)
     if not ctx.classes or len(ctx.classes) < 2:
-        raise ScenarioError(path, f"{kind} needs a classification target with at least two classes")
+        why = ""
+        if pa.types.is_floating(target.pa_type()):
+            why = (
+                f" ({target.name!r} is a float column, so a regression target; to use it as "
+                "classes with missing labels, cast it to pandas' nullable Int64)"
+            )
+        raise ScenarioError(
+            path, f"{kind} needs a classification target with at least two classes{why}"
+        )
     return list(ctx.classes)
 
 

@@ -74,12 +74,38 @@ class TableParams(GeneratorParams):
         return value
 
 
+#: pandas' nullable dtypes for Arrow integer and bool columns that hold missing values
+_NULLABLE: dict[pa.DataType, Any] = {
+    **{
+        getattr(pa, f"{sign}int{bits}")(): pd.api.types.pandas_dtype(f"{sign.upper()}Int{bits}")
+        for sign in ("", "u")
+        for bits in (8, 16, 32, 64)
+    },
+    pa.bool_(): pd.BooleanDtype(),
+}
+
+
 @dataclass(frozen=True)
 class LoadedTable:
-    """A source table in block order, with the sizes of its own blocks (if it defines them)."""
+    """A source table in block order, with the sizes of its own blocks (if it defines them).
+
+    ``nullable``: integer and bool columns holding a missing value anywhere in the table;
+    every block gets them as pandas' nullable dtypes (``Int64``, ``boolean``, ...), so a
+    column has one dtype in every block (pandas would make a block with a missing value
+    float or object, and the others int or bool).
+    """
 
     table: pa.Table
     sizes: list[int] | None
+
+    @functools.cached_property
+    def nullable(self) -> tuple[str, ...]:
+        """Names of the integer and bool columns holding a missing value."""
+        return tuple(
+            field.name
+            for field, column in zip(self.table.schema, self.table.columns, strict=True)
+            if column.null_count and field.type in _NULLABLE
+        )
 
 
 def resolve_source(source: str) -> Path:
@@ -189,6 +215,16 @@ def _order(table: pa.Table, params: TableParams) -> LoadedTable:
 def _load(path: str, mtime_ns: int, params: TableParams) -> LoadedTable:
     table = _read(Path(path), params.format)
     names = table.column_names
+    if any(not name.strip() for name in names):
+        blank = [i for i, name in enumerate(names) if not name.strip()]
+        raise ScenarioError(
+            f"{_PATH}.source", f"column(s) at position {blank} have no name; name every column"
+        )
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ScenarioError(
+            f"{_PATH}.source", f"the table has duplicate column names {twice}; rename them"
+        )
     for key in ("target", "time_column", "block_column"):
         name = getattr(params, key)
         if name is not None and name not in names:
@@ -262,6 +298,9 @@ class Table(Generator):
         return tuple(sorted(values))
 
     def produce(self, request: BlockRequest) -> pd.DataFrame:
-        part = self.loaded().table.slice(request.row_start, request.size)
+        loaded = self.loaded()
+        part = loaded.table.slice(request.row_start, request.size)
         frame: pd.DataFrame = part.to_pandas(date_as_object=False)
+        for name in loaded.nullable:
+            frame[name] = part.column(name).to_pandas(types_mapper=_NULLABLE.get)
         return frame
