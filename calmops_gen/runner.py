@@ -52,7 +52,7 @@ from calmops_gen.manifest import (
 )
 from calmops_gen.plan import Plan, build_plan
 from calmops_gen.scenario import Scenario, load_scenario
-from calmops_gen.storage import FileRecord, write_frame
+from calmops_gen.storage import FileRecord, csv_problem, write_frame
 
 log = logging.getLogger("calmops_gen")
 
@@ -94,6 +94,10 @@ def run(
     """
     scenario = load_scenario(scenario)
     plan = build_plan(scenario)
+    if scenario.output.format == "csv":
+        problem = csv_problem(plan.columns)
+        if problem:
+            raise ScenarioError("output.format", f"{problem}; use parquet")
     executor = executor_for(scenario.executor.kind, scenario.executor.workers)
     final = Path(root if root is not None else scenario.output.root) / scenario.name / plan.version
     replacing = False

@@ -83,6 +83,24 @@ def _parquet_encodings(
     return dictionary, delta
 
 
+def csv_problem(columns: Iterable[Column]) -> str | None:
+    """Why the columns cannot go to CSV and be read back with their types, or ``None``.
+
+    Examples
+    --------
+    >>> csv_problem([Column("a", "double", "feature")]) is None
+    True
+    >>> csv_problem([Column("h", "halffloat", "feature")])
+    "column 'h' is halffloat, which CSV cannot hold"
+    """
+    for col in columns:
+        typ = col.pa_type()
+        value = typ.value_type if pa.types.is_dictionary(typ) else typ
+        if pa.types.is_nested(value) or pa.types.is_interval(value) or pa.types.is_float16(value):
+            return f"column {col.name!r} is {typ}, which CSV cannot hold"
+    return None
+
+
 def encode(table: pa.Table, fmt: str, roles: Mapping[str, str] | None = None) -> pa.Buffer:
     """Serialise ``table`` as Parquet (zstd) or CSV, into an in-memory buffer; ``roles``
     (column name -> role) picks the Parquet encodings."""

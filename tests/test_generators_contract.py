@@ -26,6 +26,7 @@ from conftest import deep_merge, generator_case, write_mixed_table
 
 import calmops_gen
 from calmops_gen.engine import produce_block
+from calmops_gen.errors import ScenarioError
 from calmops_gen.generators import GENERATORS
 from calmops_gen.plan import build_plan
 from calmops_gen.scenario import load_scenario
@@ -203,6 +204,45 @@ def test_table_dictionary_column_stays_categorical(tmp_path: Path, fmt: str) -> 
     assert frame["colour"].astype(str).tolist() == (
         pq.read_table(source).column("colour").to_pylist()
     )
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_table_with_arrow_only_types_round_trips(tmp_path: Path, fmt: str) -> None:
+    """Types a CSV source gives (timestamps in seconds) or only Parquet holds (lists, half
+    floats): the dataset verifies against its manifest, or CSV output is refused up front."""
+    n = 12
+    csv_source = tmp_path / "secs.csv"
+    pacsv.write_csv(
+        pa.table(
+            {
+                "x": pa.array(np.arange(n, dtype=float) + 0.5),
+                "seen": pa.array(np.arange(n) * 3_600, pa.timestamp("s")),
+            }
+        ),
+        csv_source,
+    )
+    seen = pacsv.read_csv(csv_source).column("seen")
+    assert seen.type == pa.timestamp("s")  # what Arrow infers from the CSV
+    sc = {"name": "secs", "generator": {"kind": "table", "params": {"source": str(csv_source)}}}
+    m = calmops_gen.run({**sc, "output": {"format": fmt}}, root=tmp_path / "a")
+    assert calmops_gen.verify_dataset(m.directory) == []
+    assert {c.name: c.dtype for c in m.columns}["seen"] == "timestamp[ms]"
+    back = calmops_gen.read_frame(m)["seen"]
+    assert (back.to_numpy() == seen.to_numpy().astype("datetime64[ms]")).all()
+
+    pq_source = tmp_path / "nested.parquet"
+    nested = {"h": pa.array(np.arange(n, dtype=np.float16)), "l": pa.array([[1, 2]] * n)}
+    pq.write_table(pa.table({"x": pa.array(np.arange(n, dtype=float)), **nested}), pq_source)
+    sc = {"name": "nested", "generator": {"kind": "table", "params": {"source": str(pq_source)}}}
+    if fmt == "parquet":
+        m = calmops_gen.run(sc, root=tmp_path / "b")
+        assert calmops_gen.verify_dataset(m.directory) == []
+        assert calmops_gen.read_frame(m)["l"].map(list).tolist() == [[1, 2]] * n
+    else:
+        with pytest.raises(ScenarioError, match="'h' is halffloat, which CSV cannot hold") as err:
+            calmops_gen.run({**sc, "output": {"format": "csv"}}, root=tmp_path / "b")
+        assert err.value.path == "output.format"
+        assert not (tmp_path / "b").exists()
 
 
 def test_csv_source_table_matches_parquet_source(tmp_path: Path) -> None:

@@ -159,6 +159,10 @@ def _normalise(table: pa.Table, time_column: str | None) -> pa.Table:
         typ = field.type
         if pa.types.is_large_string(typ):
             column, typ = column.cast(pa.string()), pa.string()
+        if pa.types.is_timestamp(typ) and typ.unit == "s":
+            # Parquet's coarsest unit is ms (a CSV source gives seconds)
+            typ = pa.timestamp("ms", typ.tz)
+            column = column.cast(typ)
         if field.name == time_column:
             if not (pa.types.is_timestamp(typ) or pa.types.is_date(typ)):
                 try:
