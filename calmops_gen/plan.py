@@ -508,10 +508,14 @@ def _time_span(plan: Plan, window: tuple[Any, Any], path: str) -> Span:
     column = next(c for c in plan.columns if c.name == plan.time_column)
     aware = getattr(column.pa_type(), "tz", None) is not None
     if (window[0].tzinfo is not None) != aware:
-        want = "with" if aware else "without"
-        raise ScenarioError(
-            path, f"the dataset's timestamps are {want} a timezone; so must be t0, t1"
+        tz = getattr(column.pa_type(), "tz", None)
+        message = (
+            f"the dataset's timestamps have a timezone ({tz}), so t0 and t1 need one too "
+            "(e.g. 2024-01-05T00:00+00:00)"
+            if aware
+            else "the dataset's timestamps have no timezone, so t0 and t1 must not have one"
         )
+        raise ScenarioError(path, message)
     t0, t1 = (pd.Timestamp(t).value for t in window)
     intervals = []
     for b in plan.blocks:

@@ -196,3 +196,57 @@ def test_values_an_integer_column_cannot_hold_are_errors(event: dict, path: str,
     with pytest.raises(ScenarioError) as err:
         inject(DTYPES, {"e": event})
     assert err.value.path == path and says in err.value.message, str(err.value)
+
+
+ARROW_EVENTS = {
+    "shift": {"kind": "shift", "features": ["f", "i"], "amount": 1.5},
+    "scale": {"kind": "scale", "features": ["f", "i"], "factor": 2.0},
+    "noise": {"kind": "noise", "features": ["f"], "amount": 0.5},
+    "outliers": {"kind": "outliers", "features": ["f", "i"], "rate": 0.3},
+    "clip": {"kind": "clip", "features": ["f", "i"], "low": -0.5, "high": 40},
+    "missing": {"kind": "missing", "features": ["f", "i", "c"], "rate": 0.3},
+    "category_flip": {"kind": "category_flip", "column": "c", "rate": 0.5},
+    "typos": {"kind": "typos", "column": "c", "rate": 0.5},
+    "label_flip": {"kind": "label_flip", "rate": 0.3},
+    "correlation": {"kind": "correlation", "features": ["f", "g"], "target": [[1, 0.7], [0.7, 1]]},
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ARROW_EVENTS))
+def test_pyarrow_backed_columns_drift_like_numpy_ones(kind: str) -> None:
+    """Columns backed by Arrow (``pd.ArrowDtype``, as ``dtype_backend="pyarrow"`` gives) keep
+    their dtype and drift exactly as the same data in numpy or nullable dtypes; numeric
+    events wrote into Arrow's read-only buffers before."""
+    n = 300
+    rng = np.random.default_rng(4)
+    plain = pd.DataFrame(
+        {
+            "f": pd.array(rng.normal(size=n), dtype="Float64"),
+            "g": rng.normal(size=n),
+            "i": pd.array(rng.integers(0, 50, n), dtype="Int32"),
+            "c": pd.Series(rng.choice(["red", "green", "blue"], n), dtype=object),
+            "y": rng.integers(0, 2, n),
+        }
+    )
+    plain.loc[::11, "f"] = pd.NA
+    plain.loc[::13, "i"] = pd.NA
+    arrow = plain.astype(
+        {
+            "f": "double[pyarrow]",
+            "g": "double[pyarrow]",
+            "i": "int32[pyarrow]",
+            "c": pd.ArrowDtype(pa.string()),
+            "y": "int64[pyarrow]",
+        }
+    )
+    before = arrow.copy()
+    event = {"e": ARROW_EVENTS[kind]}
+    out = inject(arrow, event, seed=5, target="y").frame
+    expected = inject(plain, event, seed=5, target="y").frame
+    pd.testing.assert_frame_equal(arrow, before)
+    assert out.dtypes.to_dict() == arrow.dtypes.to_dict()
+    for name in plain.columns:
+        got = out[name].astype(object).where(out[name].notna(), None).tolist()
+        want = expected[name].astype(object).where(expected[name].notna(), None).tolist()
+        assert got == want, name
+    assert not out.equals(arrow)  # the event did something

@@ -416,15 +416,16 @@ class NumericEvent(DriftEvent):
         column = frame[f]
         dtype = column.dtype
         if not (isinstance(dtype, np.dtype) and dtype.kind in "iuf"):
-            # a nullable extension dtype (Int64, Float32, ...): through float64, missing
-            # values as NaN (they stay missing), then back into the same dtype
-            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            # a nullable extension dtype (Int64, Float32, int64[pyarrow], ...): through a
+            # float64 copy, missing values as NaN (they stay missing), then back into the
+            # same dtype
+            values = np.array(column.to_numpy(dtype=np.float64, na_value=np.nan))
             integer = pd.api.types.is_integer_dtype(dtype)
             old = values[rows]
             new = self.transform(old, weights, rng, ref, picked, integer)
             if integer:
                 new = np.rint(new)
-                fits_integer(new[~np.isnan(new)], np.dtype(str(dtype).lower()), f)
+                fits_integer(new[~np.isnan(new)], np.dtype(cast(Any, dtype).numpy_dtype), f)
             values[rows] = new
             restored = pd.array(values, dtype=cast(Any, dtype))
             frame[f] = pd.Series(restored, index=frame.index, name=f)
