@@ -164,3 +164,79 @@ def testblock_layout_matches_grouping_by_first_appearance(ids: list[int], sort: 
         for v in first_seen:
             picked = [i for i in order if values[i] == v]
             assert picked == sorted(picked)
+
+
+# --------------------------------------------------------------------------------------------
+# several events composed
+# --------------------------------------------------------------------------------------------
+
+MIXED = pd.DataFrame(
+    {
+        **{name: FRAME[name] for name in FRAME.columns},
+        "z": pd.array(np.random.default_rng(1).normal(size=N), dtype="Float64"),
+        "c": pd.Series(np.random.default_rng(2).choice(["red", "green", "blue"], N), dtype=object),
+    }
+)
+
+#: event kind -> (parameters, columns it may change)
+POOL: dict[str, tuple[dict, tuple[str, ...]]] = {
+    "shift": ({"features": ["x"], "amount": 1.0}, ("x",)),
+    "scale": ({"features": ["z"], "factor": 2.0}, ("z",)),
+    "noise": ({"features": ["x", "z"], "amount": 0.3}, ("x", "z")),
+    "outliers": ({"features": ["z"], "rate": 0.2}, ("z",)),
+    "missing": ({"features": ["x", "c"], "rate": 0.2}, ("x", "c")),
+    "category_flip": ({"column": "c", "rate": 0.4}, ("c",)),
+    "new_category": ({"column": "c", "rate": 0.2}, ("c",)),
+    "typos": ({"column": "c", "rate": 0.3}, ("c",)),
+    "label_flip": ({"rate": 0.3}, ("y",)),
+    "trend": ({"features": ["x"], "form": "cycle", "amplitude": 1.0, "period": 17}, ("x",)),
+}
+
+
+def _identical(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Row-wise equality, two missing values being equal."""
+    both = a.isna().to_numpy() & b.isna().to_numpy()
+    same = a.astype(object).to_numpy() == b.astype(object).to_numpy()
+    return np.asarray(same, dtype=bool) | both
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    chosen=st.lists(
+        st.tuples(st.sampled_from(sorted(POOL)), selections(), profiles), min_size=2, max_size=4
+    ),
+    seed=st.integers(0, 2**31),
+)
+def test_composed_events_touch_only_their_rows_and_columns(chosen, seed):
+    """Any 2-4 events in sequence: the input is untouched, the same seed gives the same
+    result, every ground-truth weight is in [0, 1], a cell changes only in a column one of
+    the events may change and at a row one of those events weighted, and the events are
+    recorded in declared order."""
+    events = {
+        f"e{i}_{kind}": {"kind": kind, **POOL[kind][0], "where": where, "profile": profile}
+        for i, (kind, where, profile) in enumerate(chosen)
+    }
+    before = MIXED.copy()
+    try:
+        out = inject(MIXED, events, seed=seed, block_column="b", target="y")
+    except ScenarioError as err:
+        # only refusals a selection can cause: no rows, or a profile longer than the span
+        assert err.path.split(".")[-1] in {"where", "width", "period"}, str(err)
+        return
+    pd.testing.assert_frame_equal(MIXED, before)
+    again = inject(MIXED, events, seed=seed, block_column="b", target="y")
+    pd.testing.assert_frame_equal(out.frame, again.frame)
+    pd.testing.assert_frame_equal(out.ground_truth, again.ground_truth)
+    assert [e.id for e in out.events] == list(events)
+    truth = out.ground_truth
+    for name in MIXED.columns:
+        may = [
+            eid for eid, (kind, _, _) in zip(events, chosen, strict=True) if name in POOL[kind][1]
+        ]
+        touched = np.zeros(N, dtype=bool)
+        for eid in may:
+            w = truth[eid].to_numpy()
+            assert ((w >= 0) & (w <= 1)).all()
+            touched |= w > 0
+        unchanged = _identical(out.frame[name], MIXED[name])
+        assert unchanged[~touched].all(), (name, np.flatnonzero(~unchanged & ~touched)[:5])
