@@ -27,7 +27,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +52,57 @@ def iter_frames(dataset: Manifest | Path | str) -> Iterator[pd.DataFrame]:
         yield read_block(manifest, block.index)
 
 
-def iter_stream(dataset: Manifest | Path | str) -> Iterator[tuple[dict[str, Any], Any]]:
-    """Rows as river-style ``(x, y)`` pairs (``y`` is ``None`` without a target)."""
+def iter_stream(
+    dataset: Manifest | Path | str, *, include: Sequence[str] = ()
+) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Rows as river-style ``(x, y)`` pairs (``y`` is ``None`` without a target).
+
+    ``include`` adds other columns to ``x``: the time column, the label-availability column
+    (``label_available_at``), ``block``, or ``row`` (the global row index, as in the ground
+    truth). river's ``evaluate.progressive_val_score`` then replays the stream with each
+    label revealed when it becomes available: ``moment`` names the time column (or is
+    ``None`` for row delays, river then counting rows from 0 like ``row``) and ``delay``
+    is ``lambda x, y: x["label_available_at"] - x["timestamp"]`` (or ``- x["row"]``). Drop
+    these keys before the model, e.g. with ``compose.Discard``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from calmops_gen.runner import run
+    >>> from river import compose, evaluate, linear_model, metrics
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     m = run({"name": "late", "generator": {"kind": "sea"},
+    ...              "schedule": {"blocks": 2, "rows_per_block": 500},
+    ...              "label_delay": {"unit": "rows", "kind": "fixed", "value": 50}}, root=root)
+    ...     stream = list(iter_stream(m, include=["row", "label_available_at"]))
+    >>> stream[0][0]
+    {'x0': ..., 'x1': ..., 'x2': ..., 'row': 0, 'label_available_at': 50}
+    >>> model = compose.Discard("row", "label_available_at") | linear_model.LogisticRegression()
+    >>> score = evaluate.progressive_val_score(
+    ...     stream, model, metrics.Accuracy(),
+    ...     delay=lambda x, y: x["label_available_at"] - x["row"])
+    >>> score.get() > 0.6
+    True
+    """
     manifest = resolve(dataset)
     features, target = _roles(manifest)
+    names = {c.name for c in manifest.columns}
+    extra = [str(name) for name in include]
+    for name in extra:
+        if name != "row" and (name not in names or name in features or name == target):
+            others = [*sorted(names - set(features) - {target}), "row"]
+            raise DatasetError(
+                f"include: {name!r} is not a column to add to x; choose from {others}"
+            )
+    columns = features + [name for name in extra if name != "row"]
+    offset = 0
     for frame in iter_frames(manifest):
-        xs = frame[features].to_dict(orient="records")
+        part = frame[columns]
+        if "row" in extra:
+            part = part.assign(row=np.arange(offset, offset + len(frame), dtype=np.int64))
+            part = part[features + extra]
+        offset += len(frame)
+        xs = part.to_dict(orient="records")
         ys = frame[target].tolist() if target else [None] * len(frame)
         yield from zip(xs, ys, strict=True)
 

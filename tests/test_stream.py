@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from river import drift, metrics, tree
+from river import stream as river_stream
 
 import calmops_gen as cg
 from calmops_gen.stream import iter_arrays, iter_frames, iter_stream
@@ -71,3 +73,59 @@ def test_river_learns_and_adwin_sees_the_concept_change(tmp_path):
     after = [a for a in alarms if a >= ROWS]
     assert after and after[0] < ROWS + 1500, alarms
     assert len([a for a in alarms if ROWS // 2 < a < ROWS]) == 0, alarms
+
+
+def _late(tmp_path, unit, **delay):
+    return cg.run(
+        {
+            "name": f"late_{unit}",
+            "seed": 5,
+            "generator": {"kind": "sea"},
+            "schedule": {
+                "blocks": 3,
+                "rows_per_block": 200,
+                "start": "2024-01-01",
+                "step": {"hours": 2},
+            },
+            "label_delay": {"unit": unit, **delay},
+        },
+        root=tmp_path,
+    )
+
+
+def test_include_adds_row_and_label_times_for_river_delayed_evaluation(tmp_path):
+    """``include`` puts the row index and the label time in ``x``; river's simulate_qa (what
+    progressive_val_score uses) then reveals every label exactly when it becomes available:
+    after the question of every earlier row, before the first row at or past that moment."""
+    manifest = _late(tmp_path, "rows", kind="uniform", low=1, high=40)
+    frame = cg.read_frame(manifest)
+    stream = list(iter_stream(manifest, include=["row", "label_available_at"]))
+    assert list(stream[0][0]) == ["x0", "x1", "x2", "row", "label_available_at"]
+    assert [x["row"] for x, _ in stream] == list(range(len(frame)))
+    assert [x["label_available_at"] for x, _ in stream] == frame["label_available_at"].tolist()
+    events = list(
+        river_stream.simulate_qa(
+            stream, moment=None, delay=lambda x, y: x["label_available_at"] - x["row"]
+        )
+    )
+    asked = 0  # questions so far
+    for _, x, y in events:
+        if y is None:
+            assert x["row"] == asked
+            asked += 1
+        else:
+            # revealed right before the question of the row it becomes available at
+            assert asked == min(x["label_available_at"], len(frame))
+    assert sum(y is not None for _, _, y in events) == len(frame)
+
+
+def test_include_time_columns_and_bad_names(tmp_path):
+    manifest = _late(tmp_path, "time", kind="fixed", value=3600)
+    frame = cg.read_frame(manifest)
+    stream = list(iter_stream(manifest, include=["timestamp", "label_available_at", "block"]))
+    first = stream[0][0]
+    assert first["label_available_at"] - first["timestamp"] == pd.Timedelta(hours=1)
+    assert [x["block"] for x, _ in stream] == frame["block"].tolist()
+    for bad in ("x0", "y", "nope"):
+        with pytest.raises(cg.DatasetError, match=f"include: '{bad}'"):
+            next(iter_stream(manifest, include=[bad]))
