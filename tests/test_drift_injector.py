@@ -1003,6 +1003,7 @@ RAISES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("inject_feature_drift", (["u"], "scale"), {"drift_value": 2}, "drift_value"),
     ("inject_feature_drift", (["u"],), {"drift_values": {"u": 1.0}}, "drift_values"),
     ("inject_feature_drift", (["nope"],), {}, "feature_cols"),
+    ("inject_category_frequency_drift", (["u"],), {}, "feature_cols"),  # a float column
     # probabilities and fractions are checked under the method's own argument names
     ("inject_missing_values", (["u"],), {"missing_fraction": 2.0}, "missing_fraction"),
     ("inject_nulls", (["u"],), {"prob": -0.5}, "prob"),

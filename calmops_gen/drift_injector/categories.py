@@ -223,6 +223,12 @@ class CategoryDrift(DriftInjectorBase):
         specs: list[Spec] = []
         rows = selected_rows(df, sel)
         for col in columns:
+            if pd.api.types.is_float_dtype(df[col].dtype):
+                raise ScenarioError(
+                    "feature_cols",
+                    f"{col!r} is a float column; category frequencies need categories "
+                    "(a string, categorical, integer or bool column)",
+                )
             counts = df[col].iloc[rows].dropna().value_counts(normalize=True)
             cats = sorted(counts.index, key=lambda c: str(c))
             if len(cats) < 2:
