@@ -197,6 +197,20 @@ def _check_column(frame: pd.DataFrame, name: str | None, key: str) -> None:
         )
 
 
+def _is_time(dtype: Any) -> bool:
+    """Whether a column of ``dtype`` holds timestamps (numpy, tz-aware or Arrow).
+
+    Examples
+    --------
+    >>> _is_time(np.dtype("datetime64[ns]")), _is_time(np.dtype("float64"))
+    (True, False)
+    """
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return True
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    return arrow is not None and (pa.types.is_timestamp(arrow) or pa.types.is_date(arrow))
+
+
 def _concat(frames: list[pd.DataFrame], source: pd.DataFrame) -> pd.DataFrame:
     """Blocks stacked in order, column by column (numpy columns with one concatenate; much
     cheaper than ``pd.concat`` of whole frames). A column that no event changed in any block
@@ -296,7 +310,10 @@ def inject(
     seed
         Root of every random draw (same seed, same frame -> same output).
     time_column, block_column, target
-        Columns with those roles: ``time`` selections, ``blocks`` selections, label events.
+        Columns with those roles: ``time`` selections (a datetime column; rows with a missing
+        time are in no time window), ``blocks`` selections (blocks are the column's values
+        in order of first appearance; missing values form one block of their own), label
+        events.
 
     Raises
     ------
@@ -317,6 +334,12 @@ def inject(
         (target, "target"),
     ):
         _check_column(frame, name, key)
+    if time_column is not None and not _is_time(frame[time_column].dtype):
+        raise ScenarioError(
+            "time_column",
+            f"{time_column!r} is {frame[time_column].dtype}, not dates/times; convert it "
+            "first (pandas.to_datetime)",
+        )
     if not isinstance(events, Mapping):
         raise ScenarioError(
             "events",

@@ -102,6 +102,7 @@ SMALL = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0, 1, 0]})
         (SMALL, SHIFT, {"block_column": "b"}, "block_column", "no column 'b'"),
         (SMALL, SHIFT, {"time_column": "t"}, "time_column", "no column 't'"),
         (SMALL, [SHIFT["s"]], {}, "events", "must map event ids to events"),
+        (SMALL, SHIFT, {"time_column": "y"}, "time_column", "'y' is int64, not dates/times"),
         (SMALL, {"s": 3}, {}, "drift.s", "valid dictionary"),
         (SMALL, {"row": SHIFT["s"]}, {}, "drift.row", "event ids name ground-truth columns"),
         (SMALL, {"s": {**SHIFT["s"], "features": ["z"]}}, {}, "drift.s.features", "'z'"),
@@ -250,3 +251,23 @@ def test_pyarrow_backed_columns_drift_like_numpy_ones(kind: str) -> None:
         want = expected[name].astype(object).where(expected[name].notna(), None).tolist()
         assert got == want, name
     assert not out.equals(arrow)  # the event did something
+
+
+def test_time_and_block_columns_with_missing_values() -> None:
+    """A row with a missing time is in no time window; missing block ids form one block of
+    their own (in order of first appearance), like any other block id."""
+    frame = pd.DataFrame(
+        {
+            "x": np.arange(8.0),
+            "b": [1.0, 1.0, np.nan, 2.0, 2.0, np.nan, 3.0, 3.0],
+            "t": pd.to_datetime(["2024-01-01", None] + [f"2024-01-0{d}" for d in range(3, 9)]),
+        }
+    )
+    window = {"kind": "shift", "features": ["x"], "amount": 10.0}
+    out = inject(
+        frame, {"s": {**window, "where": {"time": ["2024-01-01", "2024-01-04"]}}}, time_column="t"
+    )
+    assert out.frame["x"].tolist() == [10.0, 1.0, 12.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    out = inject(frame, {"s": {**window, "where": {"blocks": [1]}}}, block_column="b")
+    assert out.frame["x"].tolist() == [0.0, 1.0, 12.0, 3.0, 4.0, 15.0, 6.0, 7.0]
+    assert out.ground_truth["block"].tolist() == [0, 0, 1, 2, 2, 1, 3, 3]
