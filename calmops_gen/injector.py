@@ -197,18 +197,33 @@ def _check_column(frame: pd.DataFrame, name: str | None, key: str) -> None:
         )
 
 
-def _is_time(dtype: Any) -> bool:
-    """Whether a column of ``dtype`` holds timestamps (numpy, tz-aware or Arrow).
+def _is_time(column: pd.Series) -> bool:
+    """Whether ``column`` holds timestamps: a datetime dtype (numpy, tz-aware or Arrow), or
+    text that reads as dates/times (checked on its first 1,000 values; the engine parses
+    the text where it needs times). Numbers are not times (pandas would read them as
+    nanoseconds since 1970).
 
     Examples
     --------
-    >>> _is_time(np.dtype("datetime64[ns]")), _is_time(np.dtype("float64"))
+    >>> _is_time(pd.Series(["2024-01-01", "2024-01-02"])), _is_time(pd.Series([1.5, 2.5]))
     (True, False)
     """
+    dtype = column.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return True
     arrow = getattr(dtype, "pyarrow_dtype", None)
-    return arrow is not None and (pa.types.is_timestamp(arrow) or pa.types.is_date(arrow))
+    if arrow is not None:
+        return bool(pa.types.is_timestamp(arrow) or pa.types.is_date(arrow))
+    if not (pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)):
+        return False
+    sample = column.dropna().iloc[:1000]
+    if not all(isinstance(v, str) for v in sample):
+        return False
+    try:
+        pd.DatetimeIndex(sample)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _concat(frames: list[pd.DataFrame], source: pd.DataFrame) -> pd.DataFrame:
@@ -334,11 +349,11 @@ def inject(
         (target, "target"),
     ):
         _check_column(frame, name, key)
-    if time_column is not None and not _is_time(frame[time_column].dtype):
+    if time_column is not None and not _is_time(frame[time_column]):
         raise ScenarioError(
             "time_column",
-            f"{time_column!r} is {frame[time_column].dtype}, not dates/times; convert it "
-            "first (pandas.to_datetime)",
+            f"{time_column!r} ({frame[time_column].dtype}) does not hold dates/times; convert "
+            "it first (pandas.to_datetime)",
         )
     if not isinstance(events, Mapping):
         raise ScenarioError(

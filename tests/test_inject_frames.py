@@ -102,7 +102,7 @@ SMALL = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0, 1, 0]})
         (SMALL, SHIFT, {"block_column": "b"}, "block_column", "no column 'b'"),
         (SMALL, SHIFT, {"time_column": "t"}, "time_column", "no column 't'"),
         (SMALL, [SHIFT["s"]], {}, "events", "must map event ids to events"),
-        (SMALL, SHIFT, {"time_column": "y"}, "time_column", "'y' is int64, not dates/times"),
+        (SMALL, SHIFT, {"time_column": "y"}, "time_column", "'y' (int64) does not hold"),
         (SMALL, {"s": 3}, {}, "drift.s", "valid dictionary"),
         (SMALL, {"row": SHIFT["s"]}, {}, "drift.row", "event ids name ground-truth columns"),
         (SMALL, {"s": {**SHIFT["s"], "features": ["z"]}}, {}, "drift.s.features", "'z'"),
@@ -271,3 +271,17 @@ def test_time_and_block_columns_with_missing_values() -> None:
     out = inject(frame, {"s": {**window, "where": {"blocks": [1]}}}, block_column="b")
     assert out.frame["x"].tolist() == [0.0, 1.0, 12.0, 3.0, 4.0, 15.0, 6.0, 7.0]
     assert out.ground_truth["block"].tolist() == [0, 0, 1, 2, 2, 1, 3, 3]
+
+
+def test_text_dates_are_a_time_column_and_other_text_is_not() -> None:
+    frame = pd.DataFrame(
+        {"x": np.arange(6.0), "d": [f"2024-01-0{k}" for k in range(1, 7)], "s": list("abcdef")}
+    )
+    shift = {"kind": "shift", "features": ["x"], "amount": 1.0}
+    out = inject(frame, {"s": {**shift, "where": {"time": ["2024-01-02", "2024-01-04"]}}},
+                 time_column="d")  # fmt: skip
+    assert out.frame["x"].tolist() == [0.0, 2.0, 3.0, 3.0, 4.0, 5.0]
+    assert out.frame["d"].tolist() == frame["d"].tolist()
+    with pytest.raises(ScenarioError, match=r"'s' \(.*\) does not hold dates/times") as err:
+        inject(frame, {"s": shift}, time_column="s")
+    assert err.value.path == "time_column"
