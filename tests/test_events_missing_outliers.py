@@ -44,8 +44,12 @@ def run(events: dict[str, Any], df: pd.DataFrame | None = None, seed: int = 11) 
 
 
 def differs(a: pd.Series, b: pd.Series) -> np.ndarray:
-    both = a.isna().to_numpy() & b.isna().to_numpy()
-    return np.asarray((a.to_numpy() != b.to_numpy()) & ~both, dtype=bool)
+    """Row-wise a != b, two missing values being equal (any dtype, pd.NA included)."""
+    na_a, na_b = a.isna().to_numpy(), b.isna().to_numpy()
+    out = na_a != na_b
+    both = ~na_a & ~na_b
+    out[both] = a[both].to_numpy(dtype=object) != b[both].to_numpy(dtype=object)
+    return out
 
 
 def check_contract(events: dict[str, Any], eid: str, df: pd.DataFrame | None = None) -> Any:
@@ -382,3 +386,30 @@ def test_constant_column_has_no_outliers() -> None:
     with pytest.raises(ScenarioError) as err:
         run({"e": {"kind": "outliers", "features": ["x"], "rate": 0.1}}, df)
     assert err.value.path == "drift.e.features"
+
+
+def test_events_after_missing_keep_an_integer_column_integer(tmp_path: Path) -> None:
+    """``missing`` turns an integer column into its nullable twin, so a later numeric event
+    still rounds to integers and the block is written as the planned int64 with nulls (the
+    column became float and a later ``range_violation`` wrote 1.96 into it, which the writer
+    refused)."""
+    sc = {
+        "name": "int_missing",
+        "seed": 3001,
+        "generator": {"kind": "agrawal"},
+        "schedule": {"blocks": 2, "rows_per_block": 300},
+        "drift": {
+            "gone": {"kind": "missing", "features": ["age", "elevel"], "rate": 0.2},
+            "out": {"kind": "range_violation", "features": ["age"], "rate": 0.3},
+            "moved": {"kind": "shift", "features": ["age"], "amount": 0.4},
+        },
+    }
+    m = calmops_gen.run(sc, root=tmp_path)
+    assert calmops_gen.verify_dataset(m.directory) == []
+    assert {c.name: c.dtype for c in m.columns}["age"] == "int64"
+    age = calmops_gen.read_frame(m)["age"]
+    missing = age.isna().to_numpy()
+    assert 0.1 < missing.mean() < 0.3
+    assert (age[~missing] == age[~missing].round()).all()
+    assert m.events[1].rows_affected > 0
+    assert m.events[1].realised["age"]["outside_after"] > 0.2

@@ -20,9 +20,10 @@ reference distribution: the mid-rank CDF at each distinct value when there are f
 else the quantiles at evenly spaced probabilities; between points it is interpolated
 linearly, below the reference minimum it is 0 and above the maximum 1. A missing driver
 value counts as ``G = 1/2``. Cells already missing stay missing and are not counted as
-changed. Integer columns that receive missing values become floats (written back as the
-column's integer type with nulls); boolean columns become objects; string columns get
-their dtype's missing value.
+changed. Integer and boolean columns that receive missing values become pandas' nullable
+twins (``int32`` -> ``Int32``, ``bool`` -> ``boolean``), so later events still see integers
+(and round to them); the written type is unchanged, with nulls. String columns get their
+dtype's missing value.
 
 Realised effects per feature: ``missing_rate`` (cells made missing / selected cells) beside
 ``expected_missing_rate`` (the sum of ``p`` over the selected cells not already missing,
@@ -100,16 +101,22 @@ def with_missing(column: pd.Series, positions: np.ndarray) -> pd.Series:
 
     Examples
     --------
-    >>> with_missing(pd.Series([1, 2, 3]), np.array([1])).tolist()
-    [1.0, nan, 3.0]
+    >>> out = with_missing(pd.Series([1, 2, 3], dtype="int32"), np.array([1]))
+    >>> out.dtype, out.tolist()
+    (Int32Dtype(), [1, <NA>, 3])
     >>> with_missing(pd.Series(["a", "b"]), np.array([0])).isna().tolist()
     [True, False]
     """
     dtype = column.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
-        out = column.astype(np.float64)
-    elif isinstance(dtype, np.dtype) and dtype.kind == "b":
-        out = column.astype(object)
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        # pandas' nullable twin (Int32, UInt8, boolean, ...): integers stay integers for
+        # the events after this one, and the written type is unchanged
+        twin = (
+            "boolean"
+            if dtype.kind == "b"
+            else f"{'U' if dtype.kind == 'u' else ''}Int{8 * dtype.itemsize}"
+        )
+        out = column.astype(twin)
     else:
         out = column.copy()
     if positions.size:
