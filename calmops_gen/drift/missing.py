@@ -111,7 +111,7 @@ def with_missing(column: pd.Series, positions: np.ndarray) -> pd.Series:
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
         # pandas' nullable twin (Int32, UInt8, boolean, ...): integers stay integers for
         # the events after this one, and the written type is unchanged
-        twin = (
+        twin = pd.api.types.pandas_dtype(
             "boolean"
             if dtype.kind == "b"
             else f"{'U' if dtype.kind == 'u' else ''}Int{8 * dtype.itemsize}"
