@@ -464,3 +464,23 @@ def test_cli_bad_input(cli_jobs, name: str) -> None:
         assert text in stderr, f"{text!r} not in stderr: {stderr}"
     assert ("Traceback" in stderr) == case.traceback
     assert listing(root) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        # the value once, not again as "(got ...)"
+        (_event(where={"rows": [5, 2]}), "0 <= start < stop, got [5, 2]"),
+        ({"schedule": {"start": "notadate", "step": {"days": 1}}}, "not a date/time: 'notadate'"),
+        # a check across keys names them; the whole section is not dumped
+        ({"schedule": {"spread": "rows", "start": "2024-01-01", "step": {"days": 1}}},
+         "rows_per_step goes with spread: rows (and spread: rows needs it)"),
+        # a value the message does not show is added
+        ({"seed": 1.5}, "fractional part (got 1.5)"),
+    ],
+)  # fmt: skip
+def test_error_messages_show_the_value_once(changes: dict, message: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.load_scenario(sea(**changes))
+    text = str(err.value)
+    assert text.endswith(message), text
