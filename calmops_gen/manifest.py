@@ -18,7 +18,7 @@ import platform
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -41,10 +41,16 @@ class ColumnInfo(_Model):
     role: Literal["feature", "target", "time", "block", "label_time"]
 
 
+#: a block file's path relative to the dataset directory; nothing else is accepted (a
+#: manifest pointing outside its directory is refused, not followed)
+FILE_PATTERN = r"^(data|ground_truth)/block-[0-9]{5,}\.(parquet|csv)$"
+FilePath = Annotated[str, Field(pattern=FILE_PATTERN)]
+
+
 class FileInfo(_Model):
     """A file of the dataset, relative to the dataset directory."""
 
-    path: str
+    path: FilePath
     sha256: str
     bytes: int
     rows: int
@@ -66,9 +72,9 @@ class BlockInfo(_Model):
     class_counts: dict[str, int] | None = Field(
         default=None, description="rows per class in the written block (classification)"
     )
-    file: str
+    file: FilePath
     sha256: str
-    ground_truth_file: str | None
+    ground_truth_file: FilePath | None
     ground_truth_sha256: str | None
 
 

@@ -266,13 +266,7 @@ class Scenario(_Model):
         ``output.root``, ``output.overwrite`` and ``executor`` are left out: they decide where
         and how, never what.
         """
-        data = self.canonical()
-        data["output"] = {k: v for k, v in data["output"].items() if k not in ("root", "overwrite")}
-        data.pop("executor")
-        # events apply in declared order, so the order is content: keep it through sort_keys
-        data["drift"] = [[eid, ev] for eid, ev in data["drift"].items()]
-        blob = json.dumps({"scenario": data, "calmops_gen": __version__}, sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+        return content_id(self.canonical(), __version__)
 
     def updated(self, **changes: Any) -> Scenario:
         """A re-validated copy with top-level sections replaced (``output={...}``)."""
@@ -336,6 +330,27 @@ def _event(event_id: str, raw: Any) -> DriftEvent:
         )
     cls = EVENTS.get(str(raw["kind"]), join_path(path, "kind"))
     return validate(cls, raw, path)
+
+
+def content_id(canonical: Mapping[str, Any], package_version: str) -> str:
+    """The version id of a scenario from its canonical form (:meth:`Scenario.canonical`, as
+    the manifest records it under ``config``) and the calmops-gen version that ran it.
+
+    Examples
+    --------
+    >>> sc = load_scenario({"name": "x", "generator": {"kind": "sea"}})
+    >>> content_id(sc.canonical(), "0.1.0") == content_id(sc.canonical(), "0.1.0")
+    True
+    >>> content_id(sc.canonical(), "0.1.0") == content_id(sc.canonical(), "0.2.0")
+    False
+    """
+    data = dict(canonical)
+    data["output"] = {k: v for k, v in data["output"].items() if k not in ("root", "overwrite")}
+    data.pop("executor", None)
+    # events apply in declared order, so the order is content: keep it through sort_keys
+    data["drift"] = [[eid, ev] for eid, ev in data["drift"].items()]
+    blob = json.dumps({"scenario": data, "calmops_gen": package_version}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
 def load_scenario(source: Scenario | Mapping[str, Any] | str | Path) -> Scenario:

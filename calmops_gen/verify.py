@@ -2,8 +2,12 @@
 
 Every file listed in ``manifest.json`` is re-hashed and its size, row count and schema are
 compared with the manifest; files in ``data/`` or ``ground_truth/`` that the manifest does
-not list are reported too. Exit status 0 when everything holds, 1 with one line per problem
-otherwise, 2 for bad usage.
+not list are reported too, and so are block records that disagree with the file list or
+with each other, and a ``config`` that no longer hashes to the manifest's ``version`` (the
+content id is recomputed with the calmops-gen version the manifest records, so datasets
+made by other versions verify too). A manifest whose file paths point outside ``data/``
+and ``ground_truth/`` is refused. Exit status 0 when everything holds, 1 with one line per
+problem otherwise, 2 for bad usage.
 
 Examples
 --------
@@ -28,7 +32,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from calmops_gen.errors import DatasetError
-from calmops_gen.manifest import ColumnInfo, read_manifest
+from calmops_gen.manifest import MANIFEST_NAME, ColumnInfo, Manifest, read_manifest
+from calmops_gen.scenario import content_id
 from calmops_gen.storage import parse_type, read_arrow, sha256_file
 
 _DATA_DIRS = ("data", "ground_truth")
@@ -42,6 +47,15 @@ def verify_dataset(directory: Path | str) -> list[str]:
     except DatasetError as exc:
         return [str(exc)]
     problems: list[str] = []
+    try:
+        recomputed = content_id(manifest.config, manifest.calmops_gen_version)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        recomputed = None
+    if recomputed != manifest.version:
+        problems.append(
+            f"{MANIFEST_NAME}: its config does not hash to its version {manifest.version!r} "
+            "(the config or the version was edited)"
+        )
     listed = set()
     for info in manifest.files:
         path = directory / info.path
@@ -70,9 +84,40 @@ def verify_dataset(directory: Path | str) -> list[str]:
             for path in sorted(folder.iterdir()):
                 if path.resolve() not in listed:
                     problems.append(f"{sub}/{path.name}: not listed in the manifest")
+    problems += _check_blocks(manifest)
     total = sum(f.rows for f in manifest.files if f.path.startswith("data/"))
     if total != manifest.rows:
         problems.append(f"data files hold {total} rows, manifest says {manifest.rows}")
+    return problems
+
+
+def _check_blocks(manifest: Manifest) -> list[str]:
+    """The block records agree with each other and with ``files``: indices in order, row
+    ranges contiguous from 0, and each block's files listed with the same hash and rows."""
+    problems = []
+    files = {f.path: f for f in manifest.files}
+    start = 0
+    for i, block in enumerate(manifest.blocks):
+        if (block.index, block.row_start, block.row_stop - block.row_start) != (
+            i,
+            start,
+            block.rows,
+        ):
+            problems.append(
+                f"{MANIFEST_NAME}: block {i} says index {block.index}, rows "
+                f"[{block.row_start}, {block.row_stop}) and {block.rows} rows; expected index "
+                f"{i} starting at row {start}"
+            )
+        start = block.row_stop
+        for path, digest in (
+            (block.file, block.sha256),
+            (block.ground_truth_file, block.ground_truth_sha256),
+        ):
+            info = files.get(path) if path is not None else None
+            if path is not None and (
+                info is None or (info.sha256, info.rows) != (digest, block.rows)
+            ):
+                problems.append(f"{MANIFEST_NAME}: block {i}'s {path} differs from its files entry")
     return problems
 
 

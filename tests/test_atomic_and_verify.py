@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -220,6 +221,59 @@ def test_verify_tampered_manifest_rows(dataset: Path, capsys) -> None:
     assert any(raw["files"][0]["path"] in line for line in lines)
 
 
+def _edit_manifest(dataset: Path, edit: Any) -> None:
+    path = dataset / "manifest.json"
+    raw = json.loads(path.read_text())
+    edit(raw)
+    path.write_text(json.dumps(raw))
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda m: m["config"]["drift"]["fl"].update(rate=0.9), "does not hash to"),
+        (lambda m: m["config"].update(seed=m["config"]["seed"] + 1), "does not hash to"),
+        (lambda m: m.update(version="000000000000"), "does not hash to"),
+        (lambda m: m["blocks"][1].update(sha256="0" * 64), "block 1's data/block-00001"),
+        (lambda m: m["blocks"][2].update(ground_truth_sha256="0" * 64), "block 2's ground_truth"),
+        (lambda m: m["blocks"][1].update(row_start=1), "block 1 says index 1, rows [1, "),
+        (lambda m: m["blocks"][3].update(index=2), "block 3 says index 2"),
+    ],
+)
+def test_verify_catches_edits_to_the_manifest_itself(
+    dataset: Path, capsys, edit: Any, says: str
+) -> None:
+    """The manifest is checked against itself: its config must hash to its version (with
+    the calmops-gen version it records), and its block records must agree with its files."""
+    _edit_manifest(dataset, edit)
+    code, lines = _verify(dataset, capsys)
+    assert code == 1
+    assert any(says in line for line in lines), lines
+
+
+@pytest.mark.parametrize("field", ["files", "blocks"])
+def test_manifest_paths_outside_the_dataset_are_refused(dataset: Path, capsys, field: str) -> None:
+    """A manifest naming a file outside ``data/`` and ``ground_truth/`` is not followed."""
+    key = "path" if field == "files" else "file"
+    _edit_manifest(dataset, lambda m: m[field][0].update({key: "../../../etc/passwd"}))
+    code, lines = _verify(dataset, capsys)
+    assert code == 1 and "not a valid manifest" in lines[0], lines
+    with pytest.raises(DatasetError, match="not a valid manifest"):
+        calmops_gen.read_frame(dataset)
+
+
+def test_verify_accepts_a_manifest_from_another_calmops_gen_version(dataset: Path) -> None:
+    """The content id is recomputed with the version the manifest records."""
+    from calmops_gen.scenario import content_id
+
+    def older(m: dict) -> None:
+        m["calmops_gen_version"] = "0.0.1"
+        m["version"] = content_id(m["config"], "0.0.1")
+
+    _edit_manifest(dataset, older)
+    assert verify_dataset(dataset) == []
+
+
 def test_verify_checks_schema_not_only_hashes(dataset: Path, capsys) -> None:
     """A file rewritten with other column types, its hash and size updated in the manifest,
     is still caught: verify compares the schema with the manifest's columns."""
@@ -237,6 +291,7 @@ def test_verify_checks_schema_not_only_hashes(dataset: Path, capsys) -> None:
     for f in raw["files"]:
         if f["path"] == rel:
             f["sha256"], f["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
+    raw["blocks"][0]["sha256"] = hashlib.sha256(data).hexdigest()
     path.write_text(json.dumps(raw))
     code, lines = _verify(dataset, capsys)
     assert code == 1
