@@ -9,6 +9,7 @@ within one step of the step function for KS and PSI). Unreachable targets fail a
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -268,3 +269,12 @@ def test_severity_end_to_end(tmp_path: Path) -> None:
         calmops_gen.run(sc, root=tmp_path / "bad")
     assert err.value.path == "drift.calibrated.severity.target"
     assert not list((tmp_path / "bad").rglob("*.parquet"))
+
+
+def test_ks_on_one_row_samples_is_quiet() -> None:
+    """Only the KS statistic is used; scipy's p-value would warn (divide by zero) when a
+    reference block has one row."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert distance("ks", np.array([1.0]), np.array([2.0])) == 1.0
+        assert distance("ks", np.array([1.0]), np.array([1.0])) == 0.0

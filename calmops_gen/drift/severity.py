@@ -126,7 +126,9 @@ def distance(metric: Metric, reference: np.ndarray, other: np.ndarray) -> float:
     from scipy import stats
 
     if metric == "ks":
-        return float(stats.ks_2samp(reference, other, method="asymp").statistic)
+        # only the statistic is used; scipy's p-value divides by zero on 1-row samples
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(stats.ks_2samp(reference, other, method="asymp").statistic)
     return float(stats.wasserstein_distance(reference, other))
 
 
