@@ -124,6 +124,7 @@ class FrameSource(Generator):
         "time": "pass time_column= to inject",
         "target": "pass target= to inject",
         "block": "pass block_column= to inject",
+        "classes": "to use it as classes with missing labels, cast it to pandas' nullable Int64",
     }
 
     def __init__(

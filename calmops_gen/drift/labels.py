@@ -87,10 +87,9 @@ def require_classes(ctx: EventContext, path: str, kind: str) -> list[Any]:
     if not ctx.classes or len(ctx.classes) < 2:
         why = ""
         if pa.types.is_floating(target.pa_type()):
-            why = (
-                f" ({target.name!r} is a float column, so a regression target; to use it as "
-                "classes with missing labels, cast it to pandas' nullable Int64)"
-            )
+            hint = ctx.hints.get("classes")
+            why = f" ({target.name!r} is a float column, so a regression target"
+            why += f"; {hint})" if hint else ")"
         raise ScenarioError(
             path, f"{kind} needs a classification target with at least two classes{why}"
         )

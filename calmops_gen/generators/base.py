@@ -117,7 +117,8 @@ class Generator(ABC):
     #: whether the engine adds the ``block`` column (when the generator has no block column)
     add_block_column: bool = True
     #: how a user gives the dataset a column of each role (``time``, ``target``) or more
-    #: blocks (``block``), completing errors about a role the dataset lacks
+    #: blocks (``block``), completing errors about a role the dataset lacks (``classes``:
+    #: how a float target would become classes, where that applies)
     role_hints: ClassVar[Mapping[str, str]] = {
         "time": "set schedule.start and schedule.step",
         "target": "this generator has no target",
