@@ -94,6 +94,11 @@ def iter_stream(
             raise DatasetError(
                 f"include: {name!r} is not a column to add to x; choose from {others}"
             )
+    if "row" in extra and "row" in names:
+        raise DatasetError(
+            "include: 'row' is a column of this dataset; the global row index cannot be "
+            "added under that name"
+        )
     columns = features + [name for name in extra if name != "row"]
     offset = 0
     for frame in iter_frames(manifest):

@@ -129,3 +129,15 @@ def test_include_time_columns_and_bad_names(tmp_path):
     for bad in ("x0", "y", "nope"):
         with pytest.raises(cg.DatasetError, match=f"include: '{bad}'"):
             next(iter_stream(manifest, include=[bad]))
+
+
+def test_include_row_refused_when_row_is_a_column(tmp_path):
+    source = tmp_path / "t.csv"
+    pd.DataFrame({"row": [5, 6, 7, 8], "v": [0.1, 0.2, 0.3, 0.4]}).to_csv(source, index=False)
+    m = cg.run(
+        {"name": "rowcol", "generator": {"kind": "table", "params": {"source": str(source)}}},
+        root=tmp_path / "out",
+    )
+    assert [x["row"] for x, _ in iter_stream(m)] == [5, 6, 7, 8]  # the feature, untouched
+    with pytest.raises(cg.DatasetError, match="'row' is a column of this dataset"):
+        next(iter_stream(m, include=["row"]))
