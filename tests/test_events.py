@@ -667,3 +667,19 @@ def test_each_event_has_its_own_ground_truth_and_stream(tmp_path: Path) -> None:
     assert [e.order for e in two.events] == [0, 1]
     f1, f2 = calmops_gen.read_frame(one), calmops_gen.read_frame(two)
     assert np.array_equal(f1["y"].to_numpy(), f2["y"].to_numpy())
+
+
+def test_time_window_bounds_have_microsecond_resolution() -> None:
+    """Digits below the microsecond are dropped quietly (pandas would warn)."""
+    import warnings
+
+    from calmops_gen.drift.selection import Where
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        where = Where(time=["2024-01-01T00:00:00.000001999", "2024-01-02T12:00:00.5"])
+    assert where.time is not None
+    assert [t.isoformat() for t in where.time] == [
+        "2024-01-01T00:00:00.000001",
+        "2024-01-02T12:00:00.500000",
+    ]

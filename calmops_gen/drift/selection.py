@@ -160,7 +160,8 @@ class Where(BaseModel):
             return None
         if not isinstance(value, list | tuple) or len(value) != 2:
             raise ValueError("must be [t0, t1)")
-        return tuple(pd.Timestamp(v).to_pydatetime() for v in value)
+        # microsecond resolution (Python datetimes): finer digits are dropped, not warned about
+        return tuple(pd.Timestamp(v).floor("us").to_pydatetime() for v in value)
 
     @field_validator("time")
     @classmethod
