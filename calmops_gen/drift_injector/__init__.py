@@ -125,6 +125,10 @@ Semantic differences from the seed (deliberate; each also noted in the method's 
   (P(x|y) kept); the seed's successor overwrote only the labels. One target per call.
 * **Outliers** (``inject_outliers_global``): an outlier lands at ``mean +- factor * std`` of
   the reference; the seed added ``+-factor * std`` of the outlier rows only to the value.
+* **Missing values in integer or bool columns**: the column becomes pandas' nullable twin
+  (``Int64``, ``boolean``, ...), so it stays integer; the seed's ``NaN`` turned it into
+  ``float64`` (``object`` for bool). Use ``.isna()`` rather than ``np.isnan`` on it, or
+  ``.astype("float64")`` for the seed's dtype.
 * **Correlation** keeps every marginal exactly (Iman-Conover re-ranking); the seed (a stub
   in CalmOps, a Cholesky transform in its successor) changed the values. A target that is
   not a correlation matrix is an error (the successor projected it).
