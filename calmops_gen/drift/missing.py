@@ -58,6 +58,7 @@ from calmops_gen.drift.categorical import at_rows
 from calmops_gen.drift.numeric import key_error
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
+from calmops_gen.generators.base import nullable_twin
 
 CDF_POINTS = 201
 
@@ -108,17 +109,10 @@ def with_missing(column: pd.Series, positions: np.ndarray) -> pd.Series:
     [True, False]
     """
     dtype = column.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-        # pandas' nullable twin (Int32, UInt8, boolean, ...): integers stay integers for
-        # the events after this one, and the written type is unchanged
-        twin = pd.api.types.pandas_dtype(
-            "boolean"
-            if dtype.kind == "b"
-            else f"{'U' if dtype.kind == 'u' else ''}Int{8 * dtype.itemsize}"
-        )
-        out = column.astype(twin)
-    else:
-        out = column.copy()
+    # integers and bools move to pandas' nullable twin: they stay integers for the events
+    # after this one, and the written type is unchanged
+    twin = nullable_twin(dtype) if isinstance(dtype, np.dtype) else None
+    out = column.copy() if twin is None else column.astype(twin)
     if positions.size:
         out.iloc[positions] = None
     return out

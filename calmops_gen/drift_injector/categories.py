@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calmops_gen.arguments import number, share, values_list
+from calmops_gen.arguments import share, values_list
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec, event_dict
 from calmops_gen.drift_injector.options import as_list, check_window_options, clean_id, plain
 from calmops_gen.drift_injector.selection import (
@@ -215,9 +215,7 @@ class CategoryDrift(DriftInjectorBase):
             raise ScenarioError(
                 "perturbation", f"unknown {perturbation!r}; one of uniform, invert, random"
             )
-        m = number(drift_magnitude, "drift_magnitude")
-        if not 0.0 <= m <= 1.0:
-            raise ScenarioError("drift_magnitude", f"must be in [0, 1], got {m}")
+        m = share(drift_magnitude, "drift_magnitude")
         method = "inject_category_frequency_drift"
         sel, columns = self._select_columns(df, method, feature_cols, "feature_cols", selectors)
         specs: list[Spec] = []

@@ -89,10 +89,13 @@ def gradual_timing(
 ) -> Timing:
     """The seed's transition window centred at ``center``, ``width`` rows wide."""
     check_window_options(speed_k, direction, inconsistency)
+    rows = None if width is None else whole(width, "width")
+    if rows is not None and rows < 1:
+        raise ScenarioError("width", f"must be at least 1 row (got {rows})")
     return Timing(
         "gradual",
         center=None if center is None else whole(center, "center"),
-        width=None if width is None else whole(width, "width"),
+        width=rows,
         shape=check_shape(profile),
     )
 
@@ -388,8 +391,6 @@ def placements(df: pd.DataFrame, sel: Selection, timing: Timing) -> list[Placeme
         w = max(1, n // 5) if timing.width is None else timing.width
         if not 0 <= c < n:
             raise ScenarioError("center", f"{c} is outside the {n} selected rows (0 to {n - 1})")
-        if w < 1:
-            raise ScenarioError("width", f"must be at least 1 row (got {w})")
         lo = max(0, c - w // 2)
         if w > n - lo:
             raise ScenarioError(

@@ -388,6 +388,26 @@ def numpy_dtype(arrow_alias: str) -> str:
     return {"double": "float64", "float": "float32"}.get(arrow_alias, arrow_alias)
 
 
+def nullable_twin(dtype: np.dtype) -> Any:
+    """pandas' nullable dtype for a numpy integer or bool ``dtype`` (``int32`` -> ``Int32``,
+    ``uint8`` -> ``UInt8``, ``bool`` -> ``boolean``), or ``None`` for any other dtype: the
+    dtype a column keeps its integers or bools in once it holds a missing value.
+
+    Examples
+    --------
+    >>> nullable_twin(np.dtype("int32")), nullable_twin(np.dtype("bool"))
+    (Int32Dtype(), BooleanDtype)
+    >>> nullable_twin(np.dtype("float64")) is None
+    True
+    """
+    if dtype.kind == "b":
+        return pd.BooleanDtype()
+    if dtype.kind in "iu":
+        sign = "U" if dtype.kind == "u" else ""
+        return pd.api.types.pandas_dtype(f"{sign}Int{8 * dtype.itemsize}")
+    return None
+
+
 def interleave(parts: Sequence[pd.DataFrame], rows: Sequence[np.ndarray]) -> pd.DataFrame:
     """Place the rows of ``parts[k]`` at positions ``rows[k]`` of one frame.
 

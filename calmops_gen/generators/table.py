@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,13 @@ import pyarrow.parquet as pq
 from pydantic import field_validator
 
 from calmops_gen.errors import ScenarioError, suggest
-from calmops_gen.generators.base import BlockRequest, Column, Generator, GeneratorParams
+from calmops_gen.generators.base import (
+    BlockRequest,
+    Column,
+    Generator,
+    GeneratorParams,
+    nullable_twin,
+)
 from calmops_gen.generators.registry import GENERATORS
 from calmops_gen.schedule import as_ns
 
@@ -74,15 +81,12 @@ class TableParams(GeneratorParams):
         return value
 
 
-#: pandas' nullable dtypes for Arrow integer and bool columns that hold missing values
-_NULLABLE: dict[pa.DataType, Any] = {
-    **{
-        getattr(pa, f"{sign}int{bits}")(): pd.api.types.pandas_dtype(f"{sign.upper()}Int{bits}")
-        for sign in ("", "u")
-        for bits in (8, 16, 32, 64)
-    },
-    pa.bool_(): pd.BooleanDtype(),
-}
+def _nullable(typ: pa.DataType) -> Any:
+    """pandas' nullable dtype for an Arrow integer or bool type, else ``None`` (a
+    ``types_mapper`` for :meth:`pyarrow.ChunkedArray.to_pandas`)."""
+    if pa.types.is_integer(typ) or pa.types.is_boolean(typ):
+        return nullable_twin(np.dtype(typ.to_pandas_dtype()))
+    return None
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ class LoadedTable:
         return tuple(
             field.name
             for field, column in zip(self.table.schema, self.table.columns, strict=True)
-            if column.null_count and field.type in _NULLABLE
+            if column.null_count and _nullable(field.type) is not None
         )
 
 
@@ -219,12 +223,12 @@ def _order(table: pa.Table, params: TableParams) -> LoadedTable:
 def _load(path: str, mtime_ns: int, params: TableParams) -> LoadedTable:
     table = _read(Path(path), params.format)
     names = table.column_names
-    if any(not name.strip() for name in names):
-        blank = [i for i, name in enumerate(names) if not name.strip()]
+    blank = [i for i, name in enumerate(names) if not name.strip()]
+    if blank:
         raise ScenarioError(
             f"{_PATH}.source", f"column(s) at position {blank} have no name; name every column"
         )
-    twice = sorted({name for name in names if names.count(name) > 1})
+    twice = sorted(name for name, count in Counter(names).items() if count > 1)
     if twice:
         raise ScenarioError(
             f"{_PATH}.source", f"the table has duplicate column names {twice}; rename them"
@@ -306,5 +310,5 @@ class Table(Generator):
         part = loaded.table.slice(request.row_start, request.size)
         frame: pd.DataFrame = part.to_pandas(date_as_object=False)
         for name in loaded.nullable:
-            frame[name] = part.column(name).to_pandas(types_mapper=_NULLABLE.get)
+            frame[name] = part.column(name).to_pandas(types_mapper=_nullable)
         return frame
