@@ -121,8 +121,8 @@ def mapping(value: Any, key: str, what: str) -> Mapping[Any, Any]:
 
 
 def values_list(value: Any, key: str) -> list[Any]:
-    """``value`` (a list, tuple or other sequence of values, not text or a mapping) as a
-    list.
+    """``value`` (a non-empty list, tuple or other sequence of values, not text or a
+    mapping) as a list.
 
     Examples
     --------
@@ -132,7 +132,13 @@ def values_list(value: Any, key: str) -> list[Any]:
     Traceback (most recent call last):
     ...
     calmops_gen.errors.ScenarioError: categories: must be a list of values, got 3
+    >>> values_list([], "categories")
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: categories: must list at least one value
     """
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
         raise ScenarioError(key, f"must be a list of values, got {value!r}")
+    if not len(value):
+        raise ScenarioError(key, "must list at least one value")
     return list(value)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from calmops_gen.arguments import share, values_list
-from calmops_gen.drift_injector.core import DriftInjectorBase, Spec, event_dict
+from calmops_gen.drift_injector.core import DriftInjectorBase, Spec, alias_of, event_dict
 from calmops_gen.drift_injector.options import as_list, check_window_options, clean_id, plain
 from calmops_gen.drift_injector.selection import (
     Timing,
@@ -91,6 +91,7 @@ class CategoryDrift(DriftInjectorBase):
             "inject_new_category", df, [("new_category", params)], selectors, timing, conditions
         )
 
+    @alias_of(column="feature_col", new_value="new_category")
     def inject_new_category_drift(
         self,
         df: pd.DataFrame,

@@ -4,9 +4,11 @@ them through :func:`~calmops_gen.injector.inject` and keeping the record."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -25,13 +27,96 @@ from calmops_gen.drift_injector.options import (
     report_options,
 )
 from calmops_gen.drift_injector.selection import Roles, Selection, Timing, placements, select
-from calmops_gen.errors import ScenarioError, suggest
+from calmops_gen.errors import ScenarioError, ScenarioErrors, suggest
 from calmops_gen.injector import Injection, inject
 from calmops_gen.manifest import EventInfo
 from calmops_gen.seeding import seed_value
 
 Spec = tuple[str, Mapping[str, Any]]
 """``(base id, event parameters)`` of one event before placement."""
+
+_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "features": ("feature_cols", "cols", "columns"),
+    "column": ("column", "feature_col", "feature_cols", "cols"),
+    "amount_std": ("drift_magnitude",),
+    "amount": ("drift_value", "drift_values"),
+    "factor": ("factor", "drift_magnitude", "drift_value"),
+    "z": ("z", "factor"),
+    "rate": ("rate", "outlier_prob"),
+    "value": ("new_value", "new_category", "drift_value"),
+    "direction": ("missing_direction",),
+    "profile.duty": ("duty",),
+    "profile.edge": ("edge",),
+}
+"""Engine event keys -> the DriftInjector arguments they may come from, most likely first
+(any other key is looked up under its own name)."""
+
+
+def argument_error(method: Callable[..., Any], err: ScenarioError) -> ScenarioError:
+    """``err`` from the engine (path ``drift.<event id>.<key>``) renamed to the argument of
+    ``method`` that the key came from, when there is one: a DriftInjector user passed
+    ``factor=``, not ``drift.outliers.z``.
+
+    Examples
+    --------
+    >>> def inject_outliers_global(df, cols, outlier_prob=0.05, factor=3.0): ...
+    >>> str(argument_error(inject_outliers_global, ScenarioError("drift.outliers.z", "> 0")))
+    'factor: > 0'
+    >>> str(argument_error(inject_outliers_global, ScenarioError("drift.outliers.where", "x")))
+    'drift.outliers.where: x'
+    """
+    if isinstance(err, ScenarioErrors):
+        return ScenarioErrors([argument_error(method, e) for e in err.errors])
+    parts = err.path.split(".", 2)
+    if len(parts) < 3 or parts[0] != "drift":
+        return err
+    key = parts[2]
+    names = inspect.signature(method).parameters
+    for candidate in (key, key.split(".")[0]):
+        for name in _ARGUMENTS.get(candidate, (candidate,)):
+            if name in names:
+                return ScenarioError(name, err.message)
+    return err
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def alias_of(**names: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a seed alias that delegates to another method under other argument names:
+    an error naming the delegate's argument ``key`` names the alias's ``names[key]``.
+
+    Examples
+    --------
+    >>> def inject_missing_values(feature_cols):
+    ...     raise ScenarioError("feature_cols", "no column 'q'")
+    >>> @alias_of(feature_cols="cols")
+    ... def inject_nulls(cols):
+    ...     return inject_missing_values(cols)
+    >>> inject_nulls(["q"])
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: cols: no column 'q'
+    """
+
+    def rename(err: ScenarioError) -> ScenarioError:
+        if isinstance(err, ScenarioErrors):
+            return ScenarioErrors([rename(e) for e in err.errors])
+        head, dot, rest = err.path.partition(".")
+        return ScenarioError(names[head] + dot + rest, err.message) if head in names else err
+
+    def wrap(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def alias(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(*args, **kwargs)
+            except ScenarioError as err:
+                raise rename(err) from None
+
+        return alias
+
+    return wrap
 
 
 @dataclass(frozen=True)
@@ -302,7 +387,10 @@ class DriftInjectorBase:
             self._collector.append(Step(events, roles))
             return df
         seed = self.seed_for_call(self._calls)
-        out = apply_events(df, events, seed, roles)
+        try:
+            out = apply_events(df, events, seed, roles)
+        except ScenarioError as err:
+            raise argument_error(getattr(self, method), err) from None
         self._calls += 1
         self._record(method, seed, events, roles, out.ground_truth, out.events)
         return out.frame

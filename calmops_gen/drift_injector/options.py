@@ -88,8 +88,6 @@ def as_list(value: str | Sequence[str] | None, key: str) -> list[str]:
     if value is None:
         raise ScenarioError(key, "name at least one column")
     cols = [value] if isinstance(value, str) else values_list(value, key)
-    if not cols:
-        raise ScenarioError(key, "name at least one column")
     for col in cols:
         check_name(col, key)
     return cols

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from calmops_gen.arguments import number, number_matrix, share
-from calmops_gen.drift_injector.core import DriftInjectorBase
+from calmops_gen.drift_injector.core import DriftInjectorBase, alias_of
 from calmops_gen.drift_injector.options import as_list
 from calmops_gen.errors import ScenarioError
 
@@ -86,9 +86,14 @@ class DataQuality(DriftInjectorBase):
         >>> bool(np.allclose(out["a"].abs(), 3 * df["a"].std(ddof=0)))
         True
         """
-        return self.inject_outliers(
-            df, cols, method="zscore", rate=outlier_prob, z=factor, **selectors
-        )
+        params = {
+            "kind": "outliers",
+            "features": as_list(cols, "cols"),
+            "method": "zscore",
+            "rate": share(outlier_prob, "outlier_prob"),
+            "z": number(factor, "factor"),
+        }
+        return self._apply_specs("inject_outliers_global", df, [("outliers", params)], selectors)
 
     def inject_missing_values(
         self,
@@ -144,6 +149,7 @@ class DataQuality(DriftInjectorBase):
         """
         return self.inject_missing_values(df, feature_cols, missing_fraction, **selectors)
 
+    @alias_of(feature_cols="cols", missing_fraction="prob")
     def inject_nulls(
         self,
         df: pd.DataFrame,
@@ -201,6 +207,7 @@ class DataQuality(DriftInjectorBase):
             "inject_correlation_drift", df, [("correlation", params)], selectors
         )
 
+    @alias_of(correlation_matrix="target_correlation_matrix")
     def inject_correlation_matrix_drift(
         self,
         df: pd.DataFrame,
