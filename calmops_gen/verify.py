@@ -2,12 +2,12 @@
 
 Every file listed in ``manifest.json`` is re-hashed and its size, row count and schema are
 compared with the manifest; files in ``data/`` or ``ground_truth/`` that the manifest does
-not list are reported too, and so are block records that disagree with the file list or
-with each other, and a ``config`` that no longer hashes to the manifest's ``version`` (the
-content id is recomputed with the calmops-gen version the manifest records, so datasets
-made by other versions verify too). A manifest whose file paths point outside ``data/``
-and ``ground_truth/`` is refused. Exit status 0 when everything holds, 1 with one line per
-problem otherwise, 2 for bad usage.
+not list are reported too, and so are block records that disagree with the file list, with
+each other or with the data (rows per class, first and last timestamps), and a ``config``
+that no longer hashes to the manifest's ``version`` (the content id is recomputed with the
+calmops-gen version the manifest records, so datasets made by other versions verify too).
+A manifest whose file paths point outside ``data/`` and ``ground_truth/`` is refused. Exit
+status 0 when everything holds, 1 with one line per problem otherwise, 2 for bad usage.
 
 Examples
 --------
@@ -29,10 +29,12 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from calmops_gen.errors import DatasetError
-from calmops_gen.manifest import MANIFEST_NAME, ColumnInfo, Manifest, read_manifest
+from calmops_gen.manifest import MANIFEST_NAME, BlockInfo, ColumnInfo, Manifest, read_manifest
 from calmops_gen.scenario import content_id
 from calmops_gen.storage import parse_type, read_arrow, sha256_file
 
@@ -57,6 +59,7 @@ def verify_dataset(directory: Path | str) -> list[str]:
             "(the config or the version was edited)"
         )
     listed = set()
+    blocks = {b.file: b for b in manifest.blocks}
     for info in manifest.files:
         path = directory / info.path
         listed.add(path.resolve())
@@ -72,12 +75,13 @@ def verify_dataset(directory: Path | str) -> list[str]:
                 f"{info.path}: sha256 {digest[:12]}..., manifest says {info.sha256[:12]}..."
             )
             continue
-        columns = (
-            manifest.ground_truth_columns
-            if info.path.startswith("ground_truth/")
-            else manifest.columns
-        )
-        problems += _check_table(path, info.path, info.rows, columns)
+        truth = info.path.startswith("ground_truth/")
+        columns = manifest.ground_truth_columns if truth else manifest.columns
+        found, table = _check_table(path, info.path, info.rows, columns)
+        problems += found
+        block = blocks.get(info.path)
+        if table is not None and not found and not truth and block is not None:
+            problems += _check_derived(table, block, columns, info.path)
     for sub in _DATA_DIRS:
         folder = directory / sub
         if folder.is_dir():
@@ -121,13 +125,42 @@ def _check_blocks(manifest: Manifest) -> list[str]:
     return problems
 
 
-def _check_table(path: Path, name: str, rows: int, columns: list[ColumnInfo]) -> list[str]:
+def _check_derived(
+    table: pa.Table, block: BlockInfo, columns: list[ColumnInfo], name: str
+) -> list[str]:
+    """The block record's figures read from the data: ``class_counts`` (rows per class,
+    missing labels not counted) and ``time_start``/``time_end`` (first and last row)."""
+    problems = []
+    roles: dict[str, str] = {}
+    for c in columns:  # the first column of each role (class_counts counts the first target)
+        roles.setdefault(c.role, c.name)
+    if block.class_counts is not None and "target" in roles:
+        counted = pc.value_counts(table.column(roles["target"]).drop_null()).to_pylist()
+        found = {str(v["values"]): int(v["counts"]) for v in counted}
+        expected = {k: n for k, n in block.class_counts.items() if n}
+        if found != expected:
+            problems.append(f"{name}: rows per class {found}, manifest says {expected}")
+    if "time" in roles and table.num_rows:
+        stamps = table.column(roles["time"])
+        ends = pd.Series(pc.take(stamps, [0, table.num_rows - 1]).to_pandas())
+        for key, said, value in zip(
+            ("time_start", "time_end"), (block.time_start, block.time_end), ends, strict=True
+        ):
+            if said is None or pd.isna(value) or pd.Timestamp(said) != pd.Timestamp(value):
+                problems.append(f"{name}: {key} is {value}, manifest says {said}")
+    return problems
+
+
+def _check_table(
+    path: Path, name: str, rows: int, columns: list[ColumnInfo]
+) -> tuple[list[str], pa.Table | None]:
+    """Problems with the file's rows and schema, and the table (``None`` if unreadable)."""
     expected = [(c.name, c.dtype) for c in columns]
     types = pa.schema([pa.field(c.name, parse_type(c.dtype) or pa.string()) for c in columns])
     try:
         table = read_arrow(path, types if path.suffix == ".csv" else None)
     except (pa.ArrowInvalid, OSError, ValueError) as exc:
-        return [f"{name}: unreadable ({str(exc).splitlines()[0]})"]
+        return [f"{name}: unreadable ({str(exc).splitlines()[0]})"], None
     problems = []
     if table.num_rows != rows:
         problems.append(f"{name}: {table.num_rows} rows, manifest says {rows}")
@@ -142,7 +175,7 @@ def _check_table(path: Path, name: str, rows: int, columns: list[ColumnInfo]) ->
         found = [(f.name, str(f.type)) for f in table.schema]
         if found != expected:
             problems.append(f"{name}: columns {found} differ from the manifest's {expected}")
-    return problems
+    return problems, table
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -251,6 +251,37 @@ def test_verify_catches_edits_to_the_manifest_itself(
     assert any(says in line for line in lines), lines
 
 
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda b: b["class_counts"].update({"True": b["class_counts"]["True"] + 1}), "per class"),
+        (lambda b: b["class_counts"].update({"True": 0}), "rows per class"),
+        (lambda b: b.update(time_end="2030-01-01T00:00:00+00:00"), "time_end is 2024-01-"),
+        (lambda b: b.update(time_start=None), "time_start is 2024-01-"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_verify_checks_block_figures_against_the_data(
+    tmp_path: Path, capsys, edit: Any, says: str, fmt: str
+) -> None:
+    """A block record's rows per class and first/last timestamps are read back from its
+    data file (the files' hashes do not cover the manifest's own figures)."""
+    sc = deep_merge(
+        _scenario(),
+        {
+            "schedule": {"start": "2024-01-01T00:00:00+00:00", "step": {"days": 1}},
+            "output": {"format": fmt},
+        },
+    )
+    dataset = calmops_gen.run(sc, root=tmp_path / "out").directory
+    assert verify_main([str(dataset)]) == 0
+    capsys.readouterr()
+    _edit_manifest(dataset, lambda m: edit(m["blocks"][2]))
+    code, lines = _verify(dataset, capsys)
+    assert code == 1
+    assert [line for line in lines if says in line and "block-00002" in line], lines
+
+
 @pytest.mark.parametrize("field", ["files", "blocks"])
 def test_manifest_paths_outside_the_dataset_are_refused(dataset: Path, capsys, field: str) -> None:
     """A manifest naming a file outside ``data/`` and ``ground_truth/`` is not followed."""

@@ -138,6 +138,9 @@ def test_dtypes_survive_parquet_and_csv(tmp_path: Path, kind: str, engine: str |
     m_csv = calmops_gen.run(deep_merge(sc, {"output": {"format": "csv"}}), root=tmp_path / "o")
     assert m_pq.version != m_csv.version  # the format changes the bytes, so the version
     assert [f.path.endswith(".csv") for f in m_csv.files] == [True] * len(m_csv.files)
+    # the manifests' figures (rows per class, time ranges) agree with the data they describe
+    assert calmops_gen.verify_dataset(m_pq.directory) == []
+    assert calmops_gen.verify_dataset(m_csv.directory) == []
 
     schema = pa.schema([pa.field(c.name, pa.type_for_alias(c.dtype)) for c in m_pq.columns])
     expected = schema.empty_table().to_pandas(date_as_object=False).dtypes
