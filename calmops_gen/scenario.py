@@ -192,7 +192,8 @@ class Scenario(_Model):
             raise ScenarioError(
                 "generator.engine",
                 f"{self.generator.kind!r} has no engine {self.generator.engine!r}; "
-                f"engines: {valid}",
+                f"engines: {valid} (changing generator.kind on the command line? Drop the "
+                "other generator's engine too: '~generator.engine')",
             )
         self._generator_cls = cls
         self._params = _generator_params(cls, self.generator.params, "generator.params")

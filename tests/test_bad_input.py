@@ -206,7 +206,9 @@ CASES: dict[str, Bad] = {
         s(generator={"engine": "torch"}), "generator.engine", ("numpy", "river")
     ),
     "engine for the table generator": Bad(
-        lambda tmp: deep_merge(_table(tmp), {"generator": {"engine": "numpy"}}), "generator.engine"
+        lambda tmp: deep_merge(_table(tmp), {"generator": {"engine": "numpy"}}),
+        "generator.engine",
+        ("none (omit the key)", "'~generator.engine'"),
     ),
     "shift with amount and amount_std": Bad(
         s(**_event(amount_std=0.5)), "drift.shift_x0", ("amount_std",), prefix=True
