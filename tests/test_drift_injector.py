@@ -1036,6 +1036,7 @@ RAISES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("inject_new_category", ("c", 7), {}, "new_value"),
     ("inject_new_category", ("c", "zz"), {"replace_categories": []}, "replace_categories"),
     ("inject_category_merge_drift", ("c", []), {}, "categories"),
+    ("inject_label_shift", ("y", {0: 0.5, 7: 0.5}), {}, "target_distribution"),
     # seed aliases name their own arguments, not those of the method they delegate to
     ("inject_new_category_drift", ("nope", "zz"), {}, "feature_col"),
     ("inject_new_category_drift", ("c", 7), {}, "new_category"),

@@ -45,6 +45,7 @@ _ARGUMENTS: dict[str, tuple[str, ...]] = {
     "rate": ("rate", "outlier_prob"),
     "value": ("new_value", "new_category", "drift_value"),
     "direction": ("missing_direction",),
+    "target": ("target_distribution",),
     "profile.duty": ("duty",),
     "profile.edge": ("edge",),
 }
