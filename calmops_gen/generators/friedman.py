@@ -53,7 +53,7 @@ True
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -156,6 +156,51 @@ def _lea_r2(c: Arrays) -> np.ndarray:
     )
 
 
+class _Taken(Mapping[str, np.ndarray]):
+    """The rows ``idx`` of the feature arrays ``c``, each taken when it is first read (a
+    function reads only the features it uses)."""
+
+    def __init__(self, c: Arrays, idx: np.ndarray) -> None:
+        self.c, self.idx = c, idx
+        self.taken: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self.taken:
+            self.taken[key] = self.c[key][self.idx]
+        return self.taken[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.c)
+
+    def __len__(self) -> int:
+        return len(self.c)
+
+
+Piece = tuple[np.ndarray, Callable[[Arrays], np.ndarray]]
+
+
+def _piecewise(c: Arrays, pieces: Sequence[Piece]) -> np.ndarray:
+    """Each ``(mask, fn)``'s function on the rows of its mask (the masks cover each row
+    once): the piece with the most rows is evaluated on every row (contiguous arrays, no
+    gathering), then each other piece on its own rows only, overwriting them; a function
+    no row uses costs nothing.
+
+    Examples
+    --------
+    >>> c = {"x0": np.array([1.0, 2.0, 3.0])}
+    >>> high = c["x0"] > 1.5
+    >>> _piecewise(c, [(~high, lambda a: a["x0"] * 10), (high, lambda a: -a["x0"])])
+    array([10., -2., -3.])
+    """
+    rows = [np.flatnonzero(mask) for mask, _ in pieces]
+    main = max(range(len(pieces)), key=lambda i: rows[i].size)
+    out = np.asarray(pieces[main][1](c), dtype=np.float64)  # a new array: ours to write
+    for i, (_, fn) in enumerate(pieces):
+        if i != main and rows[i].size:
+            out[rows[i]] = fn(_Taken(c, rows[i]))
+    return out
+
+
 def drift_target(
     params: FriedmanDriftParams,
     c: Arrays,
@@ -168,6 +213,7 @@ def drift_target(
     the old function (river's coin); ``None`` gives NaN on those rows.
     """
     rows = np.asarray(rows)
+    n = len(rows)
     pos = params.positions
     if params.drift_type == "lea":
         p1, p2, p3 = pos
@@ -176,29 +222,31 @@ def drift_target(
         stage2 = (rows >= p2) & (rows < p3)
         stage3 = rows >= p3
         base1 = (x1 < 0.3) & (x2 < 0.3)
-        base2 = (x1 > 0.7) & (x2 > 0.7)
+        base2 = (x1 > 0.7) & (x2 > 0.7)  # disjoint from base1
         in_r1 = base1 & ((stage1 & (x3 > 0.7) & (x4 < 0.3)) | (stage2 & (x3 > 0.7)) | stage3)
         in_r2 = base2 & ((stage1 & (x3 < 0.3) & (x4 > 0.7)) | (stage2 & (x3 < 0.3)) | stage3)
-        return np.asarray(np.where(in_r1, _lea_r1(c), np.where(in_r2, _lea_r2(c), friedman(c))))
+        return _piecewise(c, [(~(in_r1 | in_r2), friedman), (in_r1, _lea_r1), (in_r2, _lea_r2)])
     p1, p2 = pos
     if params.drift_type == "gra":
         drifted = (rows >= p1) & (rows < p2)
-        return np.asarray(np.where(drifted, _gra_drift(c), friedman(c)))
+        return _piecewise(c, [(~drifted, friedman), (drifted, _gra_drift)])
     window = params.transition_window
-    old = np.zeros(len(rows), dtype=bool) if keep_old is None else np.asarray(keep_old, bool)
+    old = np.zeros(n, dtype=bool) if keep_old is None else np.asarray(keep_old, bool)
     first = (rows >= p1) & (rows < p2)
     second = rows >= p2
     in_window = (first & (rows < p1 + window)) | (second & (rows < p2 + window))
-    f0, f1, f2 = friedman(c), _gsg_first(c), _gsg_second(c)
     use_old = in_window & old
-    out = np.where(
-        rows < p1,
-        f0,
-        np.where(first, np.where(use_old, f0, f1), np.where(use_old, f1, f2)),
+    out = _piecewise(
+        c,
+        [
+            ((rows < p1) | (first & use_old), friedman),
+            ((first & ~use_old) | (second & use_old), _gsg_first),
+            (second & ~use_old, _gsg_second),
+        ],
     )
     if keep_old is None:
-        out = np.where(in_window, np.nan, out)
-    return np.asarray(out)
+        out[in_window] = np.nan
+    return out
 
 
 def _features(draw: Draw) -> dict[str, np.ndarray]:
