@@ -15,6 +15,10 @@ or report per call (``output_dir``, ``auto_report=True`` and ``resample_rule`` o
 warning saying so). Nothing is silently skipped either: an unknown keyword is a
 ``TypeError``; a seed option with no equivalent here, a selector that selects nothing or an
 unknown drift type is a :class:`~calmops_gen.errors.ScenarioError` naming the parameter.
+Values the engine refuses are reported under the method's own argument too (``factor: must
+be greater than 0`` from ``inject_outliers_global(..., factor=-2)``, not the engine's
+``drift.outliers.z``), and a seed alias names its own arguments (``cols``, ``prob``), not
+those of the method it delegates to.
 
 Randomness: ``random_state=None`` means seed 42. Call ``k`` (0-based) of an instance uses
 :meth:`DriftInjector.seed_for_call` ``(k)``: ``random_state`` itself for the first call, then
