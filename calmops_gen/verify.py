@@ -3,11 +3,12 @@
 Every file listed in ``manifest.json`` is re-hashed and its size, row count and schema are
 compared with the manifest; files in ``data/`` or ``ground_truth/`` that the manifest does
 not list are reported too, and so are block records that disagree with the file list, with
-each other or with the data (rows per class, first and last timestamps), and a ``config``
-that no longer hashes to the manifest's ``version`` (the content id is recomputed with the
-calmops-gen version the manifest records, so datasets made by other versions verify too).
-A manifest whose file paths point outside ``data/`` and ``ground_truth/`` is refused. Exit
-status 0 when everything holds, 1 with one line per problem otherwise, 2 for bad usage.
+each other or with the data (rows per class, first and last timestamps), events whose rows
+affected disagree with the ground truth, and a ``config`` that no longer hashes to the
+manifest's ``version`` (the content id is recomputed with the calmops-gen version the
+manifest records, so datasets made by other versions verify too). A manifest whose file
+paths point outside ``data/`` and ``ground_truth/`` is refused. Exit status 0 when
+everything holds, 1 with one line per problem otherwise, 2 for bad usage.
 
 Examples
 --------
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +36,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from calmops_gen.errors import DatasetError
-from calmops_gen.manifest import MANIFEST_NAME, BlockInfo, ColumnInfo, Manifest, read_manifest
+from calmops_gen.manifest import (
+    MANIFEST_NAME,
+    BlockInfo,
+    ColumnInfo,
+    EventInfo,
+    Manifest,
+    read_manifest,
+)
 from calmops_gen.scenario import content_id
 from calmops_gen.storage import parse_type, read_arrow, sha256_file
 
@@ -60,6 +69,8 @@ def verify_dataset(directory: Path | str) -> list[str]:
         )
     listed = set()
     blocks = {b.file: b for b in manifest.blocks}
+    affected: Counter[str] = Counter()  # per event, rows the ground truth says it affected
+    truth_read = 0
     for info in manifest.files:
         path = directory / info.path
         listed.add(path.resolve())
@@ -82,6 +93,9 @@ def verify_dataset(directory: Path | str) -> list[str]:
         block = blocks.get(info.path)
         if table is not None and not found and not truth and block is not None:
             problems += _check_derived(table, block, columns, info.path)
+        if table is not None and not found and truth:
+            affected.update(_affected(table, manifest.events))
+            truth_read += 1
     for sub in _DATA_DIRS:
         folder = directory / sub
         if folder.is_dir():
@@ -89,6 +103,13 @@ def verify_dataset(directory: Path | str) -> list[str]:
                 if path.resolve() not in listed:
                     problems.append(f"{sub}/{path.name}: not listed in the manifest")
     problems += _check_blocks(manifest)
+    if manifest.blocks and truth_read == len(manifest.blocks):  # every block's truth read
+        for ev in manifest.events:
+            if affected[ev.id] != ev.rows_affected:
+                problems.append(
+                    f"{MANIFEST_NAME}: event {ev.id!r} says {ev.rows_affected} rows affected, "
+                    f"its ground truth {affected[ev.id]}"
+                )
     total = sum(f.rows for f in manifest.files if f.path.startswith("data/"))
     if total != manifest.rows:
         problems.append(f"data files hold {total} rows, manifest says {manifest.rows}")
@@ -123,6 +144,23 @@ def _check_blocks(manifest: Manifest) -> list[str]:
             ):
                 problems.append(f"{MANIFEST_NAME}: block {i}'s {path} differs from its files entry")
     return problems
+
+
+def _affected(table: pa.Table, events: list[EventInfo]) -> dict[str, int]:
+    """Per event, the rows of this ground-truth file it affected: those flagged in its
+    ``<id>__changed`` column (events that change a random subset) or else those with a
+    weight above 0."""
+    out = {}
+    for ev in events:
+        changed = f"{ev.id}__changed"
+        if changed in table.column_names:
+            hits = table.column(changed)
+        elif ev.id in table.column_names:
+            hits = pc.greater(table.column(ev.id), 0)
+        else:
+            continue
+        out[ev.id] = int(pc.sum(hits).as_py() or 0)
+    return out
 
 
 def _check_derived(

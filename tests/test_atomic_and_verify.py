@@ -238,6 +238,10 @@ def _edit_manifest(dataset: Path, edit: Any) -> None:
         (lambda m: m["blocks"][2].update(ground_truth_sha256="0" * 64), "block 2's ground_truth"),
         (lambda m: m["blocks"][1].update(row_start=1), "block 1 says index 1, rows [1, "),
         (lambda m: m["blocks"][3].update(index=2), "block 3 says index 2"),
+        (
+            lambda m: m["events"][0].update(rows_affected=m["events"][0]["rows_affected"] - 1),
+            "event 'fl' says",
+        ),
     ],
 )
 def test_verify_catches_edits_to_the_manifest_itself(
@@ -280,6 +284,46 @@ def test_verify_checks_block_figures_against_the_data(
     code, lines = _verify(dataset, capsys)
     assert code == 1
     assert [line for line in lines if says in line and "block-00002" in line], lines
+
+
+@pytest.mark.parametrize("ground_truth", [True, False])
+def test_verify_counts_the_rows_each_event_affected(
+    tmp_path: Path, capsys, ground_truth: bool
+) -> None:
+    """An event's ``rows_affected`` is read back from its ground-truth weights (events that
+    touch every selected row) or ``__changed`` flags (random subsets); without ground truth
+    there is nothing to count."""
+    sc = deep_merge(
+        _scenario(),
+        {
+            "drift": {
+                "sh": {
+                    "kind": "shift",
+                    "features": ["x0"],
+                    "amount": 1.0,
+                    "where": {"blocks": [1, 2]},
+                    "profile": {"kind": "gradual", "width": 100},
+                }
+            },
+            "output": {"ground_truth": ground_truth},
+        },
+    )
+    dataset = calmops_gen.run(sc, root=tmp_path / "out").directory
+    assert verify_main([str(dataset)]) == 0
+    capsys.readouterr()
+    raw = json.loads((dataset / "manifest.json").read_text())
+    # the gradual ramp starts at weight 0: its first row is selected but not affected
+    assert {e["id"]: (e["rows_selected"], e["rows_affected"]) for e in raw["events"]}["sh"] == (
+        400,
+        399,
+    )
+    _edit_manifest(dataset, lambda m: m["events"][1].update(rows_affected=400))
+    code, lines = _verify(dataset, capsys)
+    if ground_truth:
+        assert code == 1
+        assert lines == ["manifest.json: event 'sh' says 400 rows affected, its ground truth 399"]
+    else:
+        assert code == 0, lines
 
 
 @pytest.mark.parametrize("field", ["files", "blocks"])

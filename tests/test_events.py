@@ -104,6 +104,8 @@ def test_event_contract(tmp_path: Path, kind: str) -> None:
         assert info.rows_affected == b - a
     gt_names = [c.name for c in drifted.ground_truth_columns]
     assert "ev" in gt_names
+    # and verify reads the same count back from the ground truth files
+    assert calmops_gen.verify_dataset(drifted.directory) == []
 
 
 # --------------------------------------------------------------------------------------------
