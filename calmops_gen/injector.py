@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -340,10 +341,16 @@ def inject(
         raise ScenarioError("frame", f"must be a pandas DataFrame, got {type(frame).__name__}")
     if len(frame) == 0:
         raise ScenarioError("frame", "has no rows")
-    if len({str(c) for c in frame.columns}) != frame.shape[1] or not all(
-        isinstance(c, str) for c in frame.columns
-    ):
-        raise ScenarioError("frame", "column names must be distinct strings")
+    other = [c for c in frame.columns if not isinstance(c, str)]
+    if other:
+        raise ScenarioError(
+            "frame",
+            f"column names must be strings (events name columns by text), got {other[:5]!r}; "
+            "rename them, e.g. frame.columns = frame.columns.astype(str)",
+        )
+    twice = sorted(c for c, k in Counter(frame.columns).items() if k > 1)
+    if twice:
+        raise ScenarioError("frame", f"column names must be distinct; repeated: {twice}")
     for name, key in (
         (time_column, "time_column"),
         (block_column, "block_column"),

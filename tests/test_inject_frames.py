@@ -96,8 +96,8 @@ SMALL = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0, 1, 0]})
     [
         (SMALL["x"], SHIFT, {}, "frame", "must be a pandas DataFrame, got Series"),
         (SMALL.iloc[:0], SHIFT, {}, "frame", "has no rows"),
-        (SMALL.set_axis(["x", "x"], axis=1), SHIFT, {}, "frame", "distinct strings"),
-        (SMALL.set_axis(["x", 1], axis=1), SHIFT, {}, "frame", "distinct strings"),
+        (SMALL.set_axis(["x", "x"], axis=1), SHIFT, {}, "frame", "repeated: ['x']"),
+        (SMALL.set_axis(["x", 1], axis=1), SHIFT, {}, "frame", "frame.columns.astype(str)"),
         (SMALL, SHIFT, {"target": "why"}, "target", "no column 'why'"),
         (SMALL, SHIFT, {"block_column": "b"}, "block_column", "no column 'b'"),
         (SMALL, SHIFT, {"time_column": "t"}, "time_column", "no column 't'"),
