@@ -923,6 +923,19 @@ def test_schedule_errors_name_the_step_and_apply_nothing(df: pd.DataFrame) -> No
     with pytest.raises(ScenarioError) as err:
         inj.inject_multiple_types_of_drift(df, [{"method": "inject_nulls", "params": {"df": df}}])
     assert err.value.path == "schedule.0.params.df"
+    # found only when the events run: still named after the step and its method's argument
+    fine = {"method": "inject_label_drift", "params": {"drift_magnitude": 0.5}}
+    for step, path in [
+        ({"method": "inject_outliers_global", "params": {"cols": ["c"]}}, "schedule.1.cols"),
+        ({"method": "inject_nulls", "params": {"cols": ["nope"]}}, "schedule.1.cols"),
+        (
+            {"method": "inject_outliers", "params": {"feature_cols": ["u"], "z": -1.0}},
+            "schedule.1.z",
+        ),
+    ]:
+        with pytest.raises(ScenarioError) as err:
+            inj.inject_multiple_types_of_drift(df, [fine, step])
+        assert err.value.path == path, str(err.value)
     assert inj.history == [] and inj.last_ground_truth is None
 
 

@@ -142,10 +142,13 @@ class DriftRecord:
 
 @dataclass
 class Step:
-    """The events one method call planned inside a schedule (nothing applied yet)."""
+    """The events one method call planned inside a schedule (nothing applied yet), and the
+    schedule entry (position and method name) that planned them."""
 
     events: dict[str, dict[str, Any]]
     roles: Roles
+    index: int = -1
+    method: str = ""
 
 
 def apply_events(

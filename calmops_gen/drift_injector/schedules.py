@@ -16,10 +16,10 @@ from typing import Any
 import pandas as pd
 
 from calmops_gen.arguments import mapping
-from calmops_gen.drift_injector.core import DriftInjectorBase, Step, apply_events
+from calmops_gen.drift_injector.core import DriftInjectorBase, Step, apply_events, argument_error
 from calmops_gen.drift_injector.options import check_frame, clean_id, report_options
 from calmops_gen.drift_injector.selection import Roles
-from calmops_gen.errors import ScenarioError, suggest
+from calmops_gen.errors import ScenarioError, ScenarioErrors, suggest
 from calmops_gen.manifest import EventInfo
 
 SCHEDULE_METHODS = (
@@ -104,7 +104,8 @@ class Schedules(DriftInjectorBase):
         """Apply a list of ``{"method": <method name>, "params": {...}}`` steps in order.
 
         Every step is planned first (an unknown method or a bad parameter raises before
-        anything is applied, naming the step: ``schedule.<i>...``); then all the steps'
+        anything is applied, naming the step: ``schedule.<i>...``; so does a value only the
+        engine checks, such as a column that is not numeric); then all the steps'
         events go through **one** ``inject`` call, so the ground truth has a column per event
         (ids prefixed ``s<i>_``) and the realised effects are measured in sequence. Steps
         whose column roles differ (a different label column, say) are applied as
@@ -152,7 +153,10 @@ class Schedules(DriftInjectorBase):
         for group in groups:
             events = {k: v for s in group for k, v in s.events.items()}
             roles = group[0].roles
-            out = apply_events(frame, events, seed, roles)
+            try:
+                out = apply_events(frame, events, seed, roles)
+            except ScenarioError as err:
+                raise self._step_error(group, err) from None
             frame = out.frame
             truths.append(
                 out.ground_truth if not truths else out.ground_truth.drop(columns=["row", "block"])
@@ -164,6 +168,20 @@ class Schedules(DriftInjectorBase):
         roles = groups[0][0].roles
         self._record("inject_multiple_types_of_drift", seed, all_events, roles, truth, infos)
         return frame
+
+    def _step_error(self, steps: list[Step], err: ScenarioError) -> ScenarioError:
+        """``err`` from the engine (``drift.s<i>_<event>.<key>``) named after the schedule
+        entry and the argument of its method the key came from (``schedule.<i>.<argument>``)
+        when there is one."""
+        if isinstance(err, ScenarioErrors):
+            return ScenarioErrors([self._step_error(steps, e) for e in err.errors])
+        eid = err.path.split(".")[1] if err.path.startswith("drift.") else None
+        for step in steps:
+            if eid in step.events:
+                named = argument_error(getattr(self, step.method), err)
+                if named is not err:
+                    return ScenarioError(f"schedule.{step.index}.{named.path}", named.message)
+        return err
 
     def _plan_schedule(
         self,
@@ -217,6 +235,7 @@ class Schedules(DriftInjectorBase):
                     got.events = {
                         clean_id(f"s{i}_{eid}", used): ev for eid, ev in got.events.items()
                     }
+                    got.index, got.method = i, str(name)
                     planned.append(got)
         finally:
             self._collector = None
