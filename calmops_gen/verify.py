@@ -3,12 +3,12 @@
 Every file listed in ``manifest.json`` is re-hashed and its size, row count and schema are
 compared with the manifest; files in ``data/`` or ``ground_truth/`` that the manifest does
 not list are reported too, and so are block records that disagree with the file list, with
-each other or with the data (rows per class, first and last timestamps), events whose rows
-affected disagree with the ground truth, and a ``config`` that no longer hashes to the
-manifest's ``version`` (the content id is recomputed with the calmops-gen version the
-manifest records, so datasets made by other versions verify too). A manifest whose file
-paths point outside ``data/`` and ``ground_truth/`` is refused. Exit status 0 when
-everything holds, 1 with one line per problem otherwise, 2 for bad usage.
+each other or with the data (rows per class, first and last timestamps, concepts present),
+events whose rows affected disagree with the ground truth, and a ``config`` that no longer
+hashes to the manifest's ``version`` (the content id is recomputed with the calmops-gen
+version the manifest records, so datasets made by other versions verify too). A manifest
+whose file paths point outside ``data/`` and ``ground_truth/`` is refused. Exit status 0
+when everything holds, 1 with one line per problem otherwise, 2 for bad usage.
 
 Examples
 --------
@@ -69,6 +69,7 @@ def verify_dataset(directory: Path | str) -> list[str]:
         )
     listed = set()
     blocks = {b.file: b for b in manifest.blocks}
+    truth_blocks = {b.ground_truth_file: b for b in manifest.blocks if b.ground_truth_file}
     affected: Counter[str] = Counter()  # per event, rows the ground truth says it affected
     truth_read = 0
     for info in manifest.files:
@@ -96,6 +97,14 @@ def verify_dataset(directory: Path | str) -> list[str]:
         if table is not None and not found and truth:
             affected.update(_affected(table, manifest.events))
             truth_read += 1
+            block = truth_blocks.get(info.path)
+            if block is not None and "concept" in table.column_names:
+                made = set(pc.unique(table.column("concept")).to_pylist())
+                if not made <= set(block.concepts):
+                    problems.append(
+                        f"{info.path}: rows of concept(s) {sorted(made - set(block.concepts))}, "
+                        f"which the manifest's block {block.index} does not list"
+                    )
     for sub in _DATA_DIRS:
         folder = directory / sub
         if folder.is_dir():

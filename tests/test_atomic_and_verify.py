@@ -242,6 +242,7 @@ def _edit_manifest(dataset: Path, edit: Any) -> None:
             lambda m: m["events"][0].update(rows_affected=m["events"][0]["rows_affected"] - 1),
             "event 'fl' says",
         ),
+        (lambda m: m["blocks"][1].update(concepts=[7]), "rows of concept(s) [0], which"),
     ],
 )
 def test_verify_catches_edits_to_the_manifest_itself(
