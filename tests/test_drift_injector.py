@@ -1050,6 +1050,20 @@ RAISES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("inject_new_category", ("c", "zz"), {"replace_categories": []}, "replace_categories"),
     ("inject_category_merge_drift", ("c", []), {}, "categories"),
     ("inject_label_shift", ("y", {0: 0.5, 7: 0.5}), {}, "target_distribution"),
+    # concept-rule keywords go into the event as they are, and are reported as given
+    ("inject_concept_drift", ("threshold",), {"feature": "nope", "threshold": 0.0}, "feature"),
+    (
+        "inject_concept_drift",
+        ("swap",),
+        {"classes": [0, 5], "condition": [{"column": "x", "op": ">", "value": 0}]},
+        "classes",
+    ),
+    (
+        "inject_concept_drift_gradual",
+        ("linear",),
+        {"features": ["x"], "weights": [1, 2]},
+        "weights",
+    ),
     # seed aliases name their own arguments, not those of the method they delegate to
     ("inject_new_category_drift", ("nope", "zz"), {}, "feature_col"),
     ("inject_new_category_drift", ("c", 7), {}, "new_category"),

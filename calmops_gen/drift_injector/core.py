@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -34,6 +34,10 @@ from calmops_gen.seeding import seed_value
 
 Spec = tuple[str, Mapping[str, Any]]
 """``(base id, event parameters)`` of one event before placement."""
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 _ARGUMENTS: dict[str, tuple[str, ...]] = {
     "features": ("feature_cols", "cols", "columns"),
@@ -77,11 +81,25 @@ def argument_error(method: Callable[..., Any], err: ScenarioError) -> ScenarioEr
         for name in _ARGUMENTS.get(candidate, (candidate,)):
             if name in names:
                 return ScenarioError(name, err.message)
+    if key.split(".")[0] in getattr(method, PASSTHROUGH, ()):
+        return ScenarioError(key, err.message)
     return err
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
+PASSTHROUGH = "passthrough_keys"
+"""Attribute of a method whose ``**kwargs`` with these names go into its event unchanged."""
+
+
+def passes_through(keys: Collection[str]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Mark a method whose keyword arguments ``keys`` (taken by ``**kwargs``) go into its
+    event under the same names, so that :func:`argument_error` reports engine errors on
+    them under the user's keyword (``classes``, not ``drift.concept_drift.classes``)."""
+
+    def mark(method: Callable[P, R]) -> Callable[P, R]:
+        setattr(method, PASSTHROUGH, frozenset(keys))
+        return method
+
+    return mark
 
 
 def alias_of(**names: str) -> Callable[[Callable[P, R]], Callable[P, R]]:

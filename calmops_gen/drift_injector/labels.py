@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from calmops_gen.arguments import mapping, number, share, values_list
-from calmops_gen.drift_injector.core import DriftInjectorBase, Spec
+from calmops_gen.drift_injector.core import DriftInjectorBase, Spec, passes_through
 from calmops_gen.drift_injector.options import plain
 from calmops_gen.drift_injector.selection import (
     Timing,
@@ -303,6 +303,7 @@ class LabelDrift(DriftInjectorBase):
         shift: Spec = ("prior_shift", {"kind": "prior_shift", "target": target})
         return self._label("inject_label_shift", df, target_col, shift, Timing(), selectors)
 
+    @passes_through(_RULE_KEYS)
     def inject_concept_drift(
         self,
         df: pd.DataFrame,
@@ -340,6 +341,7 @@ class LabelDrift(DriftInjectorBase):
             "inject_concept_drift", df, target_column, spec, Timing(), rest, "target_column"
         )
 
+    @passes_through(_RULE_KEYS)
     def inject_concept_drift_gradual(
         self,
         df: pd.DataFrame,
