@@ -17,7 +17,8 @@ Examples
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 
@@ -45,6 +46,10 @@ class ScenarioError(CalmopsError):
         # pickled by the process executor when a worker finds a problem in the data
         return type(self), (self.path, self.message)
 
+    def each(self, fn: Callable[[ScenarioError], ScenarioError]) -> ScenarioError:
+        """``fn`` applied to this problem (to each problem, for :class:`ScenarioErrors`)."""
+        return fn(self)
+
 
 class ScenarioErrors(ScenarioError):
     """Several independent problems found in one validation pass."""
@@ -56,9 +61,23 @@ class ScenarioErrors(ScenarioError):
     def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
         return type(self), (self.errors,)
 
+    def each(self, fn: Callable[[ScenarioError], ScenarioError]) -> ScenarioError:
+        return ScenarioErrors([e.each(fn) for e in self.errors])
+
 
 class DatasetError(CalmopsError):
     """An existing dataset directory cannot be used (corrupt, unreadable, refused)."""
+
+
+def repeated(names: Iterable[Hashable]) -> list[Any]:
+    """The names that occur more than once, sorted (for an error about duplicate columns).
+
+    Examples
+    --------
+    >>> repeated(["a", "b", "a", "c", "b"])
+    ['a', 'b']
+    """
+    return sorted(name for name, count in Counter(names).items() if count > 1)
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:

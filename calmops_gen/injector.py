@@ -27,7 +27,6 @@ Examples
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -38,7 +37,7 @@ import pyarrow as pa
 
 from calmops_gen.drift import DriftEvent
 from calmops_gen.engine import EventTally, TruthColumns, produce_block
-from calmops_gen.errors import ScenarioError, suggest
+from calmops_gen.errors import ScenarioError, repeated, suggest
 from calmops_gen.generators.base import BlockRequest, Column, Generator, GeneratorParams
 from calmops_gen.manifest import EventInfo
 from calmops_gen.plan import Plan, build_plan
@@ -348,7 +347,7 @@ def inject(
             f"column names must be strings (events name columns by text), got {other[:5]!r}; "
             "rename them, e.g. frame.columns = frame.columns.astype(str)",
         )
-    twice = sorted(c for c, k in Counter(frame.columns).items() if k > 1)
+    twice = repeated(frame.columns)
     if twice:
         raise ScenarioError("frame", f"column names must be distinct; repeated: {twice}")
     for name, key in (

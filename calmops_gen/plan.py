@@ -506,13 +506,12 @@ def _time_span(plan: Plan, window: tuple[Any, Any], path: str) -> Span:
         hint = plan.generator.role_hints["time"]
         raise ScenarioError(path, f"the dataset has no timestamps ({hint})")
     column = next(c for c in plan.columns if c.name == plan.time_column)
-    aware = getattr(column.pa_type(), "tz", None) is not None
-    if (window[0].tzinfo is not None) != aware:
-        tz = getattr(column.pa_type(), "tz", None)
+    tz = getattr(column.pa_type(), "tz", None)
+    if (window[0].tzinfo is not None) != (tz is not None):
         message = (
             f"the dataset's timestamps have a timezone ({tz}), so t0 and t1 need one too "
             "(e.g. 2024-01-05T00:00+00:00)"
-            if aware
+            if tz is not None
             else "the dataset's timestamps have no timezone, so t0 and t1 must not have one"
         )
         raise ScenarioError(path, message)

@@ -69,9 +69,10 @@ def convert(
         # the input, unless the message shows it already or it is a whole section (a
         # check across keys: its message names them)
         given = err.get("input")
-        shown = isinstance(given, Mapping) or _show(given) in message
-        if "input" in err and kind not in ("model_type", "dict_type") and not shown:
-            message = f"{message} (got {_show(err['input'])})"
+        if "input" in err and kind not in ("model_type", "dict_type"):
+            shown = _show(given)
+            if not isinstance(given, Mapping) and shown not in message:
+                message = f"{message} (got {shown})"
         errors.append(ScenarioError(where, message))
     return errors[0] if len(errors) == 1 else ScenarioErrors(errors)
 

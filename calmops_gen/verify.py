@@ -68,8 +68,8 @@ def verify_dataset(directory: Path | str) -> list[str]:
             "(the config or the version was edited)"
         )
     listed = set()
-    blocks = {b.file: b for b in manifest.blocks}
-    truth_blocks = {b.ground_truth_file: b for b in manifest.blocks if b.ground_truth_file}
+    # each block's data and ground-truth file -> its record
+    blocks = {path: b for b in manifest.blocks for path in (b.file, b.ground_truth_file) if path}
     affected: Counter[str] = Counter()  # per event, rows the ground truth says it affected
     truth_read = 0
     for info in manifest.files:
@@ -92,19 +92,14 @@ def verify_dataset(directory: Path | str) -> list[str]:
         found, table = _check_table(path, info.path, info.rows, columns)
         problems += found
         block = blocks.get(info.path)
-        if table is not None and not found and not truth and block is not None:
-            problems += _check_derived(table, block, columns, info.path)
-        if table is not None and not found and truth:
+        if table is None or found or block is None:
+            continue
+        if truth:
             affected.update(_affected(table, manifest.events))
             truth_read += 1
-            block = truth_blocks.get(info.path)
-            if block is not None and "concept" in table.column_names:
-                made = set(pc.unique(table.column("concept")).to_pylist())
-                if not made <= set(block.concepts):
-                    problems.append(
-                        f"{info.path}: rows of concept(s) {sorted(made - set(block.concepts))}, "
-                        f"which the manifest's block {block.index} does not list"
-                    )
+            problems += _check_concepts(table, block, info.path)
+        else:
+            problems += _check_derived(table, block, columns, info.path)
     for sub in _DATA_DIRS:
         folder = directory / sub
         if folder.is_dir():
@@ -170,6 +165,19 @@ def _affected(table: pa.Table, events: list[EventInfo]) -> dict[str, int]:
             continue
         out[ev.id] = int(pc.sum(hits).as_py() or 0)
     return out
+
+
+def _check_concepts(table: pa.Table, block: BlockInfo, name: str) -> list[str]:
+    """The concepts in a ground-truth file are among those its block record lists."""
+    if "concept" not in table.column_names:
+        return []
+    extra = set(pc.unique(table.column("concept")).to_pylist()) - set(block.concepts)
+    if not extra:
+        return []
+    return [
+        f"{name}: rows of concept(s) {sorted(extra)}, which the manifest's block "
+        f"{block.index} does not list"
+    ]
 
 
 def _check_derived(

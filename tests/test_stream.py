@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import sea
 from river import drift, metrics, tree
 from river import stream as river_stream
 
@@ -77,18 +78,12 @@ def test_river_learns_and_adwin_sees_the_concept_change(tmp_path):
 
 def _late(tmp_path, unit, **delay):
     return cg.run(
-        {
-            "name": f"late_{unit}",
-            "seed": 5,
-            "generator": {"kind": "sea"},
-            "schedule": {
-                "blocks": 3,
-                "rows_per_block": 200,
-                "start": "2024-01-01",
-                "step": {"hours": 2},
-            },
-            "label_delay": {"unit": unit, **delay},
-        },
+        sea(
+            name=f"late_{unit}",
+            seed=5,
+            schedule={"rows_per_block": 200, "start": "2024-01-01", "step": {"hours": 2}},
+            label_delay={"unit": unit, **delay},
+        ),
         root=tmp_path,
     )
 

@@ -27,7 +27,7 @@ from calmops_gen.drift_injector.options import (
     report_options,
 )
 from calmops_gen.drift_injector.selection import Roles, Selection, Timing, placements, select
-from calmops_gen.errors import ScenarioError, ScenarioErrors, suggest
+from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.injector import Injection, inject
 from calmops_gen.manifest import EventInfo
 from calmops_gen.seeding import seed_value
@@ -45,8 +45,6 @@ _ARGUMENTS: dict[str, tuple[str, ...]] = {
     "amount_std": ("drift_magnitude",),
     "amount": ("drift_value", "drift_values"),
     "factor": ("factor", "drift_magnitude", "drift_value"),
-    "z": ("z", "factor"),
-    "rate": ("rate", "outlier_prob"),
     "value": ("new_value", "new_category", "drift_value"),
     "direction": ("missing_direction",),
     "target": ("target_distribution",),
@@ -60,34 +58,47 @@ _ARGUMENTS: dict[str, tuple[str, ...]] = {
 def argument_error(method: Callable[..., Any], err: ScenarioError) -> ScenarioError:
     """``err`` from the engine (path ``drift.<event id>.<key>``) renamed to the argument of
     ``method`` that the key came from, when there is one: a DriftInjector user passed
-    ``factor=``, not ``drift.outliers.z``.
+    ``factor=``, not ``drift.outliers.z``. A seed alias (:func:`alias_of`) is read through
+    its renames, a method marked by :func:`passes_through` keeps those keys' names.
 
     Examples
     --------
-    >>> def inject_outliers_global(df, cols, outlier_prob=0.05, factor=3.0): ...
+    >>> def inject_outliers(df, feature_cols, method="zscore", z=None): ...
+    >>> str(argument_error(inject_outliers, ScenarioError("drift.outliers.features", "?")))
+    'feature_cols: ?'
+    >>> @alias_of(feature_cols="cols", z="factor")
+    ... def inject_outliers_global(df, cols, factor=3.0): ...
     >>> str(argument_error(inject_outliers_global, ScenarioError("drift.outliers.z", "> 0")))
     'factor: > 0'
     >>> str(argument_error(inject_outliers_global, ScenarioError("drift.outliers.where", "x")))
     'drift.outliers.where: x'
     """
-    if isinstance(err, ScenarioErrors):
-        return ScenarioErrors([argument_error(method, e) for e in err.errors])
-    parts = err.path.split(".", 2)
-    if len(parts) < 3 or parts[0] != "drift":
-        return err
-    key = parts[2]
     names = inspect.signature(method).parameters
-    for candidate in (key, key.split(".")[0]):
-        for name in _ARGUMENTS.get(candidate, (candidate,)):
-            if name in names:
-                return ScenarioError(name, err.message)
-    if key.split(".")[0] in getattr(method, PASSTHROUGH, ()):
-        return ScenarioError(key, err.message)
-    return err
+    renames: Mapping[str, str] = getattr(method, RENAMES, {})
+    passthrough: Collection[str] = getattr(method, PASSTHROUGH, ())
+
+    def rename(one: ScenarioError) -> ScenarioError:
+        parts = one.path.split(".", 2)
+        if len(parts) < 3 or parts[0] != "drift":
+            return one
+        key = parts[2]
+        for candidate in (key, key.split(".")[0]):
+            for name in _ARGUMENTS.get(candidate, (candidate,)):
+                name = renames.get(name, name)
+                if name in names:
+                    return ScenarioError(name, one.message)
+        if key.split(".")[0] in passthrough:
+            return ScenarioError(key, one.message)
+        return one
+
+    return err.each(rename)
 
 
 PASSTHROUGH = "passthrough_keys"
 """Attribute of a method whose ``**kwargs`` with these names go into its event unchanged."""
+
+RENAMES = "argument_renames"
+"""Attribute of a seed alias: the delegate's argument names -> the alias's."""
 
 
 def passes_through(keys: Collection[str]) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -120,8 +131,6 @@ def alias_of(**names: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """
 
     def rename(err: ScenarioError) -> ScenarioError:
-        if isinstance(err, ScenarioErrors):
-            return ScenarioErrors([rename(e) for e in err.errors])
         head, dot, rest = err.path.partition(".")
         return ScenarioError(names[head] + dot + rest, err.message) if head in names else err
 
@@ -131,7 +140,9 @@ def alias_of(**names: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             try:
                 return method(*args, **kwargs)
             except ScenarioError as err:
-                raise rename(err) from None
+                raise err.each(rename) from None
+
+        setattr(alias, RENAMES, names)  # read by argument_error (schedules)
 
         return alias
 

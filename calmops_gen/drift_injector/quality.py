@@ -64,6 +64,7 @@ class DataQuality(DriftInjectorBase):
                 params[key] = number(value, key)
         return self._apply_specs("inject_outliers", df, [("outliers", params)], selectors)
 
+    @alias_of(feature_cols="cols", rate="outlier_prob", z="factor")
     def inject_outliers_global(
         self,
         df: pd.DataFrame,
@@ -86,14 +87,9 @@ class DataQuality(DriftInjectorBase):
         >>> bool(np.allclose(out["a"].abs(), 3 * df["a"].std(ddof=0)))
         True
         """
-        params = {
-            "kind": "outliers",
-            "features": as_list(cols, "cols"),
-            "method": "zscore",
-            "rate": share(outlier_prob, "outlier_prob"),
-            "z": number(factor, "factor"),
-        }
-        return self._apply_specs("inject_outliers_global", df, [("outliers", params)], selectors)
+        return self.inject_outliers(
+            df, cols, method="zscore", rate=outlier_prob, z=factor, **selectors
+        )
 
     def inject_missing_values(
         self,

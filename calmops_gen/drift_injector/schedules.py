@@ -19,7 +19,7 @@ from calmops_gen.arguments import mapping
 from calmops_gen.drift_injector.core import DriftInjectorBase, Step, apply_events, argument_error
 from calmops_gen.drift_injector.options import check_frame, clean_id, report_options
 from calmops_gen.drift_injector.selection import Roles
-from calmops_gen.errors import ScenarioError, ScenarioErrors, suggest
+from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.manifest import EventInfo
 
 SCHEDULE_METHODS = (
@@ -173,15 +173,17 @@ class Schedules(DriftInjectorBase):
         """``err`` from the engine (``drift.s<i>_<event>.<key>``) named after the schedule
         entry and the argument of its method the key came from (``schedule.<i>.<argument>``)
         when there is one."""
-        if isinstance(err, ScenarioErrors):
-            return ScenarioErrors([self._step_error(steps, e) for e in err.errors])
-        eid = err.path.split(".")[1] if err.path.startswith("drift.") else None
-        for step in steps:
-            if eid in step.events:
-                named = argument_error(getattr(self, step.method), err)
-                if named is not err:
-                    return ScenarioError(f"schedule.{step.index}.{named.path}", named.message)
-        return err
+
+        def rename(one: ScenarioError) -> ScenarioError:
+            eid = one.path.split(".")[1] if one.path.startswith("drift.") else None
+            for step in steps:
+                if eid in step.events:
+                    named = argument_error(getattr(self, step.method), one)
+                    if named is not one:
+                        return ScenarioError(f"schedule.{step.index}.{named.path}", named.message)
+            return one
+
+        return err.each(rename)
 
     def _plan_schedule(
         self,

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +41,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from pydantic import field_validator
 
-from calmops_gen.errors import ScenarioError, suggest
+from calmops_gen.errors import ScenarioError, repeated, suggest
 from calmops_gen.generators.base import (
     BlockRequest,
     Column,
@@ -228,7 +227,7 @@ def _load(path: str, mtime_ns: int, params: TableParams) -> LoadedTable:
         raise ScenarioError(
             f"{_PATH}.source", f"column(s) at position {blank} have no name; name every column"
         )
-    twice = sorted(name for name, count in Counter(names).items() if count > 1)
+    twice = repeated(names)
     if twice:
         raise ScenarioError(
             f"{_PATH}.source", f"the table has duplicate column names {twice}; rename them"
