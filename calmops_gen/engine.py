@@ -167,6 +167,14 @@ def produce_block(plan: Plan, index: int, truth_columns: TruthColumns | None = N
             _add_column(frame, delay.column, truth["row"] + lags)
         else:
             time_col = next(c.name for c in plan.columns if c.role == "time")
+            late = as_ns(frame[time_col]) > pd.Timestamp.max.value - lags  # NaT never is
+            if late.any():
+                raise ScenarioError(
+                    "label_delay",
+                    f"a delay of {pd.Timedelta(int(lags[late][0]))} after "
+                    f"{frame[time_col][late].iloc[0]} is past {pd.Timestamp.max}, the last "
+                    "timestamp pandas holds; shorten the delay",
+                )
             _add_column(frame, delay.column, frame[time_col] + pd.to_timedelta(lags, unit="ns"))
     return BlockOutput(index, frame, truth, tallies)
 

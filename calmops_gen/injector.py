@@ -9,6 +9,11 @@ Rows keep their order and index. With ``block_column`` the frame's blocks (one p
 value, numbered 0, 1, ... in order of first appearance) are what ``where: {blocks: [...]}``
 selects, and each block draws from its own seed; without it the frame is one block.
 
+The engine reads the frame block after block (block 0's rows in frame order, then block
+1's, ...): profiles and ``over: rows`` trends count rows in that order. It is the frame's own
+order when each block's rows are contiguous; when blocks interleave, ``where.rows`` would be
+ambiguous and is refused. The ground truth's ``row`` is always the position in the input.
+
 Examples
 --------
 >>> import numpy as np, pandas as pd
@@ -387,6 +392,15 @@ def inject(
         }
     )
     plan = build_plan(scenario, FrameSource(work, sizes, roles))
+    if order is not None:
+        for planned in plan.events:
+            if planned.event.where.rows is not None:
+                raise ScenarioError(
+                    f"drift.{planned.id}.where.rows",
+                    f"the blocks of {block_column!r} are not contiguous in the frame, so row "
+                    "positions are ambiguous (the engine counts rows block by block); sort "
+                    "the frame by block, or select with where.blocks or where.condition",
+                )
     whole = TruthColumns(len(work))
     outputs = [produce_block(plan, i, whole) for i in range(len(plan.blocks))]
     totals = [EventTally() for _ in plan.events]

@@ -62,6 +62,7 @@ from calmops_gen.seeding import SeedTree
 from calmops_gen.timeline import BlockConcepts, Timeline
 
 BLOCK_COLUMN = "block"
+_NAT = int(np.iinfo(np.int64).min)  # a missing timestamp, as int64 ns
 
 
 @dataclass(frozen=True)
@@ -232,9 +233,13 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
             )
         if delay.column in {c.name for c in columns}:
             raise ScenarioError("label_delay.column", f"{delay.column!r} is already a column")
-        time_type = next((c.dtype for c in columns if c.role == "time"), "timestamp[ns]")
-        dtype = "int64" if delay.unit == "rows" else time_type
-        columns.append(Column(delay.column, dtype, "label_time"))
+        if delay.unit == "rows":
+            columns.append(Column(delay.column, "int64", "label_time"))
+        else:  # the time column's own type, timezone included
+            time = next(c for c in columns if c.role == "time")
+            columns.append(
+                Column(delay.column, time.dtype, "label_time", arrow_type=time.pa_type())
+            )
     seeds = SeedTree(scenario.seed)
     timeline, names = _timeline(scenario, generator, sizes, seeds)
     _check_same_columns(generator, timeline.concepts, base_columns)
@@ -484,6 +489,10 @@ def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
         span = span.intersect(Span.from_intervals([(start, stop)]))
     if where.time is not None:
         span = span.intersect(_time_span(plan, where.time, join_path(path, "where.time")))
+    elif event.needs_times() and plan.time_column is not None:
+        span = span.intersect(_timed_rows(plan, _NAT + 1, None))
+        if span.total == 0:
+            raise ScenarioError(join_path(path, "where"), "selects no row with a timestamp")
     if where.condition is not None:
         by_name = {c.name: c for c in plan.columns}
         for k, cond in enumerate(where.condition):
@@ -516,14 +525,21 @@ def _time_span(plan: Plan, window: tuple[Any, Any], path: str) -> Span:
         )
         raise ScenarioError(path, message)
     t0, t1 = (pd.Timestamp(t).value for t in window)
+    return _timed_rows(plan, t0, t1)
+
+
+def _timed_rows(plan: Plan, t0: int, t1: int | None) -> Span:
+    """Rows whose timestamp (int64 ns) is in ``[t0, t1)`` (no upper bound for ``None``); a
+    missing timestamp (``NaT``, the smallest int64) is never in."""
+    assert plan.time_column is not None
     intervals = []
     for b in plan.blocks:
         times = plan.times(b.index)
         if times is None:
             frame = plan.generator.peek(plan.request(b.index))
             times = as_ns(frame[plan.time_column])
-        inside = np.flatnonzero((times >= t0) & (times < t1))
-        intervals += [(b.row_start + a, b.row_start + z) for a, z in runs(inside)]
+        inside = times >= t0 if t1 is None else (times >= t0) & (times < t1)
+        intervals += [(b.row_start + a, b.row_start + z) for a, z in runs(np.flatnonzero(inside))]
     return Span.from_intervals(intervals)
 
 

@@ -74,7 +74,7 @@ def ramp_weights(shape: Shape, positions: np.ndarray, width: int) -> np.ndarray:
 
 
 class _Profile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def weights(self, positions: np.ndarray, total: int) -> np.ndarray:
         """Weights at ``positions`` (0-based ranks) in a selection of ``total`` rows."""

@@ -38,6 +38,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pandas.errors import OutOfBoundsTimedelta
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -61,7 +62,7 @@ RESERVED_IDS = {"row", "block", "concept"}
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class GeneratorSpec(_Model):
@@ -73,6 +74,10 @@ class GeneratorSpec(_Model):
     balance: bool = False
 
 
+MAX_ROW_DELAY = 10**15
+MAX_TIME_DELAY = pd.Timedelta(days=36525)
+
+
 class LabelDelay(_Model):
     """``label_delay``: when each row's label becomes available (verification latency).
 
@@ -81,7 +86,9 @@ class LabelDelay(_Model):
     ``unit: time`` the timestamp (``time + delay``; needs timestamps). ``kind``: ``fixed``
     (``value``), ``uniform`` (``low`` to ``high``) or ``exponential`` (mean ``value``). Row
     delays are whole rows (uniform integers, exponential rounded down); time delays are
-    pandas durations (``"6h"``, ``"2D"``) or seconds.
+    pandas durations (``"6h"``, ``"2D"``) or seconds. A delay parameter is at most
+    :data:`MAX_ROW_DELAY` rows or :data:`MAX_TIME_DELAY` (100 years); a drawn label time past
+    the last timestamp pandas holds (2262-04-11) is an error, never a wrapped-around value.
     """
 
     unit: Literal["rows", "time"] = "rows"
@@ -105,6 +112,10 @@ class LabelDelay(_Model):
         values = [self.amount(k) for k in needs]
         if any(v < 0 for v in values):
             raise ValueError("delays must be >= 0")
+        if self.unit == "rows" and max(values) > MAX_ROW_DELAY:
+            raise ValueError(f"row delays must be at most {MAX_ROW_DELAY:.0e} rows")
+        if self.unit == "time" and max(values) > MAX_TIME_DELAY.value:
+            raise ValueError(f"time delays must be at most {MAX_TIME_DELAY.days} days")
         if self.kind == "uniform" and values[0] > values[1]:
             raise ValueError("low must be <= high")
         return self
@@ -119,6 +130,10 @@ class LabelDelay(_Model):
         if isinstance(raw, str):
             try:
                 return float(pd.Timedelta(raw).value)
+            except OutOfBoundsTimedelta:
+                raise ValueError(
+                    f"{key}: {raw!r} is longer than {MAX_TIME_DELAY.days} days, the longest delay"
+                ) from None
             except ValueError:
                 raise ValueError(f"{key}: not a duration: {raw!r} (try '6h', '2D')") from None
         return float(raw) * 1e9
@@ -136,6 +151,12 @@ class LabelDelay(_Model):
             )
         else:
             out = rng.exponential(self.amount("value"), n)
+        if out.size and out.max() >= 2.0**63:  # an exponential tail past int64
+            raise ScenarioError(
+                "label_delay.value",
+                f"an exponential delay of mean {self.value} drew {out.max():.3g} "
+                f"{'rows' if self.unit == 'rows' else 'ns'}, past what int64 holds; lower it",
+            )
         return np.asarray(np.floor(out), dtype=np.int64)
 
 

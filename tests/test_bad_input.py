@@ -308,11 +308,70 @@ CASES: dict[str, Bad] = {
         "label_delay.unit",
         ("need timestamps", "set schedule.start and schedule.step"),
     ),
+    "label delay of 1e30 rows": Bad(
+        s(label_delay={"unit": "rows", "kind": "fixed", "value": 1e30}),
+        "label_delay",
+        ("at most 1e+15 rows",),
+    ),
+    "label delay of 1e12 seconds": Bad(
+        s(label_delay={"unit": "time", "kind": "fixed", "value": 1e12}),
+        "label_delay",
+        ("at most 36525 days",),
+    ),
+    "label delay of 300000 days": Bad(
+        s(label_delay={"unit": "time", "kind": "uniform", "low": "1D", "high": "300000D"}),
+        "label_delay",
+        ("'300000D' is longer than 36525 days",),
+    ),
     "table with a duplicate column name": Bad(
         _csv("a,b,a\n1,2,3\n"), "generator.params.source", ("duplicate column names ['a']",)
     ),
     "table with a column without a name": Bad(
         _csv("a,,c\n1,2,3\n"), "generator.params.source", ("position [1] have no name",)
+    ),
+    "shift amount NaN": Bad(s(**_event(amount=float("nan"))), "drift.shift_x0.amount", ("finite",)),
+    "scale factor infinite": Bad(
+        lambda tmp: sea(
+            drift={"sc": {"kind": "scale", "features": ["x0"], "factor": float("inf")}}
+        ),
+        "drift.sc.factor",
+        ("finite",),
+    ),
+    "generator parameter NaN": Bad(
+        s(generator={"params": {"noise": float("nan")}}), "generator.params.noise", ("finite",)
+    ),
+    "feature listed twice": Bad(
+        s(**_event(features=["x0", "x1", "x0"])), "drift.shift_x0.features", ("'x0'",)
+    ),
+    "correlation of one feature": Bad(
+        lambda tmp: sea(
+            drift={"c": {"kind": "correlation", "features": ["x0"], "target": [[1.0]]}}
+        ),
+        "drift.c.features",
+        ("at least 2",),
+    ),
+    "missing direction under mcar": Bad(
+        lambda tmp: sea(
+            drift={"m": {"kind": "missing", "features": ["x0"], "rate": 0.1, "direction": "low"}}
+        ),
+        "drift.m.direction",
+        ("mar or mnar",),
+    ),
+    "typos alphabet without replace": Bad(
+        lambda tmp: {
+            **_table(tmp),
+            "drift": {
+                "t": {
+                    "kind": "typos",
+                    "column": "region",
+                    "rate": 0.5,
+                    "operations": ["swap"],
+                    "alphabet": "xyz",
+                }
+            },
+        },
+        "drift.t.alphabet",
+        ("replace",),
     ),
     "nominal feature shifted": Bad(
         lambda tmp: {

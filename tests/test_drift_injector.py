@@ -507,7 +507,6 @@ CASES: list[tuple[str, str, tuple[Any, ...], dict[str, Any], dict[str, dict[str,
                 "features": ["x", "c"],
                 "rate": 0.2,
                 "mechanism": "mcar",
-                "direction": "high",
                 "where": {"blocks": [2, 3]},
                 "reference_block": 2,
             }
@@ -524,7 +523,6 @@ CASES: list[tuple[str, str, tuple[Any, ...], dict[str, Any], dict[str, dict[str,
                 "features": ["z"],
                 "rate": 0.5,
                 "mechanism": "mcar",
-                "direction": "high",
             }
         },
     ),
@@ -796,6 +794,37 @@ def test_time_end_is_inclusive_and_time_ranges_make_one_event_each(df: pd.DataFr
         df, ["u"], time_start="2024-01-01", time_end="2024-01-10", time_step="3D"
     )
     assert np.flatnonzero(inj.last_ground_truth["gaussian_noise"]).tolist() == [0, 3, 6, 9]
+
+
+def test_time_selectors_read_naive_times_in_the_columns_zone() -> None:
+    """On a zoned time column a time without a timezone is read in the column's zone (the
+    seed's pandas comparison raised); missing timestamps never bound the window."""
+    frame = pd.DataFrame(
+        {
+            "t": pd.date_range("2024-01-01", periods=6, freq="D", tz="Europe/Madrid"),
+            "x": np.zeros(6),
+        }
+    )
+    inj = DriftInjector(time_col="t")
+
+    def rows(**selector: Any) -> list[int]:
+        inj.inject_feature_drift(frame, ["x"], "add_value", drift_value=1.0, **selector)
+        return np.flatnonzero(inj.last_ground_truth["add_value"]).tolist()
+
+    assert rows(time_start="2024-01-03") == [2, 3, 4, 5]
+    assert rows(time_end="2024-01-02") == [0, 1]
+    assert rows(specific_times=["2024-01-02", "2024-01-05"]) == [1, 4]
+    assert rows(time_start="2024-01-02", time_end="2024-01-05", time_step="2D") == [1, 3]
+    naive = frame.assign(t=frame["t"].dt.tz_localize(None))
+    naive.loc[0, "t"] = pd.NaT
+    inj.inject_feature_drift(naive, ["x"], "add_value", drift_value=1.0, time_end="2024-01-03")
+    assert np.flatnonzero(inj.last_ground_truth["add_value"]).tolist() == [1, 2]
+    with pytest.raises(ScenarioError, match="has a timezone, but 't' has none") as err:
+        inj.inject_feature_drift(naive, ["x"], time_start="2024-01-02T00:00+00:00")
+    assert err.value.path == "time_start"
+    with pytest.raises(ScenarioError, match="not a date/time: 'soon'") as err:
+        inj.inject_feature_drift(naive, ["x"], time_end="soon")
+    assert err.value.path == "time_end"
 
 
 def test_blocks_map_to_first_appearance_order() -> None:
@@ -1206,7 +1235,6 @@ def test_label_column_can_be_drifted_as_a_feature(df: pd.DataFrame) -> None:
                 "features": ["y"],
                 "rate": 1.0,
                 "mechanism": "mcar",
-                "direction": "high",
                 "where": {"rows": [55, 60]},
             }
         },

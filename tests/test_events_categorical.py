@@ -512,7 +512,8 @@ def test_typos_rate_and_contract(frame: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("op", ["swap", "delete", "duplicate", "replace"])
 def test_typo_operations(op: str) -> None:
-    ev = Typos(kind="typos", column="s", rate=1.0, density=0.3, operations=[op], alphabet="xyz")
+    alphabet = {"alphabet": "xyz"} if op == "replace" else {}  # refused without replace
+    ev = Typos(kind="typos", column="s", rate=1.0, density=0.3, operations=[op], **alphabet)
     words = np.array(["hello", "world", "ab", "q", "", "abcdefghijklmnop"] * 200)
     new, counts, chars = ev.edit(words, np.random.default_rng(1))
     assert chars == int(np.char.str_len(words).sum())

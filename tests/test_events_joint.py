@@ -195,7 +195,7 @@ def test_correlation_bad_input(frame: pd.DataFrame) -> None:
         ({"target": [[1, 1.5], [1.5, 1]]}, "drift.ev.target", "[-1, 1]"),
         ({"features": ["a", "region"], "target": good}, "drift.ev.features", "not numeric"),
         ({"features": ["a", "nope"], "target": good}, "drift.ev.features", "no column"),
-        ({"features": ["a", "a"], "target": good}, "drift.ev.features", "twice"),
+        ({"features": ["a", "a"], "target": good}, "drift.ev.features", "'a' more than once"),
         ({"features": ["a"], "target": [[1.0]]}, "drift.ev.features", ""),
     ]
     for params, path, text in cases:

@@ -122,6 +122,14 @@ SMALL = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0, 1, 0]})
             "drift.s.where.blocks",
             "pass block_column=",
         ),
+        # row positions are ambiguous when the blocks interleave
+        (
+            SMALL,
+            {"s": {**SHIFT["s"], "where": {"rows": [0, 2]}}},
+            {"block_column": "y"},
+            "drift.s.where.rows",
+            "the blocks of 'y' are not contiguous",
+        ),
     ],
 )
 def test_bad_arguments_name_the_argument(
@@ -285,3 +293,56 @@ def test_text_dates_are_a_time_column_and_other_text_is_not() -> None:
     with pytest.raises(ScenarioError, match=r"'s' \(.*\) does not hold dates/times") as err:
         inject(frame, {"s": shift}, time_column="s")
     assert err.value.path == "time_column"
+
+
+def test_interleaved_blocks_are_read_block_after_block() -> None:
+    """With interleaved blocks the engine reads block 0's rows, then block 1's: an
+    incremental profile ramps along that order, and ``row`` is the input position."""
+    frame = pd.DataFrame({"x": np.zeros(6), "g": list("ababab")})
+    ramp = {"kind": "add", "features": ["x"], "value": 5.0, "profile": {"kind": "incremental"}}
+    out = inject(frame, {"r": ramp}, block_column="g")
+    # block order: rows 0, 2, 4 (block "a"), then 1, 3, 5 (block "b"); weights 0 .. 1 by fifths
+    assert out.frame["x"].tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    assert out.ground_truth["r"].tolist() == [0.0, 0.6, 0.2, 0.8, 0.4, 1.0]
+    assert out.ground_truth["row"].tolist() == list(range(6))
+
+
+def test_time_trend_leaves_rows_without_a_timestamp_alone() -> None:
+    """An ``over: time`` trend reads each row's time: a row with a missing one is out of
+    the span (weight 0, value kept), and the default origin is the first known time."""
+    frame = pd.DataFrame(
+        {
+            "t": pd.to_datetime([None, "2024-01-02", None, "2024-01-04", "2024-01-05"]),
+            "x": np.arange(5.0),
+        }
+    )
+    trend = {"kind": "trend", "features": ["x"], "over": "time", "slope": 1.0}
+    out = inject(frame, {"e": trend}, time_column="t")
+    assert out.frame["x"].tolist() == [0.0, 1.0, 2.0, 5.0, 7.0]
+    assert out.ground_truth["e"].tolist() == [0.0, 1.0, 0.0, 1.0, 1.0]
+    assert out.events[0].rows_selected == 3
+    with pytest.raises(ScenarioError, match="selects no row with a timestamp") as err:
+        inject(frame.iloc[[0, 2]], {"e": trend}, time_column="t")
+    assert err.value.path == "drift.e.where"
+
+
+@pytest.mark.parametrize("tz", [None, "Europe/Madrid"])
+def test_conditions_on_timestamps_take_text(tz: str | None) -> None:
+    """Comparisons and ``in``/``not_in`` on a datetime column (naive or zoned) take the
+    date/time text a scenario file holds."""
+    stamps = pd.date_range("2024-01-01", periods=6, freq="D", tz=tz)
+    stamps = stamps.insert(3, pd.NaT)
+    frame = pd.DataFrame({"t": stamps, "v": np.zeros(7)})
+    zone = "+01:00" if tz else ""
+
+    def chosen(op: str, value: object) -> list[float]:
+        cond = {"column": "t", "op": op, "value": value}
+        event = {"kind": "add", "features": ["v"], "value": 1.0, "where": {"condition": [cond]}}
+        return inject(frame, {"e": event}).frame["v"].tolist()
+
+    # rows: Jan 1, 2, 3, (missing), 4, 5, 6
+    assert chosen(">=", f"2024-01-05T00:00{zone}") == [0, 0, 0, 0, 0, 1, 1]
+    assert chosen("in", [f"2024-01-02 00:00{zone}", f"2024-01-04 00:00{zone}"]) == [
+        0, 1, 0, 0, 1, 0, 0
+    ]  # fmt: skip
+    assert chosen("not_in", [f"2024-01-02T00:00{zone}"]) == [1, 0, 1, 0, 1, 1, 1]

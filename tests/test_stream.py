@@ -126,6 +126,38 @@ def test_include_time_columns_and_bad_names(tmp_path):
             next(iter_stream(manifest, include=[bad]))
 
 
+def test_time_delay_on_zoned_timestamps_keeps_the_zone(tmp_path):
+    """The label time has the time column's own type, timezone included."""
+    manifest = cg.run(
+        sea(
+            name="late_zoned",
+            schedule={"rows_per_block": 50, "blocks": 2, "start": "2024-03-30T22:00+01:00",
+                      "step": {"hours": 1}},
+            label_delay={"unit": "time", "kind": "fixed", "value": "6h"},
+        ),
+        root=tmp_path,
+    )  # fmt: skip
+    frame = cg.read_frame(manifest)
+    assert frame["label_available_at"].dtype == frame["timestamp"].dtype
+    assert str(frame["timestamp"].dt.tz) == "UTC+01:00"
+    gap = frame["label_available_at"] - frame["timestamp"]
+    assert (gap == pd.Timedelta(hours=6)).all()
+
+
+def test_a_label_time_past_what_pandas_holds_is_an_error(tmp_path):
+    """Exponential delays near the limit: a drawn label time past 2262-04-11 is an error
+    (nothing written), never a wrapped-around value."""
+    late = sea(
+        name="too_late",
+        schedule={"rows_per_block": 200, "start": "2200-01-01", "step": {"hours": 1}},
+        label_delay={"unit": "time", "kind": "exponential", "value": "36000D"},
+    )
+    with pytest.raises(cg.ScenarioError, match="past 2262-04-11") as err:
+        cg.run(late, root=tmp_path / "out")
+    assert err.value.path == "label_delay"
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.parquet"))
+
+
 def test_include_row_refused_when_row_is_a_column(tmp_path):
     source = tmp_path / "t.csv"
     pd.DataFrame({"row": [5, 6, 7, 8], "v": [0.1, 0.2, 0.3, 0.4]}).to_csv(source, index=False)

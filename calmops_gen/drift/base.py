@@ -19,14 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from calmops_gen.drift.selection import Span, Where
-from calmops_gen.errors import ScenarioError, suggest
+from calmops_gen.errors import ScenarioError, repeated, suggest
 from calmops_gen.generators.base import Column
 from calmops_gen.profiles import Abrupt, Profile
 
@@ -88,16 +89,50 @@ class Applied:
     stats: dict[str, float] = field(default_factory=dict)
 
 
+def key_error(key: str, message: str, value: Any = None) -> ValidationError:
+    """A validation error located at ``key`` (so the scenario's error path names the key);
+    raise it from a model validator.
+
+    Examples
+    --------
+    >>> key_error("amount", "give exactly one of amount or amount_std").errors()[0]["loc"]
+    ('amount',)
+    """
+    detail = InitErrorDetails(
+        type=PydanticCustomError("value_error", "{message}", {"message": message}),
+        loc=tuple(key.split(".")),
+        input=value,
+    )
+    return ValidationError.from_exception_data("event", [detail])
+
+
+def _distinct(names: list[str]) -> list[str]:
+    twice = repeated(names)
+    if twice:
+        raise ValueError(f"lists {', '.join(map(repr, twice))} more than once")
+    return names
+
+
+#: A non-empty list of column names, each named once (a repeated column would be drifted
+#: twice and its realised effect measured on the first pass's output).
+Features = Annotated[list[str], Field(min_length=1), AfterValidator(_distinct)]
+
+
 class DriftEvent(BaseModel):
     """Base of every drift event model (``kind``, ``where``, ``profile`` and its own keys)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     kind: str
     where: Where = Field(default_factory=Where)
     profile: Profile = Field(default_factory=Abrupt)
 
     changes_subset: ClassVar[bool] = False
+
+    def needs_times(self) -> bool:
+        """Whether the event reads each row's timestamp: rows with a missing timestamp are
+        then left out of its span, as ``where.time`` leaves them out."""
+        return False
 
     def touched_columns(self, prepared: Mapping[str, Any] | None = None) -> list[str]:
         """Columns whose values the event may change (``prepared``: its planned figures,

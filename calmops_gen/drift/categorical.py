@@ -90,7 +90,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from calmops_gen.drift.base import (
     Applied,
@@ -98,6 +98,7 @@ from calmops_gen.drift.base import (
     EventContext,
     Site,
     integer_overflow,
+    key_error,
     require_columns,
     write_rows,
 )
@@ -1157,6 +1158,12 @@ class Typos(CategoricalEvent):
         if "\0" in value or len(set(value)) != len(value):
             raise ValueError("must hold distinct characters (no NUL)")
         return value
+
+    @model_validator(mode="after")
+    def _alphabet_needs_replace(self) -> Typos:
+        if "alphabet" in self.model_fields_set and "replace" not in self.operations:
+            raise key_error("alphabet", "alphabet is for the replace operation", self.alphabet)
+        return self
 
     def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
         return {"column": self.column}

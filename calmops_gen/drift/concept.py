@@ -60,7 +60,14 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationInfo, field_validator
 
-from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
+from calmops_gen.drift.base import (
+    Applied,
+    DriftEvent,
+    EventContext,
+    Features,
+    Site,
+    require_columns,
+)
 from calmops_gen.drift.categorical import (
     Value,
     at_rows,
@@ -128,7 +135,7 @@ class Concept(DriftEvent):
     feature: str | None = Field(default=None, validate_default=True)
     threshold: float | None = Field(default=None, validate_default=True)
     shift: float | None = Field(default=None, validate_default=True)
-    features: list[str] | None = Field(default=None, validate_default=True)
+    features: Features | None = Field(default=None, validate_default=True)
     weights: list[float] | None = Field(default=None, validate_default=True)
     bias: float | None = Field(default=None, validate_default=True)
     angle: float | None = Field(default=None, validate_default=True)

@@ -61,7 +61,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,14 @@ import pyarrow as pa
 from pydantic import Field, ValidationInfo, field_validator
 from scipy.special import ndtri
 
-from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
+from calmops_gen.drift.base import (
+    Applied,
+    DriftEvent,
+    EventContext,
+    Features,
+    Site,
+    require_columns,
+)
 from calmops_gen.drift.categorical import (
     Value,
     at_rows,
@@ -136,19 +143,12 @@ class Correlation(DriftEvent):
     """Move the copula correlation of ``features`` toward ``target``, keeping the marginals."""
 
     kind: Literal["correlation"] = "correlation"
-    features: list[str] = Field(min_length=2)
+    features: Annotated[Features, Field(min_length=2)]
     target: list[list[float]]
     buckets: int = Field(default=10, ge=1, le=1000)
     iterations: int = Field(default=3, ge=1, le=20)
 
     changes_subset: ClassVar[bool] = True
-
-    @field_validator("features")
-    @classmethod
-    def _distinct(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("lists a feature twice")
-        return value
 
     @field_validator("target")
     @classmethod

@@ -53,9 +53,16 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_columns
+from calmops_gen.drift.base import (
+    Applied,
+    DriftEvent,
+    EventContext,
+    Features,
+    Site,
+    key_error,
+    require_columns,
+)
 from calmops_gen.drift.categorical import at_rows
-from calmops_gen.drift.numeric import key_error
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.generators.base import nullable_twin
@@ -123,7 +130,7 @@ class Missing(DriftEvent):
     """Blank cells with probability ``rate * w`` (MCAR) or driven by a column (MAR, MNAR)."""
 
     kind: Literal["missing"] = "missing"
-    features: list[str] = Field(min_length=1)
+    features: Features
     rate: float = Field(ge=0.0, le=1.0)
     mechanism: Literal["mcar", "mar", "mnar"] = "mcar"
     driver: str | None = None
@@ -139,6 +146,10 @@ class Missing(DriftEvent):
         if self.mechanism != "mar" and self.driver is not None:
             raise key_error(
                 "driver", f"driver is for mechanism mar, not {self.mechanism}", self.driver
+            )
+        if self.mechanism == "mcar" and "direction" in self.model_fields_set:
+            raise key_error(
+                "direction", "direction is for mechanism mar or mnar, not mcar", self.direction
             )
         return self
 

@@ -85,15 +85,16 @@ from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import Field, model_validator
 
 from calmops_gen.drift.base import (
     Applied,
     DriftEvent,
     EventContext,
+    Features,
     Site,
     integer_overflow,
+    key_error,
     require_columns,
     write_rows,
 )
@@ -151,23 +152,6 @@ class Realised:
         return float(np.count_nonzero(self._masked(mask)))
 
 
-def key_error(key: str, message: str, value: Any = None) -> ValidationError:
-    """A validation error located at ``key`` (so the scenario's error path names the key);
-    raise it from a model validator.
-
-    Examples
-    --------
-    >>> key_error("amount", "give exactly one of amount or amount_std").errors()[0]["loc"]
-    ('amount',)
-    """
-    detail = InitErrorDetails(
-        type=PydanticCustomError("value_error", "{message}", {"message": message}),
-        loc=tuple(key.split(".")),
-        input=value,
-    )
-    return ValidationError.from_exception_data("event", [detail])
-
-
 def fits_integer(values: np.ndarray, dtype: np.dtype, name: str) -> None:
     """Raise unless every value fits the integer ``dtype`` of column ``name`` (numpy would
     wrap an out-of-range value around silently).
@@ -215,7 +199,7 @@ def push_outside(
 class NumericEvent(DriftEvent):
     """Shared behaviour of events that transform numeric feature values."""
 
-    features: list[str] = Field(min_length=1)
+    features: Features
     reference_block: int = Field(default=0, ge=0)
 
     def touched_columns(self, prepared: Mapping[str, Any] | None = None) -> list[str]:

@@ -43,11 +43,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from calmops_gen.drift.base import Site
+from calmops_gen.drift.base import Site, key_error
 from calmops_gen.drift.numeric import (
     NumericEvent,
     Realised,
-    key_error,
     pick_at_rate,
     push_outside,
 )

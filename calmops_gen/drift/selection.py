@@ -32,6 +32,8 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from calmops_gen.schedule import as_ns
+
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
 
 
@@ -60,7 +62,7 @@ def contiguous(rows: np.ndarray) -> slice | np.ndarray:
 class Condition(BaseModel):
     """One structured condition on a column (no expressions are evaluated)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     column: str
     op: Op
@@ -104,15 +106,32 @@ class Condition(BaseModel):
         return None if ok else f"the column holds {want}; got {self.value!r}"
 
     def mask(self, series: pd.Series) -> np.ndarray:
-        """Rows of ``series`` that satisfy the condition (missing values never do)."""
-        values = series.to_numpy()
-        if self.op == "in":
-            return np.asarray(series.isin(list(self.value)).to_numpy(), dtype=bool)
-        if self.op == "not_in":
-            return np.asarray((~series.isin(list(self.value)) & series.notna()).to_numpy(), bool)
-        value = self.value
+        """Rows of ``series`` that satisfy the condition (missing values never do).
+
+        Timestamps compare as int64 nanoseconds (UTC for a column with a timezone), so
+        ``value`` may be any date/time text: numpy cannot order a zoned column against a
+        value, and ``isin`` would not parse text.
+
+        Examples
+        --------
+        >>> t = pd.Series(pd.date_range("2024-01-01", periods=3, freq="D", tz="Europe/Madrid"))
+        >>> Condition(column="t", op=">=", value="2024-01-02T00:00+01:00").mask(t).tolist()
+        [False, True, True]
+        >>> Condition(column="t", op="not_in", value=["2024-01-02 00:00+01:00"]).mask(t).tolist()
+        [True, False, True]
+        """
+        known: np.ndarray = np.asarray(series.notna().to_numpy(), dtype=bool)
+        listed = self.op in ("in", "not_in")
+        value: Any = list(self.value) if listed else self.value
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
-            value = pd.Timestamp(value).to_datetime64()
+            series = pd.Series(as_ns(series))
+            stamps = [pd.Timestamp(v).as_unit("ns").value for v in (value if listed else [value])]
+            value = stamps if listed else stamps[0]
+        if listed:
+            hit: np.ndarray = np.asarray(series.isin(value).to_numpy(), dtype=bool)
+            chosen: np.ndarray = (hit if self.op == "in" else ~hit) & known
+            return chosen
+        values = series.to_numpy()
         result = {
             "==": lambda: values == value,
             "!=": lambda: values != value,
@@ -121,13 +140,14 @@ class Condition(BaseModel):
             ">": lambda: values > value,
             ">=": lambda: values >= value,
         }[self.op]()
-        return np.asarray(result, dtype=bool) & series.notna().to_numpy()
+        kept: np.ndarray = np.asarray(result, dtype=bool) & known
+        return kept
 
 
 class Where(BaseModel):
     """Selection of an event (DESIGN section 4); every key is optional and they intersect."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     blocks: list[int] | None = None
     rows: tuple[int, int] | None = None

@@ -8,7 +8,8 @@ The new value of a feature at a selected row is ``x + w * f(p)``, ``w`` the prof
   curve is continuous across block edges; parameters are per row;
 * ``over: time``: ``p`` is the time in days since ``origin`` (default: the start of
   ``where.time`` when the selection has one, else the timestamp of the span's first row);
-  parameters are per day. Needs a time column.
+  parameters are per day. Needs a time column; rows whose timestamp is missing are left
+  out of the span (weight 0, values kept), as ``where.time`` leaves them out.
 
 Forms of ``f``:
 
@@ -56,8 +57,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from calmops_gen.drift.base import EventContext, Site
-from calmops_gen.drift.numeric import NumericEvent, Realised, key_error
+from calmops_gen.drift.base import EventContext, Site, key_error
+from calmops_gen.drift.numeric import NumericEvent, Realised
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
 
@@ -135,6 +136,9 @@ class Trend(NumericEvent):
         raise ValueError("a random walk has no closed form")
 
     # -- planning ---------------------------------------------------------------------------
+
+    def needs_times(self) -> bool:
+        return self.over == "time"
 
     def check(self, ctx: EventContext, path: str) -> None:
         super().check(ctx, path)

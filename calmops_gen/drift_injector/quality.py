@@ -120,8 +120,9 @@ class DataQuality(DriftInjectorBase):
             "features": as_list(feature_cols, "feature_cols"),
             "rate": share(missing_fraction, "missing_fraction"),
             "mechanism": mechanism,
-            "direction": missing_direction,
         }
+        if mechanism != "mcar" or missing_direction != "high":  # the engine refuses it for mcar
+            params["direction"] = missing_direction
         if driver is not None:
             params["driver"] = driver
         return self._apply_specs("inject_missing_values", df, [("missing", params)], selectors)

@@ -308,27 +308,46 @@ def _time(df: pd.DataFrame, options: Mapping[str, Any], sel: Selection) -> None:
             "time_col",
             "time selectors need a time column: pass time_col= here or to DriftInjector",
         )
-    stamps = as_ns(df[time_col])
-    first, last = pd.Timestamp(int(stamps.min())), pd.Timestamp(int(stamps.max()))
+    index = pd.DatetimeIndex(df[time_col])
+    known = index.dropna()
+    if known.empty:
+        raise ScenarioError("time_col", f"{time_col!r} holds no timestamps")
+    first, last = known.min(), known.max()
 
-    def window(lo: Any, hi: Any, key: str) -> list[str]:
-        t0 = first if lo is None else pd.Timestamp(lo)
-        t1 = (last if hi is None else pd.Timestamp(hi)) + TIME_EPSILON
+    def moment(value: Any, key: str) -> pd.Timestamp:
+        """``value`` as a timestamp comparable with the column: a time without a timezone
+        is read in the column's own zone (the seed's pandas comparison would have raised)."""
+        try:
+            t = pd.Timestamp(value)
+        except (ValueError, TypeError):
+            t = None
+        if t is None or pd.isna(t):
+            raise ScenarioError(key, f"not a date/time: {value!r}")
+        if t.tzinfo is None and index.tz is not None:
+            return t.tz_localize(index.tz)
+        if t.tzinfo is not None and index.tz is None:
+            raise ScenarioError(key, f"{value!r} has a timezone, but {time_col!r} has none")
+        return t
+
+    def window(lo: Any, hi: Any, keys: tuple[str, str]) -> list[str]:
+        t0 = first if lo is None else moment(lo, keys[0])
+        t1 = (last if hi is None else moment(hi, keys[1])) + TIME_EPSILON
         if not t0 < t1:
-            raise ScenarioError(key, f"ends ({hi}) before it starts ({lo})")
+            raise ScenarioError(keys[1], f"ends ({hi}) before it starts ({lo})")
         return [str(t0.isoformat()), str(t1.isoformat())]
 
-    def one_of(moments: Any) -> list[dict[str, Any]]:
-        return [{"column": time_col, "op": "in", "value": [pd.Timestamp(t) for t in moments]}]
+    def one_of(moments: Any, key: str) -> list[dict[str, Any]]:
+        return [{"column": time_col, "op": "in", "value": [moment(t, key) for t in moments]}]
 
     where = sel.wheres[0]
     if t_step is not None:
         if t_start is None or t_end is None:
             raise ScenarioError("time_step", "needs both time_start and time_end")
-        where["condition"] = one_of(pd.date_range(start=t_start, end=t_end, freq=t_step))
+        steps = pd.date_range(moment(t_start, "time_start"), moment(t_end, "time_end"), freq=t_step)
+        where["condition"] = one_of(steps, "time_step")
         sel.filter_key = "time_step"
     if t_start is not None or t_end is not None:
-        where["time"] = window(t_start, t_end, "time_end")
+        where["time"] = window(t_start, t_end, ("time_start", "time_end"))
     elif ranges is not None:
         if not ranges:
             raise ScenarioError("time_ranges", "list at least one (start, end) pair")
@@ -336,12 +355,13 @@ def _time(df: pd.DataFrame, options: Mapping[str, Any], sel: Selection) -> None:
         for k, pair in enumerate(ranges):
             if isinstance(pair, str) or len(pair) != 2:
                 raise ScenarioError(f"time_ranges.{k}", "must be a (start, end) pair")
-            sel.wheres.append({**where, "time": window(pair[0], pair[1], f"time_ranges.{k}")})
+            key = f"time_ranges.{k}"
+            sel.wheres.append({**where, "time": window(pair[0], pair[1], (key, key))})
     elif times is not None:
         values = [times] if isinstance(times, str) else list(times)
         if not values:
             raise ScenarioError("specific_times", "list at least one timestamp")
-        where["condition"] = one_of(values)
+        where["condition"] = one_of(values, "specific_times")
         sel.filter_key = "specific_times"
 
 

@@ -64,7 +64,7 @@ class GeneratorParams(BaseModel):
     per concept (and recorded in the manifest); a user pins one to fix a concept.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     seed_fields: ClassVar[tuple[str, ...]] = ()
 
