@@ -197,7 +197,8 @@ def time_range(plan: Plan, frame: pd.DataFrame) -> tuple[str, str] | None:
 
 
 def class_counts(plan: Plan, frame: pd.DataFrame) -> dict[str, int] | None:
-    """Rows per class of the block as written (classification targets only)."""
+    """Rows per class of the block as written (classification targets only; the first
+    target of a generator with several, whose classes :attr:`Plan.classes` holds)."""
     target = next((c.name for c in plan.columns if c.role == "target"), None)
     if target is None or not plan.classes:
         return None

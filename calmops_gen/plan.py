@@ -378,6 +378,11 @@ def _timeline(
             names.append(name)
         ids.append(raw.index(params))
     concepts = tuple(_fill_model_seeds(p, k, seeds) for k, p in enumerate(raw))
+    if isinstance(generator, ConceptGenerator):
+        for k, concept in enumerate(concepts):
+            problem = generator.engine_problem(concept)
+            if problem:
+                raise ScenarioError("generator.engine", f"concept {k}: {problem}")
     timeline = Timeline(
         np.asarray(starts, dtype=np.int64),
         np.asarray(ids, dtype=np.int64),
@@ -400,6 +405,14 @@ def _check_transition(timeline: Timeline, generator: Generator, scenario: Scenar
         if generator.engine != "numpy":
             raise ScenarioError(
                 "schedule.transition.kind", "incremental transitions need engine numpy"
+            )
+        if generator.balance:
+            # every row of the window has a concept of its own: there is no concept to
+            # oversample, and reordering kept rows would detach them from their weights
+            raise ScenarioError(
+                "generator.balance",
+                "cannot balance an incremental transition (each row of its window has its "
+                "own concept); use a gradual transition, or balance: false",
             )
         for _, a, b in timeline.changes():
             generator.check_blend(timeline.concepts[a], timeline.concepts[b])

@@ -3,7 +3,9 @@
 Both read one block at a time (memory bounded by the block), in row order, from a dataset
 directory or a :class:`~calmops_gen.manifest.Manifest`. Features are the columns with role
 ``feature``; the target is the ``target`` column; ``block``, time and label-availability
-columns are left out of ``x`` (use :func:`iter_frames` to get them).
+columns are left out of ``x`` (use :func:`iter_frames` to get them). A generator with
+several targets (``logical``: ``OR``, ``XOR``, ``AND``) gives ``y`` as a dict per row, as
+river's ``Logical`` does, and a 2-D ``y`` (one column per target) per block.
 
 Examples
 --------
@@ -39,10 +41,19 @@ from calmops_gen.manifest import Manifest
 from calmops_gen.reading import read_block, resolve
 
 
-def _roles(manifest: Manifest) -> tuple[list[str], str | None]:
+def _roles(manifest: Manifest) -> tuple[list[str], list[str]]:
     features = [c.name for c in manifest.columns if c.role == "feature"]
-    target = next((c.name for c in manifest.columns if c.role == "target"), None)
-    return features, target
+    targets = [c.name for c in manifest.columns if c.role == "target"]
+    return features, targets
+
+
+def _labels(frame: pd.DataFrame, targets: list[str]) -> list[Any]:
+    """Per row: the target's value, a ``{target: value}`` dict for several, else ``None``."""
+    if not targets:
+        return [None] * len(frame)
+    if len(targets) == 1:
+        return frame[targets[0]].tolist()
+    return frame[targets].to_dict(orient="records")
 
 
 def iter_frames(dataset: Manifest | Path | str) -> Iterator[pd.DataFrame]:
@@ -85,12 +96,12 @@ def iter_stream(
     True
     """
     manifest = resolve(dataset)
-    features, target = _roles(manifest)
+    features, targets = _roles(manifest)
     names = {c.name for c in manifest.columns}
     extra = [str(name) for name in include]
     for name in extra:
-        if name != "row" and (name not in names or name in features or name == target):
-            others = [*sorted(names - set(features) - {target}), "row"]
+        if name != "row" and (name not in names or name in features or name in targets):
+            others = [*sorted(names - set(features) - set(targets)), "row"]
             raise DatasetError(
                 f"include: {name!r} is not a column to add to x; choose from {others}"
             )
@@ -108,16 +119,17 @@ def iter_stream(
             part = part[features + extra]
         offset += len(frame)
         xs = part.to_dict(orient="records")
-        ys = frame[target].tolist() if target else [None] * len(frame)
-        yield from zip(xs, ys, strict=True)
+        yield from zip(xs, _labels(frame, targets), strict=True)
 
 
 def iter_arrays(dataset: Manifest | Path | str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Per block, ``(X, y)`` numpy arrays for scikit-learn (``X``: features, float if all
-    numeric, object otherwise)."""
+    numeric, object otherwise; ``y``: 1-D, or one column per target when there are several,
+    as scikit-learn's multi-output estimators take it)."""
     manifest = resolve(dataset)
-    features, target = _roles(manifest)
-    if target is None:
+    features, targets = _roles(manifest)
+    if not targets:
         raise DatasetError(f"{manifest.directory}: the dataset has no target column")
+    y_columns: str | list[str] = targets[0] if len(targets) == 1 else targets
     for frame in iter_frames(manifest):
-        yield frame[features].to_numpy(), frame[target].to_numpy()
+        yield frame[features].to_numpy(), frame[y_columns].to_numpy()

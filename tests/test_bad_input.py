@@ -308,6 +308,19 @@ CASES: dict[str, Bad] = {
         "label_delay.unit",
         ("need timestamps", "set schedule.start and schedule.step"),
     ),
+    "balance with an incremental transition": Bad(
+        s(
+            generator={"balance": True},
+            schedule={
+                "blocks": 2,
+                "rows_per_block": 200,
+                "transition": {"kind": "incremental", "width": 100},
+                "block_params": {1: {"variant": 3}},
+            },
+        ),
+        "generator.balance",
+        ("cannot balance an incremental transition",),
+    ),
     "label delay of 1e30 rows": Bad(
         s(label_delay={"unit": "rows", "kind": "fixed", "value": 1e30}),
         "label_delay",

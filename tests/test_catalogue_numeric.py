@@ -770,3 +770,38 @@ def test_random_rbf_incremental_needs_the_same_centroid_count(tmp_path: Path) ->
         _incremental(
             tmp_path, "random_rbf", {"seed_model": 1, "n_centroids": 5}, {"n_centroids": 6}, 100
         )
+
+
+def test_friedman_incremental_moves_the_coefficients(tmp_path: Path) -> None:
+    """Friedman concepts differ by ``coefficients`` (a numpy-engine extension); across an
+    incremental window each row's target is the function with coefficients interpolated at
+    its concept weight, plus the stream's N(0, 1) noise."""
+    source, target = (10.0, 20.0, 10.0, 5.0), (0.0, 5.0, 30.0, -5.0)
+    frame, truth, _ = _incremental(
+        tmp_path, "friedman", {}, {"coefficients": list(target)}, width=4000
+    )
+    w = truth["concept_weight"].to_numpy()
+    window = np.flatnonzero(w < 1.0)
+    assert len(window) == 3999 and np.all(np.diff(w[window]) > 0)
+    x = {f"x{i}": frame[f"x{i}"].to_numpy() for i in range(5)}
+    toward = np.where(truth["concept"].to_numpy() == 1, w, 0.0)  # concept 0's rows: weight 0
+    k = tuple(a + toward * (b - a) for a, b in zip(source, target, strict=True))
+    resid = frame["y"].to_numpy() - friedman(x, k)
+    # N(0, 1) on the 12,000 rows: mean within 4 standard errors, std within 3%
+    assert abs(resid.mean()) < 4 / np.sqrt(resid.size) and abs(resid.std() - 1) < 0.03
+    # the source's function alone misses the window's targets, more so as the weight grows
+    miss = [
+        np.abs(q).mean() for q in np.array_split((frame["y"].to_numpy() - friedman(x))[window], 4)
+    ]
+    assert np.all(np.diff(miss) > 0), miss
+
+
+def test_friedman_coefficients_need_the_numpy_engine(tmp_path: Path) -> None:
+    sc = _scenario("friedman", {}, blocks=2, rows_per_block=100,
+                   block_params={1: {"coefficients": [1.0, 2.0, 3.0, 4.0]}})  # fmt: skip
+    sc["generator"]["engine"] = "river"
+    with pytest.raises(
+        ScenarioError, match=r"concept 1: coefficients \[1.0, 2.0, 3.0, 4.0\] need engine numpy"
+    ) as err:
+        cg.run(sc, root=tmp_path)
+    assert err.value.path == "generator.engine"

@@ -126,6 +126,28 @@ def test_include_time_columns_and_bad_names(tmp_path):
             next(iter_stream(manifest, include=[bad]))
 
 
+def test_several_targets_give_a_dict_per_row_and_a_column_per_target(tmp_path):
+    """``logical`` has three targets: ``y`` is ``{OR, XOR, AND}`` per row, as river's
+    Logical yields it, and a 3-column array per block."""
+    manifest = cg.run(
+        {"name": "logic", "generator": {"kind": "logical"},
+         "schedule": {"blocks": 2, "rows_per_block": 40}},
+        root=tmp_path,
+    )  # fmt: skip
+    frame = cg.read_frame(manifest)
+    pairs = list(iter_stream(manifest))
+    assert [y for _, y in pairs] == frame[["OR", "XOR", "AND"]].to_dict(orient="records")
+    assert all(set(x) == {"A", "B"} for x, _ in pairs)
+    for x, y in pairs:
+        a, b = x["A"], x["B"]
+        assert y == {"OR": a | b, "XOR": a ^ b, "AND": a & b}
+    blocks = list(iter_arrays(manifest))
+    assert [y.shape for _, y in blocks] == [(40, 3), (40, 3)]
+    np.testing.assert_array_equal(
+        np.vstack([y for _, y in blocks]), frame[["OR", "XOR", "AND"]].to_numpy()
+    )
+
+
 def test_time_delay_on_zoned_timestamps_keeps_the_zone(tmp_path):
     """The label time has the time column's own type, timezone included."""
     manifest = cg.run(
@@ -145,17 +167,22 @@ def test_time_delay_on_zoned_timestamps_keeps_the_zone(tmp_path):
 
 
 def test_a_label_time_past_what_pandas_holds_is_an_error(tmp_path):
-    """Exponential delays near the limit: a drawn label time past 2262-04-11 is an error
-    (nothing written), never a wrapped-around value."""
+    """A label time past 2262-04-11 (the last timestamp pandas holds) is an error, nothing
+    written, never a wrapped-around value."""
     late = sea(
         name="too_late",
         schedule={"rows_per_block": 200, "start": "2200-01-01", "step": {"hours": 1}},
-        label_delay={"unit": "time", "kind": "exponential", "value": "36000D"},
+        label_delay={"unit": "time", "kind": "fixed", "value": "36000D"},
     )
     with pytest.raises(cg.ScenarioError, match="past 2262-04-11") as err:
         cg.run(late, root=tmp_path / "out")
     assert err.value.path == "label_delay"
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.parquet"))
+    # an exponential tail past int64 nanoseconds (mean 100 years: 5% of rows) is one too
+    late["label_delay"] = {"unit": "time", "kind": "exponential", "value": "36000D"}
+    with pytest.raises(cg.ScenarioError, match="past what int64 holds") as err:
+        cg.run(late, root=tmp_path / "out")
+    assert err.value.path == "label_delay.value"
 
 
 def test_include_row_refused_when_row_is_a_column(tmp_path):

@@ -228,6 +228,11 @@ class ConceptGenerator(Generator):
         """
         raise NotImplementedError(f"{self.kind} has no deterministic labelling rule")
 
+    def engine_problem(self, params: Any) -> str | None:
+        """Why the configured engine cannot make concept ``params`` (``None``: it can); for
+        parameters that extend river's (checked while planning)."""
+        return None
+
     def check_blend(self, source: Any, target: Any) -> None:
         """Raise :class:`ScenarioError` (at ``schedule``) when the two concepts cannot be
         interpolated (checked while planning, before anything is written)."""

@@ -5,8 +5,13 @@ Ten features ``x0``-``x9`` uniform on [0, 1); the target is
 
 ``y = 10 sin(pi x0 x1) + 20 (x2 - 0.5)^2 + 10 x3 + 5 x4 + N(0, 1)``
 
-(only the first five features matter). ``Friedman`` has no parameters: river's ``seed`` is
-its sample seed, taken from the block's seed sequence.
+(only the first five features matter). river's ``Friedman`` has no parameters (its
+``seed`` is the sample seed, taken from the block's seed sequence); here ``coefficients``
+(default river's ``(10, 20, 10, 5)``) names the four weights, so that a Friedman concept can
+change: ``coefficients: [a, b, c, d]`` gives ``y = a sin(pi x0 x1) + b (x2 - 0.5)^2 + c x3 +
+d x4 + N(0, 1)``. Other coefficients are a numpy-engine extension (the river engine refuses
+them, at ``generator.engine``); an incremental transition between two Friedman concepts
+moves every coefficient linearly with the row's concept weight.
 
 ``FriedmanDrift`` (kind ``friedman_drift``, Ikonomovska et al., 2011) changes the function
 at global row positions ``position`` (river's ``index`` counts the rows of its stream; here
@@ -36,7 +41,7 @@ river for those).
 The river engine runs river with the block's seed, fast-forwarded to the block's first row,
 so river's row index is the global row. In a gradual (schedule) transition a concept's rows
 are taken consecutively from its first row in the block, so interleaved rows read the clock
-slightly early. There are no incremental transitions (the concepts are discrete).
+slightly early. FriedmanDrift has no incremental transitions (its concepts are discrete).
 
 Targets ``y`` are ``double``.
 
@@ -68,8 +73,15 @@ DEFAULT_POSITION = (50_000, 100_000, 150_000)
 Arrays = Mapping[str, np.ndarray]
 
 
+RIVER_COEFFICIENTS = (10.0, 20.0, 10.0, 5.0)
+
+Coefficients = tuple[float, float, float, float]
+
+
 class FriedmanParams(GeneratorParams):
-    """river's Friedman has no parameters besides its sample seed."""
+    """``coefficients`` of the four terms (river's Friedman has none: it uses the default)."""
+
+    coefficients: Coefficients = RIVER_COEFFICIENTS
 
 
 class FriedmanDriftParams(GeneratorParams):
@@ -119,19 +131,33 @@ def _positions(drift_type: str, position: tuple[int, ...] | None) -> tuple[int, 
     return tuple(position)
 
 
-def _fn(c: Arrays, a: int, b: int, d: int, e: int, f: int) -> np.ndarray:
-    # 10 sin(pi x_a x_b) + 20 (x_d - 0.5)^2 + 10 x_e + 5 x_f, in river's operation order
+Weights = tuple[float | np.ndarray, ...]
+
+
+def _fn(
+    c: Arrays, a: int, b: int, d: int, e: int, f: int, k: Weights = RIVER_COEFFICIENTS
+) -> np.ndarray:
+    # k0 sin(pi x_a x_b) + k1 (x_d - 0.5)^2 + k2 x_e + k3 x_f, in river's operation order
+    # (10 * v and 10.0 * v are the same double)
     return np.asarray(
-        10 * np.sin(np.pi * c[f"x{a}"] * c[f"x{b}"])
-        + 20 * (c[f"x{d}"] - 0.5) ** 2
-        + 10 * c[f"x{e}"]
-        + 5 * c[f"x{f}"]
+        k[0] * np.sin(np.pi * c[f"x{a}"] * c[f"x{b}"])
+        + k[1] * (c[f"x{d}"] - 0.5) ** 2
+        + k[2] * c[f"x{e}"]
+        + k[3] * c[f"x{f}"]
     )
 
 
-def friedman(c: Arrays) -> np.ndarray:
-    """river's Friedman function (no noise)."""
-    return _fn(c, 0, 1, 2, 3, 4)
+def friedman(c: Arrays, k: Weights = RIVER_COEFFICIENTS) -> np.ndarray:
+    """The Friedman function (no noise) with coefficients ``k`` (river's by default; one
+    per row when they are arrays).
+
+    Examples
+    --------
+    >>> c = {f"x{i}": np.array([0.5]) for i in range(5)}
+    >>> friedman(c).tolist(), friedman(c, (0.0, 0.0, 2.0, 0.0)).tolist()
+    ([14.571067811865476], [1.0])
+    """
+    return _fn(c, 0, 1, 2, 3, 4, k)
 
 
 def _gra_drift(c: Arrays) -> np.ndarray:
@@ -254,8 +280,19 @@ def _features(draw: Draw) -> dict[str, np.ndarray]:
     return {f"x{i}": x[i] for i in range(N_FEATURES)}
 
 
+class _FriedmanColumns(ConceptGenerator):
+    """What both Friedman streams share: ten uniform features ``x0``-``x9``, target ``y``."""
+
+    def columns(self) -> tuple[Column, ...]:
+        feats = tuple(Column(f"x{i}", "double", "feature") for i in range(N_FEATURES))
+        return (*feats, Column("y", "double", "target"))
+
+    def river_names(self) -> Mapping[Hashable, str]:
+        return {i: f"x{i}" for i in range(N_FEATURES)}
+
+
 @GENERATORS.register("friedman")
-class Friedman(ConceptGenerator):
+class Friedman(_FriedmanColumns):
     """Friedman #1 regression stream: ten uniform features, five of them relevant.
 
     Examples
@@ -267,23 +304,36 @@ class Friedman(ConceptGenerator):
     kind: ClassVar[str] = "friedman"
     Params: ClassVar[type[GeneratorParams]] = FriedmanParams
 
-    def columns(self) -> tuple[Column, ...]:
-        feats = tuple(Column(f"x{i}", "double", "feature") for i in range(N_FEATURES))
-        return (*feats, Column("y", "double", "target"))
-
-    def river_names(self) -> Mapping[Hashable, str]:
-        return {i: f"x{i}" for i in range(N_FEATURES)}
-
     def sample_numpy(self, params: Any, draw: Draw) -> dict[str, np.ndarray]:
         cols = _features(draw)
-        cols["y"] = friedman(cols) + draw.rng.standard_normal(draw.n)
+        cols["y"] = friedman(cols, params.coefficients) + draw.rng.standard_normal(draw.n)
+        return cols
+
+    def sample_blend(
+        self, source: Any, target: Any, weights: np.ndarray, draw: Draw
+    ) -> dict[str, np.ndarray]:
+        """Rows whose coefficients move linearly from ``source``'s to ``target``'s."""
+        cols = _features(draw)
+        k = tuple(
+            a + weights * (b - a)
+            for a, b in zip(source.coefficients, target.coefficients, strict=True)
+        )
+        cols["y"] = friedman(cols, k) + draw.rng.standard_normal(draw.n)
         return cols
 
     def label(
         self, params: Any, features: Mapping[str, np.ndarray], rows: np.ndarray
     ) -> np.ndarray:
         """The noiseless target (river adds ``N(0, 1)`` noise to it)."""
-        return friedman(features)
+        return friedman(features, params.coefficients)
+
+    def engine_problem(self, params: Any) -> str | None:
+        if self.engine == "river" and tuple(params.coefficients) != RIVER_COEFFICIENTS:
+            return (
+                f"coefficients {list(params.coefficients)} need engine numpy (river's Friedman "
+                f"has fixed coefficients {list(RIVER_COEFFICIENTS)})"
+            )
+        return None
 
     def river_dataset(self, params: Any, seed: int) -> Any:
         from river.datasets import synth
@@ -292,7 +342,7 @@ class Friedman(ConceptGenerator):
 
 
 @GENERATORS.register("friedman_drift")
-class FriedmanDrift(Friedman):
+class FriedmanDrift(_FriedmanColumns):
     """Friedman stream whose function changes at global row positions (lea, gra, gsg).
 
     Examples
