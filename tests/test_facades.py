@@ -39,6 +39,21 @@ def test_factory_translates_seed_config_and_river_names():
         GeneratorFactory.create_generator("sea", GeneratorConfig(function=4))
 
 
+def test_seed_config_defaults_are_the_seeds():
+    """``GeneratorConfig()`` builds what the seed built (SEA noise 0.1, Agrawal balanced,
+    RandomTree first leaf level 1); without a config the defaults are river's."""
+    make = GeneratorFactory.create_generator
+    assert make("sea", GeneratorConfig()).params == {"variant": 0, "noise": 0.1}
+    assert make("agrawal", GeneratorConfig()).params["balance_classes"] is True
+    assert make("random_tree", GeneratorConfig()).params["first_leaf_level"] == 1
+    assert make("sea").params["noise"] == 0.0
+    assert make("random_tree").params["first_leaf_level"] == 3
+    assert make("hyperplane", GeneratorConfig(n_dims=4)).params["n_features"] == 4
+    with pytest.raises(ScenarioError, match="always has 10 features") as err:
+        make("friedman", GeneratorConfig(n_features_friedman=5))
+    assert err.value.path == "n_features_friedman"
+
+
 def test_factory_info_and_presets():
     info = GeneratorFactory.get_generator_info("agrawal")
     assert info["n_features"] == 9 and info["classes"] == [0, 1]
@@ -72,10 +87,11 @@ def test_as_stream_reads_river_instances():
 @pytest.mark.parametrize("drift_type", ["abrupt", "gradual", "incremental"])
 def test_synthetic_generator_drift_types(tmp_path, drift_type):
     n, pos = 4000, 2000
+    where = {} if drift_type == "incremental" else {"position_of_drift": pos}
+    width = {"transition_width": 800} if drift_type == "gradual" else {}
     df = SyntheticGenerator(random_state=3).generate(
         synth.SEA(variant=2), n, output_dir=tmp_path, drift_type=drift_type,
-        generator_instance_drift=synth.SEA(variant=3), position_of_drift=pos,
-        transition_width=800,
+        generator_instance_drift=synth.SEA(variant=3), **where, **width,
     )  # fmt: skip
     gen = SyntheticGenerator  # the manifest sits beside what is returned
     manifest = cg.read_manifest(next((tmp_path / "synthetic_data").iterdir()))
@@ -102,6 +118,40 @@ def test_synthetic_generator_drift_types(tmp_path, drift_type):
         threshold = np.where(concept == 0, 7.0, 7.0 + w * 2.5)
         assert ((df["x0"] + df["x1"] > threshold) == df["target"]).all()
     assert gen.get_default_output_dir() == "synthetic_output"
+
+
+@pytest.mark.parametrize(
+    ("changes", "path", "says"),
+    [
+        ({"drift_type": "none", "generator_instance_drift": "B"}, "generator_instance_drift",
+         "not 'none'"),
+        ({"drift_type": "none", "position_of_drift": 10}, "position_of_drift", "not 'none'"),
+        ({"drift_type": "abrupt", "generator_instance_drift": "B", "transition_width": 5},
+         "transition_width", "is for drift_type gradual"),
+        ({"drift_type": "incremental", "generator_instance_drift": "B", "position_of_drift": 9},
+         "position_of_drift", "not 'incremental'"),
+        ({"drift_type": "abrupt", "generator_instance_drift": "river"},
+         "generator_instance_drift", "a dataset is made by one engine"),
+        ({"drift_type": "incremental", "generator_instance_drift": "river", "engine": "river"},
+         "drift_type", "with engine numpy only"),
+    ],
+)  # fmt: skip
+def test_synthetic_generator_refuses_arguments_it_would_ignore(tmp_path, changes, path, says):
+    """An argument the drift type does not use, or a second concept on another engine, is an
+    error (the seed ignored them), and nothing is written."""
+    changes = dict(changes)
+    engine = changes.pop("engine", "numpy")
+    other = {"B": SyntheticStream("sea", {"variant": 3}, engine=engine),
+             "river": SyntheticStream("sea", {"variant": 3}, engine="river")}  # fmt: skip
+    if "generator_instance_drift" in changes:
+        changes["generator_instance_drift"] = other[changes["generator_instance_drift"]]
+    with pytest.raises(ScenarioError, match=says) as err:
+        SyntheticGenerator(random_state=3).generate(
+            SyntheticStream("sea", {"variant": 0}, engine=engine), 100, output_dir=tmp_path,
+            **changes,
+        )  # fmt: skip
+    assert err.value.path == path
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_synthetic_generator_dates_and_csv(tmp_path):

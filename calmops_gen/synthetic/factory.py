@@ -30,6 +30,7 @@ from typing import Any
 
 from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.generators import GENERATORS, ConceptGenerator
+from calmops_gen.generators.friedman import N_FEATURES as N_FRIEDMAN_FEATURES
 from calmops_gen.seeding import seed_value
 from calmops_gen.synthetic.streams import DEFAULT_SEED, SyntheticStream
 
@@ -52,36 +53,47 @@ class GeneratorType(str, Enum):
 class GeneratorConfig:
     """The seed's flat configuration; fields that do not apply to a type are ignored.
 
-    ``None`` means "river's default". ``seed`` is an alias of ``random_state``; ``n_dims``
-    of ``n_features``.
+    Defaults are the seed's, so ``GeneratorConfig()`` builds what the seed built. Three of
+    them differ from river's: SEA ``noise_percentage=0.1`` (river: 0), Agrawal
+    ``balance_classes=True`` (river: False) and RandomTree ``first_leaf_label=1`` (river's
+    ``first_leaf_level``: 3). ``None`` (the seed gave no default) means river's default.
+    ``seed`` is an alias of ``random_state``; ``n_dims``, when given, of ``n_features``.
+    Without a config, :meth:`GeneratorFactory.create_generator` uses river's defaults.
+
+    Examples
+    --------
+    >>> GeneratorFactory.create_generator("sea", GeneratorConfig()).params["noise"]
+    0.1
+    >>> GeneratorFactory.create_generator("sea").params["noise"]
+    0.0
     """
 
     random_state: int | None = None
     seed: int | None = None
-    classification_function: int | None = None
-    balance_classes: bool | None = None
-    perturbation: float | None = None
-    function: int | None = None
-    noise_percentage: float | None = None
-    n_features: int | None = None
+    classification_function: int = 0
+    balance_classes: bool = True
+    perturbation: float = 0.0
+    function: int = 0
+    noise_percentage: float = 0.1
+    n_features: int = 10
     n_dims: int | None = None
-    mag_change: float | None = None
-    sigma: float | None = None
-    noise_percentage_hyperplane: float | None = None
-    n_num_features: int | None = None
-    n_cat_features: int | None = None
-    n_categories_per_cat_feature: int | None = None
-    max_tree_depth: int | None = None
-    first_leaf_label: int | None = None
+    mag_change: float = 0.0
+    sigma: float = 0.1
+    noise_percentage_hyperplane: float = 0.05
+    n_num_features: int = 5
+    n_cat_features: int = 5
+    n_categories_per_cat_feature: int = 5
+    max_tree_depth: int = 5
+    first_leaf_label: int = 1
     classification_function_stagger: int | None = None
     balance_classes_stagger: bool | None = None
-    has_noise: bool | None = None
+    has_noise: bool = False
     noise_percentage_sine: float | None = None
     classification_function_mixed: int | None = None
     balance_classes_mixed: bool | None = None
-    n_features_friedman: int | None = None
-    n_features_rbf: int | None = None
-    n_centroids: int | None = None
+    n_features_friedman: int = N_FRIEDMAN_FEATURES
+    n_features_rbf: int = 10
+    n_centroids: int = 50
 
 
 # seed field -> river parameter, per type (first non-None source wins)
@@ -93,7 +105,7 @@ _FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "sea": {"variant": ("function",), "noise": ("noise_percentage",)},
     "hyperplane": {
-        "n_features": ("n_features", "n_dims"),
+        "n_features": ("n_dims", "n_features"),
         "mag_change": ("mag_change",),
         "sigma": ("sigma",),
         "noise_percentage": ("noise_percentage_hyperplane",),
@@ -145,6 +157,12 @@ def _translate(kind: str, config: GeneratorConfig) -> tuple[dict[str, Any], int]
             params[param] = value
     if kind == "sine" and config.noise_percentage_sine:
         params["has_noise"] = True
+    if kind == "friedman" and config.n_features_friedman != N_FRIEDMAN_FEATURES:
+        raise ScenarioError(
+            "n_features_friedman",
+            f"river's Friedman always has {N_FRIEDMAN_FEATURES} features "
+            f"(got {config.n_features_friedman})",
+        )
     seed = config.random_state if config.random_state is not None else config.seed
     return params, DEFAULT_SEED if seed is None else seed
 
@@ -191,7 +209,7 @@ class GeneratorFactory:
         ``random_state`` (or ``seed``) given as keyword is the stream's seed.
         """
         kind = _kind(generator_type)
-        translated, seed = _translate(kind, config or GeneratorConfig())
+        translated, seed = ({}, DEFAULT_SEED) if config is None else _translate(kind, config)
         for alias in ("random_state", "seed"):
             if alias in params:
                 seed = seed_value(params.pop(alias), alias)

@@ -13,8 +13,14 @@ Drift types, and how they differ from the seed (on purpose):
   centred on the position, as in the seed, but the share of B rows follows the curve exactly
   and goes fully from 0 to 1 (the seed drew coin flips from a sigmoid spanning 0.12-0.88).
 * ``incremental``: the whole stream moves from A to B: the concept is interpolated row by row
-  for generators with a numeric concept (SEA, Hyperplane, ...), otherwise rows are mixed with
-  a linear share from 0 (first row) to 1 (last row). The seed's version never reached B.
+  for generators with a numeric concept (SEA, Hyperplane, RandomRBF, Friedman; engine numpy,
+  the river engine is refused), otherwise rows are mixed with a linear share from 0 (first
+  row) to 1 (last row). The seed's version never reached B.
+
+Arguments a drift type would ignore are refused (``transition_width`` is for ``gradual``;
+``position_of_drift`` for ``abrupt``, ``gradual`` and ``virtual_drift``;
+``generator_instance_drift`` for the two-concept types), and both concepts must use the
+same engine.
 * ``virtual_drift``: features set missing (MCAR) after the position with
   ``drift_options["missing_fraction"]`` (default 0.1) on ``drift_options["feature_cols"]``
   (default: every feature).
@@ -77,6 +83,22 @@ class DateConfig:
     step: Mapping[str, int] | None = None
 
 
+def _check_drift_arguments(
+    drift_type: str, instance: Any, position: int | None, width: int | None
+) -> None:
+    """Refuse drift arguments the drift type would ignore."""
+    uses = {
+        "generator_instance_drift": (instance, ("abrupt", "gradual", "incremental")),
+        "position_of_drift": (position, ("abrupt", "gradual", "virtual_drift")),
+        "transition_width": (width, ("gradual",)),
+    }
+    for name, (value, types) in uses.items():
+        if value is not None and drift_type not in types:
+            raise ScenarioError(
+                name, f"is for drift_type {', '.join(types)}, not {drift_type!r} (it is unused)"
+            )
+
+
 class SyntheticGenerator:
     """A dataset from one generator, with a drift between two concepts (seed API)."""
 
@@ -135,6 +157,9 @@ class SyntheticGenerator:
             raise ScenarioError(
                 "drift_type", f"unknown {drift_type!r}; use {', '.join(DRIFT_TYPES)}"
             )
+        _check_drift_arguments(
+            drift_type, generator_instance_drift, position_of_drift, transition_width
+        )
         base = as_stream(generator_instance, seed=self.random_state)
         schedule: dict[str, Any] = {"rows_per_block": n_samples}
         drift: dict[str, Any] = {}
@@ -179,6 +204,12 @@ class SyntheticGenerator:
             raise ScenarioError(
                 "generator_instance_drift", f"must be a {base.kind} generator, got {other.kind}"
             )
+        if other.engine != base.engine:
+            raise ScenarioError(
+                "generator_instance_drift",
+                f"has engine {other.engine!r} but generator_instance has {base.engine!r}; a "
+                "dataset is made by one engine",
+            )
         if not 0 < position < n:
             raise ScenarioError("position_of_drift", f"must be inside (0, {n}), got {position}")
         concepts = {"A": base.params, "B": other.params}
@@ -192,11 +223,14 @@ class SyntheticGenerator:
             transition = {"kind": "gradual", "width": w, "shape": "sigmoid"}
         else:
             cls = GENERATORS.get(base.kind, "generator")
-            blend = (
-                issubclass(cls, ConceptGenerator)
-                and cls.supports_blend()
-                and base.engine == "numpy"
-            )
+            blend = issubclass(cls, ConceptGenerator) and cls.supports_blend()
+            if blend and base.engine != "numpy":
+                raise ScenarioError(
+                    "drift_type",
+                    f"incremental drift interpolates {base.kind}'s concept with engine numpy "
+                    f"only (this stream has engine {base.engine!r}); use engine='numpy', or "
+                    "drift_type='gradual' to mix rows",
+                )
             start = 1
             transition = {"kind": "incremental" if blend else "gradual", "width": n - 1,
                           "shape": "linear"}  # fmt: skip
