@@ -38,7 +38,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from calmops_gen.validation import ConfigModel
 
 Shape = Literal["sigmoid", "linear", "cosine"]
 
@@ -73,9 +75,7 @@ def ramp_weights(shape: Shape, positions: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-class _Profile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
+class _Profile(ConfigModel):
     def weights(self, positions: np.ndarray, total: int) -> np.ndarray:
         """Weights at ``positions`` (0-based ranks) in a selection of ``total`` rows."""
         raise NotImplementedError

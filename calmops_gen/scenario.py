@@ -40,8 +40,6 @@ import numpy as np
 import pandas as pd
 from pandas.errors import OutOfBoundsTimedelta
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
@@ -51,21 +49,17 @@ from pydantic import (
 
 from calmops_gen._version import __version__
 from calmops_gen.drift import EVENTS, DriftEvent
-from calmops_gen.errors import ScenarioError, ScenarioErrors, join_path
+from calmops_gen.errors import ScenarioError, ScenarioErrors, join_path, suggest
 from calmops_gen.generators import GENERATORS, Generator, GeneratorParams
 from calmops_gen.schedule import Schedule
-from calmops_gen.validation import convert, validate
+from calmops_gen.validation import ConfigModel, convert, validate
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 EVENT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 RESERVED_IDS = {"row", "block", "concept"}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class GeneratorSpec(_Model):
+class GeneratorSpec(ConfigModel):
     """``generator``: which registered generator, which engine, which parameters."""
 
     kind: str
@@ -78,7 +72,7 @@ MAX_ROW_DELAY = 10**15
 MAX_TIME_DELAY = pd.Timedelta(days=36525)
 
 
-class LabelDelay(_Model):
+class LabelDelay(ConfigModel):
     """``label_delay``: when each row's label becomes available (verification latency).
 
     Adds a column (``column``, default ``label_available_at``, role ``label_time``): with
@@ -96,7 +90,7 @@ class LabelDelay(_Model):
     value: float | str | None = None
     low: float | str | None = None
     high: float | str | None = None
-    column: str = "label_available_at"
+    column: str = Field(default="label_available_at", min_length=1)
 
     @model_validator(mode="after")
     def _check(self) -> LabelDelay:
@@ -160,7 +154,7 @@ class LabelDelay(_Model):
         return np.asarray(np.floor(out), dtype=np.int64)
 
 
-class OutputSpec(_Model):
+class OutputSpec(ConfigModel):
     """``output``: where and how the dataset is written."""
 
     root: str = "datasets"
@@ -169,7 +163,7 @@ class OutputSpec(_Model):
     overwrite: bool = False
 
 
-class ExecutorSpec(_Model):
+class ExecutorSpec(ConfigModel):
     """``executor``: how blocks are produced (never changes the bytes written)."""
 
     kind: Literal["sequential", "processes", "dask"] = "sequential"
@@ -177,7 +171,7 @@ class ExecutorSpec(_Model):
     progress: bool | None = None
 
 
-class Scenario(_Model):
+class Scenario(ConfigModel):
     """A complete, validated scenario. Build it with :func:`load_scenario`."""
 
     name: str
@@ -210,11 +204,14 @@ class Scenario(_Model):
         engines = cls.engines
         if self.generator.engine is not None and self.generator.engine not in engines:
             valid = ", ".join(engines) if engines else "none (omit the key)"
+            hint = suggest(self.generator.engine, engines) or (
+                " (changing generator.kind on the command line? Drop the other generator's "
+                "engine too: '~generator.engine')"
+            )
             raise ScenarioError(
                 "generator.engine",
                 f"{self.generator.kind!r} has no engine {self.generator.engine!r}; "
-                f"engines: {valid} (changing generator.kind on the command line? Drop the "
-                "other generator's engine too: '~generator.engine')",
+                f"engines: {valid}{hint}",
             )
         self._generator_cls = cls
         self._params = _generator_params(cls, self.generator.params, "generator.params")
@@ -298,6 +295,9 @@ class Scenario(_Model):
         return load_scenario(data)
 
 
+RIVER_SEEDS = frozenset({"seed", "seed_model", "seed_sample", "seed_tree", "random_state"})
+
+
 def _generator_params(cls: type[Generator], data: Any, path: str) -> GeneratorParams:
     """``data`` validated as ``cls``'s parameters. An unknown key that is no misspelling
     usually belongs to another generator (``generator.kind=...`` on the command line keeps
@@ -316,17 +316,30 @@ def _generator_params(cls: type[Generator], data: Any, path: str) -> GeneratorPa
         return validate(cls.Params, data, path)
     except ScenarioError as err:
         errors = err.errors if isinstance(err, ScenarioErrors) else [err]
-        foreign = [e for e in errors if e.message.startswith("unknown key.")]
-        if not foreign:
+        unknown = [e for e in errors if e.message.startswith("unknown key")]
+        if not unknown:
             raise
-        last = foreign[-1]
-        hinted = ScenarioError(
-            last.path,
-            f"{last.message} ({cls.kind!r} does not take it. Changing generator.kind on the "
-            "command line? Drop the other generator's parameters too: '~generator.params', "
-            "and '~schedule.block_params' if the scenario has any)",
-        )
-        errors = [hinted if e is last else e for e in errors]
+        seeds = {id(e) for e in unknown if e.path.rsplit(".", 1)[-1] in RIVER_SEEDS}
+        foreign = [e for e in unknown if e.message.startswith("unknown key.")]
+        last = foreign[-1] if foreign else None
+
+        def hint(e: ScenarioError) -> ScenarioError:
+            if id(e) in seeds:
+                why = (
+                    "river's seeds are derived from the scenario's top-level seed, so set that; "
+                    "a generator whose concept is drawn at random lets you pin its model seed"
+                )
+            elif e is last:
+                why = (
+                    f"{cls.kind!r} does not take it. Changing generator.kind on the command "
+                    "line? Drop the other generator's parameters too: '~generator.params', "
+                    "and '~schedule.block_params' if the scenario has any"
+                )
+            else:
+                return e
+            return ScenarioError(e.path, f"{e.message} ({why})")
+
+        errors = [hint(e) for e in errors]
         raise (errors[0] if len(errors) == 1 else ScenarioErrors(errors)) from None
 
 

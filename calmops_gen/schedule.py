@@ -16,15 +16,17 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from calmops_gen.errors import ScenarioError
 from calmops_gen.profiles import Shape, ramp_weights
+from calmops_gen.validation import ConfigModel, key_error
 
 STEP_UNITS = (
     "years", "months", "weeks", "days", "hours", "minutes", "seconds",
@@ -32,17 +34,27 @@ STEP_UNITS = (
 )  # fmt: skip
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class AbruptTransition(_Model):
+class AbruptTransition(ConfigModel):
     """The new concept takes over at the first row of the block."""
 
     kind: Literal["abrupt"] = "abrupt"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _window_keys(cls, data: Any) -> Any:
+        extra = [k for k in ("width", "shape") if isinstance(data, Mapping) and k in data]
+        if extra:
+            raise key_error(
+                extra[0],
+                "an abrupt transition has no window (switching transition.kind on the command "
+                "line keeps the scenario's other transition keys: replace the whole "
+                "transition with '~schedule.transition' '+schedule.transition={kind:abrupt}')",
+                data[extra[0]],
+            )
+        return data
 
-class GradualTransition(_Model):
+
+class GradualTransition(ConfigModel):
     """The first ``width`` rows of the block mix the old and new concepts.
 
     The share of new-concept rows follows ``shape`` from 0 to 1 exactly: row ``j`` of the
@@ -56,7 +68,7 @@ class GradualTransition(_Model):
     shape: Shape = "sigmoid"
 
 
-class IncrementalTransition(_Model):
+class IncrementalTransition(ConfigModel):
     """The first ``width`` rows move continuously from the old concept to the new one.
 
     Row ``j`` of the window is produced by the concept at interpolation weight
@@ -73,14 +85,14 @@ Transition = Annotated[
 ]
 
 
-class SequenceItem(_Model):
+class SequenceItem(ConfigModel):
     """One segment of a concept sequence: ``rows`` rows of the named concept."""
 
     concept: str
     rows: int = Field(gt=0)
 
 
-class Schedule(_Model):
+class Schedule(ConfigModel):
     """Block sizes, timestamps, per-block parameters and concept transitions.
 
     ``block_params[b]`` changes generator parameters from block ``b`` onward (until a later
@@ -101,7 +113,7 @@ class Schedule(_Model):
     step: dict[str, int] | None = None
     spread: Literal["even", "none", "rows"] = "even"
     rows_per_step: int | None = Field(default=None, gt=0)
-    time_column: str = "timestamp"
+    time_column: str = Field(default="timestamp", min_length=1)
     block_params: dict[int, dict[str, Any]] = Field(default_factory=dict)
     concepts: dict[str, dict[str, Any]] = Field(default_factory=dict)
     sequence: list[SequenceItem] | None = None

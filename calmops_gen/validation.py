@@ -19,14 +19,77 @@ output.fromat: unknown key; did you mean 'format'? Valid keys: format
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from calmops_gen.errors import ScenarioError, ScenarioErrors, join_path, suggest
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def key_error(key: str, message: str, value: Any = None) -> ValidationError:
+    """A validation error located at ``key`` (so the scenario's error path names the key);
+    raise it from a model validator.
+
+    Examples
+    --------
+    >>> key_error("amount", "give exactly one of amount or amount_std").errors()[0]["loc"]
+    ('amount',)
+    """
+    detail = InitErrorDetails(
+        type=PydanticCustomError("value_error", "{message}", {"message": message}),
+        loc=tuple(key.split(".")),
+        input=value,
+    )
+    return ValidationError.from_exception_data("event", [detail])
+
+
+def _numeric_only(annotation: Any) -> bool:
+    """Whether a field of this type takes numbers but not true/false."""
+    kinds: set[Any] = set()
+    stack = [annotation]
+    while stack:
+        t = stack.pop()
+        args = typing.get_args(t)
+        if typing.get_origin(t) is typing.Literal:
+            kinds.update(type(a) for a in args)
+        elif args and typing.get_origin(t) not in (list, tuple, dict):
+            stack.extend(args)
+        else:
+            kinds.add(t)
+    return bool(kinds & {int, float}) and bool not in kinds and Any not in kinds
+
+
+class ConfigModel(BaseModel):
+    """Base of every config model: unknown keys, NaN/infinite numbers and true/false given
+    for a number (pydantic would read it as 1 or 0) are errors; models are immutable.
+
+    Examples
+    --------
+    >>> class Knob(ConfigModel):
+    ...     level: int = 0
+    >>> try:
+    ...     validate(Knob, {"level": True}, "knob")
+    ... except ScenarioError as err:
+    ...     print(err)
+    knob.level: must be a number, not true/false (got True)
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            for key, value in data.items():
+                field = cls.model_fields.get(key) if isinstance(key, str) else None
+                if isinstance(value, bool) and field and _numeric_only(field.annotation):
+                    raise key_error(key, "must be a number, not true/false", value)
+        return data
 
 
 def validate(model: type[M], data: Any, path: str = "") -> M:

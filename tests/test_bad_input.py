@@ -308,6 +308,28 @@ CASES: dict[str, Bad] = {
         "label_delay.unit",
         ("need timestamps", "set schedule.start and schedule.step"),
     ),
+    "true for a number (generator)": Bad(
+        s(generator={"params": {"variant": True}}), "generator.params.variant", ("true/false",)
+    ),
+    "true for a number (event)": Bad(
+        s(**_event(amount=True)), "drift.shift_x0.amount", ("true/false",)
+    ),
+    "empty label column name": Bad(
+        s(label_delay={"unit": "rows", "kind": "fixed", "value": 2, "column": ""}),
+        "label_delay.column",
+    ),
+    "negative led_drift seed": Bad(
+        lambda tmp: {"name": "led", "generator": {"kind": "led_drift", "params": {"seed": -1}}},
+        "generator.params.seed",
+    ),
+    "engine misspelt": Bad(
+        s(generator={"engine": "nump"}), "generator.engine", ("did you mean 'numpy'?",)
+    ),
+    "river seed as a generator parameter": Bad(
+        s(generator={"params": {"seed": 3}}),
+        "generator.params.seed",
+        ("derived from the scenario's top-level seed",),
+    ),
     "balance with an incremental transition": Bad(
         s(
             generator={"balance": True},
@@ -471,6 +493,13 @@ CLI_CASES: dict[str, CliBad] = {
         ),
     ),
     "rows0": CliBad(("schedule.rows_per_block=0",), 2, ("schedule.rows_per_block",)),
+    # the default scenario's gradual transition keeps its width when only kind is switched
+    "transition-kind": CliBad(
+        ("schedule.transition.kind=abrupt",),
+        2,
+        ("schedule.transition.width", "'~schedule.transition'"),
+        base=False,
+    ),
     "output": CliBad(("+output.fromat=csv",), 2, ("output.fromat", "did you mean 'format'")),
     "top-level": CliBad(("+nme=x",), 2, ("nme", "did you mean 'name'")),
     "slug": CliBad(("name=../x",), 2, ("name", "slug")),

@@ -23,13 +23,13 @@ from typing import Annotated, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import AfterValidator, Field
 
 from calmops_gen.drift.selection import Span, Where
 from calmops_gen.errors import ScenarioError, repeated, suggest
 from calmops_gen.generators.base import Column
 from calmops_gen.profiles import Abrupt, Profile
+from calmops_gen.validation import ConfigModel
 
 
 @dataclass(frozen=True)
@@ -89,23 +89,6 @@ class Applied:
     stats: dict[str, float] = field(default_factory=dict)
 
 
-def key_error(key: str, message: str, value: Any = None) -> ValidationError:
-    """A validation error located at ``key`` (so the scenario's error path names the key);
-    raise it from a model validator.
-
-    Examples
-    --------
-    >>> key_error("amount", "give exactly one of amount or amount_std").errors()[0]["loc"]
-    ('amount',)
-    """
-    detail = InitErrorDetails(
-        type=PydanticCustomError("value_error", "{message}", {"message": message}),
-        loc=tuple(key.split(".")),
-        input=value,
-    )
-    return ValidationError.from_exception_data("event", [detail])
-
-
 def _distinct(names: list[str]) -> list[str]:
     twice = repeated(names)
     if twice:
@@ -118,10 +101,8 @@ def _distinct(names: list[str]) -> list[str]:
 Features = Annotated[list[str], Field(min_length=1), AfterValidator(_distinct)]
 
 
-class DriftEvent(BaseModel):
+class DriftEvent(ConfigModel):
     """Base of every drift event model (``kind``, ``where``, ``profile`` and its own keys)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     kind: str
     where: Where = Field(default_factory=Where)

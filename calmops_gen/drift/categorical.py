@@ -98,7 +98,6 @@ from calmops_gen.drift.base import (
     EventContext,
     Site,
     integer_overflow,
-    key_error,
     require_columns,
     write_rows,
 )
@@ -106,6 +105,7 @@ from calmops_gen.drift.registry import EVENTS
 from calmops_gen.drift.selection import contiguous
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.generators.base import Column
+from calmops_gen.validation import key_error
 
 Value = bool | int | str
 """A category or class label as written in YAML (matched to the data by :func:`canon`)."""

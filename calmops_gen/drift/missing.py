@@ -59,13 +59,13 @@ from calmops_gen.drift.base import (
     EventContext,
     Features,
     Site,
-    key_error,
     require_columns,
 )
 from calmops_gen.drift.categorical import at_rows
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.generators.base import nullable_twin
+from calmops_gen.validation import key_error
 
 CDF_POINTS = 201
 

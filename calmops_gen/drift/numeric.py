@@ -94,7 +94,6 @@ from calmops_gen.drift.base import (
     Features,
     Site,
     integer_overflow,
-    key_error,
     require_columns,
     write_rows,
 )
@@ -103,6 +102,7 @@ from calmops_gen.drift.selection import contiguous
 from calmops_gen.drift.severity import BRACKET_FACTOR, BRACKET_STDS, Severity, solve
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.seeding import stable_int
+from calmops_gen.validation import key_error
 
 SQRT3 = float(np.sqrt(3.0))
 
@@ -653,7 +653,7 @@ class Multiply(_Factor):
     """Multiply each feature by ``1 + w * (factor - 1)``."""
 
     kind: Literal["multiply"] = "multiply"
-    factor: float | None = Field(default=None, allow_inf_nan=False)
+    factor: float | None = None
 
     def transform(
         self,

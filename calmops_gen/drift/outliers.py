@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from calmops_gen.drift.base import Site, key_error
+from calmops_gen.drift.base import Site
 from calmops_gen.drift.numeric import (
     NumericEvent,
     Realised,
@@ -51,6 +51,7 @@ from calmops_gen.drift.numeric import (
     push_outside,
 )
 from calmops_gen.drift.registry import EVENTS
+from calmops_gen.validation import key_error
 
 DEFAULT_FACTOR = 5.0
 DEFAULT_Z = 4.0

@@ -30,9 +30,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from calmops_gen.schedule import as_ns
+from calmops_gen.validation import ConfigModel
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
 
@@ -59,10 +60,8 @@ def contiguous(rows: np.ndarray) -> slice | np.ndarray:
     return slice(first, last + 1)
 
 
-class Condition(BaseModel):
+class Condition(ConfigModel):
     """One structured condition on a column (no expressions are evaluated)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     column: str
     op: Op
@@ -144,10 +143,8 @@ class Condition(BaseModel):
         return kept
 
 
-class Where(BaseModel):
+class Where(ConfigModel):
     """Selection of an event (DESIGN section 4); every key is optional and they intersect."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     blocks: list[int] | None = None
     rows: tuple[int, int] | None = None

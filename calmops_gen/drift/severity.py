@@ -62,9 +62,10 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from calmops_gen.errors import ScenarioError
+from calmops_gen.validation import ConfigModel
 
 Metric = Literal["psi", "ks", "wasserstein", "jsd"]
 
@@ -76,10 +77,8 @@ BRACKET_FACTOR = 1000.0
 _PARAMETER = {"shift": "amount", "add": "value", "noise": "amount"}
 
 
-class Severity(BaseModel):
+class Severity(ConfigModel):
     """``severity: {metric, target, direction}`` of a numeric event."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     metric: Metric
     target: float = Field(gt=0.0)

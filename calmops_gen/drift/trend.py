@@ -57,10 +57,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from calmops_gen.drift.base import EventContext, Site, key_error
+from calmops_gen.drift.base import EventContext, Site
 from calmops_gen.drift.numeric import NumericEvent, Realised
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
+from calmops_gen.validation import key_error
 
 DAY_NS = 86_400_000_000_000
 _FORM_KEYS = {

@@ -21,10 +21,10 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict
 
 from calmops_gen.errors import ScenarioError
 from calmops_gen.seeding import SeedTree
+from calmops_gen.validation import ConfigModel
 
 Role = Literal["feature", "target", "time", "block", "label_time"]
 BALANCE_ROUNDS = 64
@@ -56,15 +56,13 @@ class Column:
         return not self.nominal and (self.dtype.startswith(("int", "uint", "float", "double")))
 
 
-class GeneratorParams(BaseModel):
+class GeneratorParams(ConfigModel):
     """Base of every generator's parameter model (unknown keys are errors).
 
     ``seed_fields`` names parameters that seed a randomly drawn concept (river's
     ``seed_model``, ``seed_tree``): left at ``None`` they are derived from the scenario's seed
     per concept (and recorded in the manifest); a user pins one to fix a concept.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     seed_fields: ClassVar[tuple[str, ...]] = ()
 

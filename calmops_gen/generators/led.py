@@ -92,7 +92,7 @@ class LedDriftParams(LedParams):
     """river's LEDDrift parameters: LED's plus ``n_drift_features`` and the model ``seed``."""
 
     n_drift_features: int = Field(default=0, ge=0, le=N_RELEVANT)
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=0)
 
     seed_fields: ClassVar[tuple[str, ...]] = ("seed",)
 
