@@ -11,6 +11,7 @@ Examples
 >>> import tempfile, pandas as pd
 >>> from pathlib import Path
 >>> from calmops_gen.generators import Column
+from calmops_gen.generators.base import nullable_arrow
 >>> cols = (Column("a", "int64", "feature"),)
 >>> with tempfile.TemporaryDirectory() as d:
 ...     rec = write_frame(pd.DataFrame({"a": [1, 2]}), cols, Path(d) / "f.parquet", "parquet")
@@ -32,6 +33,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from calmops_gen.generators import Column
+from calmops_gen.generators.base import nullable_arrow
 
 CHUNK = 1 << 20
 
@@ -177,8 +179,17 @@ def parse_type(alias: str) -> pa.DataType | None:
 
 
 def read_file(path: Path, types: pa.Schema | None = None) -> pd.DataFrame:
-    """Read one block file (Parquet or CSV) as pandas; CSV columns get ``types`` if given."""
-    frame: pd.DataFrame = read_arrow(path, types).to_pandas(date_as_object=False)
+    """Read one block file (Parquet or CSV) as pandas; CSV columns get ``types`` if given.
+
+    An integer or bool column holding a missing value comes back as pandas' nullable dtype
+    (``Int64``, ``boolean``), as it was written, not as float64 (which would round integers
+    above 2**53) or object.
+    """
+    table = read_arrow(path, types)
+    frame: pd.DataFrame = table.to_pandas(date_as_object=False)
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if column.null_count and nullable_arrow(field.type) is not None:
+            frame[field.name] = column.to_pandas(types_mapper=nullable_arrow)
     return frame
 
 

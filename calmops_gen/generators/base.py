@@ -339,6 +339,20 @@ class ConceptGenerator(Generator):
         return interleave(parts, [seg.rows for seg in request.segments])
 
 
+def nullable_arrow(typ: pa.DataType) -> Any:
+    """pandas' nullable dtype for an Arrow integer or bool type, else ``None`` (a
+    ``types_mapper`` for :meth:`pyarrow.ChunkedArray.to_pandas`).
+
+    Examples
+    --------
+    >>> nullable_arrow(pa.int16()), nullable_arrow(pa.float64()) is None
+    (Int16Dtype(), True)
+    """
+    if pa.types.is_integer(typ) or pa.types.is_boolean(typ):
+        return nullable_twin(np.dtype(typ.to_pandas_dtype()))
+    return None
+
+
 STRING_DTYPE: Any = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
 
 

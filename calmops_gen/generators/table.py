@@ -47,7 +47,7 @@ from calmops_gen.generators.base import (
     Column,
     Generator,
     GeneratorParams,
-    nullable_twin,
+    nullable_arrow,
 )
 from calmops_gen.generators.registry import GENERATORS
 from calmops_gen.schedule import as_ns
@@ -80,14 +80,6 @@ class TableParams(GeneratorParams):
         return value
 
 
-def _nullable(typ: pa.DataType) -> Any:
-    """pandas' nullable dtype for an Arrow integer or bool type, else ``None`` (a
-    ``types_mapper`` for :meth:`pyarrow.ChunkedArray.to_pandas`)."""
-    if pa.types.is_integer(typ) or pa.types.is_boolean(typ):
-        return nullable_twin(np.dtype(typ.to_pandas_dtype()))
-    return None
-
-
 @dataclass(frozen=True)
 class LoadedTable:
     """A source table in block order, with the sizes of its own blocks (if it defines them).
@@ -107,7 +99,7 @@ class LoadedTable:
         return tuple(
             field.name
             for field, column in zip(self.table.schema, self.table.columns, strict=True)
-            if column.null_count and _nullable(field.type) is not None
+            if column.null_count and nullable_arrow(field.type) is not None
         )
 
 
@@ -309,5 +301,5 @@ class Table(Generator):
         part = loaded.table.slice(request.row_start, request.size)
         frame: pd.DataFrame = part.to_pandas(date_as_object=False)
         for name in loaded.nullable:
-            frame[name] = part.column(name).to_pandas(types_mapper=_nullable)
+            frame[name] = part.column(name).to_pandas(types_mapper=nullable_arrow)
         return frame
