@@ -37,7 +37,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -161,7 +161,7 @@ def stats_text(prof: cProfile.Profile, own: int, cumulative: int) -> str:
 
 def stamp(data: dict[str, Any], script: str) -> dict[str, Any]:
     """``data`` with the time it was made and the command that made it."""
-    data["created_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    data["created_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     data["command"] = " ".join(["python", f"benchmarks/{script}", *sys.argv[1:]])
     return data
 

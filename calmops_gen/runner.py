@@ -28,7 +28,7 @@ import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -196,7 +196,7 @@ def _manifest(
         name=sc.name,
         version=plan.version,
         seed=sc.seed,
-        created_at=datetime.now(timezone.utc),
+        created_at=datetime.now(UTC),
         calmops_gen_version=__version__,
         config=sc.canonical(),
         overrides=overrides,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from calmops_gen.errors import ScenarioError, suggest
@@ -35,7 +35,7 @@ from calmops_gen.seeding import seed_value
 from calmops_gen.synthetic.streams import DEFAULT_SEED, SyntheticStream
 
 
-class GeneratorType(str, Enum):
+class GeneratorType(StrEnum):
     """The seed's nine generator types (every registered kind is accepted as a string)."""
 
     AGRAWAL = "agrawal"
