@@ -11,6 +11,7 @@ message on stderr, without a traceback unless ``HYDRA_FULL_ERROR=1`` or
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -103,8 +104,14 @@ def force_overrides(argv: list[str]) -> list[str]:
     return out
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM unwinds like Ctrl-C, so a half-written dataset's staging folder is removed."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Entry point of ``calmops-gen``."""
+    signal.signal(signal.SIGTERM, _terminated)
     sys.argv = [sys.argv[0], *force_overrides(sys.argv[1:])]
     _app()
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -337,3 +342,23 @@ def test_cli_reports_an_existing_dataset(cli_jobs) -> None:
     files = {p: p.stat().st_mtime_ns for p in api.directory.rglob("*") if p.is_file()}
     assert files == run.facts["stamps"]
     assert [p.name for p in (run.root / "sea_no_drift").iterdir()] == [api.version]
+
+
+def test_sigterm_removes_the_half_written_dataset(tmp_path: Path) -> None:
+    """A run stopped with SIGTERM (a job scheduler's kill) unwinds like Ctrl-C: exit status
+    143 and no staging folder (nor the parents it created) left under the root."""
+    root = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calmops_gen", f"output.root={root}", "~drift",
+         "schedule.rows_per_block=2000000", "schedule.blocks=20"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not any(root.glob("*/.*.tmp-*/data/*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(root.glob("*/.*.tmp-*/data/*")), "the run never started writing"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert not root.exists()
