@@ -11,7 +11,6 @@ Examples
 >>> import tempfile, pandas as pd
 >>> from pathlib import Path
 >>> from calmops_gen.generators import Column
-from calmops_gen.generators.base import nullable_arrow
 >>> cols = (Column("a", "int64", "feature"),)
 >>> with tempfile.TemporaryDirectory() as d:
 ...     rec = write_frame(pd.DataFrame({"a": [1, 2]}), cols, Path(d) / "f.parquet", "parquet")
