@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pandas.errors import OutOfBoundsTimedelta
+from pandas.errors import OutOfBoundsDatetime, OutOfBoundsTimedelta
 from pydantic import (
     Field,
     PrivateAttr,
@@ -124,7 +124,7 @@ class LabelDelay(ConfigModel):
         if isinstance(raw, str):
             try:
                 return float(pd.Timedelta(raw).value)
-            except OutOfBoundsTimedelta:
+            except (OutOfBoundsTimedelta, OutOfBoundsDatetime):  # pandas 3, pandas 2
                 raise ValueError(
                     f"{key}: {raw!r} is longer than {MAX_TIME_DELAY.days} days, the longest delay"
                 ) from None
