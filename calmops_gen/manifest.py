@@ -123,6 +123,11 @@ class Manifest(_Model):
     created_at: datetime
     calmops_gen_version: str
     config: dict[str, Any]
+    inputs: dict[str, str] = Field(
+        default_factory=dict,
+        description="SHA-256 of each input file the rows were read from (a table's source), "
+        "by config path; part of the version",
+    )
     overrides: list[str]
     rows: int
     columns: list[ColumnInfo]

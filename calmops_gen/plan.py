@@ -278,7 +278,7 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
         timeline=timeline,
         concept_names=names,
         seeds=seeds,
-        version=scenario.version(),
+        version=scenario.version(generator.inputs()),
         classes=_classes(generator, timeline),
         states=states,
     )

@@ -199,6 +199,7 @@ def _manifest(
         created_at=datetime.now(UTC),
         calmops_gen_version=__version__,
         config=sc.canonical(),
+        inputs=plan.generator.inputs(),
         overrides=overrides,
         rows=plan.n_rows,
         columns=columns(plan.columns),

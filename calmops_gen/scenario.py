@@ -279,13 +279,14 @@ class Scenario(ConfigModel):
         data["drift"] = {k: ev.model_dump(mode="json") for k, ev in self._events.items()}
         return data
 
-    def version(self) -> str:
-        """Content id: hash of everything that can change the bytes, and the package version.
+    def version(self, inputs: Mapping[str, str] | None = None) -> str:
+        """Content id: hash of everything that can change the bytes (the scenario, the
+        SHA-256 of its input files ``inputs``) and the package version.
 
         ``output.root``, ``output.overwrite`` and ``executor`` are left out: they decide where
         and how, never what.
         """
-        return content_id(self.canonical(), __version__)
+        return content_id(self.canonical(), __version__, inputs)
 
     def updated(self, **changes: Any) -> Scenario:
         """A re-validated copy with top-level sections replaced (``output={...}``)."""
@@ -367,9 +368,13 @@ def _event(event_id: str, raw: Any) -> DriftEvent:
     return validate(cls, raw, path)
 
 
-def content_id(canonical: Mapping[str, Any], package_version: str) -> str:
+def content_id(
+    canonical: Mapping[str, Any], package_version: str, inputs: Mapping[str, str] | None = None
+) -> str:
     """The version id of a scenario from its canonical form (:meth:`Scenario.canonical`, as
-    the manifest records it under ``config``) and the calmops-gen version that ran it.
+    the manifest records it under ``config``), the calmops-gen version that ran it and the
+    SHA-256 of its input files (``inputs``, by config path: a ``table`` source), so that the
+    same id always stands for the same bytes.
 
     Examples
     --------
@@ -384,7 +389,10 @@ def content_id(canonical: Mapping[str, Any], package_version: str) -> str:
     data.pop("executor", None)
     # events apply in declared order, so the order is content: keep it through sort_keys
     data["drift"] = [[eid, ev] for eid, ev in data["drift"].items()]
-    blob = json.dumps({"scenario": data, "calmops_gen": package_version}, sort_keys=True)
+    content: dict[str, Any] = {"scenario": data, "calmops_gen": package_version}
+    if inputs:  # absent for generated data: their ids stay what they were
+        content["inputs"] = dict(inputs)
+    blob = json.dumps(content, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 

@@ -59,7 +59,7 @@ def verify_dataset(directory: Path | str) -> list[str]:
         return [str(exc)]
     problems: list[str] = []
     try:
-        recomputed = content_id(manifest.config, manifest.calmops_gen_version)
+        recomputed = content_id(manifest.config, manifest.calmops_gen_version, manifest.inputs)
     except (KeyError, TypeError, AttributeError, ValueError):
         recomputed = None
     if recomputed != manifest.version:

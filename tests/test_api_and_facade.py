@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -165,6 +166,27 @@ def test_missing_integers_and_bools_read_back_as_nullable(tmp_path: Path, fmt: s
     assert back["k"].tolist()[:3] == [big, pd.NA, 3]
     assert back["b"].tolist()[:3] == [True, pd.NA, False]
     assert back["x"].dtype == np.float64
+
+
+def test_a_changed_table_source_is_a_new_version(tmp_path: Path) -> None:
+    """The version hashes the source file's bytes (recorded under ``inputs``): editing the
+    table makes a new version instead of returning the stale dataset, and both verify."""
+    source = tmp_path / "t.parquet"
+    scenario = {"name": "t", "generator": {"kind": "table", "params": {"source": str(source)}}}
+    pd.DataFrame({"a": np.arange(10.0)}).to_parquet(source)
+    first = calmops_gen.run(scenario, root=tmp_path / "out")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert first.inputs == {"generator.params.source": digest}
+    pd.DataFrame({"a": np.arange(10.0) + 100}).to_parquet(source)
+    second = calmops_gen.run(scenario, root=tmp_path / "out")
+    assert second.version != first.version
+    assert calmops_gen.read_frame(second)["a"].min() == 100.0
+    assert calmops_gen.read_frame(first)["a"].min() == 0.0
+    assert verify_dataset(first.directory) == [] and verify_dataset(second.directory) == []
+    # a generated dataset has no inputs, and its id does not depend on them
+    sea = calmops_gen.run({"name": "s", "generator": {"kind": "sea"},
+                           "schedule": {"rows_per_block": 10}}, root=tmp_path / "out")  # fmt: skip
+    assert sea.inputs == {} and sea.version == calmops_gen.load_scenario(sea.config).version()
 
 
 def test_table_blocks_record_their_time_range(tmp_path: Path) -> None:

@@ -152,6 +152,11 @@ class Generator(ABC):
     def produce(self, request: BlockRequest) -> pd.DataFrame:
         """Produce the block's rows (columns as in :meth:`columns`, in that order)."""
 
+    def inputs(self) -> dict[str, str]:
+        """SHA-256 of each file the rows are read from, by the config path naming it (part
+        of the dataset's version, so a changed input makes a new version)."""
+        return {}
+
     def peek(self, request: BlockRequest) -> pd.DataFrame:
         """The block as :meth:`produce` makes it, for reading only (reference figures):
         sources holding data may return a view instead of a copy."""

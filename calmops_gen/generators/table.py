@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -211,6 +212,13 @@ def _order(table: pa.Table, params: TableParams) -> LoadedTable:
 
 
 @functools.lru_cache(maxsize=4)
+def _digest(path: str, mtime_ns: int) -> str:
+    """SHA-256 of the source file (once per file version and process)."""
+    with Path(path).open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
 def _load(path: str, mtime_ns: int, params: TableParams) -> LoadedTable:
     table = _read(Path(path), params.format)
     names = table.column_names
@@ -267,6 +275,10 @@ class Table(Generator):
         """The table in block order (read once per process)."""
         path = resolve_source(self.params.source)
         return _load(str(path.resolve()), path.stat().st_mtime_ns, self.params)
+
+    def inputs(self) -> dict[str, str]:
+        path = resolve_source(self.params.source)
+        return {f"{_PATH}.source": _digest(str(path.resolve()), path.stat().st_mtime_ns)}
 
     def source_rows(self) -> int:
         return int(self.loaded().table.num_rows)
