@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pandas.errors import OutOfBoundsDatetime
 
 from calmops_gen.drift import DriftEvent, EventContext, Span
 from calmops_gen.errors import ScenarioError, join_path, suggest
@@ -50,6 +51,7 @@ from calmops_gen.generators import (
 )
 from calmops_gen.scenario import Scenario
 from calmops_gen.schedule import (
+    TIMESTAMP_RANGE,
     GradualTransition,
     IncrementalTransition,
     as_ns,
@@ -244,7 +246,7 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
     timeline, names = _timeline(scenario, generator, sizes, seeds)
     _check_same_columns(generator, timeline.concepts, base_columns)
 
-    starts = block_starts(schedule, n_blocks) if schedule.timed else None
+    starts = _block_starts(schedule, n_blocks, sum(sizes)) if schedule.timed else None
     blocks: list[BlockPlan] = []
     row = 0
     for i, size in enumerate(sizes):
@@ -301,6 +303,26 @@ def _check_same_columns(
                 f"concept {k} ({params.model_dump()}) changes the dataset's columns; "
                 "every block must have the same columns",
             )
+
+
+def _block_starts(schedule: Any, n_blocks: int, n_rows: int) -> list[pd.Timestamp]:
+    """Block start times, checked to stay within what pandas holds in nanoseconds (the
+    first block's start, the last row's time and the end of the last block)."""
+    first = pd.Timestamp(schedule.start)  # in range: checked by the schedule model
+    try:
+        starts = block_starts(schedule, n_blocks)
+        for t in starts:
+            t.as_unit("ns")
+        if schedule.spread == "rows" and n_rows:
+            last = np.array([n_rows - 1], dtype=np.int64)
+            stepped_times(first, schedule.step, last, schedule.rows_per_step)
+    except (OverflowError, OutOfBoundsDatetime):
+        raise ScenarioError(
+            "schedule.step",
+            f"the timestamps from {first} by {schedule.step} run past {TIMESTAMP_RANGE}; use a "
+            "smaller step, an earlier start or fewer rows",
+        ) from None
+    return starts
 
 
 def _time_begin(

@@ -132,7 +132,15 @@ def run(
 
 
 def _write_block(plan: Plan, staging: str, index: int) -> BlockResult:
-    out = produce_block(plan, index)
+    try:
+        out = produce_block(plan, index)
+    except MemoryError:
+        rows = plan.blocks[index].size
+        raise ScenarioError(
+            "schedule",
+            f"block {index} ({rows:,} rows) does not fit in memory; use smaller blocks "
+            "(schedule.rows_per_block or sizes): memory is bounded by the block",
+        ) from None
     fmt = plan.scenario.output.format
     name = f"block-{index:05d}.{fmt}"
     data = write_frame(out.data, plan.columns, Path(staging) / "data" / name, fmt)
@@ -275,9 +283,17 @@ def _staging(final: Path) -> Iterator[Path]:
         if p.exists():
             break
         created.append(p)
-    parent.mkdir(parents=True, exist_ok=True)
     staging = parent / f".{final.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+    except OSError as exc:
+        for p in created:
+            with contextlib.suppress(OSError):
+                p.rmdir()
+        raise ScenarioError(
+            "output.root", f"cannot create {parent}: {exc.strerror or exc}"
+        ) from None
     try:
         yield staging
     except BaseException:

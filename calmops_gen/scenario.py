@@ -56,7 +56,7 @@ from calmops_gen.validation import ConfigModel, convert, validate
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 EVENT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-RESERVED_IDS = {"row", "block", "concept"}
+RESERVED_IDS = {"row", "block", "concept", "concept_weight"}
 
 
 class GeneratorSpec(ConfigModel):
@@ -236,7 +236,7 @@ class Scenario(ConfigModel):
             current = {**current, **_mapping(override, path)}
             changes[block] = _generator_params(cls, current, path)
         self._block_params = changes
-        self._events = {eid: _event(eid, raw) for eid, raw in self.drift.items()}
+        self._events = {eid: _event(eid, raw, self.drift) for eid, raw in self.drift.items()}
 
     @property
     def engine(self) -> str | None:
@@ -350,7 +350,10 @@ def _mapping(value: Any, path: str) -> Mapping[str, Any]:
     return value
 
 
-def _event(event_id: str, raw: Any) -> DriftEvent:
+def _event(event_id: str, raw: Any, others: Mapping[str, Any]) -> DriftEvent:
+    """Event ``event_id`` validated; an event without ``kind`` whose id is close to another
+    event's id is most likely that event misspelt (``drift.shfit_x0.amount=2`` on the
+    command line), and the error says so."""
     path = f"drift.{event_id}"
     if not EVENT_ID.match(event_id) or "__" in event_id or event_id in RESERVED_IDS:
         raise ScenarioError(
@@ -361,8 +364,11 @@ def _event(event_id: str, raw: Any) -> DriftEvent:
     if not isinstance(raw, Mapping):
         raise ScenarioError(path, "must be a mapping with at least a 'kind'")
     if "kind" not in raw:
+        named = [eid for eid, ev in others.items() if isinstance(ev, Mapping) and "kind" in ev]
+        meant = suggest(event_id, named)
+        hint = f" (no event {event_id!r}{meant})" if meant else ""
         raise ScenarioError(
-            join_path(path, "kind"), f"required; one of {', '.join(EVENTS.names())}"
+            join_path(path, "kind"), f"required; one of {', '.join(EVENTS.names())}{hint}"
         )
     cls = EVENTS.get(str(raw["kind"]), join_path(path, "kind"))
     return validate(cls, raw, path)

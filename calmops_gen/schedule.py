@@ -132,6 +132,13 @@ class Schedule(ConfigModel):
                 raise ValueError(f"not a date/time: {value!r}") from exc
         return value
 
+    @field_validator("start")
+    @classmethod
+    def _in_range(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not in_timestamp_range(value):
+            raise ValueError(f"is outside {TIMESTAMP_RANGE}")
+        return value
+
     @field_validator("step")
     @classmethod
     def _check_step(cls, value: dict[str, int] | None) -> dict[str, int] | None:
@@ -215,6 +222,23 @@ def resolve_sizes(schedule: Schedule, total: int | None, path: str) -> list[int]
         raise ScenarioError(f"{path}.blocks", f"{blocks} blocks but the table has {total} rows")
     base = total // blocks
     return [base] * (blocks - 1) + [total - base * (blocks - 1)]
+
+
+TIMESTAMP_RANGE = f"the range pandas timestamps hold ({pd.Timestamp.min} to {pd.Timestamp.max})"
+
+
+def in_timestamp_range(value: Any) -> bool:
+    """Whether ``value`` (naive, or aware: compared in UTC) fits a nanosecond timestamp.
+
+    Examples
+    --------
+    >>> in_timestamp_range("2024-01-01T00:00+02:00"), in_timestamp_range("2300-01-01")
+    (True, False)
+    """
+    t = pd.Timestamp(value)
+    if t.tzinfo is not None:
+        t = t.tz_convert("UTC").tz_localize(None)
+    return bool(pd.Timestamp.min <= t <= pd.Timestamp.max)
 
 
 def block_starts(schedule: Schedule, n_blocks: int) -> list[pd.Timestamp]:

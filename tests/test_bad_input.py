@@ -50,15 +50,20 @@ class Bad:
     prefix: bool = False  # the error may name a key below ``path``
 
 
-def _csv(text: str) -> Callable[[Path], dict[str, Any]]:
-    """A table scenario over a CSV file holding ``text``."""
+def _csv_bytes(raw: bytes) -> Callable[[Path], dict[str, Any]]:
+    """A table scenario over a CSV file holding ``raw`` bytes."""
 
     def make(tmp: Path) -> dict[str, Any]:
         path = tmp / "t.csv"
-        path.write_text(text)
+        path.write_bytes(raw)
         return {"name": "tbl", "generator": {"kind": "table", "params": {"source": str(path)}}}
 
     return make
+
+
+def _csv(text: str) -> Callable[[Path], dict[str, Any]]:
+    """A table scenario over a CSV file holding ``text``."""
+    return _csv_bytes(text.encode())
 
 
 def s(**changes: Any) -> Callable[[Path], dict[str, Any]]:
@@ -308,6 +313,33 @@ CASES: dict[str, Bad] = {
         "label_delay.unit",
         ("need timestamps", "set schedule.start and schedule.step"),
     ),
+    "timestamps past 2262": Bad(
+        s(schedule={"start": "2262-01-01", "step": {"days": 365}}),
+        "schedule.step",
+        ("run past the range pandas timestamps hold",),
+    ),
+    "start before 1677": Bad(
+        s(schedule={"start": "1600-01-01", "step": {"days": 1}}), "schedule.start", ("is outside",)
+    ),
+    "time window past 2262": Bad(
+        s(
+            schedule={"start": "2024-01-01", "step": {"days": 1}},
+            **_event(where={"time": ["2300-01-01", "2301-01-01"]}),
+        ),
+        "drift.shift_x0.where.time",
+        ("is outside",),
+    ),
+    "event id concept_weight": Bad(
+        lambda tmp: sea(drift={"concept_weight": SHIFT}), "drift.concept_weight"
+    ),
+    "event id misspelt on the command line": Bad(
+        s(drift={"shift_x0": SHIFT, "shfit_x0": {"amount": 2.0}}),
+        "drift.shfit_x0.kind",
+        ("did you mean 'shift_x0'?",),
+    ),
+    "table header not in UTF-8": Bad(
+        _csv_bytes(b"\xff\xfe\x00\x01,b\n1,2\n"), "generator.params.source", ("utf-8",)
+    ),
     "true for a number (generator)": Bad(
         s(generator={"params": {"variant": True}}), "generator.params.variant", ("true/false",)
     ),
@@ -440,6 +472,29 @@ def test_bad_scenario_raises_scenario_error(tmp_path: Path, case: str) -> None:
     for text in bad.contains:
         assert text in str(error), f"{text!r} not in {error}"
     assert listing(root) == []
+
+
+def test_an_output_root_that_cannot_be_created(tmp_path: Path) -> None:
+    taken = tmp_path / "taken.txt"
+    taken.write_text("a file, not a directory", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="Not a directory") as err:
+        calmops_gen.run(sea(schedule={"rows_per_block": 10}), root=taken / "deeper")
+    assert err.value.path == "output.root"
+    assert taken.read_text(encoding="utf-8") == "a file, not a directory"
+
+
+def test_a_block_too_large_for_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Running out of memory in a block is an error naming the schedule (memory is bounded
+    by the block), and nothing is left behind."""
+
+    def exhausted(*args: Any, **kwargs: Any) -> Any:
+        raise MemoryError
+
+    monkeypatch.setattr(calmops_gen.runner, "produce_block", exhausted)
+    with pytest.raises(ScenarioError, match=r"block 0 \(10 rows\) does not fit in memory") as err:
+        calmops_gen.run(sea(schedule={"rows_per_block": 10}), root=tmp_path / "out")
+    assert err.value.path == "schedule"
+    assert listing(tmp_path / "out") == []
 
 
 def test_errors_name_the_path_in_the_message(tmp_path: Path) -> None:

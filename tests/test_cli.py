@@ -119,7 +119,7 @@ USER_SCENARIO = {
 OVERRIDES = [
     "seed=7",
     "schedule.blocks=6",
-    "drift.shift_x0.amount_std=2.0",
+    "drift.shift_x0.amount=2.0",
     "output.format=csv",
     *SMALL_DEFAULT,
 ]
@@ -154,12 +154,12 @@ JOBS: dict[str, tuple[Callable[[Path], tuple[list[str], dict[str, Any]]], bool]]
     "overrides": (lambda cwd: (list(OVERRIDES), {}), True),
     "amount": (
         lambda cwd: (
-            ["~drift.shift_x0.amount_std", "+drift.shift_x0.amount=2.0", *SMALL_DEFAULT],
+            ["~drift.shift_x0.amount", "+drift.shift_x0.amount_std=2.0", *SMALL_DEFAULT],
             {},
         ),
         True,
     ),
-    "both-amounts": (lambda cwd: (["+drift.shift_x0.amount=2.0", *SMALL_DEFAULT], {}), True),
+    "both-amounts": (lambda cwd: (["+drift.shift_x0.amount_std=2.0", *SMALL_DEFAULT], {}), True),
     "switch-generator": (
         lambda cwd: (
             [
@@ -174,7 +174,7 @@ JOBS: dict[str, tuple[Callable[[Path], tuple[list[str], dict[str, Any]]], bool]]
         True,
     ),
     "multirun": (
-        lambda cwd: (["-m", "drift.shift_x0.amount_std=0.5,1,2", *SMALL_DEFAULT], {}),
+        lambda cwd: (["-m", "drift.shift_x0.amount=0.5,1,2", *SMALL_DEFAULT], {}),
         True,
     ),
     "user-file": (
@@ -241,20 +241,20 @@ def test_overrides_are_reflected_in_the_manifest(cli_jobs) -> None:
     assert all(f.path.endswith(".csv") for f in m.files) and len(m.files) == 12
     assert m.overrides == run.args
     shift = {e.id: e for e in m.events}["shift_x0"]
-    assert shift.params["amount_std"] == 2.0
-    ref = shift.prepared["x0"]["reference_std"]
-    assert shift.realised["x0"]["amount"] == pytest.approx(2.0 * ref, rel=1e-12)
+    assert shift.params["amount"] == 2.0
+    assert shift.realised["x0"]["amount"] == 2.0
     assert verify_dataset(m.directory) == []
 
 
-def test_replacing_amount_std_with_amount(cli_jobs) -> None:
+def test_replacing_amount_with_amount_std(cli_jobs) -> None:
     run = cli_jobs["amount"]
     assert run.rc == 0, run.stderr
     m = calmops_gen.read_manifest(_last_line_dir(run.stdout))
     shift = {e.id: e for e in m.events}["shift_x0"]
-    assert shift.params["amount"] == 2.0 and shift.params["amount_std"] is None
-    assert shift.realised["x0"]["amount"] == 2.0
-    assert m.config["drift"]["shift_x0"]["amount"] == 2.0
+    assert shift.params["amount_std"] == 2.0 and shift.params["amount"] is None
+    ref = shift.prepared["x0"]["reference_std"]
+    assert shift.realised["x0"]["amount"] == pytest.approx(2.0 * ref, rel=1e-12)
+    assert m.config["drift"]["shift_x0"]["amount_std"] == 2.0
 
 
 def test_switching_generator_from_the_command_line(cli_jobs) -> None:
@@ -266,14 +266,12 @@ def test_switching_generator_from_the_command_line(cli_jobs) -> None:
     assert m.config["generator"]["kind"] == "random_rbf"
     assert [c.name for c in m.columns if c.role == "feature"] == ["x0", "x1", "x2", "x3"]
     shift = {e.id: e for e in m.events}["shift_x0"]
-    assert shift.realised["x0"]["amount"] == pytest.approx(
-        shift.params["amount_std"] * shift.prepared["x0"]["reference_std"], rel=1e-12
-    )
+    assert shift.realised["x0"]["amount"] == shift.params["amount"] == 1.5
     assert verify_dataset(m.directory) == []
 
 
 def test_setting_amount_beside_amount_std_is_refused(cli_jobs) -> None:
-    """The default shift has amount_std; adding amount gives both, which is an error."""
+    """The default shift has amount; adding amount_std gives both, which is an error."""
     run = cli_jobs["both-amounts"]
     assert run.rc == 2
     assert "drift.shift_x0" in run.stderr and "amount" in run.stderr
@@ -290,7 +288,7 @@ def test_multirun_sweeps_one_event(cli_jobs) -> None:
     for directory in versions:
         assert verify_dataset(directory) == []
         m = calmops_gen.read_manifest(directory)
-        amounts.add(m.config["drift"]["shift_x0"]["amount_std"])
+        amounts.add(m.config["drift"]["shift_x0"]["amount"])
         assert str(directory.resolve()) in run.stdout
     assert amounts == {0.5, 1.0, 2.0}
     hashes = {calmops_gen.read_manifest(d).files[0].sha256 for d in versions}

@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import Field, field_validator, model_validator
 
-from calmops_gen.schedule import as_ns
+from calmops_gen.schedule import TIMESTAMP_RANGE, as_ns, in_timestamp_range
 from calmops_gen.validation import ConfigModel
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
@@ -95,6 +95,8 @@ class Condition(ConfigModel):
                 stamps = [pd.Timestamp(v) for v in values]
             except (ValueError, TypeError):
                 return "the column holds timestamps: give dates/times"
+            if not all(in_timestamp_range(t) for t in stamps):
+                return f"{self.value!r} is outside {TIMESTAMP_RANGE}"
             ok = all((t.tzinfo is not None) == aware for t in stamps)
             want = "timestamps " + ("with a timezone" if aware else "without a timezone")
         elif pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
@@ -189,6 +191,8 @@ class Where(ConfigModel):
             raise ValueError("t0 and t1 must both have a timezone or both have none")
         if value is not None and not value[0] < value[1]:
             raise ValueError("must be [t0, t1) with t0 < t1")
+        if value is not None and not all(in_timestamp_range(t) for t in value):
+            raise ValueError(f"is outside {TIMESTAMP_RANGE}")
         return value
 
 

@@ -61,6 +61,7 @@ from calmops_gen.drift.base import EventContext, Site
 from calmops_gen.drift.numeric import NumericEvent, Realised
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
+from calmops_gen.schedule import TIMESTAMP_RANGE, in_timestamp_range
 from calmops_gen.validation import key_error
 
 DAY_NS = 86_400_000_000_000
@@ -117,6 +118,8 @@ class Trend(NumericEvent):
             raise key_error("over", "form random_walk steps once per row: use over: rows", "time")
         if self.origin is not None and self.over != "time":
             raise key_error("origin", "origin is for over: time", str(self.origin))
+        if self.origin is not None and not in_timestamp_range(self.origin):
+            raise key_error("origin", f"is outside {TIMESTAMP_RANGE}", str(self.origin))
         return self
 
     def curve(self, p: np.ndarray) -> np.ndarray:

@@ -140,10 +140,10 @@ def _read(path: Path, fmt: str) -> pa.Table:
                 f"{_PATH}.format", f"cannot tell the format of {path.name}; set csv or parquet"
             )
     try:
-        if fmt == "parquet":
-            return pq.read_table(path, memory_map=True)
-        return pacsv.read_csv(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+        table = pq.read_table(path, memory_map=True) if fmt == "parquet" else pacsv.read_csv(path)
+        _ = table.column_names  # column names not in UTF-8 fail only when decoded
+        return table
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ScenarioError(f"{_PATH}.source", f"cannot read {path} as {fmt}: {first}") from None
 
