@@ -285,16 +285,13 @@ def _staging(final: Path) -> Iterator[Path]:
         created.append(p)
     staging = parent / f".{final.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging.mkdir()
-    except OSError as exc:
-        for p in created:
-            with contextlib.suppress(OSError):
-                p.rmdir()
-        raise ScenarioError(
-            "output.root", f"cannot create {parent}: {exc.strerror or exc}"
-        ) from None
-    try:
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            staging.mkdir()
+        except OSError as exc:
+            raise ScenarioError(
+                "output.root", f"cannot create {parent}: {exc.strerror or exc}"
+            ) from None
         yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -317,15 +317,16 @@ def _generator_params(cls: type[Generator], data: Any, path: str) -> GeneratorPa
         return validate(cls.Params, data, path)
     except ScenarioError as err:
         errors = err.errors if isinstance(err, ScenarioErrors) else [err]
-        unknown = [e for e in errors if e.message.startswith("unknown key")]
-        if not unknown:
+        if not any(e.message.startswith("unknown key") for e in errors):
             raise
-        seeds = {id(e) for e in unknown if e.path.rsplit(".", 1)[-1] in RIVER_SEEDS}
-        foreign = [e for e in unknown if e.message.startswith("unknown key.")]
+        # a misspelling's message goes on "unknown key; did you mean"
+        foreign = [e for e in errors if e.message.startswith("unknown key.")]
         last = foreign[-1] if foreign else None
 
         def hint(e: ScenarioError) -> ScenarioError:
-            if id(e) in seeds:
+            if not e.message.startswith("unknown key"):
+                return e
+            if e.path.rsplit(".", 1)[-1] in RIVER_SEEDS:
                 why = (
                     "river's seeds are derived from the scenario's top-level seed, so set that; "
                     "a generator whose concept is drawn at random lets you pin its model seed"

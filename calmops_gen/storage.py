@@ -32,7 +32,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from calmops_gen.generators import Column
-from calmops_gen.generators.base import nullable_arrow
+from calmops_gen.generators.base import arrow_to_pandas, nullable_columns
 
 CHUNK = 1 << 20
 
@@ -185,11 +185,7 @@ def read_file(path: Path, types: pa.Schema | None = None) -> pd.DataFrame:
     above 2**53) or object.
     """
     table = read_arrow(path, types)
-    frame: pd.DataFrame = table.to_pandas(date_as_object=False)
-    for field, column in zip(table.schema, table.columns, strict=True):
-        if column.null_count and nullable_arrow(field.type) is not None:
-            frame[field.name] = column.to_pandas(types_mapper=nullable_arrow)
-    return frame
+    return arrow_to_pandas(table, nullable_columns(table))
 
 
 def read_arrow(path: Path, types: pa.Schema | None = None) -> pa.Table:

@@ -187,11 +187,13 @@ class Where(ConfigModel):
     def _check_time(
         cls, value: tuple[datetime, datetime] | None
     ) -> tuple[datetime, datetime] | None:
-        if value is not None and (value[0].tzinfo is None) != (value[1].tzinfo is None):
+        if value is None:
+            return None
+        if (value[0].tzinfo is None) != (value[1].tzinfo is None):
             raise ValueError("t0 and t1 must both have a timezone or both have none")
-        if value is not None and not value[0] < value[1]:
+        if not value[0] < value[1]:
             raise ValueError("must be [t0, t1) with t0 < t1")
-        if value is not None and not all(in_timestamp_range(t) for t in value):
+        if not all(in_timestamp_range(t) for t in value):
             raise ValueError(f"is outside {TIMESTAMP_RANGE}")
         return value
 

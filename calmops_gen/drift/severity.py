@@ -31,18 +31,17 @@ inverse) for multiplicative ones. A noise event's solve uses a fixed draw (seede
 event id), so it is deterministic; the data gets its own draws, so the distance between the
 reference rows and their noisy values *as written* differs from ``achieved`` by sampling
 error (for KS about ``1 / sqrt(rows)``: 0.02 - 0.06 on 300 rows), while the solved amount is
-honoured exactly. When ``target`` is larger than the distance at the far end
-of the bracket (a KS above 1, a PSI beyond what moving every value into one decile gives, a
-factor ``down`` that cannot shrink the spread enough) the event fails at plan time with a
+honoured exactly. When ``target`` is larger than the distance at the far end of the bracket
+(a KS above 1, a PSI beyond what moving every value into one decile gives, a factor ``down``
+that cannot shrink the spread enough) the event fails at plan time with a
 :class:`~calmops_gen.errors.ScenarioError` at ``drift.<id>.severity.target`` stating the
 reachable range; nothing is written. On finite samples KS, PSI and JSD (counts of rows in
 bins) are step functions of the parameter: the solved parameter is where the distance
-crosses the target and ``achieved`` is the distance actually reached there, within one
-step of the target: ``1 / rows`` when the values are distinct, more where rows move
-together, and on an integer column (rounded half to even) a step can be large: a shift of
-0.5 moves every odd value by 1 at once, so a PSI target inside that jump is achieved as the
-distance on its far side; Wasserstein is continuous and is
-hit to within ``1e-9``.
+crosses the target and ``achieved`` is the distance actually reached there, within one step
+of the target: ``1 / rows`` when the values are distinct, more where rows move together, and
+on an integer column (rounded half to even) a step can be large: a shift of 0.5 moves every
+odd value by 1 at once, so a PSI target inside that jump is achieved as the distance on its
+far side; Wasserstein is continuous and is hit to within ``1e-9``.
 
 Examples
 --------

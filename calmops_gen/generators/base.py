@@ -358,6 +358,32 @@ def nullable_arrow(typ: pa.DataType) -> Any:
     return None
 
 
+def nullable_columns(table: pa.Table) -> tuple[str, ...]:
+    """Names of the integer and bool columns of ``table`` that hold a missing value."""
+    return tuple(
+        field.name
+        for field, column in zip(table.schema, table.columns, strict=True)
+        if column.null_count and nullable_arrow(field.type) is not None
+    )
+
+
+def arrow_to_pandas(table: pa.Table, nullable: Sequence[str]) -> pd.DataFrame:
+    """``table`` as pandas, the integer and bool columns ``nullable`` (see
+    :func:`nullable_columns`) in pandas' nullable dtypes (``Int64``, ``boolean``) rather than
+    float64 (which rounds integers above 2**53) or object.
+
+    Examples
+    --------
+    >>> t = pa.table({"k": pa.array([1, None], pa.int64()), "j": pa.array([1, 2])})
+    >>> arrow_to_pandas(t, nullable_columns(t)).dtypes.astype(str).tolist()
+    ['Int64', 'int64']
+    """
+    frame: pd.DataFrame = table.to_pandas(date_as_object=False)
+    for name in nullable:
+        frame[name] = table.column(name).to_pandas(types_mapper=nullable_arrow)
+    return frame
+
+
 STRING_DTYPE: Any = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
 
 

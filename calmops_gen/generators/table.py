@@ -48,7 +48,8 @@ from calmops_gen.generators.base import (
     Column,
     Generator,
     GeneratorParams,
-    nullable_arrow,
+    arrow_to_pandas,
+    nullable_columns,
 )
 from calmops_gen.generators.registry import GENERATORS
 from calmops_gen.schedule import as_ns
@@ -97,11 +98,7 @@ class LoadedTable:
     @functools.cached_property
     def nullable(self) -> tuple[str, ...]:
         """Names of the integer and bool columns holding a missing value."""
-        return tuple(
-            field.name
-            for field, column in zip(self.table.schema, self.table.columns, strict=True)
-            if column.null_count and nullable_arrow(field.type) is not None
-        )
+        return nullable_columns(self.table)
 
 
 def resolve_source(source: str) -> Path:
@@ -311,7 +308,4 @@ class Table(Generator):
     def produce(self, request: BlockRequest) -> pd.DataFrame:
         loaded = self.loaded()
         part = loaded.table.slice(request.row_start, request.size)
-        frame: pd.DataFrame = part.to_pandas(date_as_object=False)
-        for name in loaded.nullable:
-            frame[name] = part.column(name).to_pandas(types_mapper=nullable_arrow)
-        return frame
+        return arrow_to_pandas(part, loaded.nullable)

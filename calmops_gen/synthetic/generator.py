@@ -16,15 +16,15 @@ Drift types, and how they differ from the seed (on purpose):
   for generators with a numeric concept (SEA, Hyperplane, RandomRBF, Friedman; engine numpy,
   the river engine is refused), otherwise rows are mixed with a linear share from 0 (first
   row) to 1 (last row). The seed's version never reached B.
+* ``virtual_drift``: features set missing (MCAR) after the position with
+  ``drift_options["missing_fraction"]`` (default 0.1) on ``drift_options["feature_cols"]``
+  (default: every feature).
+* ``none``.
 
 Arguments a drift type would ignore are refused (``transition_width`` is for ``gradual``;
 ``position_of_drift`` for ``abrupt``, ``gradual`` and ``virtual_drift``;
 ``generator_instance_drift`` for the two-concept types), and both concepts must use the
 same engine.
-* ``virtual_drift``: features set missing (MCAR) after the position with
-  ``drift_options["missing_fraction"]`` (default 0.1) on ``drift_options["feature_cols"]``
-  (default: every feature).
-* ``none``.
 
 Dates: ``date_start`` with ``date_step`` (a ``pandas.DateOffset`` dict, default one day) and
 ``date_every`` (rows per timestamp, default 1), or a :class:`DateConfig`: row ``i`` gets
