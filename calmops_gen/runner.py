@@ -23,7 +23,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
+import socket
 import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -274,16 +276,71 @@ def event_infos(plan: Plan, totals: Sequence[EventTally]) -> list[EventInfo]:
     return events
 
 
+def _host() -> str:
+    """This machine's name as it appears in staging folder names (letters, digits, ``-``)."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine (``True`` when it cannot be told)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_staging(final: Path) -> list[Path]:
+    """Remove the staging folders of ``final`` left by runs killed on this machine.
+
+    A run stopped by SIGKILL (or a power cut) cannot remove its staging folder
+    ``.<version>.tmp-<host>-<pid>-<random>``. The next run of the same version removes those
+    whose host is this machine and whose process no longer exists; folders of other machines
+    (an output root shared over the network) and of live processes are left alone.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     final = Path(root) / "abc"
+    ...     dead = Path(root) / f".abc.tmp-{_host()}-999999999-0123abcd"
+    ...     (dead / "data").mkdir(parents=True)
+    ...     mine = Path(root) / f".abc.tmp-{_host()}-{os.getpid()}-0123abcd"
+    ...     mine.mkdir()
+    ...     [p.name == dead.name for p in remove_stale_staging(final)], mine.exists()
+    ([True], True)
+    """
+    pattern = re.compile(
+        rf"\.{re.escape(final.name)}\.tmp-{re.escape(_host())}-(\d+)-[0-9a-f]{{8}}"
+    )
+    removed = []
+    with contextlib.suppress(OSError):
+        for p in final.parent.iterdir():
+            m = pattern.fullmatch(p.name)
+            if m and not _alive(int(m.group(1))):
+                shutil.rmtree(p, ignore_errors=True)
+                log.info("removed %s, left by a run that was killed", p)
+                removed.append(p)
+    return removed
+
+
 @contextlib.contextmanager
 def _staging(final: Path) -> Iterator[Path]:
-    """A temporary sibling of ``final``; removed (with any parents it created) on failure."""
+    """A temporary sibling of ``final``; removed (with any parents it created) on failure.
+
+    Staging folders left by killed runs of the same version are removed first
+    (:func:`remove_stale_staging`).
+    """
     created: list[Path] = []
     parent = final.parent
     for p in [parent, *parent.parents]:
         if p.exists():
             break
         created.append(p)
-    staging = parent / f".{final.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    remove_stale_staging(final)
+    staging = parent / f".{final.name}.tmp-{_host()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         try:
             parent.mkdir(parents=True, exist_ok=True)

@@ -360,3 +360,30 @@ def test_sigterm_removes_the_half_written_dataset(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert not root.exists()
+
+
+def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    """SIGKILL cannot be caught, so the staging folder stays; the next run of the same version
+    removes it (its process is gone) and writes the dataset, which verifies."""
+    root = tmp_path / "out"
+    args = [sys.executable, "-m", "calmops_gen", f"output.root={root}", "~drift",
+            "schedule.rows_per_block=200000", "schedule.blocks=20"]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    proc = subprocess.Popen(
+        args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
+    deadline = time.monotonic() + 60
+    while not any(root.glob("*/.*.tmp-*/data/*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait(timeout=60)
+    left = list(root.glob("*/.*.tmp-*"))
+    assert len(left) == 1 and f"-{proc.pid}-" in left[0].name
+    # a live process's staging folder (another run of the same version) is kept
+    alive = left[0].with_name(left[0].name.replace(f"-{proc.pid}-", f"-{os.getpid()}-"))
+    alive.mkdir()
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert not left[0].exists() and alive.exists()
+    final = Path(done.stdout.strip().splitlines()[-1])
+    assert final.parent == left[0].parent and verify_dataset(final) == []
