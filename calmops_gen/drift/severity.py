@@ -35,13 +35,19 @@ honoured exactly. When ``target`` is larger than the distance at the far end of 
 (a KS above 1, a PSI beyond what moving every value into one decile gives, a factor ``down``
 that cannot shrink the spread enough) the event fails at plan time with a
 :class:`~calmops_gen.errors.ScenarioError` at ``drift.<id>.severity.target`` stating the
-reachable range; nothing is written. On finite samples KS, PSI and JSD (counts of rows in
-bins) are step functions of the parameter: the solved parameter is where the distance
-crosses the target and ``achieved`` is the distance actually reached there, within one step
-of the target: ``1 / rows`` when the values are distinct, more where rows move together, and
-on an integer column (rounded half to even) a step can be large: a shift of 0.5 moves every
-odd value by 1 at once, so a PSI target inside that jump is achieved as the distance on its
-far side; Wasserstein is continuous and is hit to within ``1e-9``.
+reachable range; nothing is written.
+
+On finite samples KS, PSI and JSD (counts of rows in bins) are step functions of the
+parameter, and so is every metric on an integer column (values rounded half to even: a shift
+of 0.5 moves every odd value by 1 at once). The solved parameter is the nearest point where
+the distance reaches the target, moved just past a jump when Brent's method stops short of
+it, so the event never falls short: ``achieved`` is at least ``target`` and above it by at
+most one step (``1 / rows`` for KS on distinct values). A target inside a single jump wider
+than :data:`MAX_JUMP` times the target (rows that move together: ties, integer codes, a
+near-constant column, too few rows for a small KS) is refused at plan time with a
+:class:`~calmops_gen.errors.ScenarioError` at ``drift.<id>.severity.target`` naming both
+sides of the jump. Wasserstein on a float column is continuous and is hit to within
+``1e-9``.
 
 Examples
 --------
@@ -72,6 +78,7 @@ JSD_BINS = 30
 PSI_FLOOR = 1e-4
 BRACKET_STDS = 1000.0
 BRACKET_FACTOR = 1000.0
+MAX_JUMP = 0.5  # a single jump of the distance wider than this share of the target: refused
 
 _PARAMETER = {"shift": "amount", "add": "value", "noise": "amount"}
 
@@ -174,6 +181,16 @@ def solve(
         root = far
     else:
         root = float(brentq(lambda p: dist(p) - target, neutral, far, xtol=1e-12, maxiter=400))
+        root, below = _far_side(dist, target, root, far)
+        above = dist(root)
+        if below < target and above - below > MAX_JUMP * target:
+            raise ScenarioError(
+                path,
+                f"a {metric} of {target:g} falls inside a jump of the distance from {below:.4g} "
+                f"to {above:.4g} at {_PARAMETER.get(event, 'factor')} {root:.6g} (the "
+                f"{reference.size} reference values move together: ties, integers or too few "
+                "rows); choose a target outside the jump",
+            )
     return {
         "metric": metric,
         "target": target,
@@ -183,3 +200,41 @@ def solve(
         "achieved": dist(root),
         "reachable": [0.0, top],
     }
+
+
+
+def _far_side(
+    dist: Callable[[float], float], target: float, root: float, far: float
+) -> tuple[float, float]:
+    """The parameter nearest ``root`` (toward ``far``) whose distance reaches ``target``,
+    and the distance just short of it.
+
+    Brent's method stops within ``xtol`` of a jump of a step function, on either side; on the
+    near side the event would fall short of its target (on tied or integer values by a whole
+    step, possibly changing nothing at all). Steps of ``1e-12 * (1 + |root|)`` doubling toward
+    ``far`` find the far side (``dist(far) >= target`` is known). The second value is the
+    distance one such step before it: equal to the target, up to the step, where the
+    distance is continuous, the bottom of the jump where it is not.
+
+    Examples
+    --------
+    >>> step = lambda p: 0.0 if p <= 0.5 else 1.0
+    >>> p, below = _far_side(step, 0.3, 0.5, 10.0)
+    >>> bool(0.5 < p < 0.5 + 1e-9), below
+    (True, 0.0)
+    >>> _far_side(lambda p: p, 0.3, 0.3, 10.0)[0]
+    0.3
+    """
+    sign = 1.0 if far >= root else -1.0
+    delta = 1e-12 * (1.0 + abs(root))
+    if dist(root) >= target:
+        return root, dist(root - sign * delta)
+    below = dist(root)
+    while abs(far - root) > delta:
+        p = root + sign * delta
+        reached = dist(p)
+        if reached >= target:
+            return p, below
+        below = reached
+        delta *= 2.0
+    return far, below
