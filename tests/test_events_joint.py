@@ -177,6 +177,44 @@ def test_correlation_leaves_missing_rows() -> None:
     assert out.events[0].realised["rows"] == int((~miss).sum())
 
 
+def test_correlation_ties_owe_nothing_to_row_order() -> None:
+    """An integer code with three values, independent of a feature that trends with the row
+    order: ties broken in row order would give the code a spurious copula correlation
+    (about 0.27 here) and re-ranking toward 0 would then *create* one in the data. With
+    random tie order both the recorded and the written correlations stay near 0
+    (tolerance 0.06, about 3 standard errors at n = 3000)."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    df = pd.DataFrame({"k": rng.integers(0, 3, n), "x": np.arange(n) / n * 3 + rng.normal(0, 1, n)})
+    out = inject(
+        df, {"c": {"kind": "correlation", "features": ["k", "x"], "target": [[1, 0], [0, 1]]}}
+    )
+    rec = out.events[0].realised
+    assert abs(rec["copula_before"][0][1]) < 0.06
+    assert abs(rec["copula_after"][0][1]) < 0.06
+    written = out.frame[["k", "x"]]
+    assert abs(written.corr().iloc[0, 1]) < 0.06
+    assert abs(written.corr("spearman").iloc[0, 1]) < 0.06
+    # and a target of 0.6 is reached in the written values too (attenuated by the ties)
+    out = inject(
+        df, {"c": {"kind": "correlation", "features": ["k", "x"], "target": [[1, 0.6], [0.6, 1]]}}
+    )
+    assert out.events[0].realised["copula_after"][0][1] == pytest.approx(0.6, abs=0.02)
+    assert 0.45 < out.frame[["k", "x"]].corr("spearman").iloc[0, 1] < 0.6
+
+
+def test_correlation_leaves_a_constant_feature_alone() -> None:
+    """A constant column has no correlation: its rows are skipped, not reported as
+    correlated 1.0."""
+    df = pd.DataFrame({"c": np.full(10, 3.0), "x": np.arange(10.0)})
+    out = inject(
+        df, {"e": {"kind": "correlation", "features": ["c", "x"], "target": [[1, 0.5], [0.5, 1]]}}
+    )
+    rec = out.events[0].realised
+    assert (rec["rows"], rec["rows_skipped"]) == (0, 10)
+    pd.testing.assert_frame_equal(out.frame, df)
+
+
 def test_correlation_bad_input(frame: pd.DataFrame) -> None:
     good = [[1.0, 0.5], [0.5, 1.0]]
     cases: list[tuple[dict[str, Any], str, str]] = [

@@ -5,7 +5,10 @@ correlation matrix while keeping every marginal exactly: per block, the selected
 re-ranked by a Gaussian copula (Iman-Conover):
 
 1. each feature's values get normal scores ``z = Phi^-1((rank + 1) / (n + 1))`` (ordinal
-   ranks, ties in row order);
+   ranks, tied values in a random order, so that the scores of a tied column, such as
+   integer codes, owe nothing to the row order; with heavy ties the Pearson and Spearman
+   correlations of the written values are smaller in size than the copula figures, and
+   both are recorded);
 2. ``z`` is decorrelated with the Cholesky factor of its current correlation ``C`` and
    recoloured with the Cholesky factor of the goal ``G = (1 - w) C + w T`` (``T``: the
    target), ``z' = z L_C^-T L_G^T``, so that ``z'`` has correlation ``G`` exactly; the first
@@ -20,7 +23,8 @@ scores (the Gaussian copula's; for near-normal marginals it is also Pearson's). 
 weight ``w`` varies inside a block for gradual profiles: rows are grouped into ``buckets``
 weight buckets (bucket ``ceil(w * buckets)``) and each bucket is re-ranked on its own with its
 mean weight, so a bucket's goal is ``(1 - w_b) C_b + w_b T``; a bucket with fewer than
-``len(features) + 2`` rows is left alone (``rows_skipped``). Rows with a missing value in
+``len(features) + 2`` rows, or in which a feature is constant (its correlation is undefined),
+is left alone (``rows_skipped``). Rows with a missing value in
 any of the features are left alone. Realised: ``rows``, ``target``, ``pearson_before`` and
 ``pearson_after`` (Pearson correlation of the values over the affected rows, pooled over
 blocks), ``copula_before``, ``copula_after`` and ``expected_copula`` (normal-score
@@ -108,9 +112,21 @@ def factor(matrix: np.ndarray) -> np.ndarray:
     return np.asarray(r.T * np.sign(np.diag(r)), dtype=np.float64)
 
 
-def ranks(x: np.ndarray) -> np.ndarray:
-    """Ordinal ranks (0-based) of every column of ``x`` (ties in row order)."""
-    order = np.argsort(x, axis=0, kind="stable")
+def ranks(x: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Ordinal ranks (0-based) of every column of ``x``; ties in row order, or in a random
+    order drawn from ``rng``.
+
+    Examples
+    --------
+    >>> ranks(np.array([[3.0], [1.0], [3.0]]))[:, 0].tolist()
+    [1, 0, 2]
+    >>> sorted(ranks(np.array([[3.0], [1.0], [3.0]]), np.random.default_rng(0))[:, 0].tolist())
+    [0, 1, 2]
+    """
+    perm = None if rng is None else rng.permutation(len(x))
+    order = np.argsort(x if perm is None else x[perm], axis=0, kind="stable")
+    if perm is not None:
+        order = perm[order]
     out = np.empty_like(order)
     np.put_along_axis(out, order, np.arange(len(x))[:, None], axis=0)
     return out
@@ -121,14 +137,17 @@ def _corr(z: np.ndarray) -> np.ndarray:
     return np.atleast_2d(np.nan_to_num(c, nan=0.0))
 
 
-def recolour(x: np.ndarray, goal: np.ndarray, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+def recolour(
+    x: np.ndarray, goal: np.ndarray, iterations: int, start: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Re-rank the columns of ``x`` so that their normal scores have correlation ``goal``.
 
-    Returns the permuted values and the final ranks.
+    ``start``: the ranks of ``x`` to begin from (default: ties in row order). Returns the
+    permuted values and the final ranks.
     """
     n = len(x)
     scores = ndtri(np.arange(1, n + 1) / (n + 1))
-    r = ranks(x)
+    r = ranks(x) if start is None else start
     lt = factor(goal)
     for _ in range(iterations):
         z = scores[r]
@@ -207,16 +226,17 @@ class Correlation(DriftEvent):
         cop_before, cop_after, expected = zero.copy(), zero.copy(), zero.copy()
         for b in np.unique(bucket[ok]):
             idx = np.flatnonzero(ok & (bucket == b))
-            if len(idx) < d + 2:
-                stats["skipped"] += len(idx)
+            xb = x[idx]
+            if len(idx) < d + 2 or (xb == xb[0]).all(axis=0).any():
+                stats["skipped"] += len(idx)  # too few rows, or a constant feature
                 continue
             wb = float(weights[idx].mean())
-            xb = x[idx]
             n = len(idx)
             scores = ndtri(np.arange(1, n + 1) / (n + 1))
-            current = _corr(scores[ranks(xb)])
+            start = ranks(xb, rng)  # random tie order: scores independent of row order
+            current = _corr(scores[start])
             goal = (1.0 - wb) * current + wb * target
-            moved, r = recolour(xb, goal, self.iterations)
+            moved, r = recolour(xb, goal, self.iterations, start)
             new[idx] = moved
             affected[idx] = True
             cop_before += n * current
