@@ -255,9 +255,31 @@ def _apply_event(
         )
     except ScenarioError as err:  # found in the data: name the event (paths are relative)
         raise ScenarioError(join_path(f"drift.{ev.id}", err.path), err.message) from None
+    if applied.copies is not None:
+        _move_truth(truth, applied.copies, own={ev.id, ev.subset_column})
     affected = rows.size
     if applied.changed is not None:
         assert changed is not None, f"{ev.id}: a random-subset event needs changes_subset"
         changed[rows[applied.changed]] = True
         affected = int(applied.changed.sum())
     return EventTally(int(positions.size), affected, applied.stats)
+
+
+def _move_truth(
+    truth: dict[str, np.ndarray], copies: tuple[np.ndarray, np.ndarray], own: set[str | None]
+) -> None:
+    """Rows overwritten by copies of other rows take those rows' ground truth too: the
+    concept (and its weight) and the weights and changed flags of the events before (not
+    ``row`` and ``block``, which say where the row is, nor the copying event's ``own``).
+
+    Examples
+    --------
+    >>> truth = {"row": np.arange(3), "concept": np.array([0, 1, 1]), "e": np.zeros(3)}
+    >>> _move_truth(truth, (np.array([0]), np.array([2])), own={"e"})
+    >>> truth["concept"].tolist(), truth["row"].tolist()
+    ([1, 1, 1], [0, 1, 2])
+    """
+    dst, src = copies
+    for name, column in truth.items():
+        if name not in own and name not in ("row", BLOCK_COLUMN) and column.flags.writeable:
+            column[dst] = column[src]

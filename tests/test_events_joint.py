@@ -302,6 +302,25 @@ def test_covariate_shift_weighting_and_profile(frame: pd.DataFrame) -> None:
     assert north[: N // 3].mean() > north[-N // 3 :].mean()
 
 
+def test_covariate_shift_copies_carry_their_concept(tmp_path: Path) -> None:
+    """In a gradual SEA transition rows of two concepts mix; a resampled row takes its
+    source's concept id with its content, so every row's label follows the SEA rule of the
+    concept its ground truth names (SEA without noise: exact)."""
+    scenario = {
+        "name": "cs_concept", "seed": 3, "generator": {"kind": "sea"},
+        "schedule": {"blocks": 2, "rows_per_block": 2000, "block_params": {1: {"variant": 3}},
+                     "transition": {"kind": "gradual", "width": 2000, "shape": "linear"}},
+        "drift": {"cs": {"kind": "covariate_shift", "feature": "x0", "strength": 3.0,
+                         "where": {"blocks": [1]}}},
+    }  # fmt: skip
+    m = calmops_gen.run(scenario, root=tmp_path)
+    data, truth = calmops_gen.read_frame(m), calmops_gen.read_ground_truth(m)
+    assert truth["cs__changed"].sum() > 500
+    threshold = np.array([8.0, 9.5])[truth["concept"].to_numpy()]  # concept 0: variant 0
+    rule = (data["x0"] + data["x1"]).to_numpy() > threshold
+    np.testing.assert_array_equal(data["y"].to_numpy().astype(bool), rule)
+
+
 def test_covariate_shift_bad_input(frame: pd.DataFrame) -> None:
     cases: list[tuple[dict[str, Any], str]] = [
         ({"feature": "a"}, "drift.ev.weighting"),

@@ -191,6 +191,27 @@ def test_missing_labels_in_a_table_stay_missing(tmp_path: Path) -> None:
     assert {c.name: c.dtype for c in m.columns}["y"] == "int64"
 
 
+def test_a_csv_tables_empty_strings_are_missing(tmp_path: Path) -> None:
+    """In a CSV source an unquoted empty field (as pandas writes None) or NA is a missing
+    label, not a class "": label flips leave it alone and the class counts omit it; a quoted
+    "" stays the empty string."""
+    source = tmp_path / "lab.csv"
+    source.write_text('x,y,c\n1.0,yes,a\n2.0,,b\n3.0,no,""\n4.0,NA,a\n5.0,yes,\n6.0,no,b\n')
+    sc = {
+        "name": "csv_missing",
+        "generator": {"kind": "table", "params": {"source": str(source), "target": "y"}},
+        "drift": {"lf": {"kind": "label_flip", "rate": 1.0}},
+    }
+    m = calmops_gen.run(sc, root=tmp_path / "out")
+    out = calmops_gen.read_frame(m)
+    assert out["y"].isna().tolist() == [False, True, False, True, False, False]
+    assert out["y"].dropna().tolist() == ["no", "yes", "no", "yes"]  # every known label flipped
+    assert m.events[0].realised["rows_flipped"] == 4
+    assert m.blocks[0].class_counts == {"no": 2, "yes": 2}
+    assert out["c"].isna().tolist() == [False, False, False, False, True, False]
+    assert out["c"][2] == ""
+
+
 def test_a_float_target_is_not_classes() -> None:
     df = pd.DataFrame({"x": np.arange(6.0), "y": [0.0, 1.0, np.nan, 1.0, 0.0, 1.0]})
     with pytest.raises(ScenarioError, match=r"float column.*nullable Int64"):
@@ -264,6 +285,32 @@ def test_prior_shift_exact_and_whole_rows(frame: pd.DataFrame) -> None:
     )
     again = run(frame, {"kind": "prior_shift", "target": target, "where": {"blocks": [0, 2]}}, "c")
     pd.testing.assert_frame_equal(out.frame, again.frame, check_exact=True)
+
+
+def test_resampled_rows_carry_their_source_rows_ground_truth() -> None:
+    """prior_shift overwrites rows with copies of other rows; the ground truth of the events
+    before it (weights, changed flags) moves with the content. Every row's x, less the shift
+    its ground truth records, is then the original x of the row its content came from, and
+    its label flip flag says whether that row's label was flipped."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(0, 1, 1000), "y": (rng.random(1000) < 0.5).astype(int)})
+    ramp = {"kind": "incremental"}
+    events = {
+        "sh": {"kind": "shift", "features": ["x"], "amount": 10.0, "profile": ramp},
+        "lf": {"kind": "label_flip", "rate": 0.3},
+        "ps": {"kind": "prior_shift", "target": {0: 0.9, 1: 0.1}},
+    }
+    out = inject(df, events, seed=1, target="y")
+    gt = out.ground_truth
+    assert gt["ps__changed"].sum() > 300  # many rows were overwritten
+    base = out.frame["x"].to_numpy() - 10.0 * gt["sh"].to_numpy()
+    src = np.abs(base[:, None] - df["x"].to_numpy()[None, :]).argmin(axis=1)  # nearest x
+    np.testing.assert_allclose(df["x"].to_numpy()[src], base, rtol=0, atol=1e-12)
+    moved = gt["ps__changed"].to_numpy()
+    assert (src[moved] != np.flatnonzero(moved)).all()  # content from elsewhere
+    assert (src[~moved] == np.flatnonzero(~moved)).all()
+    flipped = out.frame["y"].to_numpy() != df["y"].to_numpy()[src]
+    np.testing.assert_array_equal(gt["lf__changed"].to_numpy(), flipped)
 
 
 def test_prior_shift_partial_weight_and_profiles(frame: pd.DataFrame) -> None:

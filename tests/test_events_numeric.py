@@ -291,6 +291,43 @@ def test_range_violation_rate_follows_the_weight() -> None:
     assert abs(real["violation_rate"] - expected) < 4 * np.sqrt(0.3 * 0.7 / N)
 
 
+def test_set_keeps_missing_values_and_refuses_a_fraction_on_integers() -> None:
+    df = pd.DataFrame({"x": [np.nan, 1.0, np.nan, 3.0, np.nan], "k": [1, 2, 3, 4, 5]})
+    ramp = {"kind": "incremental"}
+    out = inject(df, {"s": {"kind": "set", "features": ["x"], "value": 5.0, "profile": ramp}})
+    assert out.ground_truth["s"].tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    np.testing.assert_array_equal(out.frame["x"], [np.nan, 2.0, np.nan, 4.5, np.nan])
+    assert out.events[0].realised["x"]["rows"] == 2
+    out = inject(df, {"s": {"kind": "set", "features": ["k"], "value": 7}})
+    assert out.frame["k"].tolist() == [7] * 5
+    assert out.events[0].realised["k"]["share_at_value"] == 1.0
+    with pytest.raises(ScenarioError) as err:
+        inject(df, {"s": {"kind": "set", "features": ["x", "k"], "value": 2.5}})
+    assert err.value.path == "drift.s.value"
+    assert "'k' holds integers" in err.value.message
+
+
+@pytest.mark.parametrize("kind", ["range_violation", "outliers"])
+def test_violation_and_outlier_figures_count_only_rows_with_a_value(kind: str) -> None:
+    """Half the values missing: a picked missing value stays missing, so it is neither a
+    violation/outlier nor part of the mean excess (exact: rate 1 picks every row)."""
+    x = np.arange(10.0)
+    x[1::2] = np.nan
+    ev: dict[str, Any] = {"kind": kind, "features": ["x"], "rate": 1.0}
+    if kind == "range_violation":
+        ev.update(excess=1.0, low=0.0, high=8.0)
+    out = inject(pd.DataFrame({"x": x}), {"e": ev}, seed=0)
+    real = out.events[0].realised["x"]
+    new = out.frame["x"].to_numpy()
+    assert np.isnan(new[1::2]).all() and out.events[0].rows_affected == 5
+    rate = real["violation_rate" if kind == "range_violation" else "outlier_rate"]
+    assert rate == 1.0  # all 5 values with a value were moved
+    if kind == "range_violation":
+        beyond = np.maximum(new[::2] - 8.0, 0.0 - new[::2])
+        assert real["mean_excess"] == pytest.approx(beyond.mean(), rel=1e-12)
+        assert 1.0 <= real["mean_excess"] <= 2.0
+
+
 # --------------------------------------------------------------------------------------------
 # trend
 # --------------------------------------------------------------------------------------------

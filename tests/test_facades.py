@@ -46,6 +46,8 @@ def test_seed_config_defaults_are_the_seeds():
     assert make("sea", GeneratorConfig()).params == {"variant": 0, "noise": 0.1}
     assert make("agrawal", GeneratorConfig()).params["balance_classes"] is True
     assert make("random_tree", GeneratorConfig()).params["first_leaf_level"] == 1
+    assert make("stagger", GeneratorConfig()).params["balance_classes"] is True
+    assert make("mixed", GeneratorConfig()).params["balance_classes"] is True
     assert make("sea").params["noise"] == 0.0
     assert make("random_tree").params["first_leaf_level"] == 3
     assert make("hyperplane", GeneratorConfig(n_dims=4)).params["n_features"] == 4
@@ -62,7 +64,8 @@ def test_factory_info_and_presets():
     assert "table" not in GeneratorFactory.get_available_generators()
     base, drifted = GeneratorFactory.create_preset_concept_drift("sea", seed=1, drift_magnitude=1)
     assert (base.params["variant"], drifted.params["variant"]) == (0, 1)
-    assert drifted.params["noise"] == pytest.approx(0.1)
+    # the seed's GeneratorConfig noise (0.1), raised by 0.1 x the magnitude
+    assert (base.params["noise"], drifted.params["noise"]) == (0.1, pytest.approx(0.2))
 
 
 def test_stream_iterates_like_river_and_is_deterministic():
@@ -231,3 +234,68 @@ def test_block_generator_balance_is_exact(tmp_path):
     )  # fmt: skip
     counts = pd.read_csv(path).groupby("block")["target"].value_counts()
     assert counts.tolist() == [500, 500, 500, 500]
+
+
+def test_block_generator_fills_omitted_parameters_with_the_seeds_defaults(tmp_path):
+    """The seed built every block from a GeneratorConfig: omitted method_params take its
+    defaults (SEA noise 0.1, Agrawal balanced, RandomTree first leaf level 1)."""
+    gen = SyntheticBlockGenerator()
+    for kind, key, value in (
+        ("sea", "noise", 0.1),
+        ("agrawal", "balance_classes", True),
+        ("random_tree", "first_leaf_level", 1),
+    ):
+        gen.generate_blocks_simple(
+            output_path=tmp_path, filename=f"{kind}.csv", n_blocks=2, total_samples=200,
+            methods=kind,
+        )  # fmt: skip
+        assert gen.last_manifest is not None
+        blocks = gen.last_manifest.config["schedule"]["block_params"]
+        assert [blocks[i][key] for i in ("0", "1")] == [value, value], kind
+    path = gen.generate_blocks_simple(
+        output_path=tmp_path, filename="agr.csv", n_blocks=2, total_samples=400, methods="agrawal"
+    )
+    assert pd.read_csv(path).groupby("block")["target"].mean().tolist() == [0.5, 0.5]
+
+
+@pytest.mark.parametrize(("kind", "field"), [("random_tree", "seed_tree"), ("hyperplane", "seed"),
+                                             ("random_rbf", "seed_model")])  # fmt: skip
+def test_block_generator_draws_a_new_random_concept_per_block(tmp_path, kind, field):
+    """As the seed's random_state + i per block: block i's tree, hyperplane or centroids come
+    from model seed random_state + i (a concept change at every block boundary), unless
+    method_params pin one."""
+    gen = SyntheticBlockGenerator()
+    gen.generate_blocks_simple(
+        output_path=tmp_path, filename=f"{kind}.csv", n_blocks=3, total_samples=300,
+        methods=kind, random_state=5,
+    )  # fmt: skip
+    m = gen.last_manifest
+    assert m is not None
+    assert [m.config["schedule"]["block_params"][i][field] for i in "012"] == [5, 6, 7]
+    assert len(m.concepts) == 3 and len(m.concept_changes) == 2
+    if field == "seed":  # Hyperplane's seed: refused in method_params (it is random_state's)
+        return
+    gen.generate_blocks_simple(
+        output_path=tmp_path, filename=f"{kind}_pinned.csv", n_blocks=3, total_samples=300,
+        methods=kind, random_state=5, method_params={field: 11},
+    )  # fmt: skip
+    assert len(gen.last_manifest.concepts) == 1
+
+
+def test_block_generator_keeps_each_instances_concept(tmp_path):
+    """Two RandomRBF streams that differ only by their seed have different centroids; each
+    block keeps its instance's: block 2's rows follow stream b's concept, not stream a's."""
+    a = GeneratorFactory.create_generator("random_rbf", GeneratorConfig(random_state=1))
+    b = GeneratorFactory.create_generator("random_rbf", GeneratorConfig(random_state=2))
+    gen = SyntheticBlockGenerator()
+    gen.generate(output_dir=tmp_path, filename="rbf.csv", n_blocks=2, total_samples=400,
+                 generators=[a, b])  # fmt: skip
+    m = gen.last_manifest
+    assert m is not None and len(m.concepts) == 2
+    models = [m.config["schedule"]["block_params"][i]["seed_model"] for i in "01"]
+    assert models == [a.concept_params["seed_model"], b.concept_params["seed_model"]]
+    assert models[0] != models[1]
+    with pytest.raises(ScenarioError, match="same engine"):
+        two = [SyntheticStream("sea"), SyntheticStream("sea", engine="river")]
+        gen.generate(output_dir=tmp_path, filename="mix.csv", n_blocks=2, total_samples=400,
+                     generators=two)  # fmt: skip

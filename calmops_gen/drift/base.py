@@ -82,11 +82,16 @@ class Applied:
     """Result of applying an event to one block.
 
     ``changed`` (for ``changes_subset`` events) is a boolean per selected row; ``stats`` holds
-    additive figures (sums and counts) that are summed over blocks.
+    additive figures (sums and counts) that are summed over blocks. ``copies`` (for events
+    that overwrite whole rows with copies of other rows) is ``(dst, src)``: the frame
+    positions written (each once) and the positions their content came from; the engine
+    moves the rows' ground truth (concept, earlier events' weights and changed flags) with
+    their content.
     """
 
     changed: np.ndarray | None = None
     stats: dict[str, float] = field(default_factory=dict)
+    copies: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _distinct(names: list[str]) -> list[str]:

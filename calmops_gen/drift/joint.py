@@ -439,7 +439,7 @@ class CovariateShift(DriftEvent):
                 stats[f"after:{i}"] = float(after_c[i])
                 stats[f"expected:{i}"] = float(exp_c[i])
             stats["known"] = float(old_ok.sum())
-        return Applied(changed=changed, stats=stats)
+        return Applied(changed=changed, stats=stats, copies=(rows[dst], rows[src]))
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
         n = totals.get("rows", 0.0)

@@ -302,7 +302,8 @@ class PriorShift(DriftEvent):
                 if here.any():
                     pool = np.flatnonzero(codes == c)
                     src[here] = pool[rng.integers(0, len(pool), size=int(here.sum()))]
-            take_rows(frame, prepared["columns"], rows[moved], rows[src])
+            copies = (rows[moved], rows[src])
+            take_rows(frame, prepared["columns"], *copies)
             changed[moved] = True
             # the moved rows (all of a known class) leave their class for their new one
             counts_after = (
@@ -311,6 +312,7 @@ class PriorShift(DriftEvent):
             expected = fig["expected_after"]
         else:
             moved = np.empty(0, dtype=np.int64)
+            copies = None
             expected = counts.astype(np.float64)
         stats: dict[str, float] = {
             "rows": float(len(known)),
@@ -321,7 +323,7 @@ class PriorShift(DriftEvent):
             stats[f"before:{i}"] = float(counts[i])
             stats[f"after:{i}"] = float(counts_after[i])
             stats[f"expected:{i}"] = float(expected[i])
-        return Applied(changed=changed, stats=stats)
+        return Applied(changed=changed, stats=stats, copies=copies)
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
         classes = prepared["classes"]

@@ -16,7 +16,9 @@ rate and uses ``rate * w`` as the per-row probability:
   ``severity``, and ``z`` standard Gaussian (``distribution: gaussian``) or uniform on
   ``[-sqrt(3), sqrt(3)]`` (``distribution: uniform``: the same standard deviation ``s``);
 * ``set``: ``(1 - w) * x + w * value``: rows at full weight take exactly ``value``, rows at
-  ``w < 1`` interpolate between their own value and ``value``;
+  ``w < 1`` interpolate between their own value and ``value``; a missing value stays
+  missing (as for every numeric event), and a ``value`` that is not whole is refused on an
+  integer column (it could not be stored);
 * ``clip``: ``x + w * (clip(x, low, high) - x)``: a sensor saturating; at full weight values
   outside ``[low, high]`` are set to the nearer bound, at ``w < 1`` they move that share of
   the way; values inside are untouched. Bounds are absolute (``low``, ``high``) or quantiles
@@ -58,9 +60,10 @@ the manifest: for every event ``rows``, ``mean_weight``, ``mean_before``, ``mean
 * ``set``: ``share_at_value`` (rows now exactly at ``value``) and ``expected_mean_after``;
 * ``clip``: ``outside_before``/``outside_after`` (shares of rows outside ``[low, high]``)
   and ``clipped_rate`` (share of rows changed);
-* ``range_violation``: ``violation_rate`` (share of rows picked) beside
-  ``expected_violation_rate`` (mean of ``rate * w``), ``outside_after`` and ``mean_excess``
-  (mean distance outside the range of the picked rows);
+* ``range_violation``: ``violation_rate`` (share of the rows with a value that were moved
+  outside; a missing value stays missing) beside ``expected_violation_rate`` (mean of
+  ``rate * w``), ``outside_after`` and ``mean_excess`` (mean distance outside the range of
+  the moved rows);
 * with ``severity``: the ``severity`` record (metric, target, solved parameter, achieved).
 
 Examples
@@ -748,6 +751,18 @@ class Set(NumericEvent):
     kind: Literal["set"] = "set"
     value: float
 
+    def check(self, ctx: EventContext, path: str) -> None:
+        super().check(ctx, path)
+        if float(self.value).is_integer():
+            return
+        for f in self.features:
+            if ctx.columns[f].dtype.startswith(("int", "uint")):
+                raise ScenarioError(
+                    join_path(path, "value"),
+                    f"{self.value:g} is not a whole number but {f!r} holds integers "
+                    f"({ctx.columns[f].dtype}); give a whole value or a float column",
+                )
+
     def transform(
         self,
         x: np.ndarray,
@@ -758,7 +773,7 @@ class Set(NumericEvent):
         integer: bool,
     ) -> np.ndarray:
         out: np.ndarray = (1.0 - w) * x + w * self.value
-        out[w >= 1.0] = self.value
+        out[(w >= 1.0) & ~np.isnan(x)] = self.value  # exact at full weight; missing stays
         return out
 
     def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
@@ -959,6 +974,7 @@ class RangeViolation(_Range):
         assert picked is not None
         beyond = np.maximum(r.new - float(ref["high"]), float(ref["low"]) - r.new)
         return {
+            "picked": r.count(picked),
             "outside_after": r.count(self.outside(r.new, ref)),
             "excess": r.total(np.where(picked, beyond, 0.0)),
         }
@@ -966,13 +982,14 @@ class RangeViolation(_Range):
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
     ) -> dict[str, Any]:
-        n, rows, picked = totals[f"{feature}:n"], totals["rows"], totals["picked"]
+        n, rows = totals[f"{feature}:n"], totals["rows"]
+        picked = totals[f"{feature}:picked"]  # picked rows with a value (a missing one stays)
         return {
             "low": ref["low"],
             "high": ref["high"],
             "rate": self.rate,
-            "violation_rate": picked / rows,
+            "violation_rate": picked / n if n else 0.0,
             "expected_violation_rate": totals["expected_picked"] / rows,
-            "outside_after": totals[f"{feature}:outside_after"] / n,
+            "outside_after": totals[f"{feature}:outside_after"] / n if n else 0.0,
             "mean_excess": totals[f"{feature}:excess"] / picked if picked else None,
         }

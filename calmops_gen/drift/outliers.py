@@ -18,8 +18,9 @@ ground truth records which rows changed. With the reference mean ``m``, standard
 
 Missing values stay missing. Integer columns are rounded half to even. The magnitude is not
 scaled by ``w``: the weight only makes outliers rarer. Realised effects per feature:
-``outlier_rate`` (share of rows that became outliers) beside ``expected_outlier_rate`` (mean
-of ``rate * w``), ``mean_abs_z`` (mean ``|x_new - m| / s`` over the outlier rows),
+``outlier_rate`` (share of the rows with a value that became outliers) beside
+``expected_outlier_rate`` (mean of ``rate * w``), ``mean_abs_z`` (mean ``|x_new - m| / s``
+over the outlier rows),
 ``outside_range`` (share of outlier values outside ``[lo, hi]``) and the shared figures of
 numeric events (``mean_before``, ``std_after``, ...).
 
@@ -142,12 +143,12 @@ class Outliers(NumericEvent):
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
     ) -> dict[str, Any]:
-        rows = totals["rows"]
-        picked = totals[f"{feature}:picked"]
+        rows, n = totals["rows"], totals[f"{feature}:n"]
+        picked = totals[f"{feature}:picked"]  # picked rows with a value (a missing one stays)
         return {
             "method": self.method,
             "rate": self.rate,
-            "outlier_rate": totals["picked"] / rows,
+            "outlier_rate": picked / n if n else 0.0,
             "expected_outlier_rate": totals["expected_picked"] / rows,
             "mean_abs_z": totals[f"{feature}:abs_z"] / picked if picked else None,
             "outside_range": totals[f"{feature}:outside"] / picked if picked else None,

@@ -202,7 +202,6 @@ def solve(
     }
 
 
-
 def _far_side(
     dist: Callable[[float], float], target: float, root: float, far: float
 ) -> tuple[float, float]:

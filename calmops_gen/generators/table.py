@@ -12,7 +12,10 @@ block order and sliced into blocks. Blocks come from, in this order of precedenc
   (equal split), or the whole table as one block.
 
 Columns keep their types (ints stay ints, strings stay strings, dictionary-encoded columns
-stay categorical); the ``time_column`` becomes a ``timestamp[ns]`` column. A source path
+stay categorical); the ``time_column`` becomes a ``timestamp[ns]`` column. In a CSV source
+an unquoted empty field (or ``NA``, ``null``, ``NaN``, ...) is a missing value in every
+column, strings included, as ``pandas.read_csv`` reads it; a quoted ``""`` is the empty
+string (:data:`CSV_OPTIONS`). A source path
 ``bundled:NAME`` names a table shipped with calmops-gen (``bundled:loans.csv``).
 
 Examples
@@ -122,6 +125,13 @@ def resolve_source(source: str) -> Path:
     return path
 
 
+#: How a CSV source is read: an unquoted empty field, ``NA``, ``null``, ``NaN``, ``N/A``, ...
+#: (pyarrow's default null values, pandas' ``read_csv`` ones) is a missing value in every
+#: column, strings included; a quoted value is always text (``""`` is the empty string), as
+#: in the CSV files calmops-gen writes.
+CSV_OPTIONS = pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=False)
+
+
 def _read(path: Path, fmt: str) -> pa.Table:
     if fmt == "auto":
         suffix = path.suffix.lower()
@@ -137,7 +147,11 @@ def _read(path: Path, fmt: str) -> pa.Table:
                 f"{_PATH}.format", f"cannot tell the format of {path.name}; set csv or parquet"
             )
     try:
-        table = pq.read_table(path, memory_map=True) if fmt == "parquet" else pacsv.read_csv(path)
+        table = (
+            pq.read_table(path, memory_map=True)
+            if fmt == "parquet"
+            else pacsv.read_csv(path, convert_options=CSV_OPTIONS)
+        )
         _ = table.column_names  # column names not in UTF-8 fail only when decoded
         return table
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:

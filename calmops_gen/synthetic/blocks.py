@@ -16,9 +16,16 @@ the single CSV named by ``filename`` that seed users expect: the features, the t
 ``target_col``), ``block`` numbered 1..n (or ``block_labels``) as the seed did, and the date
 column with one timestamp per block (the seed's behaviour). Parameters may use the seed's
 names (SEA ``function`` -> ``variant``, ``noise_percentage`` -> ``noise``, ...) or river's.
-Unlike the seed, the same call always gives the same bytes (``random_state=None`` means seed
-42, recorded in the manifest), and a single generator instance given for every block does
-not repeat the same rows in each block (the seed's bug): every block draws from its own seed.
+Parameters a block's ``method_params`` leave out take the seed's ``GeneratorConfig``
+defaults (SEA noise 0.1, Agrawal, STAGGER and Mixed balanced, RandomTree first leaf level
+1), and, as in the seed (``random_state + i`` per block), block ``i`` of a generator whose
+concept is drawn at random (RandomTree's tree, Hyperplane's weights, RandomRBF's centroids)
+gets the model seed ``random_state + i``: a new concept per block, unless ``method_params``
+pin it. ``generate`` keeps each instance's own concept (instances that differ only by their
+seed give different concepts). Unlike the seed, the same call always gives the same bytes
+(``random_state=None`` means seed 42, recorded in the manifest), and a single generator
+instance given for every block does not repeat the same rows in each block (the seed's bug):
+every block draws from its own seed.
 
 Options whose support arrives with later work (``drift_config``, ``dynamics_config``)
 raise a clear error instead of being ignored; ``generate_report=True`` warns.
@@ -32,8 +39,10 @@ from typing import Any
 
 from calmops_gen.arguments import mapping, whole
 from calmops_gen.errors import ScenarioError
+from calmops_gen.generators import GENERATORS
 from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
+from calmops_gen.seeding import seed_value
 from calmops_gen.synthetic.common import (
     output_target,
     refuse,
@@ -42,7 +51,7 @@ from calmops_gen.synthetic.common import (
     warn_report,
     write_csv,
 )
-from calmops_gen.synthetic.factory import _kind, translate_params
+from calmops_gen.synthetic.factory import _kind, seed_defaults, translate_params
 from calmops_gen.synthetic.streams import DEFAULT_SEED, SyntheticStream, as_stream
 
 DEFAULT_OUTPUT_DIR = "synthetic_output"
@@ -127,14 +136,19 @@ class SyntheticBlockGenerator:
         if len({str(n).lower() for n in names}) != 1:
             raise ScenarioError("methods", "every block must use the same generator kind")
         kind = _kind(str(names[0]))
-        params = [
-            translate_params(
-                kind, mapping(p or {}, f"method_params.{i}", "of parameters"), f"method_params.{i}"
-            )
-            for i, p in enumerate(_per_block(method_params or {}, n_blocks, "method_params"))
-        ]
+        seed = DEFAULT_SEED if random_state is None else seed_value(random_state, "random_state")
+        defaults = seed_defaults(kind)
+        model_seeds = GENERATORS.get(kind, "methods").Params.seed_fields
+        params = []
+        for i, p in enumerate(_per_block(method_params or {}, n_blocks, "method_params")):
+            path = f"method_params.{i}"
+            given = translate_params(kind, mapping(p or {}, path, "of parameters"), path)
+            # the seed built block i as GeneratorConfig(**params, random_state=seed + i): its
+            # defaults, and a random concept (tree, hyperplane, centroids) of its own
+            fresh = {f: seed + i for f in model_seeds if given.get(f) is None}
+            params.append({**defaults, **fresh, **given})
         return self._write(
-            kind, params, DEFAULT_SEED if random_state is None else random_state,
+            kind, params, seed,
             _sizes(n_blocks, total_samples, n_samples_block),
             out_dir=output_path if output_path is not None else output_dir,
             filename=filename, target_col=target_col, balance=balance, date_start=date_start,
@@ -170,8 +184,16 @@ class SyntheticBlockGenerator:
         streams = [as_stream(g) for g in _per_block(generators, n_blocks, "generators")]
         if len({s.kind for s in streams}) != 1:
             raise ScenarioError("generators", "every block must use the same generator kind")
+        if len({s.engine for s in streams}) != 1:
+            raise ScenarioError(
+                "generators",
+                f"every block must use the same engine (got {sorted({s.engine for s in streams})}):"
+                " a dataset is made by one engine",
+            )
+        # each stream's own concept: model seeds it would derive alone are pinned, so streams
+        # that differ only by their seed keep their different trees, hyperplanes, centroids
         return self._write(
-            streams[0].kind, [s.params for s in streams], streams[0].seed,
+            streams[0].kind, [s.concept_params for s in streams], streams[0].seed,
             _sizes(n_blocks, total_samples, n_samples_block), out_dir=output_dir,
             filename=filename, target_col=target_col, balance=balance, date_start=date_start,
             date_step=date_step, date_col=date_col, generate_report=generate_report,

@@ -53,10 +53,15 @@ class GeneratorType(StrEnum):
 class GeneratorConfig:
     """The seed's flat configuration; fields that do not apply to a type are ignored.
 
-    Defaults are the seed's, so ``GeneratorConfig()`` builds what the seed built. Three of
-    them differ from river's: SEA ``noise_percentage=0.1`` (river: 0), Agrawal
-    ``balance_classes=True`` (river: False) and RandomTree ``first_leaf_label=1`` (river's
-    ``first_leaf_level``: 3). ``None`` (the seed gave no default) means river's default.
+    Defaults are the seed's, so ``GeneratorConfig()`` builds what the seed built. Five of
+    them differ from river's: SEA ``noise_percentage=0.1`` (river: 0), Agrawal, STAGGER and
+    Mixed ``balance_classes=True`` (river: False) and RandomTree ``first_leaf_label=1``
+    (river's ``first_leaf_level``: 3). ``None`` (the seed gave no default) means river's
+    default. The same defaults fill the parameters that
+    :meth:`SyntheticBlockGenerator.generate_blocks_simple
+    <calmops_gen.synthetic.SyntheticBlockGenerator.generate_blocks_simple>`'s
+    ``method_params`` and :meth:`GeneratorFactory.create_preset_concept_drift` leave out, as
+    the seed built both from a ``GeneratorConfig``.
     ``seed`` is an alias of ``random_state``; ``n_dims``, when given, of ``n_features``.
     Without a config, :meth:`GeneratorFactory.create_generator` uses river's defaults.
 
@@ -85,12 +90,12 @@ class GeneratorConfig:
     n_categories_per_cat_feature: int = 5
     max_tree_depth: int = 5
     first_leaf_label: int = 1
-    classification_function_stagger: int | None = None
-    balance_classes_stagger: bool | None = None
+    classification_function_stagger: int = 0
+    balance_classes_stagger: bool = True
     has_noise: bool = False
     noise_percentage_sine: float | None = None
-    classification_function_mixed: int | None = None
-    balance_classes_mixed: bool | None = None
+    classification_function_mixed: int = 0
+    balance_classes_mixed: bool = True
     n_features_friedman: int = N_FRIEDMAN_FEATURES
     n_features_rbf: int = 10
     n_centroids: int = 50
@@ -167,6 +172,21 @@ def _translate(kind: str, config: GeneratorConfig) -> tuple[dict[str, Any], int]
     return params, DEFAULT_SEED if seed is None else seed
 
 
+def seed_defaults(kind: str) -> dict[str, Any]:
+    """Every parameter of ``kind`` as the seed's ``GeneratorConfig()`` gave it (river's
+    default where the config has no field for it).
+
+    Examples
+    --------
+    >>> seed_defaults("sea")
+    {'variant': 0, 'noise': 0.1}
+    >>> tree = seed_defaults("random_tree")["first_leaf_level"]
+    >>> seed_defaults("stagger")["balance_classes"], tree
+    (True, 1)
+    """
+    return {**SyntheticStream(kind, {}).params, **_translate(kind, GeneratorConfig())[0]}
+
+
 def translate_params(kind: str, raw: Mapping[str, Any], path: str) -> dict[str, Any]:
     """Seed or river parameter names -> the generator's parameters (river's names).
 
@@ -224,8 +244,9 @@ class GeneratorFactory:
         redraws a random concept (RandomRBF centroids, RandomTree's tree)."""
         kind = _kind(generator_type)
         preset = _PRESETS.get(kind)
+        defaults = seed_defaults(kind)
         if preset is not None:
-            base = SyntheticStream(kind, {}, seed=seed)
+            base = SyntheticStream(kind, defaults, seed=seed)
             return base, SyntheticStream(kind, preset(base.params, drift_magnitude), seed=seed + 1)
         model_fields = GENERATORS.get(kind, "generator_type").Params.seed_fields
         if not model_fields:
@@ -233,8 +254,10 @@ class GeneratorFactory:
                 "generator_type", f"{kind!r} has no preset concept drift (no concept parameter)"
             )
         return (
-            SyntheticStream(kind, {f: seed for f in model_fields}, seed=seed),
-            SyntheticStream(kind, {f: seed + 1 for f in model_fields}, seed=seed + 1),
+            SyntheticStream(kind, {**defaults, **{f: seed for f in model_fields}}, seed=seed),
+            SyntheticStream(
+                kind, {**defaults, **{f: seed + 1 for f in model_fields}}, seed=seed + 1
+            ),
         )
 
     @staticmethod

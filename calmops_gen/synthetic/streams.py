@@ -91,6 +91,12 @@ class SyntheticStream:
     def __repr__(self) -> str:
         return f"SyntheticStream({self.kind!r}, {self.params!r}, seed={self.seed})"
 
+    @property
+    def concept_params(self) -> dict[str, Any]:
+        """The parameters with the model seeds this stream derived for its concept filled in
+        (its tree, hyperplane or centroids, fixed)."""
+        return dict(self._generator.params.model_dump())
+
     def spec(self) -> dict[str, Any]:
         """The ``generator`` section of a scenario for this stream."""
         return {"kind": self.kind, "engine": self.engine, "params": dict(self.params)}
