@@ -299,3 +299,37 @@ def test_block_generator_keeps_each_instances_concept(tmp_path):
         two = [SyntheticStream("sea"), SyntheticStream("sea", engine="river")]
         gen.generate(output_dir=tmp_path, filename="mix.csv", n_blocks=2, total_samples=400,
                      generators=two)  # fmt: skip
+
+
+def _facade_call(which: str, out, **kwargs):
+    if which == "one":
+        stream = kwargs.pop("stream", SyntheticStream("sea"))
+        return SyntheticGenerator().generate(stream, 5, output_dir=out, **kwargs)
+    blocks = SyntheticBlockGenerator()
+    common = {"filename": "d.csv", "n_blocks": 2, "total_samples": 100}
+    if which == "simple":
+        return blocks.generate_blocks_simple(output_path=out, **common, **kwargs)
+    return blocks.generate(output_dir=out, generators=SyntheticStream("sea"), **common, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("which", "kwargs", "path", "says"),
+    [
+        ("one", {"target_col": "x1"}, "target_col", "'x1' is already"),
+        ("one", {"target_col": "block"}, "target_col", "'block' is already"),
+        ("one", {"target_col": "timestamp", "date_start": "2024"}, "date_col", "is the target"),
+        ("one", {"target_col": None}, "target_col", "non-empty"),
+        ("one", {"stream": SyntheticStream("logical"), "target_col": "y"}, "target_col", "OR, XOR"),
+        ("simple", {"date_start": "2024-01-01", "date_col": "target"}, "date_col", "is the target"),
+        ("simple", {"target_col": "block"}, "target_col", "'block' is already"),
+        ("blocks", {"block_labels": ["a"]}, "block_labels", "give 2 labels"),
+    ],
+)  # fmt: skip
+def test_facade_column_clashes_are_refused_before_writing(tmp_path, which, kwargs, path, says):
+    """A target named like another column (or the date column) would duplicate or drop a
+    column; the seed appended the target under its own name. Refused, nothing written."""
+    out = tmp_path / "out"
+    with pytest.raises(ScenarioError, match=says) as err:
+        _facade_call(which, out, **kwargs)
+    assert err.value.path == path
+    assert not out.exists()

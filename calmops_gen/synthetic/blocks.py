@@ -44,6 +44,7 @@ from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
 from calmops_gen.seeding import seed_value
 from calmops_gen.synthetic.common import (
+    check_columns,
     output_target,
     refuse,
     seed_frame,
@@ -229,6 +230,11 @@ class SyntheticBlockGenerator:
         # Every block fully specified (seed semantics: unspecified keys take defaults), so
         # the engine's carry-forward of block_params changes nothing here.
         defaults = SyntheticStream(kind, {}).params
+        check_columns(
+            kind, {**defaults, **params[0]}, engine, target_col,
+            date_col if date_start is not None else None,
+            block_labels=block_labels, n_blocks=len(sizes),
+        )  # fmt: skip
         schedule: dict[str, Any] = {
             "sizes": sizes,
             "block_params": {i: {**defaults, **p} for i, p in enumerate(params)},

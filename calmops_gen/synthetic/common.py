@@ -19,8 +19,12 @@ import pandas as pd
 
 from calmops_gen.arguments import check_name
 from calmops_gen.errors import ScenarioError
+from calmops_gen.generators import GENERATORS
 from calmops_gen.manifest import Manifest
 from calmops_gen.reading import read_frame
+from calmops_gen.validation import validate
+
+DEFAULT_TARGET = "target"
 
 
 def check_filename(filename: Any) -> str:
@@ -68,6 +72,55 @@ def output_target(
     if not isinstance(directory, str | os.PathLike):
         raise ScenarioError(key, f"must be a directory path, got {directory!r}")
     return name, Path(directory)
+
+
+def check_columns(
+    kind: str,
+    params: dict[str, Any],
+    engine: str | None,
+    target_col: str,
+    date_col: str | None,
+    *,
+    keep_block: bool = True,
+    block_labels: Sequence[Any] | None = None,
+    n_blocks: int = 1,
+) -> None:
+    """Refuse, before anything is written, a seed-style output whose columns would clash:
+    ``target_col`` naming a feature, ``block`` or the date column, a ``target_col`` other
+    than the default for a generator with several targets (it could not apply), and
+    ``block_labels`` of the wrong length.
+
+    Examples
+    --------
+    >>> check_columns("sea", {}, None, "x1", None)
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: target_col: 'x1' is already a column (x0, x1, x2, block)
+    """
+    if not target_col:
+        raise ScenarioError("target_col", "must be a non-empty column name")
+    cls = GENERATORS.get(kind, "generator")
+    gen = cls(validate(cls.Params, params, "method_params"), engine or cls.engines[0])
+    targets = [c.name for c in gen.columns() if c.role == "target"]
+    if targets != ["y"]:
+        if target_col != DEFAULT_TARGET:
+            raise ScenarioError(
+                "target_col",
+                f"{kind} has the targets {', '.join(targets)}, which keep their names; "
+                f"leave target_col at {DEFAULT_TARGET!r}",
+            )
+        return
+    taken = [c.name for c in gen.columns() if c.role != "target"] + ["block"]
+    if target_col in taken:
+        raise ScenarioError(
+            "target_col", f"{target_col!r} is already a column ({', '.join(taken)})"
+        )
+    if date_col is not None and date_col == target_col:
+        raise ScenarioError("date_col", f"{date_col!r} is the target column (target_col)")
+    if keep_block and block_labels is not None and len(list(block_labels)) != n_blocks:
+        raise ScenarioError(
+            "block_labels", f"give {n_blocks} labels (one per block), got {len(list(block_labels))}"
+        )
 
 
 def slug(text: str) -> str:

@@ -61,6 +61,7 @@ from calmops_gen.generators import GENERATORS, ConceptGenerator
 from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
 from calmops_gen.synthetic.common import (
+    check_columns,
     output_target,
     refuse,
     seed_frame,
@@ -177,6 +178,10 @@ class SyntheticGenerator:
                 start=date_start, step=dict(date_step or {"days": 1}), spread="rows",
                 rows_per_step=date_every, time_column=date_col,
             )  # fmt: skip
+        check_columns(
+            base.kind, base.params, base.engine, target_col,
+            date_col if date_start is not None else None, keep_block=False,
+        )  # fmt: skip
         manifest = run(
             {
                 "name": slug(Path(filename).stem),
