@@ -68,6 +68,10 @@ def iter_stream(
 ) -> Iterator[tuple[dict[str, Any], Any]]:
     """Rows as river-style ``(x, y)`` pairs (``y`` is ``None`` without a target).
 
+    A missing feature value is ``None`` in ``x`` whatever the column's type (river's marker:
+    ``preprocessing.StatImputer`` fills it; a float ``NaN`` would pass through a model
+    unnoticed).
+
     ``include`` adds other columns to ``x``: the time column, the label-availability column
     (``label_available_at``), ``block``, or ``row`` (the global row index, as in the ground
     truth). river's ``evaluate.progressive_val_score`` then replays the stream with each
@@ -118,18 +122,37 @@ def iter_stream(
             part = part.assign(row=np.arange(offset, offset + len(frame), dtype=np.int64))
             part = part[features + extra]
         offset += len(frame)
+        missing = part.isna()
+        if missing.to_numpy().any():  # one marker for a missing value, whatever the dtype
+            part = part.astype(object).where(~missing, None)
         xs = part.to_dict(orient="records")
         yield from zip(xs, _labels(frame, targets), strict=True)
 
 
 def iter_arrays(dataset: Manifest | Path | str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Per block, ``(X, y)`` numpy arrays for scikit-learn (``X``: features, float if all
-    numeric, object otherwise; ``y``: 1-D, or one column per target when there are several,
-    as scikit-learn's multi-output estimators take it)."""
+    """Per block, ``(X, y)`` numpy arrays for scikit-learn.
+
+    ``X``: the features, float64 when every feature is numeric or bool (bools as 0/1), object
+    otherwise; a missing value is ``NaN`` either way (what scikit-learn's imputers and
+    ``HistGradientBoosting*`` take). ``y``: 1-D, or one column per target when there are
+    several, as scikit-learn's multi-output estimators take it; a target with missing
+    labels comes as float with ``NaN``.
+    """
     manifest = resolve(dataset)
     features, targets = _roles(manifest)
     if not targets:
         raise DatasetError(f"{manifest.directory}: the dataset has no target column")
     y_columns: str | list[str] = targets[0] if len(targets) == 1 else targets
     for frame in iter_frames(manifest):
-        yield frame[features].to_numpy(), frame[y_columns].to_numpy()
+        x = frame[features]
+        numeric = all(pd.api.types.is_numeric_dtype(t) for t in x.dtypes)  # bool included
+        yield _array(x, np.float64 if numeric else object), _array(frame[y_columns])
+
+
+def _array(data: pd.DataFrame | pd.Series, dtype: Any = None) -> np.ndarray:
+    """``data`` as a numpy array of ``dtype`` with ``NaN`` for missing values (not
+    ``pd.NA``); pandas 2 cannot put ``NaN`` in an int or bool array, so it is asked to only
+    where something is missing (then the array comes as float or object)."""
+    if bool(data.isna().to_numpy().any()):
+        return np.asarray(data.to_numpy(dtype=dtype, na_value=np.nan))
+    return np.asarray(data.to_numpy(dtype=dtype))

@@ -195,3 +195,35 @@ def test_include_row_refused_when_row_is_a_column(tmp_path):
     assert [x["row"] for x, _ in iter_stream(m)] == [5, 6, 7, 8]  # the feature, untouched
     with pytest.raises(cg.DatasetError, match="'row' is a column of this dataset"):
         next(iter_stream(m, include=["row"]))
+
+
+def test_missing_values_are_none_in_x_and_nan_in_float_arrays(tmp_path):
+    """Missing values on an int column (Int64 when read) and a float column: iter_stream
+    marks both None (river's StatImputer fills them); iter_arrays gives float64 with NaN at
+    exactly those cells (an object array of pd.NA would break scikit-learn)."""
+    m = cg.run(
+        {
+            "name": "holes",
+            "generator": {"kind": "agrawal"},
+            "schedule": {"blocks": 1, "rows_per_block": 500},
+            "drift": {"miss": {"kind": "missing", "features": ["age", "salary"], "rate": 0.2}},
+        },
+        root=tmp_path,
+    )
+    frame = cg.read_frame(m)
+    features = [c.name for c in m.columns if c.role == "feature"]
+    holes = frame[features].isna().to_numpy()
+    assert 0 < holes.sum() < holes.size
+    xs = [x for x, _ in iter_stream(m)]
+    marks = np.array([[x[f] is None for f in features] for x in xs])
+    np.testing.assert_array_equal(marks, holes)
+    X, y = next(iter_arrays(m))
+    assert X.dtype == np.float64 and y.dtype == frame["y"].to_numpy().dtype
+    np.testing.assert_array_equal(np.isnan(X), holes)
+    np.testing.assert_array_equal(X[~holes], frame[features].to_numpy(dtype=float)[~holes])
+    # bool and float features together: float 0/1, not object
+    m = cg.run({"name": "mixed", "generator": {"kind": "mixed"},
+                "schedule": {"blocks": 1, "rows_per_block": 50}}, root=tmp_path)  # fmt: skip
+    X, _ = next(iter_arrays(m))
+    assert X.dtype == np.float64
+    np.testing.assert_array_equal(X, cg.read_frame(m)[["x0", "x1", "x2", "x3"]].to_numpy(float))
