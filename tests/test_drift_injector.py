@@ -363,6 +363,27 @@ CASES: list[tuple[str, str, tuple[Any, ...], dict[str, Any], dict[str, dict[str,
         },
     ),
     (
+        "binary_probabilistic",
+        "inject_binary_probabilistic_drift",
+        ("y", 0.4),
+        {"start_index": 10},
+        {"label_flip": {"kind": "label_flip", "rate": 0.4, "where": {"rows": [10, 60]}}},
+    ),
+    (
+        "binary_probabilistic_window",
+        "inject_binary_probabilistic_drift",
+        ("y",),
+        {"probability": 0.7, "center": 30, "width": 20, "profile": "linear"},
+        {
+            "label_flip": {
+                "kind": "label_flip",
+                "rate": 0.7,
+                "where": {"rows": [20, 60]},
+                "profile": {"kind": "gradual", "shape": "linear", "width": 20},
+            }
+        },
+    ),
+    (
         "label_abrupt",
         "inject_label_drift_abrupt",
         ("y", 0.5, 45),
@@ -867,6 +888,13 @@ def test_label_methods_actually_flip(df: pd.DataFrame) -> None:
     assert np.flatnonzero(out["y"] != df["y"]).tolist() == list(range(50, 60))
     out = inj.inject_label_shift(df, "y", {0: 0.0, 1: 1.0})
     assert (out["y"] == 1).all()
+    # the seed's name for the gradual concept method's label column
+    out = DriftInjector().inject_concept_drift_gradual(
+        df, concept_drift_magnitude=1.0, target_col="y", center=30, width=1
+    )
+    assert (out["y"] != df["y"]).tolist() == [False] * 30 + [True] * 30
+    out = DriftInjector().inject_binary_probabilistic_drift(df, "y", probability=1.0)
+    assert (out["y"] == 1 - df["y"]).all()
 
 
 def test_recurrent_is_not_a_no_op(df: pd.DataFrame) -> None:
@@ -1025,6 +1053,9 @@ RAISES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("inject_feature_drift_recurrent", (["u"],), {"windows": [(1, 4)]}, "windows.0"),
     ("inject_feature_drift_recurrent", (["u"],), {"windows": [(5, 2), (59, 4)]}, "windows.1"),
     ("inject_label_drift_gradual", ("y",), {"speed_k": 0.5}, "speed_k"),
+    ("inject_binary_probabilistic_drift", ("y",), {"threshold": 0.5}, "threshold"),
+    ("inject_binary_probabilistic_drift", ("c",), {}, "target_col"),
+    ("inject_concept_drift_gradual", (), {"target_col": "y", "target_column": "y"}, "target_col"),
     ("inject_feature_drift_abrupt", (["u"],), {"direction": "down"}, "direction"),
     ("inject_feature_drift_abrupt", (["u"],), {"change_index": 99}, "change_index"),
     ("inject_feature_drift_recurrent", (["u"],), {"cycle_blocks": ["B1"]}, "cycle_blocks"),

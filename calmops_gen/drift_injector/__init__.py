@@ -53,6 +53,8 @@ seed method                        calmops-gen event
 ``inject_label_shift``             ``prior_shift target=target_distribution`` (normalised)
 ``inject_concept_drift`` (+ ``_gradual``)
                                    ``label_flip rate=m``; or ``concept`` with a declared rule
+``inject_binary_probabilistic_drift``
+                                   ``label_flip rate=probability`` (binary labels only)
 ``inject_outliers`` / ``inject_outliers_global``
                                    ``outliers`` (``global``: ``zscore z=factor``)
 ``inject_missing_values`` / ``inject_missing_values_drift`` / ``inject_nulls``

@@ -14,7 +14,7 @@ import pandas as pd
 
 from calmops_gen.arguments import mapping, number, share, values_list
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec, passes_through
-from calmops_gen.drift_injector.options import plain
+from calmops_gen.drift_injector.options import check_window_options, plain
 from calmops_gen.drift_injector.selection import (
     Timing,
     abrupt_timing,
@@ -355,12 +355,14 @@ class LabelDrift(DriftInjectorBase):
         speed_k: float = 1.0,
         direction: str = "up",
         inconsistency: float = 0.0,
+        target_col: str | None = None,
         **selectors_and_rule: Any,
     ) -> pd.DataFrame:
         """:meth:`inject_concept_drift` through a transition window (mapping as
         :meth:`inject_feature_drift_gradual`). The seed reached only about a quarter of the
         requested flip rate and forced the label to {0, 1}; here the flip probability is
-        exactly ``magnitude * w`` and labels keep their classes.
+        exactly ``magnitude * w`` and labels keep their classes. ``target_col`` (the seed's
+        name for this method's label column) is an alias of ``target_column``.
 
         Examples
         --------
@@ -372,10 +374,73 @@ class LabelDrift(DriftInjectorBase):
         >>> (out["y"] != df["y"]).tolist()
         [False, False, False, False, True, True, True, True]
         """
+        if target_col is not None and target_column is not None:
+            raise ScenarioError("target_col", "give target_column or target_col, not both")
+        key = "target_col" if target_col is not None else "target_column"
         timing = gradual_timing(center, width, profile, speed_k, direction, inconsistency)
         spec, rest = concept_spec(
             concept_drift_type, concept_drift_magnitude, rule, selectors_and_rule
         )
         return self._label(
-            "inject_concept_drift_gradual", df, target_column, spec, timing, rest, "target_column"
+            "inject_concept_drift_gradual", df, target_column or target_col, spec, timing, rest, key
+        )
+
+    def inject_binary_probabilistic_drift(
+        self,
+        df: pd.DataFrame,
+        target_col: str | None = None,
+        probability: float = 0.4,
+        noise_range: Any = None,
+        threshold: Any = None,
+        center: int | None = None,
+        width: int | None = None,
+        profile: str = "sigmoid",
+        speed_k: float = 1.0,
+        direction: str = "up",
+        inconsistency: float = 0.0,
+        **selectors: Any,
+    ) -> pd.DataFrame:
+        """Flip a binary label with probability ``probability`` (``label_flip``); with
+        ``center`` or ``width``, through a transition window as
+        :meth:`inject_label_drift_gradual` (the seed crashed there). The seed ignored
+        ``noise_range`` and ``threshold`` and left a label with more than two classes
+        untouched; here giving either is an error, and so is a label with more than two
+        classes (use :meth:`inject_label_drift`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from calmops_gen.drift_injector import DriftInjector
+        >>> df = pd.DataFrame({"y": [0, 1] * 4})
+        >>> out = DriftInjector().inject_binary_probabilistic_drift(df, "y", probability=1.0)
+        >>> (out["y"] == 1 - df["y"]).all()
+        np.True_
+        """
+        for key, value in (("noise_range", noise_range), ("threshold", threshold)):
+            if value is not None:
+                raise ScenarioError(key, "was unused by the seed and has no equivalent here")
+        column = target_col if target_col is not None else self.target_column
+        if column is not None and column in df.columns:
+            classes = df[column].dropna().unique()
+            if len(classes) > 2:
+                raise ScenarioError(
+                    "target_col",
+                    f"{column!r} has {len(classes)} classes; this method flips binary labels "
+                    "(inject_label_drift flips to another class)",
+                )
+        windowed = center is not None or width is not None
+        timing = (
+            gradual_timing(center, width, profile, speed_k, direction, inconsistency)
+            if windowed
+            else Timing()
+        )
+        if not windowed:
+            check_window_options(speed_k, direction, inconsistency)
+        return self._label(
+            "inject_binary_probabilistic_drift",
+            df,
+            target_col,
+            label_flip(probability),
+            timing,
+            selectors,
         )

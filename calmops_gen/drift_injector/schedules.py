@@ -37,6 +37,7 @@ SCHEDULE_METHODS = (
     "inject_label_shift",
     "inject_concept_drift",
     "inject_concept_drift_gradual",
+    "inject_binary_probabilistic_drift",
     "inject_outliers",
     "inject_outliers_global",
     "inject_missing_values",
