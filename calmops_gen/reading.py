@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -25,8 +26,46 @@ from calmops_gen.storage import parse_type, read_file
 
 
 def resolve(dataset: Manifest | Path | str) -> Manifest:
-    """The manifest of ``dataset`` (a dataset directory, or a manifest already read)."""
-    return dataset if isinstance(dataset, Manifest) else read_manifest(dataset)
+    """The manifest of ``dataset`` (a dataset directory, or a manifest already read).
+
+    What is not a dataset directory gets an error that says where the datasets are: a
+    file (such as a facade's CSV), a folder holding versions of datasets below it, or an
+    object that is not a path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from calmops_gen.runner import run
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     m = run({"name": "r", "generator": {"kind": "sea"},
+    ...              "schedule": {"blocks": 1, "rows_per_block": 10}}, root=root)
+    ...     try:
+    ...         resolve(root)
+    ...     except DatasetError as err:
+    ...         print("no manifest.json here; datasets below" in str(err))
+    True
+    """
+    if isinstance(dataset, Manifest):
+        return dataset
+    if not isinstance(dataset, str | os.PathLike):
+        raise DatasetError(
+            f"expected a dataset directory or a Manifest, got {type(dataset).__name__} "
+            "(the facades keep theirs as .last_manifest)"
+        )
+    path = Path(dataset)
+    if path.is_file():
+        raise DatasetError(
+            f"{path}: is a file; pass the dataset directory (the one holding manifest.json)"
+        )
+    if path.is_dir() and not (path / "manifest.json").exists():
+        below = sorted(p.parent for p in path.glob("*/manifest.json")) + sorted(
+            p.parent for p in path.glob("*/*/manifest.json")
+        )
+        if below:
+            shown = ", ".join(str(b) for b in below[:5])
+            more = f" and {len(below) - 5} more" if len(below) > 5 else ""
+            raise DatasetError(f"{path}: no manifest.json here; datasets below: {shown}{more}")
+    return read_manifest(path)
 
 
 def _read(manifest: Manifest, files: list[str], columns: list[ColumnInfo]) -> pd.DataFrame:

@@ -383,7 +383,8 @@ def test_verify_missing_manifest(dataset: Path, capsys) -> None:
 
 @pytest.mark.parametrize("read", ["read_frame", "read_ground_truth", "iter_stream"])
 def test_reading_a_file_instead_of_a_dataset_is_a_dataset_error(dataset: Path, read: str) -> None:
-    """A path to a file (here the manifest itself) is refused with the path and the reason."""
+    """A path to a file (here the manifest itself) is refused with the path and what to pass
+    instead; so is a folder that holds datasets below it, naming them."""
     from calmops_gen.stream import iter_stream
 
     readers = {
@@ -391,8 +392,13 @@ def test_reading_a_file_instead_of_a_dataset_is_a_dataset_error(dataset: Path, r
         "read_ground_truth": calmops_gen.read_ground_truth,
         "iter_stream": lambda path: next(iter_stream(path)),
     }
-    with pytest.raises(DatasetError, match=r"manifest\.json/manifest\.json: cannot be read"):
+    with pytest.raises(DatasetError, match=r"manifest\.json: is a file; pass the dataset dir"):
         readers[read](dataset / "manifest.json")
+    with pytest.raises(DatasetError, match=r"no manifest\.json here; datasets below") as err:
+        readers[read](dataset.parent.parent)
+    assert str(dataset) in str(err.value)
+    with pytest.raises(DatasetError, match="expected a dataset directory or a Manifest"):
+        readers[read](pd.DataFrame())
 
 
 def test_verify_a_file_instead_of_a_dataset(dataset: Path, capsys) -> None:
