@@ -163,7 +163,7 @@ def test_synthetic_generator_dates_and_csv(tmp_path):
         filename="agr.csv", date_config=DateConfig(date_col="when", start_date="2024-01-31",
                                                    frequency=3, step={"months": 1}),
     )  # fmt: skip
-    assert df.columns[0] == "when"
+    assert list(df.columns)[-2:] == ["target", "when"]  # the seed appended the dates
     assert [str(t.date()) for t in df["when"]][::3] == [
         "2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30",
     ]  # fmt: skip
@@ -308,7 +308,7 @@ def _facade_call(which: str, out, **kwargs):
     blocks = SyntheticBlockGenerator()
     common = {"filename": "d.csv", "n_blocks": 2, "total_samples": 100}
     if which == "simple":
-        return blocks.generate_blocks_simple(output_path=out, **common, **kwargs)
+        return blocks.generate_blocks_simple(output_path=out, **{**common, **kwargs})
     return blocks.generate(output_dir=out, generators=SyntheticStream("sea"), **common, **kwargs)
 
 
@@ -333,3 +333,78 @@ def test_facade_column_clashes_are_refused_before_writing(tmp_path, which, kwarg
         _facade_call(which, out, **kwargs)
     assert err.value.path == path
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("which", "kwargs", "path", "says"),
+    [
+        ("one", {"drift_point": 3}, "drift_point", "use position_of_drift"),
+        ("one", {"target_column": "t"}, "target_column", "use target_col"),
+        ("one", {"drift_injection_config": []}, "drift_injection_config", "DriftInjector"),
+        ("one", {"posiiton_of_drift": 3}, "posiiton_of_drift", "did you mean 'position_of_drift'"),
+        ("simple", {"instances_per_block": [50, 50]}, "instances_per_block", "n_samples_block"),
+        ("blocks", {"resample_rule": "D"}, "resample_rule", "not supported"),
+        ("one", {"drift_options": {"missing_fraction": 0.5}}, "drift_options", "virtual_drift"),
+        ("one", {"date_config": DateConfig(), "date_start": "2030"}, "date_start", "not both"),
+        ("simple", {"output_dir": "elsewhere"}, "output_dir", "not both"),
+        ("simple", {"n_blocks": 0}, "n_blocks", "must be > 0"),
+        ("one", {"date_start": "not a date"}, "date_start", "not a date"),
+        ("simple", {"date_start": "2024-01-01", "date_step": {"dayz": 1}}, "date_step", "dayz"),
+        ("one", {"stream": iter([({"a": 1}, 0)])}, "generator", "calmops_gen.inject"),
+        ("one", {"stream": synth.ConceptDriftStream(seed=1)}, "generator", "generator_instance"),
+    ],
+)  # fmt: skip
+def test_facades_name_the_users_argument_and_what_replaces_it(tmp_path, which, kwargs, path, says):
+    """The seed's old argument names, conflicting aliases, arguments a drift type would
+    ignore and engine errors all name the facade's own argument (not an engine config key)
+    and say what to do; nothing is written."""
+    out = tmp_path / "out"
+    with pytest.raises(ScenarioError, match=says) as err:
+        _facade_call(which, out, **kwargs)
+    assert err.value.path == path
+    assert not out.exists()
+
+
+def test_gradual_window_past_the_ends_is_refused(tmp_path):
+    """The seed cut a window that ran past the stream's ends short (or moved it); refused."""
+    gen = SyntheticGenerator()
+    drifted = SyntheticStream("sea", {"variant": 3})
+    for position, width, end in ((50, 400, "start"), (950, 400, "end"), (50, None, "start")):
+        with pytest.raises(ScenarioError, match=f"runs past the {end}") as err:
+            gen.generate(SyntheticStream("sea"), 1000, drift_type="gradual", output_dir=tmp_path,
+                         generator_instance_drift=drifted, position_of_drift=position,
+                         transition_width=width)  # fmt: skip
+        assert err.value.path == "transition_width"
+    assert not tmp_path.joinpath("synthetic_data").exists()
+
+
+def test_random_state_seeds_the_dataset_whatever_the_stream(tmp_path):
+    """random_state, when given, replaces the stream's own seed (a SyntheticStream's too);
+    without it the stream's seed decides. Non-integer seeds are refused."""
+    stream = SyntheticStream("sea", seed=3)
+
+    def make(random_state):
+        return SyntheticGenerator(random_state=random_state).generate(
+            stream, 200, output_dir=tmp_path, drift_type="virtual_drift"
+        )
+
+    a, b, again = make(1), make(2), make(1)
+    pd.testing.assert_frame_equal(a, again)
+    assert not a.equals(b) and not a.isna().equals(b.isna())
+    pd.testing.assert_frame_equal(make(None), make(3))  # the stream's own seed
+    for bad in (1.5, "1", True):
+        with pytest.raises(ScenarioError) as err:
+            SyntheticGenerator(random_state=bad)
+        assert err.value.path == "random_state"
+
+
+def test_seed_column_order(tmp_path):
+    """As the seed appended them: features, target, date (and block last in block CSVs)."""
+    df = SyntheticGenerator().generate(SyntheticStream("sea"), 5, output_dir=tmp_path,
+                                       date_start="2024-01-01")  # fmt: skip
+    assert list(df.columns) == ["x0", "x1", "x2", "target", "timestamp"]
+    path = SyntheticBlockGenerator().generate_blocks_simple(
+        output_path=tmp_path, filename="o.csv", n_blocks=2, total_samples=10,
+        date_start="2024-01-01",
+    )  # fmt: skip
+    assert list(pd.read_csv(path).columns) == ["x0", "x1", "x2", "target", "timestamp", "block"]

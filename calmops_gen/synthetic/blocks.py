@@ -33,6 +33,7 @@ raise a clear error instead of being ignored; ``generate_report=True`` warns.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,10 @@ from calmops_gen.runner import run
 from calmops_gen.seeding import seed_value
 from calmops_gen.synthetic.common import (
     check_columns,
+    facade_paths,
     output_target,
     refuse,
+    refuse_legacy,
     seed_frame,
     slug,
     warn_report,
@@ -56,6 +59,17 @@ from calmops_gen.synthetic.factory import _kind, seed_defaults, translate_params
 from calmops_gen.synthetic.streams import DEFAULT_SEED, SyntheticStream, as_stream
 
 DEFAULT_OUTPUT_DIR = "synthetic_output"
+
+#: Engine config keys -> this facade's arguments (for error messages).
+_PATHS = {
+    "schedule.start": "date_start",
+    "schedule.step": "date_step",
+    "schedule.time_column": "date_col",
+    "schedule.sizes": "n_samples_block",
+    "schedule.block_params": "method_params",
+    "generator.params": "method_params",
+    "output.root": "output_path",
+}
 
 
 def _sizes(n_blocks: int, total: int, per_block: int | Sequence[int] | None) -> list[int]:
@@ -126,13 +140,19 @@ class SyntheticBlockGenerator:
         drift_config: Any = None,
         dynamics_config: Any = None,
         output_dir: str | Path | None = None,
+        **legacy: Any,
     ) -> str:
         """Generate ``n_blocks`` blocks of one generator kind (``methods``) with per-block
         parameters; write ``output_path/filename`` (CSV) and return its path.
 
-        ``output_dir`` is accepted as the seed's older name of ``output_path``.
+        ``output_dir`` is accepted as the seed's older name of ``output_path`` (not both).
         """
+        refuse_legacy("generate_blocks_simple", legacy, _SIMPLE_ARGUMENTS)
+        if output_path is not None and output_dir is not None:
+            raise ScenarioError("output_dir", "give output_path or output_dir, not both")
         n_blocks = whole(n_blocks, "n_blocks")
+        if n_blocks <= 0:
+            raise ScenarioError("n_blocks", f"must be > 0, got {n_blocks}")
         names = _per_block(methods, n_blocks, "methods")
         if len({str(n).lower() for n in names}) != 1:
             raise ScenarioError("methods", "every block must use the same generator kind")
@@ -174,12 +194,14 @@ class SyntheticBlockGenerator:
         drift_config: Any = None,
         dynamics_config: Any = None,
         block_labels: Sequence[Any] | None = None,
+        **legacy: Any,
     ) -> str:
         """Generate blocks from generator instances (one for all blocks, or one per block;
         :class:`~calmops_gen.synthetic.SyntheticStream` or river instances of one kind).
 
         The seed taken is the first instance's; each block draws from its own seed.
         """
+        refuse_legacy("generate", legacy, _GENERATE_ARGUMENTS)
         if generators is None:
             raise ScenarioError("generators", "give a generator instance or one per block")
         streams = [as_stream(g) for g in _per_block(generators, n_blocks, "generators")]
@@ -246,16 +268,22 @@ class SyntheticBlockGenerator:
                 spread="none",
                 time_column=date_col,
             )
-        manifest = run(
-            {
-                "name": slug(Path(filename).stem),
-                "seed": seed,
-                "generator": {"kind": kind, "engine": engine, "params": {**defaults, **params[0]},
-                              "balance": balance},
-                "schedule": schedule,
-                "output": {"root": str(directory), "format": "csv"},
-            }
-        )  # fmt: skip
+        scenario = {
+            "name": slug(Path(filename).stem),
+            "seed": seed,
+            "generator": {"kind": kind, "engine": engine, "params": {**defaults, **params[0]},
+                          "balance": balance},
+            "schedule": schedule,
+            "output": {"root": str(directory), "format": "csv"},
+        }  # fmt: skip
+        with facade_paths(_PATHS):
+            manifest = run(scenario)
         self.last_manifest = manifest
         frame = seed_frame(manifest, target_col, block_labels=block_labels)
         return str(write_csv(frame, directory, filename))
+
+
+_SIMPLE_ARGUMENTS = list(
+    inspect.signature(SyntheticBlockGenerator.generate_blocks_simple).parameters
+)
+_GENERATE_ARGUMENTS = list(inspect.signature(SyntheticBlockGenerator.generate).parameters)

@@ -8,17 +8,18 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from calmops_gen.arguments import check_name
-from calmops_gen.errors import ScenarioError
+from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.generators import GENERATORS
 from calmops_gen.manifest import Manifest
 from calmops_gen.reading import read_frame
@@ -123,6 +124,58 @@ def check_columns(
         )
 
 
+#: The seed's other argument names and what replaces them here.
+LEGACY_ARGUMENTS = {
+    "drift_injection_config": "not supported by this facade; declare drift events in a "
+    "scenario, or apply them with calmops_gen.drift_injector.DriftInjector",
+    "drift_point": "use position_of_drift",
+    "drift_generator": "use generator_instance_drift",
+    "target_column": "use target_col",
+    "instances_per_block": "use n_samples_block",
+    "metadata_generator_instance": "not supported by this facade",
+    "block_column": "not supported by this facade: blocks come from n_blocks and the sizes",
+    "resample_rule": "not supported by this facade",
+}
+
+
+def refuse_legacy(method: str, options: dict[str, Any], known: Sequence[str]) -> None:
+    """Raise for arguments ``method`` does not take: the seed's old names with what
+    replaces them, others with the closest known name.
+
+    Examples
+    --------
+    >>> refuse_legacy("generate", {"drift_point": 5}, ["position_of_drift"])
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: drift_point: use position_of_drift
+    """
+    for key in options:
+        hint = LEGACY_ARGUMENTS.get(key)
+        if hint is not None:
+            raise ScenarioError(key, hint)
+        raise ScenarioError(
+            key, f"{method}() has no such argument{suggest(key, list(known)) or '.'}"
+        )
+
+
+@contextlib.contextmanager
+def facade_paths(names: dict[str, str]) -> Iterator[None]:
+    """Errors of the engine's config keys under the facade's argument names (``names``:
+    engine key prefix -> argument), so a user reads ``date_start: ...``, not
+    ``schedule.start: ...``."""
+
+    def rename(err: ScenarioError) -> ScenarioError:
+        for prefix, argument in names.items():
+            if err.path == prefix or err.path.startswith(prefix + "."):
+                return ScenarioError(argument + err.path[len(prefix) :], err.message)
+        return err
+
+    try:
+        yield
+    except ScenarioError as err:
+        raise err.each(rename) from None
+
+
 def slug(text: str) -> str:
     """A dataset name (slug) from free text such as a file name."""
     name = re.sub(r"[^a-z0-9_-]+", "_", text.lower()).strip("_-")
@@ -154,10 +207,10 @@ def seed_frame(
     *,
     block_labels: Sequence[Any] | None = None,
     keep_block: bool = True,
-    time_first: bool = False,
 ) -> pd.DataFrame:
     """The dataset as the seed returned it: target renamed, ``block`` labelled 1..n (or
-    ``block_labels``), the time column first if asked."""
+    ``block_labels``), columns in the seed's order: features, target, then the date column
+    and ``block`` (each appended by the seed in that order)."""
     frame = read_frame(manifest).rename(columns={"y": target_col})
     if keep_block:
         labels = list(block_labels) if block_labels is not None else None
@@ -170,9 +223,8 @@ def seed_frame(
     else:
         frame = frame.drop(columns=["block"])
     time_col = next((c.name for c in manifest.columns if c.role == "time"), None)
-    if time_first and time_col is not None:
-        frame = frame[[time_col, *[c for c in frame.columns if c != time_col]]]
-    return frame
+    last = [c for c in (time_col, "block") if c is not None and c in frame.columns]
+    return frame[[c for c in frame.columns if c not in last] + last]
 
 
 def write_csv(frame: pd.DataFrame, directory: Path, filename: str) -> Path:

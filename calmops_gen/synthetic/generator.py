@@ -2,9 +2,10 @@
 
 ``generate(generator_instance, n_samples, drift_type=..., generator_instance_drift=...,
 position_of_drift=..., transition_width=...)`` builds a scenario with two named concepts and
-runs it through the engine; it returns the DataFrame (date column first, target named
-``target_col``) and writes the versioned dataset with its manifest under ``output_dir``
-(default ``synthetic_output``), plus ``output_dir/filename`` as CSV when ``save_dataset``.
+runs it through the engine; it returns the DataFrame (features, the target named
+``target_col``, then the date column, as the seed appended them) and writes the versioned
+dataset with its manifest under ``output_dir`` (default ``synthetic_output``), plus
+``output_dir/filename`` as CSV when ``save_dataset``.
 
 Drift types, and how they differ from the seed (on purpose):
 
@@ -12,6 +13,7 @@ Drift types, and how they differ from the seed (on purpose):
 * ``gradual``: a sigmoid transition of ``transition_width`` rows (default ``n // 10``)
   centred on the position, as in the seed, but the share of B rows follows the curve exactly
   and goes fully from 0 to 1 (the seed drew coin flips from a sigmoid spanning 0.12-0.88).
+  A window that runs past either end of the stream is refused (the seed cut it short).
 * ``incremental``: the whole stream moves from A to B: the concept is interpolated row by row
   for generators with a numeric concept (SEA, Hyperplane, RandomRBF, Friedman; engine numpy,
   the river engine is refused), otherwise rows are mixed with a linear share from 0 (first
@@ -23,13 +25,20 @@ Drift types, and how they differ from the seed (on purpose):
 
 Arguments a drift type would ignore are refused (``transition_width`` is for ``gradual``;
 ``position_of_drift`` for ``abrupt``, ``gradual`` and ``virtual_drift``;
-``generator_instance_drift`` for the two-concept types), and both concepts must use the
-same engine.
+``generator_instance_drift`` for the two-concept types; ``drift_options`` for
+``virtual_drift``), and both concepts must use the same engine. The seed's other argument
+names (``drift_point``, ``target_column``, ``drift_injection_config``, ...) are refused
+with what replaces them.
+
+Seeds: ``random_state``, when given, is the dataset's seed (rows and drift draws alike) and
+replaces the seed of the stream given (a ``SyntheticStream``'s or a river instance's);
+without it the stream's own seed is used. The seed separated the two (river's seed for the
+rows, ``random_state`` for the drift); here one seed sequence drives everything.
 
 Dates: ``date_start`` with ``date_step`` (a ``pandas.DateOffset`` dict, default one day) and
-``date_every`` (rows per timestamp, default 1), or a :class:`DateConfig`: row ``i`` gets
-``start + (i // every) * step``, as in the seed (vectorised; the seed spent most of its time
-here).
+``date_every`` (rows per timestamp, default 1), or a :class:`DateConfig` (not both): row
+``i`` gets ``start + (i // every) * step``, as in the seed (vectorised; the seed spent most
+of its time here).
 
 Examples
 --------
@@ -47,6 +56,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +70,13 @@ from calmops_gen.errors import ScenarioError
 from calmops_gen.generators import GENERATORS, ConceptGenerator
 from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
+from calmops_gen.seeding import seed_value
 from calmops_gen.synthetic.common import (
     check_columns,
+    facade_paths,
     output_target,
     refuse,
+    refuse_legacy,
     seed_frame,
     slug,
     warn_report,
@@ -72,6 +85,17 @@ from calmops_gen.synthetic.common import (
 from calmops_gen.synthetic.streams import as_stream
 
 DRIFT_TYPES = ("none", "abrupt", "gradual", "incremental", "virtual_drift")
+
+#: Engine config keys -> this facade's arguments (for error messages).
+_PATHS = {
+    "schedule.start": "date_start",
+    "schedule.step": "date_step",
+    "schedule.rows_per_step": "date_every",
+    "schedule.time_column": "date_col",
+    "output.root": "output_dir",
+    "drift.virtual.features": "drift_options.feature_cols",
+    "drift.virtual.rate": "drift_options.missing_fraction",
+}
 
 
 @dataclass
@@ -85,13 +109,14 @@ class DateConfig:
 
 
 def _check_drift_arguments(
-    drift_type: str, instance: Any, position: int | None, width: int | None
+    drift_type: str, instance: Any, position: int | None, width: int | None, options: Any
 ) -> None:
     """Refuse drift arguments the drift type would ignore."""
     uses = {
         "generator_instance_drift": (instance, ("abrupt", "gradual", "incremental")),
         "position_of_drift": (position, ("abrupt", "gradual", "virtual_drift")),
         "transition_width": (width, ("gradual",)),
+        "drift_options": (options, ("virtual_drift",)),
     }
     for name, (value, types) in uses.items():
         if value is not None and drift_type not in types:
@@ -106,7 +131,9 @@ class SyntheticGenerator:
     DEFAULT_OUTPUT_DIR: ClassVar[str] = "synthetic_output"
 
     def __init__(self, random_state: int | None = None) -> None:
-        self.random_state = random_state
+        self.random_state = (
+            None if random_state is None else seed_value(random_state, "random_state")
+        )
         self.last_manifest: Manifest | None = None
 
     @classmethod
@@ -143,11 +170,27 @@ class SyntheticGenerator:
         inconsistency: float = 0.0,
         drift_config: Any = None,
         dynamics_config: Any = None,
+        **legacy: Any,
     ) -> pd.DataFrame:
         """Generate ``n_samples`` rows (see the module docstring for the drift types)."""
+        refuse_legacy("generate", legacy, _ARGUMENTS)
         refuse(
             drift_config=drift_config, dynamics_config=dynamics_config, inconsistency=inconsistency
         )
+        if date_config is not None:
+            given: dict[str, Any] = {
+                "date_start": date_start,
+                "date_step": date_step,
+                "date_every": date_every if date_every != 1 else None,
+                "date_col": date_col if date_col != "timestamp" else None,
+            }
+            clash = [k for k, v in given.items() if v is not None]
+            if clash:
+                raise ScenarioError(
+                    clash[0], "give the dates as date_config or as date_* arguments, not both"
+                )
+            date_start, date_every = date_config.start_date, date_config.frequency
+            date_step, date_col = date_config.step, date_config.date_col
         filename, directory = output_target(
             filename, target_col, output_dir, "output_dir", self.DEFAULT_OUTPUT_DIR
         )
@@ -159,7 +202,7 @@ class SyntheticGenerator:
                 "drift_type", f"unknown {drift_type!r}; use {', '.join(DRIFT_TYPES)}"
             )
         _check_drift_arguments(
-            drift_type, generator_instance_drift, position_of_drift, transition_width
+            drift_type, generator_instance_drift, position_of_drift, transition_width, drift_options
         )
         base = as_stream(generator_instance, seed=self.random_state)
         schedule: dict[str, Any] = {"rows_per_block": n_samples}
@@ -170,9 +213,6 @@ class SyntheticGenerator:
                                            position, transition_width))  # fmt: skip
         elif drift_type == "virtual_drift":
             drift = self._virtual(base, dict(drift_options or {}), position, n_samples)
-        if date_config is not None:
-            date_start, date_every = date_config.start_date, date_config.frequency
-            date_step, date_col = date_config.step, date_config.date_col
         if date_start is not None:
             schedule.update(
                 start=date_start, step=dict(date_step or {"days": 1}), spread="rows",
@@ -182,18 +222,19 @@ class SyntheticGenerator:
             base.kind, base.params, base.engine, target_col,
             date_col if date_start is not None else None, keep_block=False,
         )  # fmt: skip
-        manifest = run(
-            {
-                "name": slug(Path(filename).stem),
-                "seed": base.seed,
-                "generator": {**base.spec(), "balance": balance},
-                "schedule": schedule,
-                "drift": drift,
-                "output": {"root": str(directory)},
-            }
-        )
+        with facade_paths(_PATHS):
+            manifest = run(
+                {
+                    "name": slug(Path(filename).stem),
+                    "seed": base.seed,
+                    "generator": {**base.spec(), "balance": balance},
+                    "schedule": schedule,
+                    "drift": drift,
+                    "output": {"root": str(directory)},
+                }
+            )
         self.last_manifest = manifest
-        frame = seed_frame(manifest, target_col, keep_block=False, time_first=True)
+        frame = seed_frame(manifest, target_col, keep_block=False)
         if save_dataset:
             write_csv(frame, directory, filename)
         return frame
@@ -222,9 +263,15 @@ class SyntheticGenerator:
         if drift_type == "abrupt":
             start, transition = position, {"kind": "abrupt"}
         elif drift_type == "gradual":
-            w = max(1, n // 10 if width is None else width)
-            start = max(1, position - w // 2)
-            w = min(w, n - start)
+            w = max(1, n // 10 if width is None else integer(width, "transition_width"))
+            start = position - w // 2
+            if start < 1 or start + w > n:
+                raise ScenarioError(
+                    "transition_width",
+                    f"a window of {w} rows{' (n_samples // 10)' if width is None else ''} "
+                    f"centred on row {position} runs past the {'start' if start < 1 else 'end'} "
+                    f"of the {n} rows; move position_of_drift or narrow the window",
+                )
             transition = {"kind": "gradual", "width": w, "shape": "sigmoid"}
         else:
             cls = GENERATORS.get(base.kind, "generator")
@@ -267,3 +314,6 @@ class SyntheticGenerator:
                 "where": {"rows": [position, n]},
             }
         }
+
+
+_ARGUMENTS = [a for a in inspect.signature(SyntheticGenerator.generate).parameters][1:-1]

@@ -138,14 +138,25 @@ def as_stream(obj: Any, seed: int | None = None) -> SyntheticStream:
 
     A river instance's parameters are read with river's ``_get_params``; its sample seed
     (``seed`` / ``seed_sample``, when not a model seed of ours) becomes the stream's seed
-    unless ``seed`` is given.
+    unless ``seed`` is given. ``seed`` also replaces a ``SyntheticStream``'s own.
     """
     if isinstance(obj, SyntheticStream):
-        return obj
+        if seed is None or seed == obj.seed:
+            return obj
+        return SyntheticStream(obj.kind, obj.params, seed=seed, engine=obj.engine)
     if not hasattr(obj, "_get_params") or not type(obj).__module__.startswith("river."):
         raise ScenarioError(
             "generator",
-            f"expected a SyntheticStream or a river generator, got {type(obj).__name__}",
+            f"expected a SyntheticStream or a river generator, got {type(obj).__name__} (rows "
+            "you already have, such as an iterator of (x, y) pairs, go into a DataFrame: "
+            "drift them with calmops_gen.inject or the table generator)",
+        )
+    if type(obj).__name__ == "ConceptDriftStream":
+        raise ScenarioError(
+            "generator",
+            "river's ConceptDriftStream is a drift between two streams: give the two "
+            "generators to SyntheticGenerator.generate (generator_instance_drift, drift_type "
+            "gradual) or declare the concepts and a transition in a scenario",
         )
     kind = kind_of(type(obj).__name__)
     cls = GENERATORS.get(kind, "generator")
