@@ -1287,3 +1287,25 @@ def test_constructor_and_positions_refusals(df: pd.DataFrame) -> None:
     # engine errors keep their own path (here: a non-binary target for label_flip)
     with pytest.raises(ScenarioError, match="label_flip"):
         DriftInjector(target_column="u").inject_label_drift(df)
+
+
+def test_errors_say_which_default_is_missing_and_where_times_fall(df: pd.DataFrame) -> None:
+    """A constructor default the frame lacks is named; a time window outside the data says
+    so (not 'ends (None) before it starts'); a float position names its argument."""
+    cases = [
+        (DriftInjector(time_col="when"), {"time_start": "2024-01-05"}, "time_col",
+         "DriftInjector's time_col='when' is not a column of this frame"),
+        (DriftInjector(time_col="t"), {"time_start": "2030-01-01"}, "time_start",
+         "is after the last time in 't'"),
+        (DriftInjector(time_col="t"), {"time_end": "2020-01-01"}, "time_end",
+         "is before the first time in 't'"),
+        (DriftInjector(), {"start_index": 10.0}, "start_index", "must be an integer"),
+        (DriftInjector(block_column="blk"), {"blocks": ["B1"]}, "block_column",
+         "block_column='blk' is not a column"),
+    ]  # fmt: skip
+    for inj, selectors, path, says in cases:
+        with pytest.raises(ScenarioError) as err:
+            inj.inject_feature_drift(df, ["u"], **selectors)
+        assert err.value.path == path and says in err.value.message, err.value
+    with pytest.raises(ScenarioError, match="target_column='label' is not a column"):
+        DriftInjector(target_column="label").inject_label_drift(df)

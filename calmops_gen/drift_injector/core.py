@@ -321,6 +321,16 @@ class DriftInjectorBase:
             pick(target, defaults.target, target_key),
         )
 
+    def _missing_default(self, df: pd.DataFrame, role: str) -> str:
+        """`` (DriftInjector's time_col='t' is not a column of this frame)`` when the
+        instance's default for ``role`` names a column ``df`` lacks, else ``""``."""
+        default = getattr(self._role_defaults or Roles(self.time_col, self.block_column,
+                                                       self.target_column), role)  # fmt: skip
+        if default is None or default in df.columns:
+            return ""
+        key = {"time": "time_col", "block": "block_column", "target": "target_column"}[role]
+        return f" (DriftInjector's {key}={default!r} is not a column of this frame)"
+
     def _select(
         self,
         df: pd.DataFrame,
@@ -352,7 +362,13 @@ class DriftInjectorBase:
             target if target is not None else explicit_target,
             target_key if target is not None else "target_column",
         )
-        return select(df, roles, options)
+        try:
+            return select(df, roles, options)
+        except ScenarioError as err:
+            role = {"time_col": "time", "block_column": "block"}.get(err.path)
+            if role is None or getattr(roles, role) is not None:
+                raise
+            raise ScenarioError(err.path, err.message + self._missing_default(df, role)) from None
 
     def _select_columns(
         self,

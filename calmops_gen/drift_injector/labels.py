@@ -114,7 +114,8 @@ class LabelDrift(DriftInjectorBase):
         if sel.roles.target is None:
             raise ScenarioError(
                 target_key,
-                "name the label column (here, as target_column= or on DriftInjector)",
+                "name the label column (here, as target_column= or on DriftInjector)"
+                + self._missing_default(df, "target"),
             )
         events = self._compose(df, sel, timing, [spec])
         return self._finish(df, method, events, sel.roles)

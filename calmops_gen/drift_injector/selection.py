@@ -219,6 +219,8 @@ def _rows(df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]) -> list[in
     start, end = options.get("start_index"), options.get("end_index")
     if start is None and end is None:
         return None
+    start = None if start is None else integer(start, "start_index")
+    end = None if end is None else integer(end, "end_index")
     key = "start_index" if start is not None else "end_index"
     if roles.block is not None and block_layout(df[roles.block])[1] is not None:
         raise ScenarioError(
@@ -333,6 +335,14 @@ def _time(df: pd.DataFrame, options: Mapping[str, Any], sel: Selection) -> None:
         t0 = first if lo is None else moment(lo, keys[0])
         t1 = (last if hi is None else moment(hi, keys[1])) + TIME_EPSILON
         if not t0 < t1:
+            if hi is None:
+                raise ScenarioError(
+                    keys[0], f"{lo} is after the last time in {time_col!r} ({last})"
+                )
+            if lo is None:
+                raise ScenarioError(
+                    keys[1], f"{hi} is before the first time in {time_col!r} ({first})"
+                )
             raise ScenarioError(keys[1], f"ends ({hi}) before it starts ({lo})")
         return [str(t0.isoformat()), str(t1.isoformat())]
 
