@@ -15,6 +15,7 @@ from calmops_gen.synthetic import (
     DateConfig,
     GeneratorConfig,
     GeneratorFactory,
+    GeneratorType,
     SyntheticBlockGenerator,
     SyntheticGenerator,
     SyntheticStream,
@@ -51,6 +52,15 @@ def test_seed_config_defaults_are_the_seeds():
     assert make("sea").params["noise"] == 0.0
     assert make("random_tree").params["first_leaf_level"] == 3
     assert make("hyperplane", GeneratorConfig(n_dims=4)).params["n_features"] == 4
+    assert make("hyperplane", GeneratorConfig(n_features=5, n_dims=3)).params["n_features"] == 5
+    kinds = GeneratorFactory.get_available_generators()
+    assert [k.value for k in kinds] == list(GeneratorType)  # the seed's enum members
+    from calmops_gen.generators import GENERATORS, ConceptGenerator
+
+    registered = {k for k, cls in GENERATORS.items() if issubclass(cls, ConceptGenerator)}
+    assert set(kinds) == registered
+    info = GeneratorFactory.get_generator_info(GeneratorType.WAVEFORM)
+    assert (info["n_features"], info["n_classes"]) == (21, 3)
     with pytest.raises(ScenarioError, match="always has 10 features") as err:
         make("friedman", GeneratorConfig(n_features_friedman=5))
     assert err.value.path == "n_features_friedman"

@@ -36,7 +36,8 @@ from calmops_gen.synthetic.streams import DEFAULT_SEED, SyntheticStream
 
 
 class GeneratorType(StrEnum):
-    """The seed's nine generator types (every registered kind is accepted as a string)."""
+    """Every synthetic generator kind: the seed's nine first, then the rest of river's
+    catalogue. Members are strings, so a kind may be given either way."""
 
     AGRAWAL = "agrawal"
     SEA = "sea"
@@ -47,6 +48,15 @@ class GeneratorType(StrEnum):
     MIXED = "mixed"
     FRIEDMAN = "friedman"
     RANDOM_RBF = "random_rbf"
+    ANOMALY_SINE = "anomaly_sine"
+    FRIEDMAN_DRIFT = "friedman_drift"
+    LED = "led"
+    LED_DRIFT = "led_drift"
+    LOGICAL = "logical"
+    MV = "mv"
+    PLANES2D = "planes2d"
+    RANDOM_RBF_DRIFT = "random_rbf_drift"
+    WAVEFORM = "waveform"
 
 
 @dataclass
@@ -62,7 +72,10 @@ class GeneratorConfig:
     <calmops_gen.synthetic.SyntheticBlockGenerator.generate_blocks_simple>`'s
     ``method_params`` and :meth:`GeneratorFactory.create_preset_concept_drift` leave out, as
     the seed built both from a ``GeneratorConfig``.
-    ``seed`` is an alias of ``random_state``; ``n_dims``, when given, of ``n_features``.
+    ``seed`` is an alias of ``random_state``; ``n_dims``, when given, replaces the default
+    ``n_features`` (a non-default ``n_features`` wins, as in the seed). River's ``Sine`` has
+    no noise level, so ``noise_percentage_sine`` only switches its ``has_noise`` on (any
+    value above 0).
     Without a config, :meth:`GeneratorFactory.create_generator` uses river's defaults.
 
     Examples
@@ -168,6 +181,8 @@ def _translate(kind: str, config: GeneratorConfig) -> tuple[dict[str, Any], int]
             f"river's Friedman always has {N_FRIEDMAN_FEATURES} features "
             f"(got {config.n_features_friedman})",
         )
+    if kind == "hyperplane" and config.n_dims is not None and config.n_features != 10:
+        params["n_features"] = config.n_features  # the seed took n_dims only over the default
     seed = config.random_state if config.random_state is not None else config.seed
     return params, DEFAULT_SEED if seed is None else seed
 
@@ -261,13 +276,17 @@ class GeneratorFactory:
         )
 
     @staticmethod
-    def get_available_generators() -> list[str]:
-        """Every registered synthetic generator kind."""
-        return [k for k, cls in GENERATORS.items() if issubclass(cls, ConceptGenerator)]
+    def get_available_generators() -> list[GeneratorType]:
+        """Every synthetic generator kind, as :class:`GeneratorType` members (as the seed
+        returned them; they are strings too)."""
+        return list(GeneratorType)
 
     @staticmethod
     def get_generator_info(generator_type: GeneratorType | str) -> dict[str, Any]:
-        """Name, description, features, task, classes, engines and parameters of a kind."""
+        """Name, description, features, task, classes, engines and parameters of a kind.
+
+        ``n_features`` and ``n_classes`` are the counts the seed returned; ``features`` and
+        ``classes`` list them."""
         kind = _kind(generator_type)
         cls = GENERATORS.get(kind, "generator_type")
         gen = cls(cls.Params(), cls.engines[0])
@@ -286,6 +305,7 @@ class GeneratorFactory:
             "target": target.name if target else None,
             "task": task,
             "classes": list(classes) if classes is not None else None,
+            "n_classes": len(classes) if classes is not None else None,
             "engines": list(cls.engines),
             "params": cls.Params().model_dump(),
             "drift_capable": cls.supports_blend() or cls.stateful,
