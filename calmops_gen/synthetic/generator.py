@@ -33,7 +33,10 @@ with what replaces them.
 Seeds: ``random_state``, when given, is the dataset's seed (rows and drift draws alike) and
 replaces the seed of the stream given (a ``SyntheticStream``'s or a river instance's);
 without it the stream's own seed is used. The seed separated the two (river's seed for the
-rows, ``random_state`` for the drift); here one seed sequence drives everything.
+rows, ``random_state`` for the drift); here one seed sequence drives everything. Rows are
+drawn for the whole dataset at once (vectorised, column by column), so a dataset of ``n``
+rows is not the first ``n`` rows of a longer one, nor of the stream iterated on its own
+(the seed pulled rows one by one from the stream); the same call always gives the same rows.
 
 Dates: ``date_start`` with ``date_step`` (a ``pandas.DateOffset`` dict, default one day) and
 ``date_every`` (rows per timestamp, default 1), or a :class:`DateConfig` (not both): row
