@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from calmops_gen.errors import ScenarioError
 
@@ -36,18 +36,51 @@ class Executor:
             for i in range(n):
                 yield task(i)
             return
-        with ProcessPoolExecutor(max_workers=self.workers) as pool:
+        # The task (with the plan it carries) goes to each worker once, when it starts; a
+        # block's submission is then its index alone, whatever the number of blocks.
+        pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_install, initargs=(task,))
+        try:
             # A bounded window of blocks in flight keeps memory bounded by a few blocks.
             window = 2 * self.workers
-            futures = [pool.submit(task, i) for i in range(min(window, n))]
+            futures = [pool.submit(_run, i) for i in range(min(window, n))]
             submitted = len(futures)
             for i in range(n):
-                result = futures[i].result()
+                result = cast(R, futures[i].result())
                 if submitted < n:
-                    futures.append(pool.submit(task, submitted))
+                    futures.append(pool.submit(_run, submitted))
                     submitted += 1
                 futures[i] = None  # type: ignore[call-overload]
                 yield result
+        except BaseException:
+            _stop(pool)  # interrupted or failed: do not wait for the blocks in flight
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+_TASK: Callable[[int], object] | None = None
+
+
+def _install(task: Callable[[int], object]) -> None:
+    """Worker initializer: keep the task for every block this worker produces."""
+    global _TASK
+    _TASK = task
+
+
+def _run(index: int) -> object:
+    assert _TASK is not None, "worker started without its task"
+    return _TASK(index)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued blocks and end the workers now (their half-written files sit in the
+    staging folder, which the caller removes once they are gone)."""
+    workers = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        proc.terminate()
+    for proc in workers:
+        proc.join()
 
 
 def executor_for(kind: str, workers: int | None) -> Executor:
