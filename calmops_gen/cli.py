@@ -5,7 +5,9 @@ own file with ``--config-dir``/``--config-name``) and applies overrides; this mo
 the result into a plain dict, runs it, and prints the dataset directory as the last line
 of stdout. A :class:`~calmops_gen.errors.CalmopsError` becomes exit status 2 and a one-line
 message on stderr, without a traceback unless ``HYDRA_FULL_ERROR=1`` or
-``CALMOPS_GEN_DEBUG=1`` is set.
+``CALMOPS_GEN_DEBUG=1`` is set. In a sweep (``-m``) a failing job is reported and the
+others still run; the exit status is 2 at the end if any failed. Ctrl-C exits 130 with one
+line (SIGTERM: 143), the half-written dataset removed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -41,7 +44,20 @@ def _debug() -> bool:
     )
 
 
+#: Sweep jobs that failed (``-m``): reported as they fail, counted at the end.
+_FAILED_JOBS: list[str] = []
+
+
 def _fail(message: str) -> None:
+    """Report a bad input and exit 2; in a sweep, report the job and go on with the next
+    (the exit status is 2 at the end when any job failed)."""
+    hydra_cfg = HydraConfig.get() if HydraConfig.initialized() else None
+    if hydra_cfg is not None and hydra_cfg.mode == RunMode.MULTIRUN:
+        task = " ".join(o.removeprefix("++") for o in hydra_cfg.overrides.task)
+        job = f"job {hydra_cfg.job.num} ({task or 'no overrides'})"
+        print(f"calmops-gen: error: {job}: {message}", file=sys.stderr)
+        _FAILED_JOBS.append(job)
+        return
     print(f"calmops-gen: error: {message}", file=sys.stderr)
     sys.exit(EXIT_BAD_INPUT)
 
@@ -113,7 +129,18 @@ def main() -> None:
     """Entry point of ``calmops-gen``."""
     signal.signal(signal.SIGTERM, _terminated)
     sys.argv = [sys.argv[0], *force_overrides(sys.argv[1:])]
-    _app()
+    try:
+        _app()
+    except KeyboardInterrupt:
+        if _debug():
+            raise
+        print("calmops-gen: interrupted; nothing was written under the dataset's name",
+              file=sys.stderr)  # fmt: skip
+        sys.exit(128 + signal.SIGINT)
+    if _FAILED_JOBS:
+        print(f"calmops-gen: error: {len(_FAILED_JOBS)} sweep job(s) failed: "
+              f"{'; '.join(_FAILED_JOBS)}", file=sys.stderr)  # fmt: skip
+        sys.exit(EXIT_BAD_INPUT)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import socket
 import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -117,19 +118,32 @@ def run(
                 "set output.overwrite=true to replace it"
             )
         replacing = True
-    with _staging(final) as staging:
-        task = partial(_write_block, plan, str(staging))
-        results = []
-        show = scenario.executor.progress
-        if show is None:
-            show = len(plan.blocks) > 1 and sys.stderr.isatty()
-        with tqdm(total=len(plan.blocks), unit="block", disable=not show, file=sys.stderr) as bar:
-            for result in executor.map(task, len(plan.blocks)):
-                results.append(result)
-                bar.update(1)
-        manifest = _manifest(plan, results, staging, list(overrides))
-        manifest.write(staging)
-        _commit(staging, final, replacing)
+    try:
+        with _staging(final) as staging:
+            task = partial(_write_block, plan, str(staging))
+            results = []
+            show = scenario.executor.progress
+            if show is None:
+                show = len(plan.blocks) > 1 and sys.stderr.isatty()
+            with tqdm(
+                total=len(plan.blocks), unit="block", disable=not show, file=sys.stderr
+            ) as bar:
+                for result in executor.map(task, len(plan.blocks)):
+                    results.append(result)
+                    bar.update(1)
+            manifest = _manifest(plan, results, staging, list(overrides))
+            manifest.write(staging)
+            _commit(staging, final, replacing)
+    except BrokenProcessPool:
+        raise DatasetError(
+            f"{final}: a worker process died (killed by the system, often for lack of "
+            "memory); nothing was written: use smaller blocks or fewer executor.workers"
+        ) from None
+    except OSError as exc:  # a full disk, a quota, an I/O error while writing
+        where = exc.filename or final
+        raise DatasetError(
+            f"{where}: cannot write the dataset: {exc.strerror or exc}; nothing was written"
+        ) from None
     return manifest.attach(final.resolve())
 
 

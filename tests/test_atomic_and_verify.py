@@ -72,6 +72,47 @@ def test_failure_mid_run_leaves_nothing(
     assert not root.exists()
 
 
+def test_a_full_disk_is_a_clean_error_and_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    """Writing block 1 fails as on a full disk (ENOSPC): a DatasetError naming the file and
+    the reason (the command line's one-line exit 2), not a traceback; nothing kept."""
+    real = calmops_gen.runner.write_frame
+    calls = []
+
+    def write_frame(frame, columns, path, fmt):
+        calls.append(path)
+        if len(calls) == 3:  # block 0's data and truth, then block 1's data
+            raise OSError(28, "No space left on device", str(path))
+        return real(frame, columns, path, fmt)
+
+    monkeypatch.setattr(calmops_gen.runner, "write_frame", write_frame)
+    root = tmp_path / "out"
+    with pytest.raises(DatasetError, match="cannot write the dataset: No space left on device"):
+        calmops_gen.run(_scenario(), root=root)
+    assert not root.exists()
+
+
+def _dying_on_block(index: int):
+    real = calmops_gen.runner.produce_block
+
+    def produce(plan, i, *args):
+        if i == index:
+            os.kill(os.getpid(), 9)  # as the out-of-memory killer would
+        return real(plan, i, *args)
+
+    return produce
+
+
+def test_a_worker_killed_by_the_system_is_a_clean_error(
+    tmp_path: Path, monkeypatch, exclusive_run
+) -> None:
+    monkeypatch.setattr(calmops_gen.runner, "produce_block", _dying_on_block(2))
+    sc = deep_merge(_scenario(), {"executor": {"kind": "processes", "workers": 2}})
+    root = tmp_path / "out"
+    with pytest.raises(DatasetError, match="a worker process died"):
+        calmops_gen.run(sc, root=root)
+    assert not root.exists()
+
+
 @pytest.mark.parametrize("executor", [{"kind": "sequential"}, {"kind": "processes", "workers": 2}])
 def test_a_problem_found_in_a_worker_is_the_users_error(tmp_path: Path, executor: dict) -> None:
     """A value a column cannot hold is found while block 2 is made, possibly in another

@@ -342,8 +342,11 @@ def test_cli_reports_an_existing_dataset(cli_jobs) -> None:
     assert [p.name for p in (run.root / "sea_no_drift").iterdir()] == [api.version]
 
 
-@pytest.mark.parametrize("executor", ["sequential", "processes"])
-def test_sigterm_removes_the_half_written_dataset(tmp_path: Path, executor: str) -> None:
+@pytest.mark.parametrize(
+    ("executor", "sig"),
+    [("sequential", signal.SIGTERM), ("processes", signal.SIGTERM), ("sequential", signal.SIGINT)],
+)
+def test_sigterm_removes_the_half_written_dataset(tmp_path: Path, executor: str, sig: int) -> None:
     """A run stopped with SIGTERM (a job scheduler's kill, sent to the parent only) unwinds
     like Ctrl-C: exit status 143 and no staging folder (nor the parents it created) left
     under the root. A process pool ends its workers instead of finishing the blocks in
@@ -361,11 +364,14 @@ def test_sigterm_removes_the_half_written_dataset(tmp_path: Path, executor: str)
         time.sleep(0.05)
     assert any(root.glob("*/.*.tmp-*/data/*")), "the run never started writing"
     sent = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert proc.returncode == 128 + sig, err
     assert time.monotonic() - sent < 5.0
     assert not root.exists()
+    assert "Traceback" not in err.decode()
+    if sig == signal.SIGINT:  # Ctrl-C: one line, not a traceback
+        assert err.decode().strip().splitlines()[-1].startswith("calmops-gen: interrupted")
 
 
 def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(tmp_path: Path) -> None:
@@ -393,3 +399,22 @@ def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(tmp_path: Path)
     assert not left[0].exists() and alive.exists()
     final = Path(done.stdout.strip().splitlines()[-1])
     assert final.parent == left[0].parent and verify_dataset(final) == []
+
+
+def test_a_failing_sweep_job_does_not_stop_the_others(tmp_path: Path) -> None:
+    """``-m schedule.blocks=4,2,5``: 2 blocks cannot hold the default scenario's block 2
+    events, so job 1 fails; jobs 0 and 2 still write their datasets, job 1 is reported by
+    its overrides, and the exit status is 2 at the end."""
+    root = tmp_path / "out"
+    code, _, err = run_cli(
+        tmp_path, "-m", "schedule.blocks=4,2,5", "schedule.rows_per_block=10000",
+        f"output.root={root}",
+    )  # fmt: skip
+    assert code == 2, err
+    written = sorted(p.name for p in (root / "sea_default").iterdir())
+    assert len(written) == 2 and all(
+        verify_dataset(root / "sea_default" / v) == [] for v in written
+    )
+    assert "error: job 1 (schedule.blocks=2 schedule.rows_per_block=10000" in err
+    assert "block 2 does not exist" in err
+    assert err.strip().splitlines()[-1].startswith("calmops-gen: error: 1 sweep job(s) failed")
