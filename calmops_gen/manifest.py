@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 from datetime import datetime
@@ -138,8 +139,37 @@ class Manifest(_Model):
     events: list[EventInfo]
     files: list[FileInfo]
     environment: dict[str, str]
+    records_sha256: str | None = Field(
+        default=None,
+        description="SHA-256 of this manifest's canonical JSON (sorted keys, no spaces) "
+        "without created_at and this field: calmops-gen-verify reports any later edit of "
+        "the records (events, realised effects, concepts, seed, ...)",
+    )
 
     _directory: Path | None = PrivateAttr(default=None)
+
+    def records_digest(self) -> str:
+        """The :attr:`records_sha256` of this manifest's current content.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from calmops_gen.runner import run
+        >>> with tempfile.TemporaryDirectory() as root:
+        ...     m = run({"name": "d", "generator": {"kind": "sea"},
+        ...              "schedule": {"blocks": 1, "rows_per_block": 10}}, root=root)
+        >>> m.records_sha256 == m.records_digest()
+        True
+        >>> m.model_copy(update={"seed": 43}).records_digest() == m.records_sha256
+        False
+        """
+        data = self.model_dump(mode="json", exclude={"created_at", "records_sha256"})
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def sealed(self) -> Manifest:
+        """This manifest with :attr:`records_sha256` set."""
+        return self.model_copy(update={"records_sha256": self.records_digest()})
 
     @property
     def directory(self) -> Path:

@@ -131,7 +131,7 @@ def run(
                 for result in executor.map(task, len(plan.blocks)):
                     results.append(result)
                     bar.update(1)
-            manifest = _manifest(plan, results, staging, list(overrides))
+            manifest = _manifest(plan, results, staging, list(overrides)).sealed()
             manifest.write(staging)
             _commit(staging, final, replacing)
     except BrokenProcessPool:

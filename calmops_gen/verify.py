@@ -67,6 +67,14 @@ def verify_dataset(directory: Path | str) -> list[str]:
             f"{MANIFEST_NAME}: its config does not hash to its version {manifest.version!r} "
             "(the config or the version was edited)"
         )
+    if manifest.records_sha256 is not None and manifest.records_digest() != manifest.records_sha256:
+        problems.append(
+            f"{MANIFEST_NAME}: its records were edited after the run (they no longer hash to "
+            "records_sha256)"
+        )
+    for path in sorted(directory.iterdir()):
+        if path.name not in (MANIFEST_NAME, *_DATA_DIRS):
+            problems.append(f"{path.name}: not part of the dataset")
     listed = set()
     # each block's data and ground-truth file -> its record
     blocks = {path: b for b in manifest.blocks for path in (b.file, b.ground_truth_file) if path}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -262,10 +263,19 @@ def test_verify_tampered_manifest_rows(dataset: Path, capsys) -> None:
     assert any(raw["files"][0]["path"] in line for line in lines)
 
 
-def _edit_manifest(dataset: Path, edit: Any) -> None:
+def _edit_manifest(dataset: Path, edit: Any, reseal: bool = True) -> None:
+    """Apply ``edit`` to the manifest; ``reseal`` recomputes ``records_sha256`` (an editor
+    who knows the format), so that verify's other checks are what catches the edit."""
     path = dataset / "manifest.json"
     raw = json.loads(path.read_text())
     edit(raw)
+    if reseal:
+        from pydantic import ValidationError
+
+        from calmops_gen.manifest import Manifest
+
+        with contextlib.suppress(ValidationError):  # an invalid manifest cannot be sealed
+            raw["records_sha256"] = Manifest.model_validate(raw).records_digest()
     path.write_text(json.dumps(raw))
 
 
@@ -403,16 +413,49 @@ def test_verify_checks_schema_not_only_hashes(dataset: Path, capsys) -> None:
     table = table.set_column(0, "x0", table.column("x0").cast("float32"))
     pq.write_table(table, dataset / rel)
     data = (dataset / rel).read_bytes()
-    path = dataset / "manifest.json"
-    raw = json.loads(path.read_text())
-    for f in raw["files"]:
-        if f["path"] == rel:
-            f["sha256"], f["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
-    raw["blocks"][0]["sha256"] = hashlib.sha256(data).hexdigest()
-    path.write_text(json.dumps(raw))
+
+    def rehash(raw: dict) -> None:
+        for f in raw["files"]:
+            if f["path"] == rel:
+                f["sha256"], f["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
+        raw["blocks"][0]["sha256"] = hashlib.sha256(data).hexdigest()
+
+    _edit_manifest(dataset, rehash)
     code, lines = _verify(dataset, capsys)
     assert code == 1
     assert len(lines) == 1 and rel in lines[0] and "float" in lines[0], lines
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m.update(events=[]),
+        lambda m: m.update(seed=43),
+        lambda m: m["events"][0]["realised"].update(flip_rate=0.5),
+        lambda m: m["events"][0]["params"].update(rate=0.9),
+        lambda m: m["concepts"][0]["params"].update(variant=2),
+        lambda m: m["blocks"][2].update(params={}),
+        lambda m: m.update(overrides=["seed=1"]),
+    ],
+    ids=["no-events", "seed", "realised", "params", "concept", "block-params", "overrides"],
+)
+def test_verify_catches_any_edit_of_the_records(dataset: Path, edit: Any) -> None:
+    """Records no other check covers (what was done, the realised effects, the concepts)
+    are sealed by records_sha256: any edit is reported."""
+    _edit_manifest(dataset, edit, reseal=False)
+    assert verify_dataset(dataset) == [
+        "manifest.json: its records were edited after the run (they no longer hash to "
+        "records_sha256)"
+    ]
+
+
+def test_verify_reports_files_that_are_not_part_of_the_dataset(dataset: Path) -> None:
+    (dataset / "notes.txt").write_text("mine")
+    (dataset / "extra").mkdir()
+    assert verify_dataset(dataset) == [
+        "extra: not part of the dataset",
+        "notes.txt: not part of the dataset",
+    ]
 
 
 def test_verify_missing_manifest(dataset: Path, capsys) -> None:
