@@ -38,6 +38,11 @@ def test_factory_translates_seed_config_and_river_names():
     assert a.params["classification_function"] == 7 and a.seed == 4
     with pytest.raises(ScenarioError, match="variant"):
         GeneratorFactory.create_generator("sea", GeneratorConfig(function=4))
+    from calmops_gen.synthetic.factory import translate_params
+
+    with pytest.raises(ScenarioError, match="names the same parameter as 'function'") as err:
+        translate_params("sea", {"function": 1, "variant": 2}, "method_params.0")
+    assert err.value.path == "method_params.0.variant"
 
 
 def test_seed_config_defaults_are_the_seeds():

@@ -2,7 +2,8 @@
 
 The table is read once per process with pyarrow (Parquet memory-mapped), checked, put in
 block order and sliced into blocks. It stays in memory for the run (in every worker
-process): for this generator memory follows the table's size, not the block's. Blocks come from, in this order of precedence:
+process): for this generator memory follows the table's size, not the block's. Blocks
+come from, in this order of precedence:
 
 * ``block_column``: one block per distinct value, in order of first appearance; rows keep
   their relative order inside each block;

@@ -225,6 +225,11 @@ def translate_params(kind: str, raw: Mapping[str, Any], path: str) -> dict[str, 
                 f"{path}.{key}",
                 f"not a {kind} parameter{suggest(key, known) or '.'} Known: {', '.join(known)}",
             )
+        if name in out:
+            first = next(k for k in raw if (k if k in fields else renames.get(k)) == name)
+            raise ScenarioError(
+                f"{path}.{key}", f"names the same parameter as {first!r} ({name}); give one"
+            )
         out[name] = value
     return out
 
@@ -241,7 +246,9 @@ class GeneratorFactory:
     ) -> SyntheticStream:
         """A stream of ``generator_type`` from a seed ``config`` and/or river-named params.
 
-        ``random_state`` (or ``seed``) given as keyword is the stream's seed.
+        ``random_state`` (or ``seed``) given as keyword is the stream's seed. A parameter
+        given as keyword wins over the config's field for it (``config`` holds defaults for
+        every type; the keyword is the explicit choice for this one).
         """
         kind = _kind(generator_type)
         translated, seed = ({}, DEFAULT_SEED) if config is None else _translate(kind, config)
