@@ -100,21 +100,21 @@ def arrow_type(column: pd.Series) -> pa.DataType:
     DataType(int64)
     """
     dtype = column.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind != "O":
-        return pa.from_numpy_dtype(dtype)
     sample = column.iloc[:0]  # an extension dtype carries its type
-    if isinstance(dtype, np.dtype):
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
         kind = pd.api.types.infer_dtype(column, skipna=True)
         if kind in _INFERRED:
             return _INFERRED[kind]
         sample = column  # dates, decimals, mixtures: Arrow's own inference over the values
     try:
+        if isinstance(dtype, np.dtype) and dtype.kind != "O":
+            return pa.from_numpy_dtype(dtype)
         return pa.Schema.from_pandas(sample.to_frame(), preserve_index=False).field(0).type
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError) as err:
         raise ScenarioError(
             "frame",
-            f"column {column.name!r} ({dtype}) has no single value type ({err}); convert it, "
-            f"e.g. frame[{column.name!r}].astype(str)",
+            f"column {column.name!r} ({dtype}) has no Arrow type a dataset can hold ({err}); "
+            f"convert it, e.g. frame[{column.name!r}].astype(str)",
         ) from None
 
 

@@ -1309,3 +1309,11 @@ def test_errors_say_which_default_is_missing_and_where_times_fall(df: pd.DataFra
         assert err.value.path == path and says in err.value.message, err.value
     with pytest.raises(ScenarioError, match="target_column='label' is not a column"):
         DriftInjector(target_column="label").inject_label_drift(df)
+
+
+def test_facade_in_conditions_need_a_list(df: pd.DataFrame) -> None:
+    with pytest.raises(ScenarioError, match="needs a list of values") as err:
+        DriftInjector().inject_conditional_drift(
+            df, ["u"], conditions=[{"column": "c", "operator": "in", "value": 5}]
+        )
+    assert err.value.path == "conditions.0.value"

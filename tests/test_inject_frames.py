@@ -346,3 +346,102 @@ def test_conditions_on_timestamps_take_text(tz: str | None) -> None:
         0, 1, 0, 0, 1, 0, 0
     ]  # fmt: skip
     assert chosen("not_in", [f"2024-01-02T00:00{zone}"]) == [1, 0, 1, 0, 1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.array(["a", None, "b", "a"], dtype="string"),
+        pd.array(["a", None, "b", "a"], dtype="string[pyarrow]"),
+        pd.Series(["a", None, "b", "a"], dtype=object),
+        pd.Series(["a", np.nan, "b", "a"]),
+    ],
+    ids=["string", "string_pyarrow", "object", "str"],
+)
+@pytest.mark.parametrize(("op", "value", "hit"), [("==", "a", [1, 0, 0, 1]),
+                                                  ("!=", "a", [0, 0, 1, 0]),
+                                                  ("<", "b", [1, 0, 0, 1])])  # fmt: skip
+def test_conditions_on_text_with_missing_values(
+    column: object, op: str, value: str, hit: list
+) -> None:
+    """A missing value never satisfies a condition, whatever the column's missing marker
+    (pd.NA, None, NaN): it used to raise inside the comparison."""
+    df = pd.DataFrame({"x": np.zeros(4), "c": column})
+    where = {"condition": [{"column": "c", "op": op, "value": value}]}
+    out = inject(df, {"e": {"kind": "shift", "features": ["x"], "amount": 1.0, "where": where}})
+    assert out.frame["x"].tolist() == [float(h) for h in hit]
+
+
+def test_conditions_on_a_nullable_boolean_column() -> None:
+    df = pd.DataFrame({"x": np.zeros(3), "c": pd.array([True, None, False], dtype="boolean")})
+    where = {"condition": [{"column": "c", "op": "!=", "value": True}]}
+    out = inject(df, {"e": {"kind": "add", "features": ["x"], "value": 1.0, "where": where}})
+    assert out.frame["x"].tolist() == [0.0, 0.0, 1.0]
+    with pytest.raises(ScenarioError, match="finite"):
+        where = {"condition": [{"column": "x", "op": ">", "value": float("nan")}]}
+        inject(df, {"e": {"kind": "add", "features": ["x"], "value": 1.0, "where": where}})
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"kind": "shift", "amount_std": 0.5},
+        {"kind": "scale", "factor": 2.0},
+        {"kind": "noise", "amount_std": 0.1},
+        {"kind": "outliers", "rate": 1.0},
+        {"kind": "shift", "severity": {"metric": "psi", "target": 0.2}},
+        {"kind": "clip", "low": 0.0, "high": 2.5, "profile": {"kind": "incremental"}},
+    ],
+    ids=["shift_std", "scale", "noise", "outliers", "severity", "clip_incremental"],
+)
+def test_infinite_values_are_kept_and_left_out_of_reference_figures(event: dict) -> None:
+    """An infinite value has no mean or spread: the reference figures are taken over the
+    finite values (they used to be NaN and turn the whole column NaN), and the infinite
+    cells stay infinite (or are clipped at full weight)."""
+    x = np.r_[np.random.default_rng(0).normal(1.0, 1.0, 200), np.inf, -np.inf]
+    out = inject(pd.DataFrame({"x": x}), {"e": {**event, "features": ["x"]}}, seed=1)
+    new = out.frame["x"].to_numpy()
+    assert np.isfinite(new[:200]).all()
+    if event["kind"] == "clip":  # below full weight an infinite value stays; at 1 it is clipped
+        assert (new[200], new[201]) == (np.inf, 0.0)
+    elif event["kind"] != "outliers":
+        assert np.isinf(new[200:]).all()
+    prepared = out.events[0].prepared["x"]
+    assert np.isfinite(prepared["reference_mean"]) and np.isfinite(prepared["reference_std"])
+    assert prepared["reference_mean"] == pytest.approx(x[:200].mean())
+    acted = (out.ground_truth["e"].to_numpy() > 0) & np.isfinite(x)
+    assert out.events[0].realised["x"]["rows"] == acted.sum()  # infinite rows are not counted
+
+
+def test_magnitudes_that_overflow_are_errors() -> None:
+    df = pd.DataFrame({"x": [1.0, 2.0, 1e308]})
+    with pytest.raises(ScenarioError, match="overflow") as err:
+        inject(df, {"e": {"kind": "multiply", "features": ["x"], "factor": 10.0}})
+    assert err.value.path == "drift.e.features"
+    out = inject(df.iloc[:2], {"e": {"kind": "shift", "features": ["x"], "amount": 1e200}})
+    assert out.frame["x"].tolist() == [1e200, 1e200]  # huge but finite: no crash in realised
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [np.ones(3, complex), pd.arrays.SparseArray([0.0, 1.0, 0.0])],
+    ids=["complex", "sparse"],
+)
+def test_a_column_arrow_cannot_hold_is_named(extra: object) -> None:
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "other": extra})
+    with pytest.raises(ScenarioError, match="column 'other'") as err:
+        inject(df, {"e": {"kind": "shift", "features": ["x"], "amount": 1.0}})
+    assert err.value.path == "frame"
+
+
+def test_severity_that_cannot_be_solved_is_an_error() -> None:
+    """Five values scaled by a factor near 1 move by an ulp (KS jumps from 0 to 0.2), and a
+    single value moves whole (KS 0 to 1): both targets lie inside one jump."""
+    df = pd.DataFrame({"f": [0.945, 1.723, -1.798, 1.288, -3.790]})
+    sev = {"metric": "ks", "target": 0.05, "direction": "down"}
+    with pytest.raises(ScenarioError, match="inside a jump") as err:
+        inject(df, {"e": {"kind": "scale", "features": ["f"], "severity": sev}})
+    assert err.value.path == "drift.e.severity.target"
+    with pytest.raises(ScenarioError, match="from 0 to 1"):
+        sev = {"metric": "ks", "target": 0.5}
+        inject(df.iloc[:1], {"e": {"kind": "shift", "features": ["f"], "severity": sev}})

@@ -112,7 +112,8 @@ SQRT3 = float(np.sqrt(3.0))
 
 class Realised:
     """Sums over one feature's selected rows for the realised statistics, taken over the
-    rows where both the old and the new value are present, without a per-row temporary per
+    rows where both the old and the new value are present and finite, without a per-row
+    temporary per
     figure: sums of squares and products are ``einsum`` dot products (deterministic, no
     BLAS threads), and the mask is applied only when a value is missing.
 
@@ -121,16 +122,18 @@ class Realised:
 
     def __init__(self, old: np.ndarray, new: np.ndarray, w: np.ndarray) -> None:
         self.old, self.new, self.w = old, new, w
-        self.delta: np.ndarray = new - old
+        with np.errstate(invalid="ignore"):  # inf - inf: NaN, left out below
+            self.delta: np.ndarray = new - old
+            total = np.add.reduce(self.delta)
         # a NaN (or an infinity) anywhere makes a sum non-finite: only then build the masks
-        if np.isfinite(np.add.reduce(self.delta)):
+        if np.isfinite(total):
             self.ok: np.ndarray | None = None
             self.changed: np.ndarray = self.delta != 0
             self.n = float(len(old))
             return
         nan_old, nan_new = np.isnan(old), np.isnan(new)
-        ok = ~(nan_old | nan_new)
-        self.changed = (nan_old != nan_new) | (ok & (self.delta != 0))
+        ok = np.isfinite(old) & np.isfinite(new)  # an infinite value has no mean or spread
+        self.changed = ~((old == new) | (nan_old & nan_new))
         self.ok = None if ok.all() else ok
         self.n = float(np.count_nonzero(ok))
 
@@ -221,14 +224,14 @@ class NumericEvent(DriftEvent):
         stats: dict[str, Any] = {}
         for f in self.features:
             integer = bool(pd.api.types.is_integer_dtype(ref[f].dtype))
-            values = ref[f].to_numpy(dtype=np.float64)
-            missing = np.isnan(values)
-            if missing.any():
-                values = values[~missing]
+            values = ref[f].to_numpy(dtype=np.float64, na_value=np.nan)
+            finite = np.isfinite(values)  # missing and infinite values are left out
+            if not finite.all():
+                values = values[finite]
             if values.size == 0:
                 raise ScenarioError(
                     join_path(path, "reference_block"),
-                    f"column {f!r} has no values in block {self.reference_block}",
+                    f"column {f!r} has no finite values in block {self.reference_block}",
                 )
             std = float(values.std())
             if std == 0.0 and self.needs_std():
@@ -297,11 +300,14 @@ class NumericEvent(DriftEvent):
             seq = np.random.SeedSequence(stable_int(f"{path}.severity.{feature}"))
             z = self.unit_draw(np.random.Generator(np.random.PCG64(seq)), values.size)
 
+        neutral, far = self.severity_bracket(severity, ref)
+
         def drift(x: np.ndarray, p: float) -> np.ndarray:
+            if p == neutral:  # exactly the reference (m + (x - m) * 1 may differ by an ulp)
+                return x
             out = self.at_full_weight(x, p, ref, z)
             return np.rint(out) if integer else out
 
-        neutral, far = self.severity_bracket(severity, ref)
         return solve(
             severity, values, drift, neutral, far, self.kind, join_path(path, "severity.target")
         )
@@ -356,6 +362,12 @@ class NumericEvent(DriftEvent):
         for f in self.features:
             ref = prepared[f]
             old, new = self._write(frame, f, rows, at, weights, rng, ref, picked)
+            if np.isinf(new[np.isfinite(old)]).any():
+                raise ScenarioError(
+                    "features",
+                    f"{f!r}: drifted values overflow the column's float range; use a smaller "
+                    "magnitude",
+                )
             r = Realised(old, new, weights)
             changed = r.changed if changed is None else changed | r.changed
             if r.ok is not None:
@@ -440,14 +452,15 @@ class NumericEvent(DriftEvent):
             if n == 0:
                 out[f] = {"rows": 0}
                 continue
-            mean = {k: totals[f"{f}:{k}"] / n for k in ("old", "old2", "new", "new2", "delta2")}
-            std_before = float(np.sqrt(max(mean["old2"] - mean["old"] ** 2, 0.0)))
-            std_after = float(np.sqrt(max(mean["new2"] - mean["new"] ** 2, 0.0)))
+            mean = {k: np.float64(totals[f"{f}:{k}"]) / n for k in ("old", "old2", "new", "new2")}
+            with np.errstate(over="ignore", invalid="ignore"):  # |x| > 1e154: inf, not a crash
+                std_before = float(np.sqrt(max(mean["old2"] - mean["old"] ** 2, 0.0)))
+                std_after = float(np.sqrt(max(mean["new2"] - mean["new"] ** 2, 0.0)))
             out[f] = {
                 "rows": int(n),
                 "mean_weight": totals["sum_w"] / totals["rows"],
-                "mean_before": mean["old"],
-                "mean_after": mean["new"],
+                "mean_before": float(mean["old"]),
+                "mean_after": float(mean["new"]),
                 "std_before": std_before,
                 "std_after": std_after,
                 **self.effect(totals, f, prepared[f]),
@@ -880,9 +893,12 @@ class Clip(_Range):
         if integer:
             low, high = np.ceil(low), np.floor(high)
         clipped = np.clip(x, low, high)
-        out: np.ndarray = x + w * (clipped - x)
+        with np.errstate(invalid="ignore"):  # inf - inf below full weight: kept infinite
+            out: np.ndarray = x + w * (clipped - x)
         full = w >= 1.0
         out[full] = clipped[full]
+        endless = np.isinf(x) & ~full  # a share of an infinite distance is still infinite
+        out[endless] = x[endless]
         return out
 
     def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:

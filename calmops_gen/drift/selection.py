@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -73,6 +74,9 @@ class Condition(ConfigModel):
             raise ValueError(f"op {self.op!r} needs a list value")
         if self.op not in ("in", "not_in") and isinstance(self.value, list | tuple | dict):
             raise ValueError(f"op {self.op!r} needs a single value")
+        values = self.value if isinstance(self.value, list | tuple) else [self.value]
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+            raise ValueError(f"needs finite values, got {self.value!r}")
         return self
 
     def problem(self, arrow_type: pa.DataType) -> str | None:
@@ -132,7 +136,8 @@ class Condition(ConfigModel):
             hit: np.ndarray = np.asarray(series.isin(value).to_numpy(), dtype=bool)
             chosen: np.ndarray = (hit if self.op == "in" else ~hit) & known
             return chosen
-        values = series.to_numpy()
+        every = bool(known.all())
+        values = (series if every else series[known]).to_numpy()  # no missing values left
         result = {
             "==": lambda: values == value,
             "!=": lambda: values != value,
@@ -141,7 +146,10 @@ class Condition(ConfigModel):
             ">": lambda: values > value,
             ">=": lambda: values >= value,
         }[self.op]()
-        kept: np.ndarray = np.asarray(result, dtype=bool) & known
+        if every:
+            return np.asarray(result, dtype=bool)
+        kept = np.zeros(len(known), dtype=bool)
+        kept[known] = np.asarray(result, dtype=bool)
         return kept
 
 

@@ -180,8 +180,16 @@ def solve(
     if target == top:
         root = far
     else:
-        root = float(brentq(lambda p: dist(p) - target, neutral, far, xtol=1e-12, maxiter=400))
-        root, below = _far_side(dist, target, root, far)
+        try:
+            root = float(brentq(lambda p: dist(p) - target, neutral, far, xtol=1e-12, maxiter=400))
+        except (ValueError, RuntimeError):  # the distance is not continuous enough to solve
+            raise ScenarioError(
+                path,
+                f"a {metric} of {target:g} cannot be solved for on these {reference.size} "
+                "reference values (the distance does not move steadily with the parameter: "
+                "too few or too coarse values); give the parameter itself",
+            ) from None
+        root, below = _far_side(dist, target, root, far, neutral)
         above = dist(root)
         if below < target and above - below > MAX_JUMP * target:
             raise ScenarioError(
@@ -203,7 +211,7 @@ def solve(
 
 
 def _far_side(
-    dist: Callable[[float], float], target: float, root: float, far: float
+    dist: Callable[[float], float], target: float, root: float, far: float, neutral: float
 ) -> tuple[float, float]:
     """The parameter nearest ``root`` (toward ``far``) whose distance reaches ``target``,
     and the distance just short of it.
@@ -218,16 +226,19 @@ def _far_side(
     Examples
     --------
     >>> step = lambda p: 0.0 if p <= 0.5 else 1.0
-    >>> p, below = _far_side(step, 0.3, 0.5, 10.0)
+    >>> p, below = _far_side(step, 0.3, 0.5, 10.0, 0.0)
     >>> bool(0.5 < p < 0.5 + 1e-9), below
     (True, 0.0)
-    >>> _far_side(lambda p: p, 0.3, 0.3, 10.0)[0]
+    >>> _far_side(lambda p: p, 0.3, 0.3, 10.0, 0.0)[0]
     0.3
     """
     sign = 1.0 if far >= root else -1.0
     delta = 1e-12 * (1.0 + abs(root))
     if dist(root) >= target:
-        return root, dist(root - sign * delta)
+        back = root - sign * delta
+        if sign * (back - neutral) < 0:  # not past the neutral parameter (distance 0)
+            back = neutral
+        return root, dist(back)
     below = dist(root)
     while abs(far - root) > delta:
         p = root + sign * delta

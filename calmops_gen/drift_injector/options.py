@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, get_args
 
 import numpy as np
@@ -233,6 +233,8 @@ def where_conditions(given: Any, key: str) -> list[dict[str, Any]]:
             raise ScenarioError(path, "needs column, operator and value")
         value = cond["value"]
         if op in ("in", "not_in"):
+            if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+                raise ScenarioError(f"{path}.value", f"operator {op!r} needs a list of values")
             value = [plain(v) for v in value]
         out.append({"column": cond["column"], "op": op, "value": plain(value)})
     return out
