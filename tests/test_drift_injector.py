@@ -1317,3 +1317,13 @@ def test_facade_in_conditions_need_a_list(df: pd.DataFrame) -> None:
             df, ["u"], conditions=[{"column": "c", "operator": "in", "value": 5}]
         )
     assert err.value.path == "conditions.0.value"
+
+
+def test_facade_errors_name_the_method_own_arguments(df: pd.DataFrame) -> None:
+    with pytest.raises(TypeError, match="did you mean 'drift_magnitude'"):
+        DriftInjector().inject_feature_drift(df, ["u"], drift_magnitud=0.1)
+    with pytest.raises(ScenarioError) as err:
+        DriftInjector().inject_correlation_matrix_drift(
+            df, ["u", "x"], target_correlation_matrix=[[1, 2], [2, 1]]
+        )
+    assert err.value.path == "target_correlation_matrix"

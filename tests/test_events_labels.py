@@ -581,3 +581,13 @@ def test_end_to_end_loans(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(
         new[b23].drop(columns="default"), old[b23].drop(columns="default"), check_exact=True
     )
+
+
+def test_labels_keyed_by_floats_are_one_clear_error() -> None:
+    """A regression target (float) has no classes: one line, not one per key and type."""
+    df = pd.DataFrame({"x": [1.0, 2.0], "y": [0.5, 1.5]})
+    with pytest.raises(ScenarioError) as err:
+        inject(df, {"e": {"kind": "prior_shift", "target": {0.5: 0.5, 1.5: 0.5}}}, target="y")
+    assert err.value.path == "drift.e.target"
+    assert "a float column has no classes" in err.value.message
+    assert str(err.value).count("\n") == 0

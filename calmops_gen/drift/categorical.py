@@ -84,13 +84,13 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from calmops_gen.drift.base import (
     Applied,
@@ -109,6 +109,24 @@ from calmops_gen.validation import key_error
 
 Value = bool | int | str
 """A category or class label as written in YAML (matched to the data by :func:`canon`)."""
+
+
+def _label_keys(value: Any) -> Any:
+    """One clear error for a mapping keyed by something that is not a label (a float of a
+    regression target, a date, ...), instead of one per key and per label type."""
+    if isinstance(value, Mapping):
+        for key in value:
+            whole = isinstance(key, float) and key.is_integer()
+            if not (isinstance(key, bool | int | str) or whole):
+                raise ValueError(
+                    f"keys are class or category labels (text, integers or true/false), got "
+                    f"{key!r} ({type(key).__name__}); a float column has no classes"
+                )
+    return value
+
+
+#: ``{label: number}`` (proportions, rates, weights) keyed by class or category labels.
+LabelMap = Annotated[dict[Value, float], BeforeValidator(_label_keys)]
 
 PROPORTION_TOLERANCE = 1e-6
 
@@ -792,7 +810,7 @@ class CategoryFlip(CategoricalEvent):
 
     kind: Literal["category_flip"] = "category_flip"
     rate: float = Field(ge=0.0, le=1.0)
-    to: dict[Value, float] | None = None
+    to: LabelMap | None = None
 
     @field_validator("to")
     @classmethod
@@ -878,7 +896,7 @@ class CategoryFrequency(CategoricalEvent):
     """Move the column's distribution toward ``target`` proportions with the least changes."""
 
     kind: Literal["category_frequency"] = "category_frequency"
-    target: dict[Value, float]
+    target: LabelMap
 
     @field_validator("target")
     @classmethod

@@ -82,6 +82,7 @@ from calmops_gen.drift.base import (
     require_columns,
 )
 from calmops_gen.drift.categorical import (
+    LabelMap,
     Value,
     at_rows,
     canon,
@@ -311,7 +312,7 @@ class CovariateShift(DriftEvent):
     kind: Literal["covariate_shift"] = "covariate_shift"
     feature: str
     strength: float | None = None
-    weighting: dict[Value, float] | None = Field(default=None, validate_default=True)
+    weighting: LabelMap | None = Field(default=None, validate_default=True)
     reference_block: int = Field(default=0, ge=0)
 
     @field_validator("weighting")

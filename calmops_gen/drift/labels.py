@@ -65,6 +65,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_target
 from calmops_gen.drift.categorical import (
+    LabelMap,
     Value,
     at_rows,
     canon,
@@ -106,7 +107,7 @@ class LabelFlip(DriftEvent):
     """Flip labels with probability ``rate`` (or a per-class rate) times the profile weight."""
 
     kind: Literal["label_flip"] = "label_flip"
-    rates: dict[Value, float] | None = None
+    rates: LabelMap | None = None
     rate: float | None = Field(default=None, ge=0.0, le=1.0, validate_default=True)
     from_classes: list[Value] | None = Field(default=None, min_length=1)
     to: Value | None = None
@@ -245,7 +246,7 @@ class PriorShift(DriftEvent):
     """Resample whole rows so the selected rows' class proportions move toward ``target``."""
 
     kind: Literal["prior_shift"] = "prior_shift"
-    target: dict[Value, float]
+    target: LabelMap
 
     changes_subset: ClassVar[bool] = True
 

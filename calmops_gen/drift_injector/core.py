@@ -47,7 +47,7 @@ _ARGUMENTS: dict[str, tuple[str, ...]] = {
     "factor": ("factor", "drift_magnitude", "drift_value"),
     "value": ("new_value", "new_category", "drift_value"),
     "direction": ("missing_direction",),
-    "target": ("target_distribution",),
+    "target": ("target_distribution", "correlation_matrix", "target_correlation_matrix"),
     "profile.duty": ("duty",),
     "profile.edge": ("edge",),
 }
@@ -344,7 +344,9 @@ class DriftInjectorBase:
         check_frame(df)
         for key in options:
             if key not in SELECTOR_KEYS | ROLE_KEYS | REPORT_KEYS:
-                known = sorted(SELECTOR_KEYS | ROLE_KEYS | REPORT_KEYS)
+                own = getattr(self, method, None)
+                named = set(inspect.signature(own).parameters) if callable(own) else set()
+                known = sorted(SELECTOR_KEYS | ROLE_KEYS | REPORT_KEYS | named)
                 raise TypeError(
                     f"{method}() got an unexpected keyword argument {key!r}"
                     f"{suggest(key, known) or ''}"
