@@ -591,3 +591,12 @@ def test_labels_keyed_by_floats_are_one_clear_error() -> None:
     assert err.value.path == "drift.e.target"
     assert "a float column has no classes" in err.value.message
     assert str(err.value).count("\n") == 0
+
+
+def test_label_flip_onto_the_only_class_it_flips_from_is_refused() -> None:
+    df = pd.DataFrame({"x": [1.0, 2.0], "y": [0, 1]})
+    with pytest.raises(ScenarioError, match="changes nothing") as err:
+        inject(
+            df, {"e": {"kind": "label_flip", "rate": 0.5, "from_classes": [1], "to": 1}}, target="y"
+        )
+    assert err.value.path == "drift.e.to"

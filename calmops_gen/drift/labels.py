@@ -61,7 +61,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_target
 from calmops_gen.drift.categorical import (
@@ -80,6 +80,7 @@ from calmops_gen.drift.categorical import (
 )
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
+from calmops_gen.validation import key_error
 
 
 def require_classes(ctx: EventContext, path: str, kind: str) -> list[Any]:
@@ -141,6 +142,15 @@ class LabelFlip(DriftEvent):
             if "rate" in info.data and info.data["rate"] is None:
                 raise ValueError("needs rate")
         return value
+
+    @model_validator(mode="after")
+    def _flips_something(self) -> LabelFlip:
+        same = self.from_classes is not None and all(c == self.to for c in self.from_classes)
+        if self.to is not None and same:
+            raise key_error(
+                "to", "changes nothing: every class it flips from is the class 'to'", self.to
+            )
+        return self
 
     def check(self, ctx: EventContext, path: str) -> None:
         require_classes(ctx, path, "label_flip")
