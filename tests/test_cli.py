@@ -367,7 +367,7 @@ def test_sigterm_removes_the_half_written_dataset(tmp_path: Path, executor: str,
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + sig, err
-    assert time.monotonic() - sent < 5.0
+    assert time.monotonic() - sent < 15.0  # a block in flight would take longer (loaded CI)
     assert not root.exists()
     assert "Traceback" not in err.decode()
     if sig == signal.SIGINT:  # Ctrl-C: one line, not a traceback
