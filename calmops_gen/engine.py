@@ -139,6 +139,8 @@ def produce_block(plan: Plan, index: int, truth_columns: TruthColumns | None = N
     )
     concepts = plan.block_concepts(index)
     frame = plan.generator.produce(plan.request(index, concepts))
+    if plan.generator.has_concepts:
+        _check_finite(frame, index)
     if plan.adds_block_column:
         _add_column(frame, BLOCK_COLUMN, np.full(block.size, index, dtype=np.int64))
     times = plan.times(index)
@@ -177,6 +179,31 @@ def produce_block(plan: Plan, index: int, truth_columns: TruthColumns | None = N
                 )
             _add_column(frame, delay.column, frame[time_col] + pd.to_timedelta(lags, unit="ns"))
     return BlockOutput(index, frame, truth, tallies)
+
+
+def _check_finite(frame: pd.DataFrame, index: int) -> None:
+    """Refuse infinite values from a synthetic generator: parameters near the float limit
+    (``noise: 1e308``, ``coefficients: [1e308, ...]``) overflow, and river would write
+    them silently. One sum per float column; the rare non-finite sum is then looked into.
+
+    Examples
+    --------
+    >>> _check_finite(pd.DataFrame({"x": [1.0, np.inf]}), 3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: generator.params: ... infinite values in column 'x' ...
+    """
+    for name in frame.columns:
+        values = frame[name].to_numpy()
+        if values.dtype.kind == "f":
+            with np.errstate(over="ignore", invalid="ignore"):
+                total = np.add.reduce(values)
+            if not np.isfinite(total) and np.isinf(values).any():
+                raise ScenarioError(
+                    "generator.params",
+                    f"the parameters make infinite values in column {name!r} (block {index}); "
+                    "use smaller magnitudes",
+                )
 
 
 def _add_column(frame: pd.DataFrame, name: str, values: Any) -> None:

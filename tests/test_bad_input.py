@@ -6,6 +6,7 @@ command line (exit status 2, the key on stderr, no traceback, nothing under the 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -642,3 +643,32 @@ def test_error_messages_show_the_value_once(changes: dict, message: str) -> None
         calmops_gen.load_scenario(sea(**changes))
     text = str(err.value)
     assert text.endswith(message), text
+
+
+_P = "generator.params"
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "key", "says"),
+    [
+        ("hyperplane", {"n_features": 10**12}, ".n_features", "10000"),
+        ("random_rbf", {"n_centroids": 2**31}, ".n_centroids", "10000"),
+        ("random_tree", {"n_classes": 2**31}, ".n_classes", "10000"),
+        ("anomaly_sine", {"n_samples": 2**63}, ".n_samples", "10000000"),
+        ("logical", {"n_tiles": 10**9}, ".n_tiles", "10000000"),
+        ("anomaly_sine", {"noise": 1e308}, "", "infinite values in column 'sine'"),
+        ("friedman", {"coefficients": [1e308] * 4}, "", "infinite values in column 'y'"),
+    ],
+)
+def test_sizes_and_magnitudes_beyond_reason_are_errors(
+    tmp_path: Path, kind: str, params: dict, key: str, says: str
+) -> None:
+    """A size typed as 1e12 used to allocate until the machine gave up (or crash with an
+    OverflowError); a magnitude near the float limit wrote infinite values silently."""
+    scenario = {"name": "big", "generator": {"kind": kind, "params": params},
+                "schedule": {"blocks": 2, "rows_per_block": 200}}  # fmt: skip
+    overflow = pytest.warns(RuntimeWarning) if not key else contextlib.nullcontext()
+    with overflow, pytest.raises(ScenarioError, match=says) as err:
+        calmops_gen.run(scenario, root=tmp_path)
+    assert err.value.path == _P + key
+    assert listing(tmp_path) == []

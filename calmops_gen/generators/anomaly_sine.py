@@ -67,7 +67,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
+from calmops_gen.generators.base import MAX_PERIOD, Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
 from calmops_gen.seeding import SeedTree
 
@@ -80,7 +80,7 @@ class AnomalySineParams(GeneratorParams):
     ``n_contextual``); names, defaults and meanings are river's.
     """
 
-    n_samples: int = Field(default=10000, ge=1)
+    n_samples: int = Field(default=10000, ge=1, le=MAX_PERIOD)
     contextual: bool = False
     shift: int = 4
     replace: bool = True

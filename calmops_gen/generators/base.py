@@ -56,6 +56,15 @@ class Column:
         return not self.nominal and (self.dtype.startswith(("int", "uint", "float", "double")))
 
 
+#: Upper bound of a generator's size parameters (features, classes, centroids, categories):
+#: far beyond any synthetic benchmark, low enough that a typo (``1e12``) is an error, not a
+#: process that allocates until the machine gives up.
+MAX_WIDTH = 10_000
+#: Upper bound of a generator's period (AnomalySine's ``n_samples``, Logical's ``n_tiles``):
+#: a block recomputes the periods it touches.
+MAX_PERIOD = 10_000_000
+
+
 class GeneratorParams(ConfigModel):
     """Base of every generator's parameter model (unknown keys are errors).
 

@@ -65,7 +65,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
-from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
+from calmops_gen.generators.base import MAX_WIDTH, Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
 from calmops_gen.seeding import SeedTree
 
@@ -78,7 +78,7 @@ class HyperplaneParams(GeneratorParams):
     """river's Hyperplane parameters; ``seed`` is the model seed of the concept."""
 
     seed: int | None = Field(default=None, ge=0)
-    n_features: int = Field(default=10, ge=2)
+    n_features: int = Field(default=10, ge=2, le=MAX_WIDTH)
     n_drift_features: int = Field(default=2, ge=0)
     mag_change: float = Field(default=0.0, ge=0.0, le=1.0)
     noise_percentage: float = Field(default=0.05, ge=0.0, le=1.0)

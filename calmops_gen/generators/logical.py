@@ -44,7 +44,7 @@ import pandas as pd
 from pydantic import Field
 
 from calmops_gen.errors import ScenarioError
-from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
+from calmops_gen.generators.base import MAX_PERIOD, Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
 from calmops_gen.seeding import SeedTree
 
@@ -57,7 +57,7 @@ _INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.int64)
 class LogicalParams(GeneratorParams):
     """river's Logical parameters: ``n_tiles`` >= 1 copies of the table, ``shuffle``."""
 
-    n_tiles: int = Field(default=1, ge=1)
+    n_tiles: int = Field(default=1, ge=1, le=MAX_PERIOD)
     shuffle: bool = True
 
 

@@ -68,7 +68,7 @@ import numpy as np
 from pydantic import Field
 
 from calmops_gen.errors import ScenarioError
-from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
+from calmops_gen.generators.base import MAX_WIDTH, Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
 
 
@@ -76,9 +76,9 @@ class RandomRBFParams(GeneratorParams):
     """river's RandomRBF parameters; ``seed_model`` is the model seed of the centroids."""
 
     seed_model: int | None = Field(default=None, ge=0)
-    n_classes: int = Field(default=2, ge=2)
-    n_features: int = Field(default=10, ge=1)
-    n_centroids: int = Field(default=50, ge=1)
+    n_classes: int = Field(default=2, ge=2, le=MAX_WIDTH)
+    n_features: int = Field(default=10, ge=1, le=MAX_WIDTH)
+    n_centroids: int = Field(default=50, ge=1, le=MAX_WIDTH)
 
     seed_fields: ClassVar[tuple[str, ...]] = ("seed_model",)
 
@@ -88,7 +88,7 @@ class RandomRBFDriftParams(RandomRBFParams):
     and ``n_drift_centroids`` (the first that many centroids move)."""
 
     change_speed: float = Field(default=0.0, ge=0.0)
-    n_drift_centroids: int = Field(default=50, ge=0)
+    n_drift_centroids: int = Field(default=50, ge=0, le=MAX_WIDTH)
 
     @property
     def n_moving(self) -> int:

@@ -58,7 +58,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
+from calmops_gen.generators.base import MAX_WIDTH, Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
 
 MAX_TREE_NODES = 5e7
@@ -95,10 +95,10 @@ class RandomTreeParams(GeneratorParams):
     """river's RandomTree parameters; ``seed_tree`` is the model seed of the tree."""
 
     seed_tree: int | None = Field(default=None, ge=0)
-    n_classes: int = Field(default=2, ge=2)
-    n_num_features: int = Field(default=5, ge=0)
-    n_cat_features: int = Field(default=5, ge=0)
-    n_categories_per_feature: int = Field(default=5, ge=1)
+    n_classes: int = Field(default=2, ge=2, le=MAX_WIDTH)
+    n_num_features: int = Field(default=5, ge=0, le=MAX_WIDTH)
+    n_cat_features: int = Field(default=5, ge=0, le=MAX_WIDTH)
+    n_categories_per_feature: int = Field(default=5, ge=1, le=MAX_WIDTH)
     max_tree_depth: int = Field(default=5, ge=0)
     first_leaf_level: int = Field(default=3, ge=0)
     fraction_leaves_per_level: float = Field(default=0.15, ge=0.0, le=1.0)
