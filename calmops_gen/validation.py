@@ -19,6 +19,7 @@ output.fromat: unknown key; did you mean 'format'? Valid keys: format
 
 from __future__ import annotations
 
+import re
 import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -129,12 +130,17 @@ def convert(
         message = err["msg"]
         message = message.removeprefix("Value error, ")
         message = message.replace("Input should be", "must be")
+        if kind in _BOUNDS:
+            span = _range(model, loc, data)
+            if span is not None:
+                message = f"must be {span}"
         # the input, unless the message shows it already or it is a whole section (a
         # check across keys: its message names them)
         given = err.get("input")
         if "input" in err and kind not in ("model_type", "dict_type"):
             shown = _show(given)
-            if not isinstance(given, Mapping) and shown not in message:
+            said = re.search(rf"(?<![\w.]){re.escape(shown)}(?![\w.])", message)
+            if not isinstance(given, Mapping) and said is None:
                 message = f"{message} (got {shown})"
         errors.append(ScenarioError(where, message))
     return errors[0] if len(errors) == 1 else ScenarioErrors(errors)
@@ -164,20 +170,53 @@ def _user_loc(loc: list[Any], data: Any) -> list[str]:
     return out
 
 
-def _fields_at(model: type[BaseModel], loc: list[str], data: Any) -> list[str]:
+def _model_at(model: type[BaseModel], loc: list[str], data: Any) -> type[BaseModel] | None:
+    """The model that holds the keys at ``loc`` (``None`` if it is not a model)."""
     current: Any = model
     value = data
     for part in loc:
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return []
+            return None
         field = current.model_fields.get(part)
         if field is None:
-            return []
+            return None
         _, value = _child(value, part)
         current = _member(field.annotation, value)
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
+        return current
+    return None
+
+
+def _fields_at(model: type[BaseModel], loc: list[str], data: Any) -> list[str]:
+    found = _model_at(model, loc, data)
+    return list(found.model_fields) if found is not None else []
+
+
+_BOUNDS = ("greater_than_equal", "less_than_equal", "greater_than", "less_than")
+
+
+def _range(model: type[BaseModel], loc: list[str], data: Any) -> str | None:
+    """The valid range of the number field at ``loc`` when it has both ends (``0 to 3``,
+    ``above 0 and at most 1``), so a bound error states the whole range."""
+    holder = _model_at(model, loc[:-1], data)
+    field = holder.model_fields.get(loc[-1]) if holder is not None and loc else None
+    if field is None:
+        return None
+    ends = {
+        key: getattr(m, key) for m in field.metadata for key in ("ge", "gt", "le", "lt")
+        if isinstance(getattr(m, key, None), int | float)
+    }  # fmt: skip
+    low = ("from", ends["ge"]) if "ge" in ends else ("above", ends["gt"]) if "gt" in ends else None
+    high = ("to", ends["le"]) if "le" in ends else ("below", ends["lt"]) if "lt" in ends else None
+    if low is None or high is None:
+        return None
+
+    def num(v: float) -> str:
+        return str(v) if isinstance(v, int) else f"{v:g}"
+
+    if low[0] == "from" and high[0] == "to":
+        return f"{num(low[1])} to {num(high[1])}"
+    return f"{low[0]} {num(low[1])} and {high[0]} {num(high[1])}"
 
 
 def _member(annotation: Any, value: Any) -> Any:

@@ -672,3 +672,16 @@ def test_sizes_and_magnitudes_beyond_reason_are_errors(
         calmops_gen.run(scenario, root=tmp_path)
     assert err.value.path == _P + key
     assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"variant": 4}, "generator.params.variant: must be 0 to 3 (got 4)"),
+        ({"noise": -0.5}, "generator.params.noise: must be 0 to 1 (got -0.5)"),
+    ],
+)
+def test_range_errors_state_the_whole_range(tmp_path: Path, params: dict, message: str) -> None:
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.run(sea(generator={"kind": "sea", "params": params}), root=tmp_path)
+    assert str(err.value) == message

@@ -271,7 +271,7 @@ def test_category_flip_bad_input(frame: pd.DataFrame) -> None:
         ({"column": "x", "rate": 0.1}, "drift.ev.column", "numeric"),
         ({"column": "nope", "rate": 0.1}, "drift.ev.column", "no column"),
         ({"column": "y", "rate": 0.1}, "drift.ev.column", "target"),
-        ({"column": "region", "rate": 1.5}, "drift.ev.rate", "less than or equal"),
+        ({"column": "region", "rate": 1.5}, "drift.ev.rate", "must be 0 to 1"),
         ({"column": "region", "rate": 0.1, "to": {"mars": 1.0}}, "drift.ev.to", "mars"),
         ({"column": "region", "rate": 0.1, "to": {"north": 0.4}}, "drift.ev.to", "sum to 1"),
         ({"column": "region", "rate": 0.1, "reference_block": 5}, "drift.ev.reference_block", ""),
