@@ -399,8 +399,20 @@ def content_id(
     content: dict[str, Any] = {"scenario": data, "calmops_gen": package_version}
     if inputs:  # absent for generated data: their ids stay what they were
         content["inputs"] = dict(inputs)
-    blob = json.dumps(content, sort_keys=True)
+    blob = json.dumps(_plain_zero(content), sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def _plain_zero(value: Any) -> Any:
+    """``value`` with every ``-0.0`` as ``0.0`` (the same number, and the same data): a
+    ``noise: -0.0`` must not make another version."""
+    if isinstance(value, float) and value == 0.0:
+        return 0.0
+    if isinstance(value, Mapping):
+        return {k: _plain_zero(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_zero(v) for v in value]
+    return value
 
 
 def load_scenario(source: Scenario | Mapping[str, Any] | str | Path) -> Scenario:

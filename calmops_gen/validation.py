@@ -65,6 +65,19 @@ def _numeric_only(annotation: Any) -> bool:
     return bool(kinds & {int, float}) and bool not in kinds and Any not in kinds
 
 
+def _numeric_items(annotation: Any) -> bool:
+    """Whether a field of this type is a list (or tuple) of numbers, true/false excluded."""
+    stack = [annotation]
+    while stack:
+        t = stack.pop()
+        args = [a for a in typing.get_args(t) if a is not Ellipsis]
+        if typing.get_origin(t) in (list, tuple):
+            return bool(args) and all(_numeric_only(a) for a in args)
+        if args and typing.get_origin(t) is not dict:
+            stack.extend(args)
+    return False
+
+
 class ConfigModel(BaseModel):
     """Base of every config model: unknown keys, NaN/infinite numbers and true/false given
     for a number (pydantic would read it as 1 or 0) are errors; models are immutable.
@@ -90,6 +103,9 @@ class ConfigModel(BaseModel):
                 field = cls.model_fields.get(key) if isinstance(key, str) else None
                 if isinstance(value, bool) and field and _numeric_only(field.annotation):
                     raise key_error(key, "must be a number, not true/false", value)
+                listed = isinstance(value, list | tuple) and any(isinstance(v, bool) for v in value)
+                if listed and field and _numeric_items(field.annotation):
+                    raise key_error(key, "must hold numbers, not true/false", value)
         return data
 
 

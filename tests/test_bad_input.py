@@ -685,3 +685,15 @@ def test_range_errors_state_the_whole_range(tmp_path: Path, params: dict, messag
     with pytest.raises(ScenarioError) as err:
         calmops_gen.run(sea(generator={"kind": "sea", "params": params}), root=tmp_path)
     assert str(err.value) == message
+
+
+def test_true_in_a_list_of_numbers_is_refused_and_minus_zero_is_zero(tmp_path: Path) -> None:
+    from calmops_gen.scenario import content_id, load_scenario
+
+    friedman = {"kind": "friedman", "params": {"coefficients": [True, 1, 2, 3]}}
+    with pytest.raises(ScenarioError, match="must hold numbers, not true/false") as err:
+        load_scenario({"name": "x", "generator": friedman})
+    assert err.value.path == "generator.params.coefficients"
+    zeros = [sea(generator={"kind": "sea", "params": {"noise": z}}) for z in (-0.0, 0.0)]
+    ids = [content_id(load_scenario(z).canonical(), "1") for z in zeros]
+    assert ids[0] == ids[1]
