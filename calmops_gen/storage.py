@@ -53,11 +53,23 @@ def schema(columns: Iterable[Column]) -> pa.Schema:
 
 
 def to_arrow(frame: pd.DataFrame, columns: Iterable[Column]) -> pa.Table:
-    """Convert ``frame`` to an Arrow table with exactly the planned schema."""
+    """Convert ``frame`` to an Arrow table with exactly the planned schema.
+
+    Column by column (``pyarrow.Array.from_pandas``, the conversion
+    ``Table.from_pandas`` applies to each column), without the pandas metadata that
+    ``Table.from_pandas`` builds and that is dropped anyway: a fixed cost of about 2 ms per
+    file, which dominated small blocks.
+
+    Examples
+    --------
+    >>> t = to_arrow(pd.DataFrame({"b": [1, 2], "a": [0.5, None]}),
+    ...              [Column("a", "double", "feature"), Column("b", "int64", "target")])
+    >>> t.schema.names, t.column("a").null_count
+    (['a', 'b'], 1)
+    """
     target = schema(columns)
-    table = pa.Table.from_pandas(frame[target.names], preserve_index=False, nthreads=1)
-    table = table.replace_schema_metadata(None)
-    return table.cast(target)
+    arrays = [pa.Array.from_pandas(frame[name]) for name in target.names]
+    return pa.Table.from_arrays(arrays, names=target.names).cast(target)
 
 
 def _parquet_encodings(
