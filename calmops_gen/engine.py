@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from calmops_gen.drift.base import Site
+from calmops_gen.drift.categorical import canon
 from calmops_gen.drift.selection import contiguous
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.plan import BLOCK_COLUMN, EventPlan, Plan
@@ -231,7 +232,7 @@ def class_counts(plan: Plan, frame: pd.DataFrame) -> dict[str, int] | None:
         return None
     codes = pd.Categorical(frame[target], categories=list(plan.classes)).codes
     counts = np.bincount(codes[codes >= 0], minlength=len(plan.classes))
-    return {str(c): int(n) for c, n in zip(plan.classes, counts, strict=True)}
+    return {canon(c): int(n) for c, n in zip(plan.classes, counts, strict=True)}
 
 
 def _apply_event(

@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from calmops_gen.drift.categorical import canon
 from calmops_gen.errors import DatasetError
 from calmops_gen.manifest import (
     MANIFEST_NAME,
@@ -199,8 +200,10 @@ def _check_derived(
         roles.setdefault(c.role, c.name)
     if block.class_counts is not None and "target" in roles:
         counted = pc.value_counts(table.column(roles["target"]).drop_null()).to_pylist()
-        found = {str(v["values"]): int(v["counts"]) for v in counted}
-        expected = {k: n for k, n in block.class_counts.items() if n}
+        found = {canon(v["values"]): int(v["counts"]) for v in counted}
+        # calmops-gen before 2026-11-28 wrote a bool class as "True"/"False"
+        old = {"True": "true", "False": "false"}
+        expected = {old.get(k, k): n for k, n in block.class_counts.items() if n}
         if found != expected:
             problems.append(f"{name}: rows per class {found}, manifest says {expected}")
     if "time" in roles and table.num_rows:

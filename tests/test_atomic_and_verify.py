@@ -310,8 +310,8 @@ def test_verify_catches_edits_to_the_manifest_itself(
 @pytest.mark.parametrize(
     ("edit", "says"),
     [
-        (lambda b: b["class_counts"].update({"True": b["class_counts"]["True"] + 1}), "per class"),
-        (lambda b: b["class_counts"].update({"True": 0}), "rows per class"),
+        (lambda b: b["class_counts"].update({"true": b["class_counts"]["true"] + 1}), "per class"),
+        (lambda b: b["class_counts"].update({"true": 0}), "rows per class"),
         (lambda b: b.update(time_end="2030-01-01T00:00:00+00:00"), "time_end is 2024-01-"),
         (lambda b: b.update(time_start=None), "time_start is 2024-01-"),
     ],
@@ -524,3 +524,18 @@ def test_verify_command_line(cli_jobs) -> None:
     assert [line for line in bad.stdout.splitlines() if line.strip()] == verify_dataset(directory)
     assert "data/block-00001.parquet" in bad.stdout
     assert "Traceback" not in bad.stderr
+
+
+def test_class_counts_use_the_same_label_text_as_the_event_records(dataset: Path) -> None:
+    """A bool target's classes are "false"/"true" in class_counts as in label_flip's
+    per_class; a manifest written with the older "False"/"True" keys still verifies."""
+    m = calmops_gen.read_manifest(dataset)
+    assert set(m.blocks[0].class_counts or {}) == set(m.events[0].realised["per_class"])
+    assert set(m.blocks[0].class_counts or {}) == {"false", "true"}
+
+    def older(raw: dict) -> None:
+        for b in raw["blocks"]:
+            b["class_counts"] = {k.capitalize(): n for k, n in b["class_counts"].items()}
+
+    _edit_manifest(dataset, older)
+    assert verify_dataset(dataset) == []
