@@ -309,5 +309,5 @@ def _move_truth(
     """
     dst, src = copies
     for name, column in truth.items():
-        if name not in own and name not in ("row", BLOCK_COLUMN) and column.flags.writeable:
+        if name not in own and name not in ("row", BLOCK_COLUMN):
             column[dst] = column[src]

@@ -222,17 +222,18 @@ def _range(model: type[BaseModel], loc: list[str], data: Any) -> str | None:
         key: getattr(m, key) for m in field.metadata for key in ("ge", "gt", "le", "lt")
         if isinstance(getattr(m, key, None), int | float)
     }  # fmt: skip
-    low = ("from", ends["ge"]) if "ge" in ends else ("above", ends["gt"]) if "gt" in ends else None
-    high = ("to", ends["le"]) if "le" in ends else ("below", ends["lt"]) if "lt" in ends else None
+    low = next((k for k in ("ge", "gt") if k in ends), None)
+    high = next((k for k in ("le", "lt") if k in ends), None)
     if low is None or high is None:
         return None
 
     def num(v: float) -> str:
         return str(v) if isinstance(v, int) else f"{v:g}"
 
-    if low[0] == "from" and high[0] == "to":
-        return f"{num(low[1])} to {num(high[1])}"
-    return f"{low[0]} {num(low[1])} and {high[0]} {num(high[1])}"
+    if (low, high) == ("ge", "le"):
+        return f"{num(ends[low])} to {num(ends[high])}"
+    words = {"ge": "at least", "gt": "above", "le": "at most", "lt": "below"}
+    return f"{words[low]} {num(ends[low])} and {words[high]} {num(ends[high])}"
 
 
 def _member(annotation: Any, value: Any) -> Any:

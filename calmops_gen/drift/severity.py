@@ -178,7 +178,7 @@ def solve(
             f"{neutral:g} and {far:g})",
         )
     if target == top:
-        root = far
+        root, above = far, top
     else:
         try:
             root = float(brentq(lambda p: dist(p) - target, neutral, far, xtol=1e-12, maxiter=400))
@@ -189,8 +189,7 @@ def solve(
                 "reference values (the distance does not move steadily with the parameter: "
                 "too few or too coarse values); give the parameter itself",
             ) from None
-        root, below = _far_side(dist, target, root, far, neutral)
-        above = dist(root)
+        root, below, above = _far_side(dist, target, root, far, neutral)
         if below < target and above - below > MAX_JUMP * target:
             raise ScenarioError(
                 path,
@@ -205,16 +204,16 @@ def solve(
         "direction": severity.direction,
         "parameter": _PARAMETER.get(event, "factor"),
         "solved_parameter": root,
-        "achieved": dist(root),
+        "achieved": above,
         "reachable": [0.0, top],
     }
 
 
 def _far_side(
     dist: Callable[[float], float], target: float, root: float, far: float, neutral: float
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """The parameter nearest ``root`` (toward ``far``) whose distance reaches ``target``,
-    and the distance just short of it.
+    the distance just short of it and the distance there.
 
     Brent's method stops within ``xtol`` of a jump of a step function, on either side; on the
     near side the event would fall short of its target (on tied or integer values by a whole
@@ -226,25 +225,26 @@ def _far_side(
     Examples
     --------
     >>> step = lambda p: 0.0 if p <= 0.5 else 1.0
-    >>> p, below = _far_side(step, 0.3, 0.5, 10.0, 0.0)
-    >>> bool(0.5 < p < 0.5 + 1e-9), below
-    (True, 0.0)
+    >>> p, below, reached = _far_side(step, 0.3, 0.5, 10.0, 0.0)
+    >>> bool(0.5 < p < 0.5 + 1e-9), below, reached
+    (True, 0.0, 1.0)
     >>> _far_side(lambda p: p, 0.3, 0.3, 10.0, 0.0)[0]
     0.3
     """
     sign = 1.0 if far >= root else -1.0
     delta = 1e-12 * (1.0 + abs(root))
-    if dist(root) >= target:
+    at_root = dist(root)
+    if at_root >= target:
         back = root - sign * delta
         if sign * (back - neutral) < 0:  # not past the neutral parameter (distance 0)
             back = neutral
-        return root, dist(back)
-    below = dist(root)
+        return root, dist(back), at_root
+    below = at_root
     while abs(far - root) > delta:
         p = root + sign * delta
         reached = dist(p)
         if reached >= target:
-            return p, below
+            return p, below, reached
         below = reached
         delta *= 2.0
-    return far, below
+    return far, below, dist(far)

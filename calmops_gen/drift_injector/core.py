@@ -305,9 +305,7 @@ class DriftInjectorBase:
         target: str | None,
         target_key: str = "target_column",
     ) -> Roles:
-        defaults = self._role_defaults or Roles(
-            self.time_col, self.block_column, self.target_column
-        )
+        defaults = self._defaults()
 
         def pick(explicit: str | None, default: str | None, key: str) -> str | None:
             if explicit is not None:
@@ -321,11 +319,14 @@ class DriftInjectorBase:
             pick(target, defaults.target, target_key),
         )
 
+    def _defaults(self) -> Roles:
+        """The role columns a call falls back to: a schedule's, else the instance's."""
+        return self._role_defaults or Roles(self.time_col, self.block_column, self.target_column)
+
     def _missing_default(self, df: pd.DataFrame, role: str) -> str:
         """`` (DriftInjector's time_col='t' is not a column of this frame)`` when the
         instance's default for ``role`` names a column ``df`` lacks, else ``""``."""
-        default = getattr(self._role_defaults or Roles(self.time_col, self.block_column,
-                                                       self.target_column), role)  # fmt: skip
+        default = getattr(self._defaults(), role)
         if default is None or default in df.columns:
             return ""
         key = {"time": "time_col", "block": "block_column", "target": "target_column"}[role]

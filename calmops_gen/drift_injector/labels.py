@@ -429,14 +429,11 @@ class LabelDrift(DriftInjectorBase):
                     f"{column!r} has {len(classes)} classes; this method flips binary labels "
                     "(inject_label_drift flips to another class)",
                 )
-        windowed = center is not None or width is not None
-        timing = (
-            gradual_timing(center, width, profile, speed_k, direction, inconsistency)
-            if windowed
-            else Timing()
-        )
-        if not windowed:
+        if center is None and width is None:
             check_window_options(speed_k, direction, inconsistency)
+            timing = Timing()
+        else:
+            timing = gradual_timing(center, width, profile, speed_k, direction, inconsistency)
         return self._label(
             "inject_binary_probabilistic_drift",
             df,

@@ -101,8 +101,8 @@ def check_columns(
     if not target_col:
         raise ScenarioError("target_col", "must be a non-empty column name")
     cls = GENERATORS.get(kind, "generator")
-    gen = cls(validate(cls.Params, params, "method_params"), engine or cls.engines[0])
-    targets = [c.name for c in gen.columns() if c.role == "target"]
+    columns = cls(validate(cls.Params, params, "method_params"), engine or cls.engines[0]).columns()
+    targets = [c.name for c in columns if c.role == "target"]
     if targets != ["y"]:
         if target_col != DEFAULT_TARGET:
             raise ScenarioError(
@@ -111,17 +111,16 @@ def check_columns(
                 f"leave target_col at {DEFAULT_TARGET!r}",
             )
         return
-    taken = [c.name for c in gen.columns() if c.role != "target"] + ["block"]
+    taken = [c.name for c in columns if c.role != "target"] + ["block"]
     if target_col in taken:
         raise ScenarioError(
             "target_col", f"{target_col!r} is already a column ({', '.join(taken)})"
         )
     if date_col is not None and date_col == target_col:
         raise ScenarioError("date_col", f"{date_col!r} is the target column (target_col)")
-    if keep_block and block_labels is not None and len(list(block_labels)) != n_blocks:
-        raise ScenarioError(
-            "block_labels", f"give {n_blocks} labels (one per block), got {len(list(block_labels))}"
-        )
+    labels = None if block_labels is None else len(list(block_labels))
+    if keep_block and labels is not None and labels != n_blocks:
+        raise ScenarioError("block_labels", f"give {n_blocks} labels (one per block), got {labels}")
 
 
 #: The seed's other argument names and what replaces them here.
@@ -209,15 +208,12 @@ def seed_frame(
     keep_block: bool = True,
 ) -> pd.DataFrame:
     """The dataset as the seed returned it: target renamed, ``block`` labelled 1..n (or
-    ``block_labels``), columns in the seed's order: features, target, then the date column
-    and ``block`` (each appended by the seed in that order)."""
+    ``block_labels``, one per block: :func:`check_columns` checked them before the run),
+    columns in the seed's order: features, target, then the date column and ``block`` (each
+    appended by the seed in that order)."""
     frame = read_frame(manifest).rename(columns={"y": target_col})
     if keep_block:
         labels = list(block_labels) if block_labels is not None else None
-        if labels is not None and len(labels) != len(manifest.blocks):
-            raise ScenarioError(
-                "block_labels", f"give {len(manifest.blocks)} labels, got {len(labels)}"
-            )
         mapping = labels or list(range(1, len(manifest.blocks) + 1))
         frame["block"] = [mapping[b] for b in frame["block"].tolist()]
     else:
