@@ -11,8 +11,9 @@ Three groups of figures (see ``benchmarks/README.md`` for what each one means):
    against river's own generators consumed into a list;
 2. end-to-end runs (the default scenario, and a 1,000,000-row SEA scenario against a plain
    numpy + pyarrow write of the same columns);
-3. peak memory of the 1M-row SEA scenario against the same scenario at 4M rows, each run
-   in a fresh subprocess.
+3. peak memory of the 1M-row SEA scenario against the same scenario at 4M rows, and of a
+   ``table`` scenario over a 1M- and a 4M-row Parquet source, each run in a fresh
+   subprocess.
 
 Results are printed as a table and written to ``benchmarks/results/latest.json``.
 Outputs of the end-to-end runs go to temporary directories, removed afterwards.
@@ -288,6 +289,65 @@ def sea_scenario(
     }
 
 
+SOURCE_SCHEMA = pa.schema(
+    [
+        *(pa.field(f"f{i}", pa.float64()) for i in range(6)),
+        *(pa.field(name, pa.int64()) for name in ("i0", "i1")),
+        pa.field("cat", pa.string()),
+        pa.field("y", pa.int64()),
+    ]
+)
+
+
+def write_table_source(path: Path, blocks: int, rows: int = ROWS_PER_BLOCK) -> None:
+    """A Parquet source for the ``table`` memory case: ``blocks * rows`` rows of 10 columns
+    (6 normal doubles, 2 ints, a string with 8 values, a binary int target), written one
+    row group of ``rows`` rows at a time (so writing it needs one block's memory)."""
+    words = np.array(["alpha", "bravo", "charlie", "delta", "echo", "fox", "golf", "hotel"])
+    with pq.ParquetWriter(path, SOURCE_SCHEMA) as writer:
+        for b in range(blocks):
+            rng = np.random.default_rng([7, b])
+            f = rng.normal(size=(6, rows))
+            columns = {
+                **{f"f{i}": f[i] for i in range(6)},
+                "i0": rng.integers(0, 100, rows),
+                "i1": rng.integers(-1_000, 1_000, rows),
+                "cat": words[rng.integers(0, 8, rows)].tolist(),
+                "y": (rng.random(rows) < 0.3).astype(np.int64),
+            }
+            writer.write_table(pa.table(columns, schema=SOURCE_SCHEMA))
+
+
+def table_sources(folder: Path, *blocks: int) -> Path:
+    """Write the ``table`` case's sources into ``folder``: ``tiny.parquet`` (2 blocks of
+    1,000 rows, for the warm-up) and ``source_<n>.parquet`` for each ``n`` in ``blocks``."""
+    write_table_source(folder / "tiny.parquet", 2, rows=1_000)
+    for n in blocks:
+        write_table_source(folder / f"source_{n}.parquet", n)
+    return folder
+
+
+def table_scenario(source: Path, blocks: int, rows: int = ROWS_PER_BLOCK) -> dict[str, Any]:
+    """The ``table`` memory case: the Parquet source cut into ``blocks`` blocks of ``rows``,
+    ``f0`` shifted by 0.5 over the second half of the blocks, 10% of the last block's labels
+    flipped."""
+    return {
+        "name": f"bench_table_{blocks}x{rows}",
+        "seed": 42,
+        "generator": {"kind": "table", "params": {"source": str(source), "target": "y"}},
+        "schedule": {"blocks": blocks},
+        "drift": {
+            "shift_f0": {
+                "kind": "shift",
+                "features": ["f0"],
+                "amount": 0.5,
+                "where": {"blocks": list(range(blocks // 2, blocks))},
+            },
+            "flips": {"kind": "label_flip", "rate": 0.1, "where": {"blocks": [blocks - 1]}},
+        },
+    }
+
+
 def raw_write(root: Path, blocks: int, rows: int = ROWS_PER_BLOCK, seed: int = 42) -> None:
     """Baseline: the SEA columns made with numpy, written with pyarrow, one file per block.
 
@@ -442,16 +502,25 @@ def _rss_peak() -> int:
     return int(maxrss) if sys.platform == "darwin" else int(maxrss) * 1024
 
 
-def child(kind: str, blocks: int, trace: bool) -> dict[str, Any]:
+def child(kind: str, blocks: int, trace: bool, sources: Path | None = None) -> dict[str, Any]:
     """Body of a memory subprocess: run one case into a temporary root and measure it.
 
     A tiny run of the same case (2 blocks of 1,000 rows) first loads whatever is imported
     lazily, so the RSS growth measured is the run's working memory, not one-time imports.
+    The ``table`` case reads its Parquet sources from ``sources`` (see
+    :func:`table_sources`; written here, before measuring, when not given).
     """
     with scratch("calmops-bench-mem-") as root:
-        if kind == "calmops":
-            tiny = calmops_gen.load_scenario(sea_scenario(2, rows=1_000))
-            scenario = calmops_gen.load_scenario(sea_scenario(blocks))
+        if kind in ("calmops", "table"):
+            if kind == "table":
+                if sources is None:
+                    sources = table_sources(root, blocks)
+                tiny = calmops_gen.load_scenario(table_scenario(sources / "tiny.parquet", 2, 1_000))
+                big = sources / f"source_{blocks}.parquet"
+                scenario = calmops_gen.load_scenario(table_scenario(big, blocks))
+            else:
+                tiny = calmops_gen.load_scenario(sea_scenario(2, rows=1_000))
+                scenario = calmops_gen.load_scenario(sea_scenario(blocks))
 
             def warm() -> None:
                 calmops_gen.run(tiny, root=root / "warm")
@@ -486,9 +555,11 @@ def child(kind: str, blocks: int, trace: bool) -> dict[str, Any]:
         }
 
 
-def _spawn(kind: str, blocks: int, trace: bool) -> dict[str, Any]:
+def _spawn(kind: str, blocks: int, trace: bool, sources: Path) -> dict[str, Any]:
     """Run :func:`child` in a fresh interpreter and return its measurements."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--blocks", str(blocks)]
+    if kind == "table":
+        cmd += ["--sources", str(sources)]
     if trace:
         cmd.append("--trace")
     done = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=REPO)
@@ -496,25 +567,35 @@ def _spawn(kind: str, blocks: int, trace: bool) -> dict[str, Any]:
     return result
 
 
+MEMORY_KINDS = (
+    ("calmops", "sea calmops-gen"),
+    ("raw", "sea numpy+pyarrow baseline"),
+    ("table", "table calmops-gen (Parquet source)"),
+)
+
+
 def bench_memory() -> list[MemoryCase]:
-    """Peak memory of the SEA scenario at 1M and 4M rows, calmops-gen and raw baseline."""
+    """Peak memory of the SEA scenario at 1M and 4M rows, calmops-gen and raw baseline, and
+    of a ``table`` scenario over a 1M- and a 4M-row Parquet source."""
     out: list[MemoryCase] = []
-    for kind, label in (("calmops", "calmops-gen"), ("raw", "numpy+pyarrow baseline")):
-        for blocks in (SMALL_BLOCKS, LARGE_BLOCKS):
-            plain = _spawn(kind, blocks, trace=False)
-            traced = _spawn(kind, blocks, trace=True)
-            rows = blocks * ROWS_PER_BLOCK
-            case = MemoryCase(
-                name=f"sea {rows // 1_000_000}M {label}",
-                rows=rows,
-                rss_before=plain["rss_before"],
-                rss_peak=plain["rss_peak"],
-                arrow_peak=plain["arrow_peak"],
-                traced_peak=traced["traced_peak"],
-                seconds=plain["seconds"],
-            )
-            out.append(case)
-            log(f"  {case.name:38s} RSS growth {_mib(case.growth):7.1f} MiB")
+    with scratch("calmops-bench-src-") as folder:
+        sources = table_sources(folder, SMALL_BLOCKS, LARGE_BLOCKS)
+        for kind, label in MEMORY_KINDS:
+            for blocks in (SMALL_BLOCKS, LARGE_BLOCKS):
+                plain = _spawn(kind, blocks, False, sources)
+                traced = _spawn(kind, blocks, True, sources)
+                rows = blocks * ROWS_PER_BLOCK
+                case = MemoryCase(
+                    name=f"{rows // 1_000_000}M {label}",
+                    rows=rows,
+                    rss_before=plain["rss_before"],
+                    rss_peak=plain["rss_peak"],
+                    arrow_peak=plain["arrow_peak"],
+                    traced_peak=traced["traced_peak"],
+                    seconds=plain["seconds"],
+                )
+                out.append(case)
+                log(f"  {case.name:44s} RSS growth {_mib(case.growth):7.1f} MiB")
     return out
 
 
@@ -628,17 +709,18 @@ def checks(report: Report) -> list[Check]:
             )
         )
     mem = {c.name: c for c in report.memory}
-    small, large = mem.get("sea 1M calmops-gen"), mem.get("sea 4M calmops-gen")
-    if small and large:
-        ratio = large.growth / max(small.growth, 1)
-        out.append(
-            Check(
-                "peak RSS growth 4M / 1M",
-                ratio,
-                f"<= {TARGET_MEMORY_GROWTH:g}x (not ~4x)",
-                ratio <= TARGET_MEMORY_GROWTH,
+    for kind in ("sea calmops-gen", "table calmops-gen (Parquet source)"):
+        small, large = mem.get(f"1M {kind}"), mem.get(f"4M {kind}")
+        if small and large:
+            ratio = large.growth / max(small.growth, 1)
+            out.append(
+                Check(
+                    f"peak RSS growth 4M / 1M, {kind.split()[0]}",
+                    ratio,
+                    f"<= {TARGET_MEMORY_GROWTH:g}x (not ~4x)",
+                    ratio <= TARGET_MEMORY_GROWTH,
+                )
             )
-        )
     return out
 
 
@@ -680,12 +762,12 @@ def render(report: Report) -> str:
     if report.memory:
         lines += [
             "3. peak memory (fresh subprocess per case; MiB)",
-            f"{'case':40s}{'RSS before':>11s}{'RSS peak':>10s}{'growth':>9s}{'arrow pk':>10s}"
+            f"{'case':46s}{'RSS before':>11s}{'RSS peak':>10s}{'growth':>9s}{'arrow pk':>10s}"
             f"{'traced pk':>10s}",
         ]
         for m in report.memory:
             lines.append(
-                f"{m.name:40s}{_mib(m.rss_before):11.1f}{_mib(m.rss_peak):10.1f}"
+                f"{m.name:46s}{_mib(m.rss_before):11.1f}{_mib(m.rss_peak):10.1f}"
                 f"{_mib(m.growth):9.1f}{_mib(m.arrow_peak):10.1f}{_mib(m.traced_peak):10.1f}"
             )
         lines.append("")
@@ -737,9 +819,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=("sea-numpy", "agrawal-numpy", "sea-1m", "default"),
         help="print a cProfile report of one case instead of benchmarking",
     )
-    parser.add_argument("--child", choices=("calmops", "raw"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("calmops", "raw", "table"), help=argparse.SUPPRESS)
     parser.add_argument("--blocks", type=int, default=SMALL_BLOCKS, help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sources", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -747,7 +830,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks, print the table and write the JSON results."""
     args = parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.blocks, args.trace)))
+        print(json.dumps(child(args.child, args.blocks, args.trace, args.sources)))
         return 0
     rows = QUICK_GENERATOR_ROWS if args.quick else GENERATOR_ROWS
     if args.profile:

@@ -48,6 +48,7 @@ from calmops_gen.manifest import EventInfo
 from calmops_gen.plan import Plan, build_plan
 from calmops_gen.runner import event_infos
 from calmops_gen.scenario import load_scenario
+from calmops_gen.schedule import block_layout
 
 MEMORY_SOURCE = "<memory>"
 _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
@@ -269,31 +270,6 @@ def _untouched(arrays: list[np.ndarray], column: pd.Series) -> bool:
             return False
         offset += len(part)
     return offset == len(whole)
-
-
-def block_layout(column: pd.Series) -> tuple[list[int], np.ndarray | None]:
-    """Block sizes in order of first appearance, and the stable order that groups the rows
-    by block (``None`` when they already are). A sorted integer column (the usual block id)
-    is read from its run boundaries, without factorising.
-
-    Examples
-    --------
-    >>> block_layout(pd.Series([0, 0, 1, 2, 2, 2]))
-    ([2, 1, 3], None)
-    >>> sizes, order = block_layout(pd.Series(["b", "a", "b"]))
-    >>> sizes, order.tolist()
-    ([2, 1], [0, 2, 1])
-    """
-    dtype = column.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
-        values = column.to_numpy()
-        edges = np.flatnonzero(values[1:] != values[:-1]) + 1
-        # constant between edges: sorted when every edge steps up
-        if bool((values[edges] > values[edges - 1]).all()):
-            return np.diff(edges, prepend=0, append=len(values)).tolist(), None
-    codes, _ = pd.factorize(column, use_na_sentinel=False)
-    ordered = bool((np.diff(codes) >= 0).all())
-    return np.bincount(codes).tolist(), None if ordered else np.argsort(codes, kind="stable")
 
 
 def _restore_categories(data: pd.DataFrame, original: pd.DataFrame) -> pd.DataFrame:

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calmops_gen.errors import ScenarioError
-from calmops_gen.injector import block_layout, inject
+from calmops_gen.injector import inject
 from calmops_gen.profiles import ramp_weights
+from calmops_gen.schedule import block_layout
 
 N = 240
 BLOCKS = 4  # 60 rows each

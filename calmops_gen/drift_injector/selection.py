@@ -19,8 +19,7 @@ import pandas as pd
 from calmops_gen.arguments import integer, whole
 from calmops_gen.drift_injector.options import check_shape, check_window_options, plain
 from calmops_gen.errors import ScenarioError
-from calmops_gen.injector import block_layout
-from calmops_gen.schedule import as_ns
+from calmops_gen.schedule import as_ns, block_layout
 
 TIME_EPSILON = pd.Timedelta(1, "us")
 """Added to an inclusive ``time_end``: the engine's ``where.time`` has microsecond resolution."""
@@ -148,7 +147,7 @@ def recurrent_timing(
 
 def engine_order(df: pd.DataFrame, roles: Roles) -> tuple[np.ndarray, np.ndarray]:
     """Row order of the engine (blocks contiguous, in order of first appearance: the
-    injector's :func:`~calmops_gen.injector.block_layout`) and the block index of each row
+    schedule's :func:`~calmops_gen.schedule.block_layout`) and the block index of each row
     in that order."""
     if roles.block is None:
         return np.arange(len(df)), np.zeros(len(df), dtype=np.int64)

@@ -1,15 +1,21 @@
 """An existing CSV or Parquet table as the base of a scenario (drift injection only).
 
-The table is read once per process with pyarrow (Parquet memory-mapped), checked, put in
-block order and sliced into blocks. It stays in memory for the run (in every worker
-process): for this generator memory follows the table's size, not the block's. Blocks
-come from, in this order of precedence:
+A Parquet source is read lazily: a block is read from the row groups it spans (the last
+one read is kept for the next block), so memory follows the block and the source's row
+group size, not the table's size, in every worker process. Loading reads only metadata,
+plus, once, the one column that orders the blocks (``block_column``, or the
+``time_column`` with ``block_freq`` or when it holds text dates to check) and the target
+(for its classes), one row group at a time. When the blocks are not already in the file's
+row order (a ``block_column`` whose values interleave, a ``block_freq`` over unsorted
+times) the table is read whole and reordered in memory, as a CSV source always is (CSV has
+no random access: convert a large CSV to Parquet to bound memory). Blocks come from, in
+this order of precedence:
 
 * ``block_column``: one block per distinct value, in order of first appearance; rows keep
   their relative order inside each block;
 * ``block_freq`` (a pandas frequency such as ``"W"``, ``"MS"``, ``"7D"``, with
-  ``time_column``): rows are sorted by time (stable) and cut at period boundaries; periods
-  with no rows are skipped;
+  ``time_column``): rows are sorted by time (stable) and cut into periods as pandas'
+  ``resample`` cuts them (:func:`period_sizes`); periods with no rows are skipped;
 * the schedule: ``sizes`` (summing to the table's rows), ``rows_per_block`` or ``blocks``
   (equal split), or the whole table as one block.
 
@@ -34,8 +40,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -54,10 +60,11 @@ from calmops_gen.generators.base import (
     Generator,
     GeneratorParams,
     arrow_to_pandas,
+    nullable_arrow,
     nullable_columns,
 )
 from calmops_gen.generators.registry import GENERATORS
-from calmops_gen.schedule import as_ns
+from calmops_gen.schedule import as_ns, block_layout
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data"
 _BUNDLED = re.compile(r"^bundled:([a-z0-9][a-z0-9_.-]*)$")
@@ -87,9 +94,9 @@ class TableParams(GeneratorParams):
         return value
 
 
-@dataclass(frozen=True)
-class LoadedTable:
-    """A source table in block order, with the sizes of its own blocks (if it defines them).
+class SourceRows:
+    """A source table in block order: its (normalised) schema, rows, own block sizes (if it
+    defines them) and its rows by range.
 
     ``nullable``: integer and bool columns holding a missing value anywhere in the table;
     every block gets them as pandas' nullable dtypes (``Int64``, ``boolean``, ...), so a
@@ -97,13 +104,130 @@ class LoadedTable:
     float or object, and the others int or bool).
     """
 
-    table: pa.Table
+    schema: pa.Schema
+    num_rows: int
     sizes: list[int] | None
+    nullable: tuple[str, ...]
 
-    @functools.cached_property
-    def nullable(self) -> tuple[str, ...]:
-        """Names of the integer and bool columns holding a missing value."""
-        return nullable_columns(self.table)
+    def rows(self, start: int, size: int) -> pa.Table:
+        """Rows ``[start, start + size)`` in block order."""
+        raise NotImplementedError
+
+    def column_parts(self, name: str) -> Iterator[pa.ChunkedArray]:
+        """Column ``name`` in pieces (each fits in memory), in row order."""
+        raise NotImplementedError
+
+    def classes(self, name: str) -> tuple[Hashable, ...]:
+        """The distinct values of column ``name`` (missing values left out), sorted."""
+        values: set[Any] = set()
+        for part in self.column_parts(name):
+            values.update(pc.unique(part.drop_null()).to_pylist())
+        return tuple(sorted(values))
+
+
+class MemoryRows(SourceRows):
+    """The whole table in memory: a CSV source, or a Parquet source whose blocks are not in
+    its row order.
+
+    Examples
+    --------
+    >>> rows = MemoryRows(pa.table({"k": pa.array([2, None, 1])}), None)
+    >>> rows.nullable, rows.classes("k"), rows.rows(1, 2).column("k").to_pylist()
+    (('k',), (1, 2), [None, 1])
+    """
+
+    def __init__(self, table: pa.Table, sizes: list[int] | None) -> None:
+        self.table = table
+        self.schema = table.schema
+        self.num_rows = int(table.num_rows)
+        self.sizes = sizes
+        self.nullable = nullable_columns(table)
+
+    def rows(self, start: int, size: int) -> pa.Table:
+        return self.table.slice(start, size)
+
+    def column_parts(self, name: str) -> Iterator[pa.ChunkedArray]:
+        yield self.table.column(name)
+
+
+class ParquetRows(SourceRows):
+    """A Parquet file whose row order is its block order, read one row group at a time
+    (memory-mapped); the last row group read is kept, since the next block usually starts
+    in it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> pq.write_table(pa.table({"x": list(range(10))}), folder / "t.parquet", row_group_size=4)
+    >>> rows = ParquetRows(pq.ParquetFile(folder / "t.parquet"), None, None)
+    >>> rows.rows(3, 6).column("x").to_pylist(), rows.groups_read
+    ([3, 4, 5, 6, 7, 8], [0, 1, 2])
+    """
+
+    def __init__(
+        self, file: pq.ParquetFile, time_column: str | None, sizes: list[int] | None
+    ) -> None:
+        self._file = file
+        self._time_column = time_column
+        meta = file.metadata
+        counts = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        self._starts = np.cumsum([0, *counts])
+        self.schema = _normalise(file.schema_arrow.empty_table(), time_column).schema
+        self.num_rows = int(meta.num_rows)
+        self.sizes = sizes
+        self._last: tuple[int, pa.Table] | None = None
+        self._lock = threading.Lock()
+        self.groups_read: list[int] = []  # every row group read for rows(), in order
+        self.nullable = tuple(
+            field.name
+            for field in self.schema
+            if nullable_arrow(field.type) is not None and self._has_nulls(field.name)
+        )
+
+    def _read(self, group: int, columns: list[str] | None = None) -> pa.Table:
+        try:
+            table = self._file.read_row_group(group, columns=columns)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise ScenarioError(
+                f"{_PATH}.source", f"cannot read row group {group} of the table: {_first(exc)}"
+            ) from None
+        return _normalise(table, self._time_column)
+
+    def _group(self, group: int) -> pa.Table:
+        if self._last is None or self._last[0] != group:
+            self._last = (group, self._read(group))
+            self.groups_read.append(group)
+        return self._last[1]
+
+    def rows(self, start: int, size: int) -> pa.Table:
+        if size <= 0:
+            return self.schema.empty_table()
+        first = int(np.searchsorted(self._starts, start, side="right")) - 1
+        last = int(np.searchsorted(self._starts, start + size - 1, side="right")) - 1
+        with self._lock:
+            parts = [self._group(g) for g in range(first, last + 1)]
+        return pa.concat_tables(parts).slice(start - int(self._starts[first]), size)
+
+    def column_parts(self, name: str) -> Iterator[pa.ChunkedArray]:
+        for group in range(len(self._starts) - 1):
+            yield self._read(group, [name]).column(name)
+
+    def _has_nulls(self, name: str) -> bool:
+        """Whether column ``name`` holds a missing value: from the row groups' statistics
+        where the file has them, else by reading the column."""
+        meta = self._file.metadata
+        leaf = next(
+            (j for j in range(meta.num_columns) if meta.schema.column(j).path == name), None
+        )
+        for group in range(meta.num_row_groups):
+            stats = None if leaf is None else meta.row_group(group).column(leaf).statistics
+            if stats is not None and stats.has_null_count:
+                if stats.null_count:
+                    return True
+            elif self._read(group, [name]).column(name).null_count:
+                return True
+        return False
 
 
 def resolve_source(source: str) -> Path:
@@ -134,31 +258,38 @@ def resolve_source(source: str) -> Path:
 CSV_OPTIONS = pacsv.ConvertOptions(strings_can_be_null=True, quoted_strings_can_be_null=False)
 
 
-def _read(path: Path, fmt: str) -> pa.Table:
-    if fmt == "auto":
-        suffix = path.suffix.lower()
-        fmt = (
-            "parquet"
-            if suffix in (".parquet", ".pq")
-            else "csv"
-            if suffix in (".csv", ".txt")
-            else ""
-        )
-        if not fmt:
-            raise ScenarioError(
-                f"{_PATH}.format", f"cannot tell the format of {path.name}; set csv or parquet"
-            )
+def _first(exc: BaseException) -> str:
+    """The first line of a reading error's message (its type when it has none)."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _format(path: Path, fmt: str) -> str:
+    if fmt != "auto":
+        return fmt
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    raise ScenarioError(
+        f"{_PATH}.format", f"cannot tell the format of {path.name}; set csv or parquet"
+    )
+
+
+def _open(path: Path, fmt: str) -> pa.Table | pq.ParquetFile:
+    """The CSV table read whole, or the Parquet file opened (its metadata read)."""
     try:
-        table = (
-            pq.read_table(path, memory_map=True)
-            if fmt == "parquet"
-            else pacsv.read_csv(path, convert_options=CSV_OPTIONS)
-        )
-        _ = table.column_names  # column names not in UTF-8 fail only when decoded
+        if fmt == "parquet":
+            file = pq.ParquetFile(path)
+            _ = file.schema_arrow.names  # column names not in UTF-8 fail only when decoded
+            return file
+        table = pacsv.read_csv(path, convert_options=CSV_OPTIONS)
+        _ = table.column_names
         return table
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ScenarioError(f"{_PATH}.source", f"cannot read {path} as {fmt}: {first}") from None
+        raise ScenarioError(
+            f"{_PATH}.source", f"cannot read {path} as {fmt}: {_first(exc)}"
+        ) from None
 
 
 def _normalise(table: pa.Table, time_column: str | None) -> pa.Table:
@@ -187,41 +318,42 @@ def _normalise(table: pa.Table, time_column: str | None) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
-def period_codes(times: pd.DatetimeIndex, freq: str) -> np.ndarray:
-    """Index of the ``freq`` period each (sorted) timestamp falls in, counted from the first.
-
-    Periods are anchored like pandas' (``MS`` at month starts, ``W`` at week ends, ``7D``
-    from midnight of the first day).
+def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
+    """Rows in each ``freq`` period of the (sorted) timestamps, cut as pandas' ``resample``
+    cuts them (``MS`` from month starts; ``W``, weeks ending on Sunday, and ``ME``, months,
+    closed on their last day; ``7D`` from midnight of the first day); periods with no rows
+    are left out.
 
     Examples
     --------
     >>> t = pd.DatetimeIndex(["2023-01-05", "2023-01-31", "2023-02-01", "2023-04-02"])
-    >>> period_codes(t, "MS").tolist()
-    [0, 0, 1, 3]
+    >>> period_sizes(t, "MS")
+    [2, 1, 1]
+    >>> period_sizes(pd.date_range("2024-01-01", periods=14, freq="D"), "W")  # Monday on
+    [7, 7]
     """
-    offset = pd.tseries.frequencies.to_offset(freq)
-    first = offset.rollback(times[0].normalize())
-    edges = pd.date_range(start=first, end=times[-1] + offset, freq=offset)
-    return np.searchsorted(as_ns(edges), as_ns(times), side="right") - 1
+    counts = pd.Series(np.ones(len(times), dtype=np.int64), index=times).resample(freq).size()
+    return [int(c) for c in counts.to_numpy() if c > 0]
 
 
-def _order(table: pa.Table, params: TableParams) -> LoadedTable:
+def _blocks(
+    params: TableParams, column: Callable[[str], pa.ChunkedArray]
+) -> tuple[list[int] | None, np.ndarray | None]:
+    """The source's own block sizes (``None``: the schedule cuts the blocks) and the row
+    order that puts its rows in block order (``None``: they already are), from the one
+    column that defines them (``column(name)`` reads it)."""
     if params.block_column is not None:
-        keys = table.column(params.block_column).to_pandas()
-        codes, uniques = pd.factorize(keys, use_na_sentinel=False)
-        order = np.argsort(codes, kind="stable")
-        sizes = np.bincount(codes, minlength=len(uniques)).tolist()
-        return LoadedTable(table.take(pa.array(order)), sizes)
-    if params.block_freq is not None:
-        assert params.time_column is not None
-        times = table.column(params.time_column).to_pandas()
-        if times.isna().any():
-            raise ScenarioError(f"{_PATH}.time_column", "has missing timestamps")
-        order = np.argsort(times.to_numpy(), kind="stable")
-        codes = period_codes(pd.DatetimeIndex(times.to_numpy()[order]), params.block_freq)
-        sizes = [int(s) for s in np.bincount(codes) if s > 0]
-        return LoadedTable(table.take(pa.array(order)), sizes)
-    return LoadedTable(table, None)
+        return block_layout(column(params.block_column).to_pandas())
+    if params.block_freq is None:
+        return None, None
+    assert params.time_column is not None
+    times = column(params.time_column).to_pandas()
+    if times.isna().any():
+        raise ScenarioError(f"{_PATH}.time_column", "has missing timestamps")
+    stamps = as_ns(times)
+    order = None if bool((stamps[1:] >= stamps[:-1]).all()) else np.argsort(stamps, kind="stable")
+    ordered = times if order is None else times.iloc[order]
+    return period_sizes(pd.DatetimeIndex(ordered), params.block_freq), order
 
 
 @functools.lru_cache(maxsize=4)
@@ -232,9 +364,44 @@ def _digest(path: str, mtime_ns: int) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _load(path: str, mtime_ns: int, params: TableParams) -> LoadedTable:
-    table = _read(Path(path), params.format)
-    names = table.column_names
+def _load(path: str, mtime_ns: int, params: TableParams) -> SourceRows:
+    fmt = _format(Path(path), params.format)
+    source = _open(Path(path), fmt)
+    if isinstance(source, pq.ParquetFile):
+        names, num_rows = source.schema_arrow.names, source.metadata.num_rows
+    else:
+        names, num_rows = source.column_names, source.num_rows
+    _check_names(names, num_rows, params)
+    if isinstance(source, pa.Table):
+        table = _normalise(source, params.time_column)
+        sizes, order = _blocks(params, table.column)
+        return MemoryRows(table if order is None else table.take(pa.array(order)), sizes)
+    file = source
+
+    def column(name: str) -> pa.ChunkedArray:
+        return _normalise(_whole(file, [name]), params.time_column).column(name)
+
+    sizes, order = _blocks(params, column)
+    if order is not None:
+        table = _normalise(_whole(file, None), params.time_column)
+        return MemoryRows(table.take(pa.array(order)), sizes)
+    tc = params.time_column
+    if tc is not None and params.block_freq is None:
+        typ = file.schema_arrow.field(tc).type
+        if not (pa.types.is_timestamp(typ) or pa.types.is_date(typ)):
+            column(tc)  # text dates: parse them all once, to refuse bad ones before any block
+    return ParquetRows(file, params.time_column, sizes)
+
+
+def _whole(file: pq.ParquetFile, columns: list[str] | None) -> pa.Table:
+    """Columns ``columns`` (``None``: all) of the Parquet ``file``."""
+    try:
+        return file.read(columns=columns)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ScenarioError(f"{_PATH}.source", f"cannot read the table: {_first(exc)}") from None
+
+
+def _check_names(names: list[str], num_rows: int, params: TableParams) -> None:
     blank = [i for i, name in enumerate(names) if not name.strip()]
     if blank:
         raise ScenarioError(
@@ -262,9 +429,8 @@ def _load(path: str, mtime_ns: int, params: TableParams) -> LoadedTable:
             f"{_PATH}.source",
             "the table has a column named 'block', which calmops-gen writes; rename it",
         )
-    if table.num_rows == 0:
+    if num_rows == 0:
         raise ScenarioError(f"{_PATH}.source", "the table has no rows")
-    return _order(_normalise(table, params.time_column), params)
 
 
 @GENERATORS.register("table")
@@ -284,8 +450,8 @@ class Table(Generator):
 
     params: TableParams
 
-    def loaded(self) -> LoadedTable:
-        """The table in block order (read once per process)."""
+    def loaded(self) -> SourceRows:
+        """The table in block order (opened once per process)."""
         path = resolve_source(self.params.source)
         return _load(str(path.resolve()), path.stat().st_mtime_ns, self.params)
 
@@ -294,14 +460,14 @@ class Table(Generator):
         return {f"{_PATH}.source": _digest(str(path.resolve()), path.stat().st_mtime_ns)}
 
     def source_rows(self) -> int:
-        return int(self.loaded().table.num_rows)
+        return self.loaded().num_rows
 
     def own_sizes(self) -> list[int] | None:
         return self.loaded().sizes
 
     def columns(self) -> tuple[Column, ...]:
         cols = []
-        for field in self.loaded().table.schema:
+        for field in self.loaded().schema:
             typ = field.type
             role: Any = "feature"
             if field.name == self.params.target:
@@ -313,15 +479,14 @@ class Table(Generator):
         return tuple(cols)
 
     def classes(self) -> tuple[Hashable, ...] | None:
-        if self.params.target is None:
+        target = self.params.target
+        if target is None:
             return None
-        target = self.loaded().table.column(self.params.target)
-        if pa.types.is_floating(target.type):
+        loaded = self.loaded()
+        if pa.types.is_floating(loaded.schema.field(target).type):
             return None
-        values = pc.unique(target.drop_null()).to_pylist()
-        return tuple(sorted(values))
+        return loaded.classes(target)
 
     def produce(self, request: BlockRequest) -> pd.DataFrame:
         loaded = self.loaded()
-        part = loaded.table.slice(request.row_start, request.size)
-        return arrow_to_pandas(part, loaded.nullable)
+        return arrow_to_pandas(loaded.rows(request.row_start, request.size), loaded.nullable)
