@@ -178,3 +178,103 @@ def test_a_bad_date_in_the_last_row_group_is_refused_before_anything_is_written(
         calmops_gen.run(sc, root=tmp_path / "out")
     assert err.value.path == "generator.params.time_column"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_column_named_like_a_struct_field_keeps_its_missing_values(tmp_path: Path) -> None:
+    """Column "a.b" beside struct "a" with field "b": the same Parquet path, so the null
+    count comes from the data, not the struct field's statistics."""
+    table = pa.table(
+        {
+            "a": pa.array([{"b": i} for i in range(20)]),
+            "a.b": pa.array([*range(19), None], pa.int64()),
+        }
+    )
+    rows = loaded(write(tmp_path / "t.parquet", table, 5))
+    assert rows.nullable == ("a.b",)
+
+
+@pytest.mark.parametrize("missing", [True, False])
+def test_integer_block_keys_above_2_53_stay_distinct(tmp_path: Path, missing: bool) -> None:
+    keys = [2**53] * 3 + [2**53 + 1] * 3 + ([None] * 2 if missing else [7] * 2)
+    table = pa.table({"k": pa.array(keys, pa.int64()), "x": np.arange(8.0)})
+    assert loaded(write(tmp_path / "t.parquet", table, 3), block_column="k").sizes == [3, 3, 2]
+
+
+def test_every_block_gets_the_whole_category_set(tmp_path: Path) -> None:
+    """Row groups with their own dictionaries ({a, b}, then {c, d}): each block's column has
+    the file's categories, lazily or in memory, so a category event sees them all."""
+    path = tmp_path / "t.parquet"
+    parts = [pa.array(list("abab")).dictionary_encode(), pa.array(list("cdcd")).dictionary_encode()]
+    with pq.ParquetWriter(path, pa.schema([pa.field("c", parts[0].type)])) as writer:
+        for part in parts:
+            writer.write_table(pa.table({"c": part}))
+    lazy = loaded(path)
+    in_memory = MemoryRows(pq.read_table(path), None)
+    assert isinstance(lazy, ParquetRows)
+    for rows in (lazy, in_memory):
+        for start, values in ((0, "abab"), (4, "cdcd"), (2, "abcd")):
+            column = rows.rows(start, 4).column("c")
+            assert column.to_pylist() == list(values)
+            assert {tuple(c.dictionary.to_pylist()) for c in column.chunks} == {tuple("abcd")}
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        (pa.array(np.arange(4)), r"is not a date/time \(int64\)"),
+        (pa.array(["2024-01-01", "2024-01-02", "2024-01-03", "2300-01-01"]), "outside what pandas"),
+        (
+            pa.array(np.array(["2024-01-01"] * 3 + ["2300-01-01"], dtype="datetime64[ms]")),
+            "outside what pandas",
+        ),
+        (pa.array(["2024-01-01", "2024-01-02", "soon", "2024-01-03"]), "not YYYY-MM-DD dates"),
+    ],
+    ids=["int", "text-2300", "timestamp-2300", "text"],
+)
+def test_time_columns_that_pandas_cannot_hold_are_refused(
+    tmp_path: Path, when: pa.Array, message: str
+) -> None:
+    path = write(tmp_path / "t.parquet", pa.table({"when": when, "x": np.arange(4.0)}), 2)
+    sc = {
+        "name": "bad",
+        "generator": {"kind": "table", "params": {"source": str(path), "time_column": "when"}},
+        "schedule": {"blocks": 2},
+    }
+    with pytest.raises(ScenarioError, match=message) as err:
+        calmops_gen.run(sc, root=tmp_path / "out")
+    assert err.value.path == "generator.params.time_column"
+    assert not (tmp_path / "out").exists()
+
+
+def test_dictionary_encoded_text_dates_are_a_time_column(tmp_path: Path) -> None:
+    days = pd.date_range("2024-01-01", periods=30).strftime("%Y-%m-%d")
+    frame = pd.DataFrame({"when": pd.Categorical(days), "x": np.arange(30.0)})
+    frame.to_parquet(tmp_path / "t.parquet", row_group_size=10)
+    rows = loaded(tmp_path / "t.parquet", time_column="when", block_freq="W")
+    assert rows.sizes == [7, 7, 7, 7, 2]  # Monday 2024-01-01 on, weeks ending on Sunday
+    assert rows.schema.field("when").type == pa.timestamp("ns")
+
+
+@pytest.mark.parametrize("key", ["target", "block_column"])
+def test_a_nested_target_or_block_key_is_refused(tmp_path: Path, key: str) -> None:
+    table = pa.table({"l": pa.array([[1], [2]]), "x": np.arange(2.0)})
+    path = write(tmp_path / "t.parquet", table, 1)
+    with pytest.raises(ScenarioError, match=r"'l' is list<.*>; it must hold plain") as err:
+        loaded(path, **{key: "l"})
+    assert err.value.path == f"generator.params.{key}"
+
+
+def test_a_source_rewritten_with_its_old_modification_time_is_read_again(tmp_path: Path) -> None:
+    """``cp -p`` or ``rsync -t`` keep the modification time; the per-process caches see the
+    new file all the same (its status change time and size differ)."""
+    import os
+
+    path = write(tmp_path / "t.parquet", pa.table({"x": np.arange(5.0)}), 5)
+    sc = {"name": "re", "generator": {"kind": "table", "params": {"source": str(path)}}}
+    first = calmops_gen.run(sc, root=tmp_path / "a")
+    stat = path.stat()
+    write(path, pa.table({"x": np.arange(6.0) + 1000.0}), 5)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    second = calmops_gen.run(sc, root=tmp_path / "b")
+    assert second.version != first.version
+    assert calmops_gen.read_frame(second)["x"].tolist() == [1000.0 + i for i in range(6)]

@@ -4,8 +4,10 @@ A Parquet source is read lazily: a block is read from the row groups it spans (t
 one read is kept for the next block), so memory follows the block and the source's row
 group size, not the table's size, in every worker process. Loading reads only metadata,
 plus, once, the one column that orders the blocks (``block_column``, or the
-``time_column`` with ``block_freq`` or when it holds text dates to check) and the target
-(for its classes), one row group at a time. When the blocks are not already in the file's
+``time_column`` with ``block_freq``), the ``time_column`` (every time is checked before a
+block is written), and, one row group at a time, the target (for its classes) and any
+dictionary-encoded column (every block gets the file's whole category set, whatever the
+row groups). When the blocks are not already in the file's
 row order (a ``block_column`` whose values interleave, a ``block_freq`` over unsorted
 times) the table is read whole and reordered in memory, as a CSV source always is (CSV has
 no random access: convert a large CSV to Parquet to bound memory). Blocks come from, in
@@ -137,7 +139,8 @@ class MemoryRows(SourceRows):
     """
 
     def __init__(self, table: pa.Table, sizes: list[int] | None) -> None:
-        self.table = table
+        # one dictionary per dictionary column, so every block has the whole category set
+        self.table = table.unify_dictionaries()
         self.schema = table.schema
         self.num_rows = int(table.num_rows)
         self.sizes = sizes
@@ -184,6 +187,11 @@ class ParquetRows(SourceRows):
             for field in self.schema
             if nullable_arrow(field.type) is not None and self._has_nulls(field.name)
         )
+        self._dictionaries = {
+            field.name: self._dictionary(field.name)
+            for field in self.schema
+            if pa.types.is_dictionary(field.type)
+        }
 
     def _read(self, group: int, columns: list[str] | None = None) -> pa.Table:
         try:
@@ -194,9 +202,41 @@ class ParquetRows(SourceRows):
             ) from None
         return _normalise(table, self._time_column)
 
+    def _dictionary(self, name: str) -> pa.Array:
+        """Every value of dictionary column ``name``'s row-group dictionaries, in order of
+        first appearance (as ``pyarrow.Table.unify_dictionaries`` orders them)."""
+        values: pa.Array | None = None
+        for part in self.column_parts(name):
+            for chunk in part.chunks:
+                new = chunk.dictionary
+                if values is not None:
+                    new = new.filter(pc.invert(pc.is_in(new, value_set=values)))
+                values = new if values is None else pa.concat_arrays([values, new])
+        assert values is not None  # a file has at least one row group (it has rows)
+        return values
+
+    def _unify(self, table: pa.Table) -> pa.Table:
+        """``table`` with every dictionary column on the file-wide dictionary (each row
+        group has its own), so a block's categories do not depend on the row groups."""
+        for name, values in self._dictionaries.items():
+            j = table.schema.get_field_index(name)
+            typ = table.schema.field(j).type
+            chunks = [
+                pa.DictionaryArray.from_arrays(
+                    pc.take(pc.index_in(c.dictionary, value_set=values), c.indices).cast(
+                        typ.index_type
+                    ),
+                    values,
+                    ordered=typ.ordered,
+                )
+                for c in table.column(j).chunks
+            ]
+            table = table.set_column(j, table.schema.field(j), pa.chunked_array(chunks, typ))
+        return table
+
     def _group(self, group: int) -> pa.Table:
         if self._last is None or self._last[0] != group:
-            self._last = (group, self._read(group))
+            self._last = (group, self._unify(self._read(group)))
             self.groups_read.append(group)
         return self._last[1]
 
@@ -217,9 +257,9 @@ class ParquetRows(SourceRows):
         """Whether column ``name`` holds a missing value: from the row groups' statistics
         where the file has them, else by reading the column."""
         meta = self._file.metadata
-        leaf = next(
-            (j for j in range(meta.num_columns) if meta.schema.column(j).path == name), None
-        )
+        # a struct's field can have the same dotted path ("a.b") as a column: no statistics then
+        leaves = [j for j in range(meta.num_columns) if meta.schema.column(j).path == name]
+        leaf = leaves[0] if len(leaves) == 1 else None
         for group in range(meta.num_row_groups):
             stats = None if leaf is None else meta.row_group(group).column(leaf).statistics
             if stats is not None and stats.has_null_count:
@@ -304,18 +344,43 @@ def _normalise(table: pa.Table, time_column: str | None) -> pa.Table:
             typ = pa.timestamp("ms", typ.tz)
             column = column.cast(typ)
         if field.name == time_column:
-            if not (pa.types.is_timestamp(typ) or pa.types.is_date(typ)):
-                try:
-                    column = pc.strptime(column, format="%Y-%m-%d", unit="ns", error_is_null=False)
-                except pa.ArrowInvalid:
-                    raise ScenarioError(
-                        f"{_PATH}.time_column", f"column {field.name!r} is not a date/time"
-                    ) from None
-            column = column.cast(pa.timestamp("ns", getattr(column.type, "tz", None)))
+            column = _as_times(column, field.name)
             typ = column.type
         fields.append(pa.field(field.name, typ))
         arrays.append(column)
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _as_times(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
+    """The time column as ``timestamp[ns]``: timestamps and dates as they are, text as
+    ``YYYY-MM-DD`` dates (dictionary-encoded text decoded first); anything else, text that
+    is not a date, or dates outside what pandas holds in nanoseconds, is refused."""
+    path = f"{_PATH}.time_column"
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    typ = column.type
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        try:
+            # seconds first: a date past 2262 is then refused as out of range, not as text
+            column = pc.strptime(column, format="%Y-%m-%d", unit="s", error_is_null=False)
+        except pa.ArrowInvalid:
+            raise ScenarioError(
+                path, f"column {name!r} is not a date/time: its text is not YYYY-MM-DD dates"
+            ) from None
+    elif not (pa.types.is_timestamp(typ) or pa.types.is_date(typ)):
+        raise ScenarioError(
+            path,
+            f"column {name!r} is not a date/time ({typ}); give a timestamp or date column, "
+            "or text dates (YYYY-MM-DD)",
+        )
+    try:
+        return column.cast(pa.timestamp("ns", getattr(column.type, "tz", None)))
+    except pa.ArrowInvalid:
+        raise ScenarioError(
+            path,
+            f"column {name!r} holds dates outside what pandas holds "
+            f"({pd.Timestamp.min.date()} to {pd.Timestamp.max.date()})",
+        ) from None
 
 
 def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
@@ -343,7 +408,11 @@ def _blocks(
     order that puts its rows in block order (``None``: they already are), from the one
     column that defines them (``column(name)`` reads it)."""
     if params.block_column is not None:
-        return block_layout(column(params.block_column).to_pandas())
+        keys = column(params.block_column)
+        # with a missing value, ints as pandas' Int64 (float64 would merge keys above 2**53)
+        return block_layout(
+            keys.to_pandas(types_mapper=nullable_arrow if keys.null_count else None)
+        )
     if params.block_freq is None:
         return None, None
     assert params.time_column is not None
@@ -356,22 +425,30 @@ def _blocks(
     return period_sizes(pd.DatetimeIndex(ordered), params.block_freq), order
 
 
+def _stamp(path: Path) -> tuple[int, ...]:
+    """What tells one version of a file from another, for the per-process caches: its
+    modification time, status change time (which a copy that keeps the modification time
+    still changes) and size."""
+    st = path.stat()
+    return st.st_mtime_ns, st.st_ctime_ns, st.st_size
+
+
 @functools.lru_cache(maxsize=4)
-def _digest(path: str, mtime_ns: int) -> str:
+def _digest(path: str, stamp: tuple[int, ...]) -> str:
     """SHA-256 of the source file (once per file version and process)."""
     with Path(path).open("rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 @functools.lru_cache(maxsize=4)
-def _load(path: str, mtime_ns: int, params: TableParams) -> SourceRows:
+def _load(path: str, stamp: tuple[int, ...], params: TableParams) -> SourceRows:
     fmt = _format(Path(path), params.format)
     source = _open(Path(path), fmt)
     if isinstance(source, pq.ParquetFile):
-        names, num_rows = source.schema_arrow.names, source.metadata.num_rows
+        schema, num_rows = source.schema_arrow, source.metadata.num_rows
     else:
-        names, num_rows = source.column_names, source.num_rows
-    _check_names(names, num_rows, params)
+        schema, num_rows = source.schema, source.num_rows
+    _check_columns(schema, num_rows, params)
     if isinstance(source, pa.Table):
         table = _normalise(source, params.time_column)
         sizes, order = _blocks(params, table.column)
@@ -385,11 +462,8 @@ def _load(path: str, mtime_ns: int, params: TableParams) -> SourceRows:
     if order is not None:
         table = _normalise(_whole(file, None), params.time_column)
         return MemoryRows(table.take(pa.array(order)), sizes)
-    tc = params.time_column
-    if tc is not None and params.block_freq is None:
-        typ = file.schema_arrow.field(tc).type
-        if not (pa.types.is_timestamp(typ) or pa.types.is_date(typ)):
-            column(tc)  # text dates: parse them all once, to refuse bad ones before any block
+    if params.time_column is not None and params.block_freq is None:
+        column(params.time_column)  # every time checked once, before any block is written
     return ParquetRows(file, params.time_column, sizes)
 
 
@@ -401,7 +475,10 @@ def _whole(file: pq.ParquetFile, columns: list[str] | None) -> pa.Table:
         raise ScenarioError(f"{_PATH}.source", f"cannot read the table: {_first(exc)}") from None
 
 
-def _check_names(names: list[str], num_rows: int, params: TableParams) -> None:
+def _check_columns(schema: pa.Schema, num_rows: int, params: TableParams) -> None:
+    """Refuse unnamed or repeated columns, role columns the table lacks or cannot play
+    (a nested target or block key), a ``block`` column and an empty table."""
+    names = schema.names
     blank = [i for i, name in enumerate(names) if not name.strip()]
     if blank:
         raise ScenarioError(
@@ -419,6 +496,14 @@ def _check_names(names: list[str], num_rows: int, params: TableParams) -> None:
                 f"{_PATH}.{key}",
                 f"the table has no column {name!r}{suggest(name, names) or '.'} "
                 f"Columns: {', '.join(names)}",
+            )
+    for key in ("target", "block_column"):
+        name = getattr(params, key)
+        if name is not None and pa.types.is_nested(schema.field(name).type):
+            raise ScenarioError(
+                f"{_PATH}.{key}",
+                f"column {name!r} is {schema.field(name).type}; it must hold plain values "
+                "(numbers, text, dates)",
             )
     if params.block_freq is not None and params.time_column is None:
         raise ScenarioError(f"{_PATH}.block_freq", "needs time_column")
@@ -453,11 +538,11 @@ class Table(Generator):
     def loaded(self) -> SourceRows:
         """The table in block order (opened once per process)."""
         path = resolve_source(self.params.source)
-        return _load(str(path.resolve()), path.stat().st_mtime_ns, self.params)
+        return _load(str(path.resolve()), _stamp(path), self.params)
 
     def inputs(self) -> dict[str, str]:
         path = resolve_source(self.params.source)
-        return {f"{_PATH}.source": _digest(str(path.resolve()), path.stat().st_mtime_ns)}
+        return {f"{_PATH}.source": _digest(str(path.resolve()), _stamp(path))}
 
     def source_rows(self) -> int:
         return self.loaded().num_rows
