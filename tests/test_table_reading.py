@@ -278,3 +278,24 @@ def test_a_source_rewritten_with_its_old_modification_time_is_read_again(tmp_pat
     second = calmops_gen.run(sc, root=tmp_path / "b")
     assert second.version != first.version
     assert calmops_gen.read_frame(second)["x"].tolist() == [1000.0 + i for i in range(6)]
+
+
+def test_a_file_wide_dictionary_outgrowing_int8_indices_is_widened(tmp_path: Path) -> None:
+    """Two row groups with 100 different values each in int8-indexed dictionaries: the
+    file-wide set of 200 needs int32 indices, lazily and in memory."""
+    path = tmp_path / "t.parquet"
+    typ = pa.dictionary(pa.int8(), pa.string())
+    groups = [[f"v{i}" for i in range(100)], [f"w{i}" for i in range(100)]]
+    with pq.ParquetWriter(path, pa.schema([pa.field("c", typ)])) as writer:
+        for values in groups:
+            writer.write_table(pa.table({"c": pa.array(values).dictionary_encode().cast(typ)}))
+    lazy = loaded(path)
+    assert isinstance(lazy, ParquetRows)
+    for rows in (lazy, MemoryRows(pq.read_table(path), None)):
+        assert rows.schema.field("c").type == pa.dictionary(pa.int32(), pa.string())
+        column = rows.rows(50, 100).column("c")
+        assert column.to_pylist() == groups[0][50:] + groups[1][:50]
+        assert {len(c.dictionary) for c in column.chunks} == {200}
+    sc = {"name": "wide", "generator": {"kind": "table", "params": {"source": str(path)}}}
+    frame = calmops_gen.read_frame(calmops_gen.run(sc, root=tmp_path / "out"))
+    assert frame["c"].astype(str).tolist() == groups[0] + groups[1]

@@ -140,8 +140,12 @@ class MemoryRows(SourceRows):
 
     def __init__(self, table: pa.Table, sizes: list[int] | None) -> None:
         # one dictionary per dictionary column, so every block has the whole category set
-        self.table = table.unify_dictionaries()
-        self.schema = table.schema
+        try:
+            self.table = table.unify_dictionaries()
+        except pa.ArrowInvalid:  # the union outgrows an index type: int32 indices then
+            wide = pa.schema([_wide_indices(f, 2**31 - 1) for f in table.schema])
+            self.table = table.cast(wide).unify_dictionaries()
+        self.schema = self.table.schema
         self.num_rows = int(table.num_rows)
         self.sizes = sizes
         self.nullable = nullable_columns(table)
@@ -192,6 +196,9 @@ class ParquetRows(SourceRows):
             for field in self.schema
             if pa.types.is_dictionary(field.type)
         }
+        self.schema = pa.schema(
+            [_wide_indices(f, len(self._dictionaries.get(f.name, ()))) for f in self.schema]
+        )
 
     def _read(self, group: int, columns: list[str] | None = None) -> pa.Table:
         try:
@@ -220,7 +227,8 @@ class ParquetRows(SourceRows):
         group has its own), so a block's categories do not depend on the row groups."""
         for name, values in self._dictionaries.items():
             j = table.schema.get_field_index(name)
-            typ = table.schema.field(j).type
+            field = self.schema.field(name)
+            typ = field.type
             chunks = [
                 pa.DictionaryArray.from_arrays(
                     pc.take(pc.index_in(c.dictionary, value_set=values), c.indices).cast(
@@ -231,7 +239,7 @@ class ParquetRows(SourceRows):
                 )
                 for c in table.column(j).chunks
             ]
-            table = table.set_column(j, table.schema.field(j), pa.chunked_array(chunks, typ))
+            table = table.set_column(j, field, pa.chunked_array(chunks, typ))
         return table
 
     def _group(self, group: int) -> pa.Table:
@@ -268,6 +276,23 @@ class ParquetRows(SourceRows):
             elif self._read(group, [name]).column(name).null_count:
                 return True
         return False
+
+
+def _wide_indices(field: pa.Field, size: int) -> pa.Field:
+    """``field`` with int32 dictionary indices when its index type cannot number ``size``
+    values (a file-wide dictionary can outgrow each row group's int8 indices).
+
+    Examples
+    --------
+    >>> small = pa.field("c", pa.dictionary(pa.int8(), pa.string()))
+    >>> _wide_indices(small, 128).type.index_type, _wide_indices(small, 129).type.index_type
+    (DataType(int8), DataType(int32))
+    """
+    typ = field.type
+    if not pa.types.is_dictionary(typ) or size <= 2 ** (typ.index_type.bit_width - 1):
+        return field
+    wide = pa.dictionary(pa.int32(), typ.value_type, typ.ordered)
+    return pa.field(field.name, wide, field.nullable, field.metadata)
 
 
 def resolve_source(source: str) -> Path:
