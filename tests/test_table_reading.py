@@ -15,13 +15,8 @@ from conftest import dataset_bytes, file_hashes
 
 import calmops_gen
 from calmops_gen.errors import ScenarioError
-from calmops_gen.generators.table import (
-    MemoryRows,
-    ParquetRows,
-    Table,
-    TableParams,
-    _normalise,
-)
+from calmops_gen.generators.table import Table, TableParams
+from calmops_gen.generators.table_rows import MemoryRows, ParquetRows, normalise
 
 N = 1_000
 
@@ -72,7 +67,7 @@ def test_any_row_range_equals_the_table_read_whole(tmp_path: Path, group: int) -
     table = mixed()
     path = tmp_path / "t.parquet"
     rows = loaded(write(path, table, group), time_column="when")
-    whole = MemoryRows(_normalise(pq.read_table(path), "when"), None)
+    whole = MemoryRows(normalise(pq.read_table(path), "when"), None)
     assert rows.schema == whole.schema
     assert rows.num_rows == N
     assert rows.nullable == ("k",)  # its missing values are all in the last row group
