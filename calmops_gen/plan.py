@@ -571,8 +571,7 @@ def _timed_rows(plan: Plan, t0: int, t1: int | None) -> Span:
     for b in plan.blocks:
         times = plan.times(b.index)
         if times is None:
-            frame = plan.generator.peek(plan.request(b.index))
-            times = as_ns(frame[plan.time_column])
+            times = as_ns(plan.generator.peek_column(plan.request(b.index), plan.time_column))
         inside = times >= t0 if t1 is None else (times >= t0) & (times < t1)
         intervals += [(b.row_start + a, b.row_start + z) for a, z in runs(np.flatnonzero(inside))]
     return Span.from_intervals(intervals)

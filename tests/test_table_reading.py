@@ -294,3 +294,40 @@ def test_a_file_wide_dictionary_outgrowing_int8_indices_is_widened(tmp_path: Pat
     sc = {"name": "wide", "generator": {"kind": "table", "params": {"source": str(path)}}}
     frame = calmops_gen.read_frame(calmops_gen.run(sc, root=tmp_path / "out"))
     assert frame["c"].astype(str).tolist() == groups[0] + groups[1]
+
+
+def test_a_time_selection_reads_only_the_time_column_to_plan(tmp_path: Path) -> None:
+    """Planning a time window reads the time column of every block, not whole row groups;
+    the rows it selects are the rows whose time is in the window."""
+    from calmops_gen.plan import build_plan
+
+    table = pa.table(
+        {
+            "when": pa.array(pd.date_range("2024-01-01", periods=N, freq="h").to_numpy()),
+            "x": pa.array(np.arange(N, dtype=float)),
+        }
+    )
+    path = write(tmp_path / "t.parquet", table, 100)
+    sc = calmops_gen.load_scenario(
+        {
+            "name": "window",
+            "generator": {"kind": "table", "params": {"source": str(path), "time_column": "when"}},
+            "schedule": {"blocks": 10},
+            "drift": {
+                "up": {
+                    "kind": "add",
+                    "features": ["x"],
+                    "value": 1.0,
+                    "where": {"time": ["2024-01-05", "2024-01-10"]},
+                }
+            },
+        }
+    )
+    generator = sc.build_generator()
+    plan = build_plan(sc, generator)
+    rows = generator.loaded()
+    assert isinstance(rows, ParquetRows)
+    assert len(rows.groups_read) <= 1  # at most the reference block's row group, not all 10
+    span = plan.events[0].span
+    # the hours from Jan 5 to Jan 10, whatever the blocks cut the run into
+    assert (span.starts.min(), span.stops.max(), span.total) == (4 * 24, 9 * 24, 5 * 24)

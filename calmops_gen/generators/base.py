@@ -171,6 +171,11 @@ class Generator(ABC):
         sources holding data may return a view instead of a copy."""
         return self.produce(request)
 
+    def peek_column(self, request: BlockRequest, name: str) -> pd.Series:
+        """Column ``name`` of the block as :meth:`peek` gives it (a time selection's
+        timestamps); sources holding data read just that column."""
+        return self.peek(request)[name]
+
 
 @dataclass(frozen=True)
 class Draw:

@@ -354,3 +354,8 @@ class Table(Generator):
     def produce(self, request: BlockRequest) -> pd.DataFrame:
         loaded = self.loaded()
         return arrow_to_pandas(loaded.rows(request.row_start, request.size), loaded.nullable)
+
+    def peek_column(self, request: BlockRequest, name: str) -> pd.Series:
+        loaded = self.loaded()
+        part = loaded.rows(request.row_start, request.size, [name])
+        return arrow_to_pandas(part, [n for n in loaded.nullable if n == name])[name]

@@ -38,8 +38,8 @@ class SourceRows:
     sizes: list[int] | None
     nullable: tuple[str, ...]
 
-    def rows(self, start: int, size: int) -> pa.Table:
-        """Rows ``[start, start + size)`` in block order."""
+    def rows(self, start: int, size: int, columns: list[str] | None = None) -> pa.Table:
+        """Rows ``[start, start + size)`` in block order (of ``columns`` only, if given)."""
         raise NotImplementedError
 
     def column_parts(self, name: str) -> Iterator[pa.ChunkedArray]:
@@ -77,8 +77,9 @@ class MemoryRows(SourceRows):
         self.sizes = sizes
         self.nullable = nullable_columns(table)
 
-    def rows(self, start: int, size: int) -> pa.Table:
-        return self.table.slice(start, size)
+    def rows(self, start: int, size: int, columns: list[str] | None = None) -> pa.Table:
+        table = self.table if columns is None else self.table.select(columns)
+        return table.slice(start, size)
 
     def column_parts(self, name: str) -> Iterator[pa.ChunkedArray]:
         yield self.table.column(name)
@@ -156,6 +157,8 @@ class ParquetRows(SourceRows):
         group has its own), so a block's categories do not depend on the row groups."""
         for name, values in self._dictionaries.items():
             j = table.schema.get_field_index(name)
+            if j < 0:  # not among the columns read
+                continue
             field = self.schema.field(name)
             typ = field.type
             chunks = [
@@ -177,13 +180,20 @@ class ParquetRows(SourceRows):
             self.groups_read.append(group)
         return self._last[1]
 
-    def rows(self, start: int, size: int) -> pa.Table:
+    def rows(self, start: int, size: int, columns: list[str] | None = None) -> pa.Table:
+        """The row groups spanned, read whole and kept (the next block usually starts in
+        the last one), or, for a few ``columns``, read for this call only."""
         if size <= 0:
-            return self.schema.empty_table()
+            empty = self.schema.empty_table()
+            return empty if columns is None else empty.select(columns)
         first = int(np.searchsorted(self._starts, start, side="right")) - 1
         last = int(np.searchsorted(self._starts, start + size - 1, side="right")) - 1
-        with self._lock:
-            parts = [self._group(g) for g in range(first, last + 1)]
+        groups = range(first, last + 1)
+        if columns is None:
+            with self._lock:
+                parts = [self._group(g) for g in groups]
+        else:
+            parts = [self._unify(self._read(g, columns)) for g in groups]
         return pa.concat_tables(parts).slice(start - int(self._starts[first]), size)
 
     def column_parts(self, name: str) -> Iterator[pa.ChunkedArray]:
