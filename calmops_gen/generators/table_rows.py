@@ -87,8 +87,8 @@ class MemoryRows(SourceRows):
 
 class ParquetRows(SourceRows):
     """A Parquet file whose row order is its block order, read one row group at a time
-    (memory-mapped); the last row group read is kept, since the next block usually starts
-    in it.
+    (plain reads, not a memory map, whose pages would stay resident and count against the
+    process); the last row group read is kept, since the next block usually starts in it.
 
     Examples
     --------
@@ -240,6 +240,16 @@ def first_line(exc: BaseException) -> str:
 
 
 def normalise(table: pa.Table, time_column: str | None) -> pa.Table:
+    """``table`` with its columns as every block gets them: ``large_string`` as
+    ``string``, ``timestamp[s]`` as ``timestamp[ms]`` (Parquet's coarsest unit), and the
+    ``time_column`` as ``timestamp[ns]`` (see :func:`_as_times`); no schema metadata.
+
+    Examples
+    --------
+    >>> t = pa.table({"when": ["2024-01-02"], "s": pa.array(["a"], pa.large_string())})
+    >>> [str(f.type) for f in normalise(t, "when").schema]
+    ['timestamp[ns]', 'string']
+    """
     fields = []
     arrays = []
     for field, column in zip(table.schema, table.columns, strict=True):
