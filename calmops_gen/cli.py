@@ -24,6 +24,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from calmops_gen._version import __version__
 from calmops_gen.errors import CalmopsError
 from calmops_gen.runner import run
 
@@ -69,7 +70,9 @@ def _app(cfg: DictConfig) -> None:
     except OmegaConfBaseException as exc:
         if _debug():
             raise
-        _fail(str(exc).splitlines()[0])
+        key = getattr(exc, "full_key", None)
+        message = str(exc).splitlines()[0]
+        _fail(f"{key}: {message}" if key else message)
         return
     data.pop("hydra", None)
     overrides = [o.removeprefix("++") for o in HydraConfig.get().overrides.task]
@@ -102,10 +105,13 @@ def force_overrides(argv: list[str]) -> list[str]:
     --------
     >>> force_overrides(["-m", "seed=7", "scenario=no_drift", "+x=1", "--config-dir", "d"])
     ['-m', '++seed=7', 'scenario=no_drift', '+x=1', '--config-dir', 'd']
+    >>> force_overrides(["-sc", "install=bash"])  # Hydra's shell completion subcommand
+    ['-sc', 'install=bash']
     """
     out = []
     takes_value = {"--config-dir", "-cd", "--config-name", "-cn", "--config-path", "-cp",
-                   "--cfg", "-c", "--package", "-p", "--info", "--experimental-rerun"}  # fmt: skip
+                   "--cfg", "-c", "--package", "-p", "--info", "--experimental-rerun",
+                   "--shell-completion", "-sc"}  # fmt: skip
     skip_next = False
     for arg in argv:
         if skip_next or arg.startswith("-") or "=" not in arg or arg[0] in "+~":
@@ -127,6 +133,9 @@ def _terminated(signum: int, frame: Any) -> None:
 
 def main() -> None:
     """Entry point of ``calmops-gen``."""
+    if sys.argv[1:] == ["--version"]:
+        print(f"calmops-gen {__version__} (Hydra {hydra.__version__})")
+        return
     signal.signal(signal.SIGTERM, _terminated)
     sys.argv = [sys.argv[0], *force_overrides(sys.argv[1:])]
     try:

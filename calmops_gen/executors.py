@@ -12,7 +12,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -38,7 +42,9 @@ class Executor:
             return
         # The task (with the plan it carries) goes to each worker once, when it starts; a
         # block's submission is then its index alone, whatever the number of blocks.
-        pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_install, initargs=(task,))
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers, initializer=_install, initargs=(task, os.getpid())
+        )
         try:
             # A bounded window of blocks in flight keeps memory bounded by a few blocks.
             window = 2 * self.workers
@@ -61,10 +67,28 @@ class Executor:
 _TASK: Callable[[int], object] | None = None
 
 
-def _install(task: Callable[[int], object]) -> None:
-    """Worker initializer: keep the task for every block this worker produces."""
+def _install(task: Callable[[int], object], parent: int) -> None:
+    """Worker initializer: keep the task for every block this worker produces, and end with
+    the main process (:func:`_die_with_parent`)."""
     global _TASK
     _TASK = task
+    _die_with_parent(parent)
+
+
+#: ``prctl`` option: the signal a process gets when its parent dies (Linux).
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, have the kernel kill this worker when the main process dies, even by
+    SIGKILL (which runs no clean-up and would leave the workers running); elsewhere a
+    no-op. A parent that is already gone ends the worker at once."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _run(index: int) -> object:

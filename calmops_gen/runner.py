@@ -385,4 +385,7 @@ def _commit(staging: Path, final: Path, replacing: bool) -> None:
             old.rename(final)
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+        else:  # a file or link where the version directory should be
+            old.unlink(missing_ok=True)

@@ -319,30 +319,37 @@ def _generator_params(cls: type[Generator], data: Any, path: str) -> GeneratorPa
         errors = err.errors if isinstance(err, ScenarioErrors) else [err]
         if not any(e.message.startswith("unknown key") for e in errors):
             raise
-        # a misspelling's message goes on "unknown key; did you mean"
-        foreign = [e for e in errors if e.message.startswith("unknown key.")]
-        last = foreign[-1] if foreign else None
-
-        def hint(e: ScenarioError) -> ScenarioError:
-            if not e.message.startswith("unknown key"):
-                return e
-            if e.path.rsplit(".", 1)[-1] in RIVER_SEEDS:
-                why = (
-                    "river's seeds are derived from the scenario's top-level seed, so set that; "
-                    "a generator whose concept is drawn at random lets you pin its model seed"
+        seeds = "river's seeds are derived from the scenario's top-level seed, so set that; a "
+        seeds += "generator whose concept is drawn at random lets you pin its model seed"
+        out = [
+            ScenarioError(e.path, f"{e.message} ({seeds})")
+            if e.message.startswith("unknown key") and e.path.rsplit(".", 1)[-1] in RIVER_SEEDS
+            else e
+            for e in errors
+        ]
+        # keys that are no misspelling (a misspelling's message goes on "unknown key; did
+        # you mean") usually belong to another generator: one error names them all
+        foreign = [e for e in out if e.message.startswith("unknown key.")]
+        if foreign:
+            names = [e.path.rsplit(".", 1)[-1] for e in foreign]
+            valid = foreign[0].message.split("Valid keys: ", 1)[-1]
+            why = (
+                f"{cls.kind!r} does not take {'it' if len(names) == 1 else 'them'}. Changing "
+                "generator.kind on the command line? Drop the other generator's parameters "
+                "too: '~generator.params', and '~schedule.block_params' if the scenario has any"
+            )
+            merged = (
+                ScenarioError(foreign[0].path, f"{foreign[0].message} ({why})")
+                if len(foreign) == 1
+                else ScenarioError(
+                    path,
+                    f"unknown keys {', '.join(map(repr, names))}. Valid keys: {valid} ({why})",
                 )
-            elif e is last:
-                why = (
-                    f"{cls.kind!r} does not take it. Changing generator.kind on the command "
-                    "line? Drop the other generator's parameters too: '~generator.params', "
-                    "and '~schedule.block_params' if the scenario has any"
-                )
-            else:
-                return e
-            return ScenarioError(e.path, f"{e.message} ({why})")
-
-        errors = [hint(e) for e in errors]
-        raise (errors[0] if len(errors) == 1 else ScenarioErrors(errors)) from None
+            )
+            first = out.index(foreign[0])
+            out = [e for e in out if e not in foreign]
+            out.insert(first, merged)
+        raise (out[0] if len(out) == 1 else ScenarioErrors(out)) from None
 
 
 def _mapping(value: Any, path: str) -> Mapping[str, Any]:

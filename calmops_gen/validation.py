@@ -143,6 +143,9 @@ def convert(
         if kind == "missing":
             errors.append(ScenarioError(where, "required key is missing"))
             continue
+        if kind in ("union_tag_invalid", "union_tag_not_found"):
+            errors.append(_tag_error(err, where))
+            continue
         message = err["msg"]
         message = message.removeprefix("Value error, ")
         message = message.replace("Input should be", "must be")
@@ -160,6 +163,28 @@ def convert(
                 message = f"{message} (got {shown})"
         errors.append(ScenarioError(where, message))
     return errors[0] if len(errors) == 1 else ScenarioErrors(errors)
+
+
+def _tag_error(err: Mapping[str, Any], where: str) -> ScenarioError:
+    """A discriminated union's bad or missing tag (``kind: gradul``), named by the tag's own
+    key, with the tags it takes and a suggestion for a misspelling.
+
+    Examples
+    --------
+    >>> ctx = {"discriminator": "'kind'", "tag": "gradul", "expected_tags": "'abrupt', 'gradual'"}
+    >>> print(_tag_error({"type": "union_tag_invalid", "ctx": ctx}, "schedule.transition"))
+    schedule.transition.kind: unknown kind 'gradul'; did you mean 'gradual'? Known: abrupt, gradual
+    """
+    ctx = err.get("ctx") or {}
+    key = str(ctx.get("discriminator", "kind")).strip("'")
+    if err["type"] == "union_tag_not_found":
+        return ScenarioError(join_path(where, key), "required key is missing")
+    tags = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
+    tag = str(ctx.get("tag"))
+    hint = suggest(tag, tags)
+    return ScenarioError(
+        join_path(where, key), f"unknown {key} {tag!r}{hint or '.'} Known: {', '.join(tags)}"
+    )
 
 
 def _child(current: Any, part: Any) -> tuple[bool, Any]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +202,64 @@ def test_overwrite_replaces_corrupt_version(tmp_path: Path) -> None:
     assert file_hashes(again) == file_hashes(m)
     # nothing left beside it (no staging or moved-aside directories)
     assert sorted(p.name for p in m.directory.parent.iterdir()) == [m.version]
+
+
+def test_overwrite_replaces_a_file_where_the_version_directory_should_be(tmp_path: Path) -> None:
+    m = calmops_gen.run(_scenario(), root=tmp_path)
+    good = dataset_bytes(m.directory)
+    shutil.rmtree(m.directory)
+    m.directory.write_bytes(b"not a dataset")
+    again = calmops_gen.run(deep_merge(_scenario(), {"output": {"overwrite": True}}), root=tmp_path)
+    assert dataset_bytes(again.directory) == good
+    assert sorted(p.name for p in m.directory.parent.iterdir()) == [m.version]
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from ``/proc``)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            after_name = stat.read_text().rsplit(")", 1)[1].split()
+            if int(after_name[1]) == pid:
+                out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's parent-death signal")
+def test_workers_end_when_the_main_process_is_killed(tmp_path: Path, exclusive_run) -> None:
+    """SIGKILL of the main process runs no clean-up; the kernel still ends its workers."""
+    code = (
+        "import calmops_gen, sys; from conftest import sea; calmops_gen.run(sea(schedule="
+        "{'blocks': 400, 'rows_per_block': 200_000}, executor={'kind': 'processes', "
+        "'workers': 2}), root=sys.argv[1])"
+    )
+    tests = Path(__file__).resolve().parent
+    main = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "out")], cwd=tests)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            workers = _children(main.pid)
+        assert len(workers) >= 2, "the pool did not start"
+        main.kill()
+        main.wait()
+        deadline = time.monotonic() + 20
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(w) for w in workers), "workers outlived the main process"
+    finally:
+        main.kill()
+        for w in workers:
+            with contextlib.suppress(OSError):
+                os.kill(w, 9)
 
 
 # --------------------------------------------------------------------------------------------

@@ -543,11 +543,25 @@ CLI_CASES: dict[str, CliBad] = {
         ("generator.kind=random_rbf",),
         2,
         (
-            "generator.params.variant: unknown key",
-            "'random_rbf' does not take it",
+            "generator.params: unknown keys 'variant', 'noise'",
+            "'random_rbf' does not take them",
             "'~generator.params'",
         ),
     ),
+    # a misspelt tag of a transition or profile, or none at all: named, with the choices
+    "transition-tag": CliBad(
+        ("schedule.transition.kind=gradul",),
+        2,
+        ("schedule.transition.kind: unknown kind 'gradul'; did you mean 'gradual'? Known:",),
+        base=False,
+    ),
+    "profile-tag": CliBad(
+        ("~drift.shift_x0.profile.kind",),
+        2,
+        ("drift.shift_x0.profile.kind: required key is missing",),
+        base=False,
+    ),
+    "interpolation": CliBad(("name=${foo}",), 2, ("error: name: Interpolation key 'foo'",)),
     "rows0": CliBad(("schedule.rows_per_block=0",), 2, ("schedule.rows_per_block",)),
     # the default scenario's gradual transition keeps its width when only kind is switched
     "transition-kind": CliBad(
@@ -622,6 +636,8 @@ def test_cli_bad_input(cli_jobs, name: str) -> None:
     for text in case.expect:
         assert text in stderr, f"{text!r} not in stderr: {stderr}"
     assert ("Traceback" in stderr) == case.traceback
+    if case.status == 2 and not case.traceback:  # one mistake, one line
+        assert stderr.count("\n") == 1, stderr
     assert listing(root) == []
 
 

@@ -189,6 +189,9 @@ JOBS: dict[str, tuple[Callable[[Path], tuple[list[str], dict[str, Any]]], bool]]
         True,
     ),
     "scenario-dir": (_prep_scenario_dir, True),
+    "shell-completion": (lambda cwd: (["-sc", "install=bash"], {}), False),
+    "version": (lambda cwd: (["--version"], {}), False),
+    "help": (lambda cwd: (["--help"], {}), False),
     "existing": (_prep_existing, True),
 }
 
@@ -418,3 +421,23 @@ def test_a_failing_sweep_job_does_not_stop_the_others(tmp_path: Path) -> None:
     assert "error: job 1 (schedule.blocks=2 schedule.rows_per_block=10000" in err
     assert "block 2 does not exist" in err
     assert err.strip().splitlines()[-1].startswith("calmops-gen: error: 1 sweep job(s) failed")
+
+
+def test_hydra_shell_completion_works(cli_jobs) -> None:
+    """``-sc install=bash`` is Hydra's subcommand, not an override to force."""
+    run = cli_jobs["shell-completion"]
+    assert run.rc == 0, run.stderr
+    assert "hydra_bash_completion" in run.stdout
+    assert not (run.cwd / "datasets").exists()
+
+
+def test_version_and_help_name_the_tool(cli_jobs) -> None:
+    import hydra
+
+    version = cli_jobs["version"]
+    assert version.rc == 0, version.stderr
+    assert version.stdout == f"calmops-gen {calmops_gen.__version__} (Hydra {hydra.__version__})\n"
+    help_run = cli_jobs["help"]
+    assert help_run.rc == 0, help_run.stderr
+    assert help_run.stdout.splitlines()[0] == "calmops-gen is powered by Hydra."
+    assert not (help_run.cwd / "datasets").exists()
