@@ -77,7 +77,9 @@ def write_mixed_table(path: Path, n: int = 900, seed: int = 5) -> Path:
     rng = np.random.default_rng(seed)
     table = pa.table(
         {
-            "when": pa.array(pd.date_range("2023-01-01", periods=n, freq="D").to_numpy()),
+            "when": pa.array(
+                pd.date_range("2023-01-01", periods=n, freq="D").to_numpy(), pa.timestamp("ns")
+            ),
             "a": pa.array(rng.normal(10.0, 2.0, n)),
             "k": pa.array(rng.integers(0, 10, n), pa.int64()),
             "region": pa.array(rng.choice(["north", "south", "east"], n).tolist(), pa.string()),
