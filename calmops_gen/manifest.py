@@ -19,11 +19,12 @@ import platform
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from calmops_gen.errors import DatasetError
+from calmops_gen.roles import Role
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
@@ -39,7 +40,11 @@ class ColumnInfo(_Model):
 
     name: str
     dtype: str = Field(description="Arrow type, e.g. double, int64, bool, timestamp[ns]")
-    role: Literal["feature", "target", "time", "block", "label_time"]
+    role: Role = Field(
+        description="data: feature, target, time, block, label_time; ground truth: row, "
+        "block, concept, concept_weight, event_weight, event_changed (manifests before "
+        "2026-11-28 gave every ground-truth column but block the role feature)"
+    )
 
 
 #: a block file's path relative to the dataset directory; nothing else is accepted (a

@@ -265,11 +265,11 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
         row += size
 
     states = _stream_states(generator, timeline, [b.row_start for b in blocks], seeds)
-    gt_columns = [Column("row", "int64", "feature"), Column(BLOCK_COLUMN, "int64", "block")]
+    gt_columns = [Column("row", "int64", "row"), Column(BLOCK_COLUMN, "int64", "block")]
     if generator.has_concepts:
-        gt_columns.append(Column("concept", "int64", "feature"))
+        gt_columns.append(Column("concept", "int64", "concept"))
         if isinstance(timeline.transition, IncrementalTransition):
-            gt_columns.append(Column("concept_weight", "double", "feature"))
+            gt_columns.append(Column("concept_weight", "double", "concept_weight"))
     plan = Plan(
         scenario=scenario,
         generator=generator,
@@ -286,9 +286,9 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
     )
     events = _plan_events(plan)
     for ev in events:
-        gt_columns.append(Column(ev.id, "double", "feature"))
+        gt_columns.append(Column(ev.id, "double", "event_weight"))
         if ev.subset_column:
-            gt_columns.append(Column(ev.subset_column, "bool", "feature"))
+            gt_columns.append(Column(ev.subset_column, "bool", "event_changed"))
     return Plan(**{**plan.__dict__, "events": tuple(events), "gt_columns": tuple(gt_columns)})
 
 

@@ -409,3 +409,29 @@ def test_timestamps_are_exact(tmp_path: Path, start: str, step: dict, spread: st
         assert np.abs(got - np.array(expected)).max() <= 1, b
         assert got[0] == begin.value and got.max() < end.value
         assert pd.Timestamp(m.blocks[b].time_start) == begin
+
+
+def test_ground_truth_columns_carry_their_own_roles(tmp_path: Path) -> None:
+    """A program can find the event weights and changed flags without parsing names."""
+    sc = sea(
+        schedule={
+            "transition": {"kind": "incremental", "width": 200},
+            "block_params": {1: {"variant": 1}},
+        },
+        drift={
+            "up": {"kind": "shift", "features": ["x0"], "amount": 1.0},
+            "flips": {"kind": "label_flip", "rate": 0.1},
+        },
+    )
+    m = calmops_gen.run(sc, root=tmp_path)
+    roles = {c.name: c.role for c in m.ground_truth_columns}
+    assert roles == {
+        "row": "row",
+        "block": "block",
+        "concept": "concept",
+        "concept_weight": "concept_weight",
+        "up": "event_weight",
+        "flips": "event_weight",
+        "flips__changed": "event_changed",
+    }
+    assert set(calmops_gen.read_ground_truth(m).columns) == set(roles)

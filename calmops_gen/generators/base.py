@@ -16,17 +16,17 @@ import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from calmops_gen.errors import ScenarioError
+from calmops_gen.roles import Role
 from calmops_gen.seeding import SeedTree
 from calmops_gen.validation import ConfigModel
 
-Role = Literal["feature", "target", "time", "block", "label_time"]
 BALANCE_ROUNDS = 64
 
 
