@@ -331,3 +331,25 @@ def test_a_time_selection_reads_only_the_time_column_to_plan(tmp_path: Path) -> 
     span = plan.events[0].span
     # the hours from Jan 5 to Jan 10, whatever the blocks cut the run into
     assert (span.starts.min(), span.stops.max(), span.total) == (4 * 24, 9 * 24, 5 * 24)
+
+
+def test_whole_column_scans_read_row_groups_in_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Classes and categories come from scans of one column, a batch of consecutive row
+    groups at a time (here at most 10 rows: groups of 3 go three by three)."""
+    from calmops_gen.generators import table_rows
+
+    monkeypatch.setattr(table_rows, "PART_ROWS", 10)
+    values = [f"v{i % 7}" for i in range(50)]
+    table = pa.table({"y": pa.array([i % 5 for i in range(50)]), "c": pa.array(values)})
+    table = table.set_column(1, "c", table.column("c").dictionary_encode())
+    rows = loaded(write(tmp_path / "t.parquet", table, 3), target="y")
+    parts = list(rows.column_parts("y"))
+    assert [len(p) for p in parts] == [9] * 5 + [5]
+    assert rows.classes("y") == (0, 1, 2, 3, 4)
+    column = rows.rows(0, 50).column("c")
+    assert column.to_pylist() == values
+    assert {tuple(c.dictionary.to_pylist()) for c in column.chunks} == {
+        tuple(f"v{i}" for i in range(7))
+    }

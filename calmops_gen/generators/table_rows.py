@@ -21,6 +21,8 @@ from calmops_gen.errors import ScenarioError
 from calmops_gen.generators.base import nullable_arrow, nullable_columns
 
 PARAMS_PATH = "generator.params"
+#: Rows of one column read at a time when a whole column is scanned (classes, categories).
+PART_ROWS = 1 << 20
 
 
 class SourceRows:
@@ -129,13 +131,15 @@ class ParquetRows(SourceRows):
             [_wide_indices(f, len(self._dictionaries.get(f.name, ()))) for f in self.schema]
         )
 
-    def _read(self, group: int, columns: list[str] | None = None) -> pa.Table:
+    def _read(self, groups: list[int], columns: list[str] | None = None) -> pa.Table:
+        """Row groups ``groups`` (in one read), normalised."""
         try:
-            table = self._file.read_row_group(group, columns=columns)
+            table = self._file.read_row_groups(groups, columns=columns)
         except (pa.ArrowInvalid, OSError) as exc:
+            where = f"{groups[0]}" if len(groups) == 1 else f"{groups[0]}-{groups[-1]}"
             raise ScenarioError(
                 f"{PARAMS_PATH}.source",
-                f"cannot read row group {group} of the table: {first_line(exc)}",
+                f"cannot read row group {where} of the table: {first_line(exc)}",
             ) from None
         return normalise(table, self._time_column)
 
@@ -174,31 +178,41 @@ class ParquetRows(SourceRows):
             table = table.set_column(j, field, pa.chunked_array(chunks, typ))
         return table
 
-    def _group(self, group: int) -> pa.Table:
-        if self._last is None or self._last[0] != group:
-            self._last = (group, self._unify(self._read(group)))
-            self.groups_read.append(group)
-        return self._last[1]
-
     def rows(self, start: int, size: int, columns: list[str] | None = None) -> pa.Table:
-        """The row groups spanned, read whole and kept (the next block usually starts in
-        the last one), or, for a few ``columns``, read for this call only."""
+        """The row groups spanned, read in one call; the last of them is kept (the next
+        block usually starts in it). A few ``columns`` are read for this call only."""
         if size <= 0:
             empty = self.schema.empty_table()
             return empty if columns is None else empty.select(columns)
         first = int(np.searchsorted(self._starts, start, side="right")) - 1
         last = int(np.searchsorted(self._starts, start + size - 1, side="right")) - 1
-        groups = range(first, last + 1)
-        if columns is None:
-            with self._lock:
-                parts = [self._group(g) for g in groups]
-        else:
-            parts = [self._unify(self._read(g, columns)) for g in groups]
+        groups = list(range(first, last + 1))
+        if columns is not None:
+            table = self._unify(self._read(groups, columns))
+            return table.slice(start - int(self._starts[first]), size)
+        with self._lock:
+            parts = []
+            if self._last is not None and self._last[0] == first:
+                parts.append(self._last[1])
+                groups = groups[1:]
+            if groups:
+                table = self._unify(self._read(groups))
+                self.groups_read.extend(groups)
+                into_last = int(self._starts[groups[-1]] - self._starts[groups[0]])
+                self._last = (groups[-1], table.slice(into_last))
+                parts.append(table)
         return pa.concat_tables(parts).slice(start - int(self._starts[first]), size)
 
     def column_parts(self, name: str) -> Iterator[pa.ChunkedArray]:
+        # consecutive row groups of up to PART_ROWS rows in all, read together
+        groups: list[int] = []
         for group in range(len(self._starts) - 1):
-            yield self._read(group, [name]).column(name)
+            if groups and self._starts[group + 1] - self._starts[groups[0]] > PART_ROWS:
+                yield self._read(groups, [name]).column(name)
+                groups = []
+            groups.append(group)
+        if groups:
+            yield self._read(groups, [name]).column(name)
 
     def _has_nulls(self, name: str) -> bool:
         """Whether column ``name`` holds a missing value: from the row groups' statistics
@@ -212,7 +226,7 @@ class ParquetRows(SourceRows):
             if stats is not None and stats.has_null_count:
                 if stats.null_count:
                     return True
-            elif self._read(group, [name]).column(name).null_count:
+            elif self._read([group], [name]).column(name).null_count:
                 return True
         return False
 
