@@ -25,7 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from calmops_gen._version import __version__
-from calmops_gen.errors import CalmopsError
+from calmops_gen.errors import CalmopsError, first_line
 from calmops_gen.runner import run
 
 EXIT_BAD_INPUT = 2
@@ -71,8 +71,7 @@ def _app(cfg: DictConfig) -> None:
         if _debug():
             raise
         key = getattr(exc, "full_key", None)
-        message = str(exc).splitlines()[0]
-        _fail(f"{key}: {message}" if key else message)
+        _fail(f"{key}: {first_line(exc)}" if key else first_line(exc))
         return
     data.pop("hydra", None)
     overrides = [o.removeprefix("++") for o in HydraConfig.get().overrides.task]

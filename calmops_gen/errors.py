@@ -96,6 +96,19 @@ def suggest(name: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{matches[0]}'?" if matches else ""
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (its type's name when it has none), for a
+    one-line report of an error raised by a library.
+
+    Examples
+    --------
+    >>> first_line(ValueError("bad value\\nmore detail")), first_line(OSError())
+    ('bad value', 'OSError')
+    """
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def join_path(*parts: object) -> str:
     """Join config path parts with dots, skipping empty ones.
 

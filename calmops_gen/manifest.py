@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from calmops_gen.errors import DatasetError
+from calmops_gen.errors import DatasetError, first_line
 from calmops_gen.roles import Role
 
 MANIFEST_NAME = "manifest.json"
@@ -207,7 +207,7 @@ def read_manifest(directory: Path | str) -> Manifest:
     except OSError as exc:  # not a directory, unreadable, ...
         raise DatasetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except ValueError as exc:
-        raise DatasetError(f"{path}: not a valid manifest ({str(exc).splitlines()[0]})") from None
+        raise DatasetError(f"{path}: not a valid manifest ({first_line(exc)})") from None
 
 
 def environment() -> dict[str, str]:

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from calmops_gen.errors import DatasetError
-from calmops_gen.manifest import ColumnInfo, Manifest, read_manifest
+from calmops_gen.manifest import MANIFEST_NAME, ColumnInfo, Manifest, read_manifest
 from calmops_gen.storage import parse_type, read_file
 
 
@@ -57,9 +57,9 @@ def resolve(dataset: Manifest | Path | str) -> Manifest:
         raise DatasetError(
             f"{path}: is a file; pass the dataset directory (the one holding manifest.json)"
         )
-    if path.is_dir() and not (path / "manifest.json").exists():
-        below = sorted(p.parent for p in path.glob("*/manifest.json")) + sorted(
-            p.parent for p in path.glob("*/*/manifest.json")
+    if path.is_dir() and not (path / MANIFEST_NAME).exists():
+        below = sorted(p.parent for p in path.glob(f"*/{MANIFEST_NAME}")) + sorted(
+            p.parent for p in path.glob(f"*/*/{MANIFEST_NAME}")
         )
         if below:
             shown = ", ".join(str(b) for b in below[:5])

@@ -49,7 +49,7 @@ from pydantic import (
 
 from calmops_gen._version import __version__
 from calmops_gen.drift import EVENTS, DriftEvent
-from calmops_gen.errors import ScenarioError, ScenarioErrors, join_path, suggest
+from calmops_gen.errors import ScenarioError, ScenarioErrors, first_line, join_path, suggest
 from calmops_gen.generators import GENERATORS, Generator, GeneratorParams
 from calmops_gen.schedule import Schedule
 from calmops_gen.validation import ConfigModel, convert, validate
@@ -452,8 +452,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         conf = OmegaConf.load(path)
         data = OmegaConf.to_container(conf, resolve=True)
     except (OmegaConfBaseException, ValueError, yaml.YAMLError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ScenarioError("", f"cannot read {path}: {first}") from None
+        raise ScenarioError("", f"cannot read {path}: {first_line(exc)}") from None
     if not isinstance(data, dict):
         raise ScenarioError("", f"{path} must hold a mapping of scenario keys")
     data.pop("defaults", None)

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from calmops_gen.drift.categorical import canon
-from calmops_gen.errors import DatasetError
+from calmops_gen.errors import DatasetError, first_line
 from calmops_gen.manifest import (
     MANIFEST_NAME,
     BlockInfo,
@@ -226,7 +226,7 @@ def _check_table(
     try:
         table = read_arrow(path, types if path.suffix == ".csv" else None)
     except (pa.ArrowInvalid, OSError, ValueError) as exc:
-        return [f"{name}: unreadable ({str(exc).splitlines()[0]})"], None
+        return [f"{name}: unreadable ({first_line(exc)})"], None
     problems = []
     if table.num_rows != rows:
         problems.append(f"{name}: {table.num_rows} rows, manifest says {rows}")

@@ -362,13 +362,14 @@ class NumericEvent(DriftEvent):
         for f in self.features:
             ref = prepared[f]
             old, new = self._write(frame, f, rows, at, weights, rng, ref, picked)
-            if np.isinf(new[np.isfinite(old)]).any():
+            r = Realised(old, new, weights)
+            # every value finite (r.ok is None) cannot have overflowed; else look
+            if r.ok is not None and np.isinf(new[np.isfinite(old)]).any():
                 raise ScenarioError(
                     "features",
                     f"{f!r}: drifted values overflow the column's float range; use a smaller "
                     "magnitude",
                 )
-            r = Realised(old, new, weights)
             changed = r.changed if changed is None else changed | r.changed
             if r.ok is not None:
                 w_sums = (r.total(weights), r.dot(weights, weights))

@@ -53,7 +53,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from pydantic import field_validator
 
-from calmops_gen.errors import ScenarioError, repeated, suggest
+from calmops_gen.errors import ScenarioError, first_line, repeated, suggest
 from calmops_gen.generators.base import (
     BlockRequest,
     Column,
@@ -68,7 +68,6 @@ from calmops_gen.generators.table_rows import (
     MemoryRows,
     ParquetRows,
     SourceRows,
-    first_line,
     normalise,
 )
 from calmops_gen.schedule import as_ns, block_layout

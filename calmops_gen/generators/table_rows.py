@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from calmops_gen.errors import ScenarioError
+from calmops_gen.errors import ScenarioError, first_line
 from calmops_gen.generators.base import nullable_arrow, nullable_columns
 
 PARAMS_PATH = "generator.params"
@@ -246,11 +246,6 @@ def _wide_indices(field: pa.Field, size: int) -> pa.Field:
         return field
     wide = pa.dictionary(pa.int32(), typ.value_type, typ.ordered)
     return pa.field(field.name, wide, field.nullable, field.metadata)
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of a reading error's message (its type when it has none)."""
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def normalise(table: pa.Table, time_column: str | None) -> pa.Table:

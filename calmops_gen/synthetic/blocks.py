@@ -33,7 +33,6 @@ raise a clear error instead of being ignored; ``generate_report=True`` warns.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -147,7 +146,7 @@ class SyntheticBlockGenerator:
 
         ``output_dir`` is accepted as the seed's older name of ``output_path`` (not both).
         """
-        refuse_legacy("generate_blocks_simple", legacy, _SIMPLE_ARGUMENTS)
+        refuse_legacy(self.generate_blocks_simple, legacy)
         if output_path is not None and output_dir is not None:
             raise ScenarioError("output_dir", "give output_path or output_dir, not both")
         n_blocks = whole(n_blocks, "n_blocks")
@@ -201,7 +200,7 @@ class SyntheticBlockGenerator:
 
         The seed taken is the first instance's; each block draws from its own seed.
         """
-        refuse_legacy("generate", legacy, _GENERATE_ARGUMENTS)
+        refuse_legacy(self.generate, legacy)
         if generators is None:
             raise ScenarioError("generators", "give a generator instance or one per block")
         streams = [as_stream(g) for g in _per_block(generators, n_blocks, "generators")]
@@ -281,9 +280,3 @@ class SyntheticBlockGenerator:
         self.last_manifest = manifest
         frame = seed_frame(manifest, target_col, block_labels=block_labels)
         return str(write_csv(frame, directory, filename))
-
-
-_SIMPLE_ARGUMENTS = list(
-    inspect.signature(SyntheticBlockGenerator.generate_blocks_simple).parameters
-)
-_GENERATE_ARGUMENTS = list(inspect.signature(SyntheticBlockGenerator.generate).parameters)

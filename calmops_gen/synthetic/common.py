@@ -9,10 +9,11 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -137,23 +138,34 @@ LEGACY_ARGUMENTS = {
 }
 
 
-def refuse_legacy(method: str, options: dict[str, Any], known: Sequence[str]) -> None:
-    """Raise for arguments ``method`` does not take: the seed's old names with what
-    replaces them, others with the closest known name.
+def refuse_legacy(method: Callable[..., Any], options: dict[str, Any]) -> None:
+    """Raise for arguments ``method`` does not take (``options``: what its ``**`` caught):
+    the seed's old names with what replaces them, others with the closest of its own.
 
     Examples
     --------
-    >>> refuse_legacy("generate", {"drift_point": 5}, ["position_of_drift"])
+    >>> def generate(position_of_drift=None, **legacy): ...
+    >>> refuse_legacy(generate, {"drift_point": 5})
     Traceback (most recent call last):
     ...
     calmops_gen.errors.ScenarioError: drift_point: use position_of_drift
+    >>> try:
+    ...     refuse_legacy(generate, {"position_of_drif": 5})
+    ... except ScenarioError as err:
+    ...     print(err.message)
+    generate() has no such argument; did you mean 'position_of_drift'?
     """
+    known = [
+        name
+        for name, p in inspect.signature(method).parameters.items()
+        if p.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
     for key in options:
         hint = LEGACY_ARGUMENTS.get(key)
         if hint is not None:
             raise ScenarioError(key, hint)
         raise ScenarioError(
-            key, f"{method}() has no such argument{suggest(key, list(known)) or '.'}"
+            key, f"{method.__name__}() has no such argument{suggest(key, known) or '.'}"
         )
 
 

@@ -59,7 +59,6 @@ Examples
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,7 +175,7 @@ class SyntheticGenerator:
         **legacy: Any,
     ) -> pd.DataFrame:
         """Generate ``n_samples`` rows (see the module docstring for the drift types)."""
-        refuse_legacy("generate", legacy, _ARGUMENTS)
+        refuse_legacy(self.generate, legacy)
         refuse(
             drift_config=drift_config, dynamics_config=dynamics_config, inconsistency=inconsistency
         )
@@ -317,6 +316,3 @@ class SyntheticGenerator:
                 "where": {"rows": [position, n]},
             }
         }
-
-
-_ARGUMENTS = [a for a in inspect.signature(SyntheticGenerator.generate).parameters][1:-1]
