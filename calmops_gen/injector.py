@@ -46,6 +46,7 @@ from calmops_gen.errors import ScenarioError, repeated, suggest
 from calmops_gen.generators.base import BlockRequest, Column, Generator, GeneratorParams
 from calmops_gen.manifest import EventInfo
 from calmops_gen.plan import Plan, build_plan
+from calmops_gen.roles import one_role_each
 from calmops_gen.runner import event_infos
 from calmops_gen.scenario import load_scenario
 from calmops_gen.schedule import block_layout
@@ -337,6 +338,7 @@ def inject(
         (target, "target"),
     ):
         _check_column(frame, name, key)
+    one_role_each("", {"target": target, "time_column": time_column, "block_column": block_column})
     if time_column is not None and not _is_time(frame[time_column]):
         raise ScenarioError(
             "time_column",

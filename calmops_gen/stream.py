@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -47,13 +47,24 @@ def _roles(manifest: Manifest) -> tuple[list[str], list[str]]:
     return features, targets
 
 
+def _none_for_missing(part: pd.DataFrame) -> pd.DataFrame:
+    """``part`` with ``None`` for every missing value (``NaN``, ``NaT``, ``pd.NA``), as
+    river takes it."""
+    missing = part.isna()
+    if missing.to_numpy().any():  # one marker for a missing value, whatever the dtype
+        part = part.astype(object).where(~missing, None)
+    return part
+
+
 def _labels(frame: pd.DataFrame, targets: list[str]) -> list[Any]:
-    """Per row: the target's value, a ``{target: value}`` dict for several, else ``None``."""
+    """Per row: the target's value, a ``{target: value}`` dict for several, else ``None``.
+    A missing label is ``None`` (``pd.NA`` fails inside river)."""
     if not targets:
         return [None] * len(frame)
+    labels = _none_for_missing(frame[targets])
     if len(targets) == 1:
-        return frame[targets[0]].tolist()
-    return frame[targets].to_dict(orient="records")
+        return labels[targets[0]].tolist()
+    return labels.to_dict(orient="records")
 
 
 def iter_frames(dataset: Manifest | Path | str) -> Iterator[pd.DataFrame]:
@@ -64,15 +75,21 @@ def iter_frames(dataset: Manifest | Path | str) -> Iterator[pd.DataFrame]:
 
 
 def iter_stream(
-    dataset: Manifest | Path | str, *, include: Sequence[str] = ()
+    dataset: Manifest | Path | str,
+    *,
+    include: str | Sequence[str] = (),
+    labelled_only: bool = False,
 ) -> Iterator[tuple[dict[str, Any], Any]]:
     """Rows as river-style ``(x, y)`` pairs (``y`` is ``None`` without a target).
 
     A missing feature value is ``None`` in ``x`` whatever the column's type (river's marker:
     ``preprocessing.StatImputer`` fills it; a float ``NaN`` would pass through a model
-    unnoticed).
+    unnoticed). A missing label is ``None`` too, river's "no label yet"; but river's
+    ``progressive_val_score`` (without ``delay``) and a model's ``learn_one`` would take it
+    as a class, so ``labelled_only=True`` leaves those rows out (a label that is a dict,
+    with several targets, is missing when all its values are).
 
-    ``include`` adds other columns to ``x``: the time column, the label-availability column
+    ``include`` (a name or a list of names) adds other columns to ``x``: the time column, the label-availability column
     (``label_available_at``), ``block``, or ``row`` (the global row index, as in the ground
     truth). river's ``evaluate.progressive_val_score`` then replays the stream with each
     label revealed when it becomes available: ``moment`` names the time column (or is
@@ -102,7 +119,7 @@ def iter_stream(
     manifest = resolve(dataset)
     features, targets = _roles(manifest)
     names = {c.name for c in manifest.columns}
-    extra = [str(name) for name in include]
+    extra = [include] if isinstance(include, str) else [str(name) for name in include]
     for name in extra:
         if name != "row" and (name not in names or name in features or name in targets):
             others = [*sorted(names - set(features) - set(targets)), "row"]
@@ -122,11 +139,19 @@ def iter_stream(
             part = part.assign(row=np.arange(offset, offset + len(frame), dtype=np.int64))
             part = part[features + extra]
         offset += len(frame)
-        missing = part.isna()
-        if missing.to_numpy().any():  # one marker for a missing value, whatever the dtype
-            part = part.astype(object).where(~missing, None)
-        xs = part.to_dict(orient="records")
-        yield from zip(xs, _labels(frame, targets), strict=True)
+        xs = cast(list[dict[str, Any]], _none_for_missing(part).to_dict(orient="records"))
+        pairs = zip(xs, _labels(frame, targets), strict=True)
+        if labelled_only and targets:
+            yield from (p for p in pairs if not _unlabelled(p[1]))
+        else:
+            yield from pairs
+
+
+def _unlabelled(y: Any) -> bool:
+    """Whether label ``y`` (a value, or ``{target: value}``) is missing altogether."""
+    if isinstance(y, dict):
+        return all(v is None for v in y.values())
+    return y is None
 
 
 def iter_arrays(dataset: Manifest | Path | str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -135,8 +160,8 @@ def iter_arrays(dataset: Manifest | Path | str) -> Iterator[tuple[np.ndarray, np
     ``X``: the features, float64 when every feature is numeric or bool (bools as 0/1), object
     otherwise; a missing value is ``NaN`` either way (what scikit-learn's imputers and
     ``HistGradientBoosting*`` take). ``y``: 1-D, or one column per target when there are
-    several, as scikit-learn's multi-output estimators take it; a target with missing
-    labels comes as float with ``NaN``.
+    several, as scikit-learn's multi-output estimators take it; a numeric or bool target
+    with missing labels comes as float with ``NaN``, a text one as object with ``NaN``.
     """
     manifest = resolve(dataset)
     features, targets = _roles(manifest)
@@ -152,7 +177,19 @@ def iter_arrays(dataset: Manifest | Path | str) -> Iterator[tuple[np.ndarray, np
 def _array(data: pd.DataFrame | pd.Series, dtype: Any = None) -> np.ndarray:
     """``data`` as a numpy array of ``dtype`` with ``NaN`` for missing values (not
     ``pd.NA``); pandas 2 cannot put ``NaN`` in an int or bool array, so it is asked to only
-    where something is missing (then the array comes as float or object)."""
-    if bool(data.isna().to_numpy().any()):
-        return np.asarray(data.to_numpy(dtype=dtype, na_value=np.nan))
-    return np.asarray(data.to_numpy(dtype=dtype))
+    where something is missing: then numbers and bools come as float, text as object.
+
+    Examples
+    --------
+    >>> _array(pd.Series([True, None, False], dtype="boolean"))
+    array([ 1., nan,  0.])
+    >>> _array(pd.Series(["a", None], dtype=object))
+    array(['a', nan], dtype=object)
+    """
+    if not bool(data.isna().to_numpy().any()):
+        return np.asarray(data.to_numpy(dtype=dtype))
+    if dtype is None:
+        kinds = data.dtypes if isinstance(data, pd.DataFrame) else [data.dtype]
+        numeric = all(pd.api.types.is_numeric_dtype(t) for t in kinds)  # bool included
+        dtype = np.float64 if numeric else object
+    return np.asarray(data.to_numpy(dtype=dtype, na_value=np.nan))

@@ -510,6 +510,16 @@ def test_typos_rate_and_contract(frame: pd.DataFrame) -> None:
     assert set(r["edits"]) == {"swap", "delete", "duplicate", "replace"}
 
 
+def test_typos_expect_no_typo_in_a_missing_value() -> None:
+    """Half the strings are missing: at rate 1 exactly the others change, and the expected
+    rate says so (as category_flip's does)."""
+    frame = pd.DataFrame({"s": pd.Series(["alpha", None] * 500, dtype=object)})
+    r = inject(frame, {"t": {"kind": "typos", "column": "s", "rate": 1.0}}).events[0].realised
+    assert r["typo_rows"] == 500
+    assert r["expected_typo_rate"] == 0.5
+    assert r["typo_rate"] == r["rows_changed"] / 1000
+
+
 @pytest.mark.parametrize("op", ["swap", "delete", "duplicate", "replace"])
 def test_typo_operations(op: str) -> None:
     alphabet = {"alphabet": "xyz"} if op == "replace" else {}  # refused without replace

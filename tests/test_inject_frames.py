@@ -445,3 +445,52 @@ def test_severity_that_cannot_be_solved_is_an_error() -> None:
     with pytest.raises(ScenarioError, match="from 0 to 1"):
         sev = {"metric": "ks", "target": 0.5}
         inject(df.iloc[:1], {"e": {"kind": "shift", "features": ["f"], "severity": sev}})
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "UInt64", "int64[pyarrow]"])
+def test_integers_past_2_53_outside_the_selection_stay_exact(dtype: str) -> None:
+    """Only the selected rows go through float64; the others keep every bit."""
+    big = [2**60 + k for k in range(4)]
+    df = pd.DataFrame({"v": pd.array([1, None, *big], dtype=dtype)})
+    out = inject(
+        df, {"e": {"kind": "add", "features": ["v"], "value": 1, "where": {"rows": [0, 2]}}}
+    )
+    assert out.frame["v"].dtype == df["v"].dtype
+    assert out.frame["v"].tolist()[0] == 2 and pd.isna(out.frame["v"].iloc[1])
+    assert out.frame["v"].tolist()[2:] == big
+
+
+@pytest.mark.parametrize("dtype", ["int64", "Int64"])
+def test_selected_integers_past_2_53_are_an_error(dtype: str) -> None:
+    """float64 would round them (2**60 + 1 + 1 -> 2**60) without a word."""
+    df = pd.DataFrame({"v": pd.array([2**60 + 1, 5], dtype=dtype)})
+    with pytest.raises(ScenarioError, match=r"beyond 2\*\*53 \(1152921504606846977\)") as err:
+        inject(df, {"e": {"kind": "add", "features": ["v"], "value": 1}})
+    assert err.value.path == "drift.e.features"
+
+
+def test_object_text_columns_stay_object_when_rows_move() -> None:
+    """prior_shift copies whole rows; an object column of strings stays object (pandas 3
+    would infer its ``str`` dtype for a new Series)."""
+    df = pd.DataFrame(
+        {"s": pd.Series(list("abcd") * 5, dtype=object), "x": np.arange(20.0), "y": [0, 1] * 10}
+    )
+    out = inject(df, {"p": {"kind": "prior_shift", "target": {"0": 0.8, "1": 0.2}}}, target="y")
+    assert out.frame["s"].dtype == object
+    assert out.frame["y"].tolist().count(0) == 16
+
+
+@pytest.mark.parametrize(
+    ("roles", "path"),
+    [
+        ({"target": "y", "block_column": "y"}, "block_column"),
+        ({"target": "t", "time_column": "t"}, "time_column"),
+    ],
+)
+def test_a_column_has_one_role(roles: dict, path: str) -> None:
+    df = pd.DataFrame(
+        {"x": np.arange(4.0), "y": [0, 1, 0, 1], "t": pd.date_range("2024", periods=4)}
+    )
+    with pytest.raises(ScenarioError, match="is already the target; a column has one role") as err:
+        inject(df, {"s": {"kind": "shift", "features": ["x"], "amount": 1.0}}, **roles)
+    assert err.value.path == path

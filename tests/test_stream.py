@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import sea
-from river import drift, metrics, tree
+from river import drift, evaluate, metrics, tree
 from river import stream as river_stream
 
 import calmops_gen as cg
@@ -227,3 +227,43 @@ def test_missing_values_are_none_in_x_and_nan_in_float_arrays(tmp_path):
     X, _ = next(iter_arrays(m))
     assert X.dtype == np.float64
     np.testing.assert_array_equal(X, cg.read_frame(m)[["x0", "x1", "x2", "x3"]].to_numpy(float))
+
+
+@pytest.mark.parametrize(
+    ("labels", "dtype"),
+    [
+        (pd.array([0, 1, None, 1] * 50, dtype="Int64"), np.float64),
+        (pd.array([True, False, None, True] * 50, dtype="boolean"), np.float64),
+        (pd.Series(["a", "b", None, "b"] * 50, dtype=object), object),
+    ],
+    ids=["int", "bool", "text"],
+)
+def test_missing_labels_are_none_for_river_and_nan_for_scikit_learn(tmp_path, labels, dtype):
+    """river only predicts on a row whose label is None (pd.NA failed inside river);
+    iter_arrays gives a numeric or bool target with holes as float with NaN."""
+    source = tmp_path / "t.parquet"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"x": rng.normal(size=200), "y": labels}).to_parquet(source)
+    m = cg.run(
+        {
+            "name": "holes",
+            "generator": {"kind": "table", "params": {"source": str(source), "target": "y"}},
+            "schedule": {"blocks": 2},
+        },
+        root=tmp_path / "out",
+    )
+    ys = [y for _, y in iter_stream(m)]
+    assert [i for i, y in enumerate(ys) if y is None] == list(range(2, 200, 4))
+    labelled = list(iter_stream(m, labelled_only=True))
+    assert [y for _, y in labelled] == [y for y in ys if y is not None]
+    learnt = tree.HoeffdingTreeClassifier()
+    evaluate.progressive_val_score(labelled, learnt, metrics.Accuracy())
+    assert set(learnt.classes) == {y for y in ys if y is not None}
+    y = np.concatenate([y for _, y in iter_arrays(m)])
+    assert y.dtype == dtype
+    assert np.flatnonzero(pd.isna(y)).tolist() == list(range(2, 200, 4))
+
+
+def test_include_takes_a_single_name(tmp_path):
+    m = _sea(tmp_path, {"kind": "abrupt"})
+    assert [x["block"] for x, _ in iter_stream(m, include="block")][ROWS - 1 : ROWS + 1] == [0, 1]

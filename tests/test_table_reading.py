@@ -259,6 +259,13 @@ def test_a_nested_target_or_block_key_is_refused(tmp_path: Path, key: str) -> No
     assert err.value.path == f"generator.params.{key}"
 
 
+def test_one_column_cannot_be_both_target_and_block_key(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.parquet", pa.table({"y": [0, 1, 0], "x": [1.0, 2.0, 3.0]}), 1)
+    with pytest.raises(ScenarioError, match="'y' is already the target; a column has one") as err:
+        loaded(path, target="y", block_column="y")
+    assert err.value.path == "generator.params.block_column"
+
+
 def test_a_source_rewritten_with_its_old_modification_time_is_read_again(tmp_path: Path) -> None:
     """``cp -p`` or ``rsync -t`` keep the modification time; the per-process caches see the
     new file all the same (its status change time and size differ)."""

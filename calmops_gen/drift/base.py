@@ -161,10 +161,14 @@ def write_rows(frame: pd.DataFrame, name: str, at: slice | np.ndarray, new: Any)
     >>> before = df["x"].to_numpy()
     >>> write_rows(df, "x", np.array([0, 2]), [9, 8]).tolist(), before.tolist()
     ([9, 2, 8], [1, 2, 3])
+    >>> df = pd.DataFrame({"s": pd.Series(["a", "b"], dtype=object)})
+    >>> _ = write_rows(df, "s", np.array([1]), ["c"]); df["s"].dtype, df["s"].tolist()
+    (dtype('O'), ['a', 'c'])
     """
     values = frame[name].to_numpy().copy()
     values[at] = new
-    frame[name] = pd.Series(values, index=frame.index, name=name, copy=False)
+    # the dtype is stated: pandas 3 would make an object column of strings ``str``
+    frame[name] = pd.Series(values, index=frame.index, name=name, dtype=values.dtype, copy=False)
     return values
 
 

@@ -60,7 +60,8 @@ Exact formulas (``w``: the row's profile weight, ``0 < w <= 1``):
   longest string), so the memory is ``rows * longest string * 4`` bytes; NUL characters are
   not supported. Realised: ``rows_changed`` (typo rows whose text really changed; a swap of
   two equal characters changes nothing), ``typo_rate`` beside ``expected_typo_rate``
-  (``rate`` times the mean weight), ``edits`` per operation and ``edit_density`` (edits per
+  (``rate`` times the mean weight of the rows with a value: a missing value gets no typo),
+  ``edits`` per operation and ``edit_density`` (edits per
   character of the typo rows).
 
 Every event here changes a random subset of its rows (``changes_subset``): the ground truth
@@ -1201,7 +1202,8 @@ class Typos(CategoricalEvent):
         typo = (rng.random(n) < self.rate * weights) & present
         stats: dict[str, float] = {
             "rows": float(n),
-            "expected": float((self.rate * weights).sum()),
+            # a missing value gets no typo, as category_flip moves no missing value
+            "expected": float((self.rate * weights)[present].sum()),
             "typo_rows": float(typo.sum()),
         }
         idx = np.flatnonzero(typo)

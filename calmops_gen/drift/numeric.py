@@ -182,6 +182,34 @@ def fits_integer(values: np.ndarray, dtype: np.dtype, name: str) -> None:
         )
 
 
+#: Integers up to this magnitude are exact in float64 (numeric events compute in float64).
+FLOAT_EXACT = 2**53
+
+
+def exact_in_float(low: Any, high: Any, name: str) -> None:
+    """Raise when integers from ``low`` to ``high`` (column ``name``'s selected values; NA
+    when all are missing) are not all exact in float64, where numeric events compute: past
+    2**53 they would be rounded, and so changed, without a word.
+
+    Examples
+    --------
+    >>> exact_in_float(-(2**53), 2**53, "v")
+    >>> exact_in_float(0, 2**60, "v")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: features: 'v' holds integers beyond 2**53 (115...), ...
+    """
+    if pd.isna(low) or pd.isna(high):
+        return
+    bad = high if abs(int(high)) >= abs(int(low)) else low
+    if abs(int(bad)) > FLOAT_EXACT:
+        raise ScenarioError(
+            "features",
+            f"{name!r} holds integers beyond 2**53 ({int(bad)}), which the event's float64 "
+            "arithmetic cannot keep exact; scale or offset the column first",
+        )
+
+
 def push_outside(
     up: np.ndarray, offset: np.ndarray, low: float, high: float, integer: bool
 ) -> np.ndarray:
@@ -419,20 +447,26 @@ class NumericEvent(DriftEvent):
             # a nullable extension dtype (Int64, Float32, int64[pyarrow], ...): through a
             # float64 copy, missing values as NaN (they stay missing), then back into the
             # same dtype
-            values = np.array(column.to_numpy(dtype=np.float64, na_value=np.nan))
+            # float64 copy of the selected rows, missing values as NaN (they stay missing);
+            # only those rows are written back, in the column's own dtype
             integer = pd.api.types.is_integer_dtype(dtype)
-            old = values[rows]
+            picked_rows = pd.Series(column.array[rows], copy=False)
+            if integer and len(rows):
+                exact_in_float(picked_rows.min(), picked_rows.max(), f)
+            old = np.asarray(picked_rows.to_numpy(dtype=np.float64, na_value=np.nan))
             new = self.transform(old, weights, rng, ref, picked, integer)
             if integer:
                 new = np.rint(new)
                 fits_integer(new[~np.isnan(new)], np.dtype(cast(Any, dtype).numpy_dtype), f)
-            values[rows] = new
-            restored = pd.array(values, dtype=cast(Any, dtype))
+            restored = column.array.copy()
+            restored[rows] = pd.array(new, dtype=cast(Any, dtype))
             frame[f] = pd.Series(restored, index=frame.index, name=f)
             return old, new
         source = column.to_numpy()
         integer = dtype.kind in "iu"
         # a slice is a view: no gather (the column is replaced below, never written to)
+        if integer and len(rows):
+            exact_in_float(source[at].min(), source[at].max(), f)
         old = source[at].astype(np.float64, copy=False)
         new = self.transform(old, weights, rng, ref, picked, integer)
         if integer:

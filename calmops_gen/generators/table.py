@@ -70,6 +70,7 @@ from calmops_gen.generators.table_rows import (
     SourceRows,
     normalise,
 )
+from calmops_gen.roles import one_role_each
 from calmops_gen.schedule import as_ns, block_layout
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -273,6 +274,10 @@ def _check_columns(schema: pa.Schema, num_rows: int, params: TableParams) -> Non
                 f"the table has no column {name!r}{suggest(name, names) or '.'} "
                 f"Columns: {', '.join(names)}",
             )
+    one_role_each(
+        f"{PARAMS_PATH}.",
+        {key: getattr(params, key) for key in ("target", "time_column", "block_column")},
+    )
     for key in ("target", "block_column"):
         name = getattr(params, key)
         if name is not None and pa.types.is_nested(schema.field(name).type):
