@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ class EventTally:
     selected: int = 0
     affected: int = 0
     stats: dict[str, float] = field(default_factory=dict)
+    copied: bool = False  # rows overwritten by copies of others (ground truth moved along)
 
     def add(self, other: EventTally) -> None:
         """Accumulate another block's tally into this one."""
@@ -160,9 +161,12 @@ def produce_block(plan: Plan, index: int, truth_columns: TruthColumns | None = N
         if plan.incremental:
             truth["concept_weight"] = alloc("concept_weight", np.float64)
             truth["concept_weight"][:] = concepts.weight
-    tallies = []
-    for ev in plan.events:
-        tallies.append(_apply_event(plan, ev, frame, index, alloc, truth))
+    tallies: list[EventTally] = []
+    for k, ev in enumerate(plan.events):
+        tally = _apply_event(plan, ev, frame, index, alloc, truth)
+        if tally.copied:
+            _recount_affected(plan.events[:k], tallies, truth)
+        tallies.append(tally)
     delay = plan.scenario.label_delay
     if delay is not None:
         lags = delay.draw(block.size, plan.seeds.rng(plan.seeds.label_delay(index)))
@@ -290,7 +294,19 @@ def _apply_event(
         assert changed is not None, f"{ev.id}: a random-subset event needs changes_subset"
         changed[rows[applied.changed]] = True
         affected = int(applied.changed.sum())
-    return EventTally(int(positions.size), affected, applied.stats)
+    return EventTally(int(positions.size), affected, applied.stats, applied.copies is not None)
+
+
+def _recount_affected(
+    events: Sequence[EventPlan], tallies: list[EventTally], truth: dict[str, np.ndarray]
+) -> None:
+    """After rows were overwritten by copies of others (``prior_shift``,
+    ``covariate_shift``), which carry their ground truth along, count again the rows each
+    earlier event affected, as the written ground truth shows them: flagged changed, or
+    with a weight above 0 (what ``calmops-gen-verify`` checks)."""
+    for ev, tally in zip(events, tallies, strict=True):
+        hits = truth[ev.subset_column] if ev.subset_column is not None else truth[ev.id] > 0
+        tally.affected = int(np.count_nonzero(hits))
 
 
 def _move_truth(

@@ -38,9 +38,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from calmops_gen.validation import ConfigModel
+from calmops_gen.validation import ConfigModel, key_error
 
 Shape = Literal["sigmoid", "linear", "cosine"]
 
@@ -125,6 +125,20 @@ class Recurrent(_Profile):
     duty: float = Field(default=0.5, gt=0.0, le=1.0)
     edge: int = Field(default=0, ge=0)
     shape: Shape = "linear"
+
+    @model_validator(mode="after")
+    def _check_edge(self) -> Recurrent:
+        # ramps of edge rows at both ends of the on-phase must leave a row at full weight,
+        # else the event never reaches its size
+        most = (self.on_rows() - 1) // 2
+        if self.edge > most:
+            raise key_error(
+                "edge",
+                f"ramps up and down over {self.edge} rows leave no row of the "
+                f"{self.on_rows()} on-rows of a period at full weight; at most {most} fits",
+                self.edge,
+            )
+        return self
 
     def on_rows(self) -> int:
         """Rows of each period that are on."""

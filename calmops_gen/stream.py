@@ -89,13 +89,13 @@ def iter_stream(
     as a class, so ``labelled_only=True`` leaves those rows out (a label that is a dict,
     with several targets, is missing when all its values are).
 
-    ``include`` (a name or a list of names) adds other columns to ``x``: the time column, the label-availability column
-    (``label_available_at``), ``block``, or ``row`` (the global row index, as in the ground
-    truth). river's ``evaluate.progressive_val_score`` then replays the stream with each
-    label revealed when it becomes available: ``moment`` names the time column (or is
-    ``None`` for row delays, river then counting rows from 0 like ``row``) and ``delay``
-    is ``lambda x, y: x["label_available_at"] - x["timestamp"]`` (or ``- x["row"]``). Drop
-    these keys before the model, e.g. with ``compose.Discard``.
+    ``include`` (a name or a list of names) adds other columns to ``x``: the time column,
+    the label-availability column (``label_available_at``), ``block``, or ``row`` (the
+    global row index, as in the ground truth). river's ``evaluate.progressive_val_score``
+    then replays the stream with each label revealed when it becomes available: ``moment``
+    names the time column (or is ``None`` for row delays, river then counting rows from 0
+    like ``row``) and ``delay`` is ``lambda x, y: x["label_available_at"] - x["timestamp"]``
+    (or ``- x["row"]``). Drop these keys before the model, e.g. with ``compose.Discard``.
 
     Examples
     --------

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -137,8 +137,8 @@ def convert(
         if kind == "extra_forbidden":
             fields = _fields_at(model, loc[:-1], data)
             hint = suggest(str(loc[-1]), fields)
-            valid = ", ".join(sorted(fields)) if fields else "none"
-            errors.append(ScenarioError(where, f"unknown key{hint or '.'} Valid keys: {valid}"))
+            valid = f" Valid keys: {', '.join(sorted(fields))}" if fields else ""
+            errors.append(ScenarioError(where, f"unknown key{hint or '.'}{valid}"))
             continue
         if kind == "missing":
             errors.append(ScenarioError(where, "required key is missing"))
@@ -216,15 +216,41 @@ def _model_at(model: type[BaseModel], loc: list[str], data: Any) -> type[BaseMod
     current: Any = model
     value = data
     for part in loc:
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        field = current.model_fields.get(part)
-        if field is None:
-            return None
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            if field is None:
+                return None
+            annotation = field.annotation
+        else:  # an item of a list or mapping field (``condition.0``)
+            annotation = _items(current)
+            if annotation is None:
+                return None
         _, value = _child(value, part)
-        current = _member(field.annotation, value)
+        current = _member(annotation, value)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return current
+    return None
+
+
+def _items(annotation: Any) -> Any:
+    """The item type of a list, tuple or mapping annotation (also inside ``X | None`` or
+    ``Annotated``), else ``None``.
+
+    Examples
+    --------
+    >>> _items(list[int] | None), _items(dict[str, float]), _items(int | None)
+    (<class 'int'>, <class 'float'>, None)
+    """
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (list, tuple, dict) or (
+        isinstance(origin, type) and issubclass(origin, Sequence | Mapping)
+    ):
+        return args[-1] if args else None
+    for arg in args:  # a union's members, or Annotated's type
+        found = _items(arg)
+        if found is not None:
+            return found
     return None
 
 

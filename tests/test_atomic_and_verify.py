@@ -438,6 +438,33 @@ def test_verify_counts_the_rows_each_event_affected(
         assert code == 0, lines
 
 
+@pytest.mark.parametrize(
+    "copier",
+    [
+        {"kind": "prior_shift", "target": {"true": 0.2, "false": 0.8}},
+        {"kind": "covariate_shift", "feature": "x0", "strength": 2.0},
+    ],
+    ids=["prior_shift", "covariate_shift"],
+)
+def test_rows_affected_follow_rows_copied_by_a_later_event(tmp_path: Path, copier: dict) -> None:
+    """A row overwritten by a copy of another takes that row's ground truth, so the earlier
+    events' counts are taken after the copies: the dataset verifies (it failed) and each
+    count is its ground truth's."""
+    sc = sea(
+        drift={
+            "flips": {"kind": "label_flip", "rate": 0.2},
+            "sh": {"kind": "shift", "features": ["x1"], "amount": 1.0, "where": {"rows": [0, 700]}},
+            "copy": {**copier, "where": {"blocks": [1]}},
+        }
+    )
+    m = calmops_gen.run(sc, root=tmp_path)
+    assert verify_dataset(m.directory) == []
+    truth = calmops_gen.read_ground_truth(m)
+    affected = {e.id: e.rows_affected for e in m.events}
+    assert affected["flips"] == int(truth["flips__changed"].sum())
+    assert affected["sh"] == int((truth["sh"] > 0).sum()) != 700  # rows moved in or out
+
+
 @pytest.mark.parametrize("field", ["files", "blocks"])
 def test_manifest_paths_outside_the_dataset_are_refused(dataset: Path, capsys, field: str) -> None:
     """A manifest naming a file outside ``data/`` and ``ground_truth/`` is not followed."""

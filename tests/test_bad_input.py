@@ -597,6 +597,12 @@ CLI_CASES: dict[str, CliBad] = {
     ),
     # a key that is not in the config is Hydra's own override error: never exit 0
     "hydra-override": CliBad(("schedule.rows_per_blok=5",), None, ("rows_per_blok",)),
+    # an overflow found in the data: numpy's warnings are not shown before the error
+    "overflow": CliBad(
+        ("+drift.m.kind=multiply", "+drift.m.features=[x0]", "+drift.m.factor=1e308"),
+        2,
+        ("drift.m.features: 'x0': drifted values overflow the column's float range",),
+    ),
     # the traceback appears only when asked for
     "debug-flag": CliBad(
         ("executor.kind=dask",),

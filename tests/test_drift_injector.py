@@ -1327,3 +1327,275 @@ def test_facade_errors_name_the_method_own_arguments(df: pd.DataFrame) -> None:
             df, ["u", "x"], target_correlation_matrix=[[1, 2], [2, 1]]
         )
     assert err.value.path == "target_correlation_matrix"
+
+
+# ---------------------------------------------------------------------------------------------
+# The label column, selectors, recurrence, new values and argument names (audit findings)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_binary_drift_refuses_multiclass_labels_wherever_the_column_is_named(
+    df: pd.DataFrame,
+) -> None:
+    """Finding 3: the class check reads the label column the call resolved, whichever
+    argument (or default) named it, and names that argument."""
+    three = df.assign(y=np.arange(N) % 3)
+    says = "'y' has 3 classes; this method flips binary labels"
+    cases = [
+        (lambda: DriftInjector().inject_binary_probabilistic_drift(three, "y"), "target_col"),
+        (
+            lambda: DriftInjector().inject_binary_probabilistic_drift(
+                three, probability=1.0, target_column="y"
+            ),
+            "target_column",
+        ),
+        (
+            lambda: DriftInjector(target_column="y").inject_binary_probabilistic_drift(three),
+            "target_column",
+        ),
+        (
+            lambda: DriftInjector().inject_multiple_types_of_drift(
+                three,
+                [{"method": "inject_binary_probabilistic_drift", "params": {"probability": 1.0}}],
+                target_column="y",
+            ),
+            "schedule.0.target_column",
+        ),
+    ]
+    for call, path in cases:
+        with pytest.raises(ScenarioError) as err:
+            call()
+        assert (err.value.path, err.value.message.startswith(says)) == (path, True), err.value
+    out = DriftInjector().inject_binary_probabilistic_drift(df, probability=1.0, target_column="y")
+    assert (out["y"] == 1 - df["y"]).all()
+    with pytest.raises(ScenarioError) as err:
+        DriftInjector().inject_binary_probabilistic_drift(df, "y", probability=2.0)
+    assert (err.value.path, err.value.message) == ("probability", "must be in [0, 1], got 2.0")
+
+
+def test_label_drift_magnitudes_key_the_resolved_label_column(df: pd.DataFrame) -> None:
+    """Finding 4: ``drift_magnitudes`` is keyed by the label column however it was named
+    (``target_cols``, ``target_column=``, the instance's or a schedule's default)."""
+    flip_all = {"drift_magnitude": 0.0, "drift_magnitudes": {"y": 1.0}}
+    outs = [
+        DriftInjector().inject_label_drift(df, "y", **flip_all),
+        DriftInjector().inject_label_drift(df, target_column="y", **flip_all),
+        DriftInjector(target_column="y").inject_label_drift(df, **flip_all),
+        DriftInjector().inject_multiple_types_of_drift(
+            df, [{"method": "inject_label_drift", "params": flip_all}], target_column="y"
+        ),
+    ]
+    for out in outs:
+        assert (out["y"] == 1 - df["y"]).all()
+    inj = DriftInjector(target_column="y")
+    inj.inject_label_drift(df, **flip_all)
+    assert inj.history[-1].events == {"label_flip": {"kind": "label_flip", "rate": 1.0}}
+    with pytest.raises(ScenarioError) as err:
+        inj.inject_label_drift(df, drift_magnitudes={"u": 0.5})
+    assert (err.value.path, err.value.message) == (
+        "drift_magnitudes",
+        "['u'] are not the label column 'y'",
+    )
+    with pytest.raises(ScenarioError) as err:
+        inj.inject_label_drift(df, drift_magnitudes={"y": 1.5})
+    assert err.value.path == "drift_magnitudes.y"
+
+
+def test_selector_type_mistakes_name_the_selector(df: pd.DataFrame) -> None:
+    """Finding 5: a block id, a time range or a frequency of the wrong form is a
+    ScenarioError naming the selector, never a TypeError or pandas' ValueError."""
+    inj = injector()
+    cases = [
+        ({"blocks": "B1"}, "blocks", "must be a list of block ids (block_index=<id> selects one)"),
+        ({"blocks": 1}, "blocks", "must be a list of block ids (block_index=<id> selects one)"),
+        ({"time_ranges": 5}, "time_ranges", "must be a list of (start, end) pairs, got 5"),
+        ({"time_ranges": [5]}, "time_ranges.0", "must be a (start, end) pair, got 5"),
+        ({"time_ranges": [("2024-01-01",)]}, "time_ranges.0", "must be a (start, end) pair"),
+        (
+            {"time_start": "2024-01-02", "time_end": "2024-01-05", "time_step": "zz"},
+            "time_step",
+            "not a pandas frequency such as '1D' or '6h': 'zz'",
+        ),
+        (
+            {"time_start": "2024-01-02", "time_end": "2024-01-05", "time_step": "-1D"},
+            "time_step",
+            "steps of '-1D' from 2024-01-02 to 2024-01-05 give no time",
+        ),
+        (
+            {"specific_times": "2030-01-01"},
+            "specific_times",
+            "none of these times occurs in 't' among the selected rows",
+        ),
+        (
+            {"specific_times": ["2024-01-02"], "blocks": ["B2"]},
+            "specific_times",
+            "none of these times occurs in 't' among the selected rows",
+        ),
+    ]
+    for selectors, path, says in cases:
+        with pytest.raises(ScenarioError) as err:
+            inj.inject_feature_drift(df, ["u"], "shift", **selectors)
+        assert (err.value.path, err.value.message.startswith(says)) == (path, True), err.value
+    assert inj.history == []
+    # one timestamp in any scalar form selects that row
+    for one in (
+        "2024-01-02",
+        pd.Timestamp("2024-01-02"),
+        np.datetime64("2024-01-02"),
+        pd.Timestamp("2024-01-02").to_pydatetime(),
+    ):
+        inj.inject_feature_drift(df, ["u"], "add_value", drift_value=1.0, specific_times=one)
+        assert np.flatnonzero(inj.last_ground_truth["add_value"]).tolist() == [1]
+        condition = inj.history[-1].events["add_value"]["where"]["condition"]
+        assert condition == [{"column": "t", "op": "in", "value": [pd.Timestamp("2024-01-02")]}]
+
+
+def test_recurrent_windows_honour_edge_and_profile(df: pd.DataFrame) -> None:
+    """Finding 6: with ``windows``, ``edge`` and ``profile`` shape each window's ends (a
+    one-period ``recurrent`` profile); ``duty`` and a ``profile`` with nothing to shape are
+    refused, and so is an ``edge`` that leaves no row at full weight."""
+    frame = pd.DataFrame({"a": np.zeros(40)})
+    inj = DriftInjector()
+    out = inj.inject_feature_drift_recurrent(
+        frame, ["a"], "add_value", drift_value=1.0, windows=[(10, 10), (30, 10)], edge=3,
+        profile="cosine",
+    )  # fmt: skip
+    shape = {"kind": "recurrent", "period": 10, "duty": 1.0, "edge": 3, "shape": "cosine"}
+    assert inj.history[-1].events == {
+        f"add_value_w{k}": {
+            "kind": "add", "value": 1.0, "features": ["a"], "where": {"rows": rows},
+            "profile": shape,
+        }
+        for k, rows in enumerate([[5, 15], [25, 35]])
+    }  # fmt: skip
+    window = Recurrent(period=10, duty=1.0, edge=3, shape="cosine").weights(np.arange(10), 10)
+    expected = np.zeros(40)
+    expected[5:15] = expected[25:35] = window
+    np.testing.assert_allclose(out["a"], expected)
+    assert np.round(window, 4).tolist() == [0.1464, 0.5, 0.8536, 1, 1, 1, 1, 0.8536, 0.5, 0.1464]
+    np.testing.assert_array_equal(
+        inj.last_ground_truth["add_value_w0"].to_numpy()[:15], expected[:15]
+    )
+    # the same windows without ramps stay abrupt
+    inj.inject_feature_drift_recurrent(
+        frame, ["a"], "add_value", drift_value=1.0, windows=[(10, 10)]
+    )
+    assert "profile" not in inj.history[-1].events["add_value_w0"]
+    inj.inject_label_drift_recurrent(df, "y", 0.5, windows=[(10, 8)], edge=2)
+    assert inj.history[-1].events["label_flip_w0"]["profile"] == {
+        "kind": "recurrent", "period": 8, "duty": 1.0, "edge": 2, "shape": "sigmoid",
+    }  # fmt: skip
+    refusals = [
+        ({"windows": [(10, 10)], "duty": 0.2}, "duty", "is the on share of each repeats period"),
+        ({"windows": [(10, 10)], "profile": "cosine"}, "profile", "shapes the ramps"),
+        ({"repeats": 2, "profile": "linear"}, "profile", "shapes the ramps"),
+        (
+            {"windows": [(10, 6)], "edge": 3},
+            "edge",
+            "ramps up and down over 3 rows leave no row of the 6 on-rows of a period at full "
+            "weight; at most 2 fits",
+        ),
+        (
+            {"repeats": 2, "edge": 1000},
+            "edge",
+            "ramps up and down over 1000 rows leave no row of the 10 on-rows of a period at "
+            "full weight; at most 4 fits",
+        ),
+        ({"repeats": 2, "edge": 4.5}, "edge", "must be a whole number, got 4.5"),
+        ({"repeats": 2, "duty": 1.5}, "duty", "must be above 0 and at most 1, got 1.5"),
+    ]
+    for kwargs, path, says in refusals:
+        with pytest.raises(ScenarioError) as err:
+            inj.inject_feature_drift_recurrent(frame, ["a"], "add_value", drift_value=1.0, **kwargs)
+        assert (err.value.path, err.value.message.startswith(says)) == (path, True), err.value
+    labels = pd.DataFrame({"y": [0, 1] * 100})
+    with pytest.raises(ScenarioError) as err:
+        DriftInjector().inject_label_drift_recurrent(labels, "y", 1.0, repeats=2, edge=1000)
+    assert (err.value.path, err.value.message.endswith("at most 24 fits")) == ("edge", True)
+    inj.inject_label_drift_recurrent(labels, "y", 1.0, repeats=2, edge=24)
+    assert inj.last_ground_truth["label_flip"].max() == 1.0
+
+
+def test_new_value_on_floats_names_prob(df: pd.DataFrame) -> None:
+    """Finding 7 (as far as the engine allows): a text column takes ``prob=0`` as a control;
+    a float column (an engine ``set``, which has no rate) refuses it, and a draw that keeps
+    no row fails naming ``prob`` (not ``drift.<id>.where``)."""
+    inj = DriftInjector()
+    out = inj.inject_new_value(df, ["c"], "NEW", prob=0.0)
+    pd.testing.assert_frame_equal(out, df)
+    assert inj.last_events[0].realised["rows_changed"] == 0
+    with pytest.raises(ScenarioError) as err:
+        DriftInjector().inject_new_value(df, ["u"], -1.0, prob=0.0)
+    assert err.value.path == "prob"
+    assert err.value.message.startswith("0 would set no row of float column 'u'")
+    with pytest.raises(ScenarioError) as err:
+        DriftInjector(random_state=0).inject_new_value(df.head(8), ["u"], -1.0, prob=0.01)
+    assert (err.value.path, err.value.message) == (
+        "prob",
+        "the fraction 0.01 kept none of the 8 rows the event spans, so it would change "
+        "nothing; loosen it or remove the event",
+    )
+
+
+def test_errors_name_conditions_blocks_and_rule_conditions(df: pd.DataFrame) -> None:
+    """Finding 11: engine errors on a condition name ``conditions.<k>...``; a window on
+    blocks that are not contiguous names the block selector; ``inject_concept_drift``'s
+    ``condition`` takes ``operator`` as ``inject_conditional_drift`` does."""
+    inj = injector()
+    bad = {"column": "zz", "operator": "==", "value": 1}
+    cases = [
+        (lambda: inj.inject_conditional_drift(df, ["x"], [bad]), "conditions.0.column"),
+        (  # a time selector's condition does not move the index of the method's conditions
+            lambda: inj.inject_conditional_drift(
+                df, ["x"], [{"column": "u", "operator": ">", "value": 0}, bad],
+                specific_times=["2024-01-02"],
+            ),
+            "conditions.1.column",
+        ),
+        (
+            lambda: inj.inject_multiple_types_of_drift(
+                df,
+                [{"method": "inject_conditional_drift",
+                  "params": {"feature_cols": ["x"], "conditions": [bad]}}],
+            ),
+            "schedule.0.conditions.0.column",
+        ),
+    ]  # fmt: skip
+    for call, path in cases:
+        with pytest.raises(ScenarioError) as err:
+            call()
+        assert (err.value.path, err.value.message.startswith("no column 'zz'")) == (path, True)
+    with pytest.raises(ScenarioError) as err:
+        inj.inject_conditional_drift(df, ["x"], [{"column": "u", "operator": ">", "value": 99}])
+    assert err.value.path == "conditions"
+    assert "kept none of the 60 rows" in err.value.message
+    with pytest.raises(ScenarioError) as err:
+        inj.inject_new_category(df, "c", "zz", replace_categories=[1])
+    assert (err.value.path, err.value.message) == (
+        "replace_categories",
+        "the column holds strings; got [1]",
+    )
+    interleaved = df.assign(b=np.tile(["B1", "B2"], N // 2))
+    for selectors, path in (({"blocks": ["B1"]}, "blocks"), ({}, "block_column")):
+        with pytest.raises(ScenarioError) as err:
+            inj.inject_feature_drift_gradual(
+                interleaved, ["u"], "add_value", drift_value=1.0, **selectors
+            )
+        assert err.value.path == path
+        assert err.value.message.startswith("the blocks of 'b' are not contiguous in the frame")
+        assert "df.sort_values('b', kind='stable')" in err.value.message
+    # the whole selection needs no row positions: still fine
+    inj.inject_feature_drift(interleaved, ["u"], "add_value", drift_value=1.0, blocks=["B1"])
+    swap = {"classes": [0, 1], "condition": [{"column": "x", "operator": ">", "value": 0.0}]}
+    out = inj.inject_concept_drift(df, "swap", **swap)
+    assert inj.history[-1].events["concept_drift"]["condition"] == [
+        {"column": "x", "op": ">", "value": 0.0}
+    ]
+    np.testing.assert_array_equal(out["y"], np.where(df["x"] > 0, 1 - df["y"], df["y"]))
+    for condition, path in (
+        ([{"column": "x", "operator": "~", "value": 0.0}], "condition.0.operator"),
+        ([{"column": "qq", "operator": ">", "value": 0.0}], "condition.0.column"),
+    ):
+        with pytest.raises(ScenarioError) as err:
+            inj.inject_concept_drift(df, "swap", classes=[0, 1], condition=condition)
+        assert err.value.path == path

@@ -123,6 +123,27 @@ def test_outliers_factor_multiplies_the_deviation() -> None:
     assert binomial_ok(real["outlier_rate"], expected, int(active.sum()))
 
 
+@pytest.mark.parametrize(("factor", "moved"), [(1.01, False), (1.3, None)])
+def test_integer_outliers_that_round_back_in_place_are_not_counted(
+    factor: float, moved: bool | None
+) -> None:
+    """A picked integer value whose move rounds away is no outlier: the outlier rate counts
+    the values that changed, as the ground truth's flags do (it counted every pick)."""
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"age": rng.integers(20, 80, 4000)})
+    ev = {"kind": "outliers", "features": ["age"], "method": "factor", "factor": factor,
+          "rate": 0.5}  # fmt: skip
+    out = inject(df, {"o": ev})
+    real, info = out.events[0].realised["age"], out.events[0]
+    changed = out.frame["age"].to_numpy() != df["age"].to_numpy()
+    assert info.rows_affected == int(changed.sum()) == int(out.ground_truth["o__changed"].sum())
+    assert real["outlier_rate"] == changed.mean()
+    if moved is False:  # |x - m| <= 30: 1% of it is below half a unit
+        assert real["outlier_rate"] == 0.0 and real["mean_abs_z"] is None
+    else:
+        assert 0.2 < real["outlier_rate"] < real["expected_outlier_rate"] == 0.5
+
+
 def test_outliers_hypercube_lands_in_corners() -> None:
     ev = {
         "kind": "outliers",

@@ -324,7 +324,9 @@ def _facade_call(which: str, out, **kwargs):
     common = {"filename": "d.csv", "n_blocks": 2, "total_samples": 100}
     if which == "simple":
         return blocks.generate_blocks_simple(output_path=out, **{**common, **kwargs})
-    return blocks.generate(output_dir=out, generators=SyntheticStream("sea"), **common, **kwargs)
+    return blocks.generate(
+        output_dir=out, generators=SyntheticStream("sea"), **{**common, **kwargs}
+    )
 
 
 @pytest.mark.parametrize(
@@ -423,3 +425,235 @@ def test_seed_column_order(tmp_path):
         date_start="2024-01-01",
     )  # fmt: skip
     assert list(pd.read_csv(path).columns) == ["x0", "x1", "x2", "target", "timestamp", "block"]
+
+
+def test_drift_between_streams_that_differ_only_by_seed_keeps_both_concepts(tmp_path):
+    """Each stream's own seed defines its concept (the seed's behaviour): two Hyperplane or
+    RandomRBF streams that differ only by their seed are two concepts, and every row follows
+    its stream's concept exactly."""
+    from calmops_gen.generators.hyperplane import (
+        HyperplaneParams,
+        hyperplane_label,
+        initial_weights,
+    )
+
+    make = GeneratorFactory.create_generator
+    a = make("hyperplane", seed=1, n_features=3, noise_percentage=0.0)
+    b = make("hyperplane", seed=2, n_features=3, noise_percentage=0.0)
+    gen = SyntheticGenerator()
+    df = gen.generate(a, 1000, output_dir=tmp_path, drift_type="abrupt",
+                      generator_instance_drift=b, position_of_drift=500)  # fmt: skip
+    m = gen.last_manifest
+    assert [c.params["seed"] for c in m.concepts] == [a.concept_params["seed"],
+                                                      b.concept_params["seed"]]  # fmt: skip
+    assert [(c.row, c.from_concept, c.to_concept) for c in m.concept_changes] == [(500, 0, 1)]
+    x = [df[c].to_numpy() for c in ("x0", "x1", "x2")]
+    rule_a, rule_b = (hyperplane_label(x, initial_weights(HyperplaneParams(**s.concept_params)))
+                      for s in (a, b))  # fmt: skip
+    expected = np.where(np.arange(1000) < 500, rule_a, rule_b)
+    np.testing.assert_array_equal(df["target"].to_numpy(), expected)
+    assert (rule_a[500:] != rule_b[500:]).any()  # the two concepts label rows differently
+    rbf = [make("random_rbf", random_state=s) for s in (1, 2)]
+    gen.generate(rbf[0], 1000, output_dir=tmp_path, drift_type="gradual",
+                 generator_instance_drift=rbf[1], position_of_drift=500)  # fmt: skip
+    m = gen.last_manifest
+    models = [c.params["seed_model"] for c in m.concepts]
+    assert models == [s.concept_params["seed_model"] for s in rbf] and models[0] != models[1]
+    assert [c.row for c in m.concept_changes] == [450]  # n // 10 rows centred on 500
+
+
+@pytest.mark.parametrize("make", [lambda s: synth.Hyperplane(seed=s, n_features=3),
+                                  lambda s: synth.LEDDrift(seed=s)])  # fmt: skip
+def test_a_river_instances_seed_drives_its_rows(tmp_path, make):
+    """Where river's single seed draws the concept and the rows (Hyperplane, LEDDrift), it is
+    the stream's seed and its model seed: seeds 1 and 2 give other rows, seed 1 twice the
+    same."""
+    assert (as_stream(make(1)).seed, as_stream(make(1)).params["seed"]) == (1, 1)
+
+    def rows(seed):
+        df = SyntheticGenerator().generate(make(seed), 300, output_dir=tmp_path)
+        return df.drop(columns="target")
+
+    one, two = rows(1), rows(2)
+    pd.testing.assert_frame_equal(one, rows(1))
+    assert not one.equals(two) and (one.to_numpy() != two.to_numpy()).any(axis=1).mean() > 0.5
+
+
+def test_drift_streams_seed_changes_the_rows(tmp_path):
+    """Without random_state the drift stream's seed is honoured: the dataset's seed is the
+    base stream's when both agree, else one derived from both (the engine draws a dataset
+    from one seed). random_state, when given, replaces both."""
+    seeds = []
+
+    def make(drift_seed, random_state=None):
+        gen = SyntheticGenerator(random_state=random_state)
+        frame = gen.generate(
+            synth.SEA(seed=1), 200, output_dir=tmp_path, drift_type="abrupt",
+            generator_instance_drift=synth.SEA(variant=3, seed=drift_seed),
+        )  # fmt: skip
+        seeds.append(gen.last_manifest.seed)
+        return frame
+
+    same, other = make(1), make(99)
+    pd.testing.assert_frame_equal(other, make(99))
+    assert seeds[0] == 1 and seeds[1] == seeds[2] and seeds[1] not in (1, 99)
+    assert (same.iloc[100:].to_numpy() != other.iloc[100:].to_numpy()).any(axis=1).all()
+    for df in (same, other):
+        assert (df["target"] == _sea_rule(df, 0).where(df.index < 100, _sea_rule(df, 3))).all()
+    pd.testing.assert_frame_equal(make(1, random_state=5), make(99, random_state=5))
+
+
+def test_block_rows_come_from_the_first_instances_seed(tmp_path):
+    """As documented: later instances' seeds decide their concepts only, not the rows."""
+    gen = SyntheticBlockGenerator()
+
+    def make(seed):
+        path = gen.generate(output_dir=tmp_path, filename=f"s{seed}.csv", n_blocks=2,
+                            total_samples=100, generators=[synth.SEA(seed=1),
+                                                           synth.SEA(seed=seed)])  # fmt: skip
+        return pd.read_csv(path)
+
+    pd.testing.assert_frame_equal(make(1), make(99))
+    assert gen.last_manifest.seed == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "path", "message"),
+    [
+        ({"drift_type": "gradual", "transition_width": -10}, "transition_width",
+         "must be at least 1 (got -10)"),
+        ({"drift_type": "gradual", "transition_width": 0}, "transition_width",
+         "must be at least 1 (got 0)"),
+        ({"drift_type": "abrupt", "position_of_drift": "50"}, "position_of_drift",
+         "must be an integer, got '50'"),
+        ({"drift_type": "abrupt", "position_of_drift": 50.5}, "position_of_drift",
+         "must be an integer, got 50.5"),
+        ({"drift_type": "virtual_drift", "position_of_drift": 100}, "position_of_drift",
+         "must be inside (0, 100), got 100"),
+        ({"drift_type": "virtual_drift", "drift_options": [("missing_fraction", 0.2, 1)]},
+         "drift_options",
+         "must be a mapping of option names to values, got [('missing_fraction', 0.2, 1)]"),
+        ({"drift_type": "incremental", "n": 1}, "n_samples",
+         "drift_type 'incremental' needs at least 2 rows, got 1"),
+        ({"drift_type": "abrupt", "n": 1}, "n_samples",
+         "drift_type 'abrupt' needs at least 2 rows, got 1"),
+        ({"drift_type": "abrupt", "generator_instance_drift": synth.SEA(seed=7)},
+         "generator_instance_drift", "has generator_instance's concept ({'variant': 0, "
+         "'noise': 0.0}): there is no drift; change a parameter (or, for a concept drawn at "
+         "random, the seed)"),
+        ({"date_step": {"hours": 1}, "date_every": 2, "date_col": "when"}, "date_step",
+         "needs date_start (no dates are made without it)"),
+        ({"date_every": 2}, "date_every", "needs date_start (no dates are made without it)"),
+        ({"date_col": "when"}, "date_col", "needs date_start (no dates are made without it)"),
+        ({"date_config": DateConfig(step={"days": 2}, frequency=5)}, "date_config.step",
+         "needs date_config.start_date (no dates are made without it)"),
+        ({"date_config": DateConfig(frequency=5)}, "date_config.frequency",
+         "needs date_config.start_date (no dates are made without it)"),
+        ({"filename": "data.xlsx", "save_dataset": True}, "filename",
+         "must end in .csv or .parquet, got 'data.xlsx'"),
+    ],
+)  # fmt: skip
+def test_synthetic_generator_refuses_bad_arguments_by_name(tmp_path, kwargs, path, message):
+    """Each bad argument is a ScenarioError naming it (never a raw TypeError, an engine key
+    or another argument); nothing is written."""
+    kwargs = dict(kwargs)
+    n = kwargs.pop("n", 100)
+    if kwargs.get("drift_type") in ("abrupt", "gradual", "incremental"):
+        kwargs.setdefault("generator_instance_drift", synth.SEA(variant=3, seed=1))
+    out = tmp_path / "out"
+    with pytest.raises(ScenarioError) as err:
+        SyntheticGenerator(random_state=1).generate(synth.SEA(seed=1), n, output_dir=out,
+                                                    **kwargs)  # fmt: skip
+    assert (err.value.path, err.value.message) == (path, message)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("which", "kwargs", "path", "message"),
+    [
+        ("blocks", {"n_blocks": 0}, "n_blocks", "must be > 0, got 0"),
+        ("blocks", {"n_blocks": -2}, "n_blocks", "must be > 0, got -2"),
+        ("blocks", {"n_blocks": "2"}, "n_blocks", "must be a number, got '2'"),
+        ("simple", {"n_blocks": 5, "total_samples": 3}, "total_samples",
+         "must be at least n_blocks (5: a row per block), got 3"),
+        ("simple", {"date_step": {"days": 7}, "date_col": "when"}, "date_step",
+         "needs date_start (no dates are made without it)"),
+        ("blocks", {"date_col": "when"}, "date_col",
+         "needs date_start (no dates are made without it)"),
+        ("simple", {"filename": "d.json"}, "filename",
+         "must end in .csv or .parquet, got 'd.json'"),
+        ("simple", {"methods": "friedman", "method_params": {"n_features_friedman": 5}},
+         "method_params.0.n_features_friedman", "river's Friedman always has 10 features (got 5)"),
+        ("simple", {"methods": "sine",
+                    "method_params": {"has_noise": False, "noise_percentage_sine": 0.1}},
+         "method_params.0.noise_percentage_sine",
+         "sets has_noise too, which is given; give one of the two"),
+    ],
+)  # fmt: skip
+def test_block_generator_refuses_bad_arguments_by_name(tmp_path, which, kwargs, path, message):
+    out = tmp_path / "out"
+    with pytest.raises(ScenarioError) as err:
+        _facade_call(which, out, **kwargs)
+    assert (err.value.path, err.value.message) == (path, message)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("call", "path", "message"),
+    [
+        (lambda: GeneratorFactory.create_preset_concept_drift("sea", seed="7"), "seed",
+         "must be an integer, got '7'"),
+        (lambda: GeneratorFactory.create_preset_concept_drift("sea", seed=-1), "seed",
+         "must be in [0, 2**63), got -1"),
+        (lambda: GeneratorFactory.create_preset_concept_drift("sea", drift_magnitude=-5),
+         "drift_magnitude", "must be at least 0 (got -5)"),
+        (lambda: GeneratorFactory.create_preset_concept_drift("sea", drift_magnitude="x"),
+         "drift_magnitude", "must be a number, got 'x'"),
+        (lambda: GeneratorFactory.create_preset_concept_drift("hyperplane", drift_magnitude=2),
+         "drift_magnitude", "must be at least 0 and at most 1 for hyperplane (got 2)"),
+        (lambda: GeneratorFactory.create_generator("sea", GeneratorConfig(random_state=2.5)),
+         "random_state", "must be an integer, got 2.5"),
+        (lambda: GeneratorFactory.create_generator("sea", GeneratorConfig(seed=-3)), "seed",
+         "must be in [0, 2**63), got -3"),
+        (lambda: SyntheticStream("sea", seed=-1), "seed", "must be in [0, 2**63), got -1"),
+        (lambda: SyntheticStream("sea", seed=1.0), "seed", "must be an integer, got 1.0"),
+    ],
+)  # fmt: skip
+def test_seeds_and_magnitudes_are_checked_when_given(call, path, message):
+    """Checked at construction, naming the argument (not a TypeError at iteration)."""
+    with pytest.raises(ScenarioError) as err:
+        call()
+    assert (err.value.path, err.value.message) == (path, message)
+
+
+def test_parquet_file_names_write_parquet(tmp_path):
+    """A .parquet file name gets Parquet (not CSV text under that name)."""
+    df = SyntheticGenerator().generate(synth.SEA(seed=1), 50, output_dir=tmp_path,
+                                       filename="data.parquet", save_dataset=True,
+                                       date_start="2024-01-01")  # fmt: skip
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "data.parquet"), df)
+    path = SyntheticBlockGenerator().generate_blocks_simple(
+        output_path=tmp_path, filename="blocks.parquet", n_blocks=2, total_samples=10
+    )
+    saved = pd.read_parquet(path)
+    assert saved["block"].tolist() == [1] * 5 + [2] * 5
+    assert list(saved.columns) == ["x0", "x1", "x2", "target", "block"]
+
+
+def test_seed_only_config_fields_translate_the_same_in_method_params(tmp_path):
+    """noise_percentage_sine and n_features_friedman mean in method_params what they mean in
+    a GeneratorConfig (one translation serves both)."""
+    make = GeneratorFactory.create_generator
+    assert make("sine", GeneratorConfig(noise_percentage_sine=0.1)).params["has_noise"] is True
+    gen = SyntheticBlockGenerator()
+    gen.generate_blocks_simple(output_path=tmp_path, filename="sine.csv", n_blocks=2,
+                               total_samples=10, methods="sine",
+                               method_params={"noise_percentage_sine": 0.1})  # fmt: skip
+    blocks = gen.last_manifest.config["schedule"]["block_params"]
+    assert [blocks[i]["has_noise"] for i in "01"] == [True, True]
+    path = gen.generate_blocks_simple(output_path=tmp_path, filename="fr.csv", n_blocks=2,
+                                      total_samples=10, methods="friedman",
+                                      method_params={"n_features_friedman": 10})  # fmt: skip
+    saved = pd.read_csv(path)
+    assert list(saved.columns) == [f"x{i}" for i in range(10)] + ["target", "block"]
+    assert len(saved) == 10

@@ -494,3 +494,15 @@ def test_a_column_has_one_role(roles: dict, path: str) -> None:
     with pytest.raises(ScenarioError, match="is already the target; a column has one role") as err:
         inject(df, {"s": {"kind": "shift", "features": ["x"], "amount": 1.0}}, **roles)
     assert err.value.path == path
+
+
+def test_an_unknown_key_in_a_list_item_lists_that_items_keys() -> None:
+    """``where.condition.0`` is an item of a list: its keys are the condition's (they were
+    reported as "Valid keys: none")."""
+    df = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]})
+    where = {"condition": [{"column": "x", "op": ">", "value": 1, "operatr": "x"}]}
+    with pytest.raises(ScenarioError) as err:
+        inject(df, {"e": {"kind": "shift", "features": ["x"], "amount": 1.0, "where": where}})
+    assert str(err.value) == (
+        "drift.e.where.condition.0.operatr: unknown key. Valid keys: column, op, value"
+    )

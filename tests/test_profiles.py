@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import sea
+from pydantic import ValidationError
 
 import calmops_gen
 from calmops_gen.profiles import Abrupt, Gradual, Incremental, Recurrent, ramp, ramp_weights
@@ -148,6 +149,19 @@ def test_recurrent_profile(period: int, duty: float, edge: int, shape: str) -> N
             # ramps up then down symmetrically, never reaching 0 inside the on-phase
             assert np.allclose(cycle[:on], cycle[:on][::-1])
             assert cycle[0] < 1.0 and cycle[0] > 0.0
+
+
+@pytest.mark.parametrize(("period", "duty", "edge", "fits"), [(10, 0.5, 3, 2), (40, 0.5, 10, 9)])
+def test_recurrent_edges_must_leave_a_row_at_full_weight(
+    period: int, duty: float, edge: int, fits: int
+) -> None:
+    """Otherwise the event never reaches its size (edge 1000 on 100-row on-phases: 0.02)."""
+    Recurrent(period=period, duty=duty, edge=fits)
+    with pytest.raises(ValidationError, match=f"over {edge} rows .* at most {fits} fits") as err:
+        Recurrent(period=period, duty=duty, edge=edge)
+    assert err.value.errors()[0]["loc"] == ("edge",)
+    w = Recurrent(period=period, duty=duty, edge=fits).weights(np.arange(period), period)
+    assert w.max() == 1.0
 
 
 def test_recurrent_example_from_docs() -> None:

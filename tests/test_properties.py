@@ -42,8 +42,9 @@ profiles = st.one_of(
     ),
     st.just({"kind": "incremental"}),
     st.builds(
+        # edges as long as leave a row of the on-phase at full weight (longer ones are refused)
         lambda period, duty, edge: {"kind": "recurrent", "period": period, "duty": duty,
-                                    "edge": edge},
+                                    "edge": min(edge, (max(1, round(duty * period)) - 1) // 2)},
         st.integers(2, 30), st.sampled_from([0.25, 0.5, 0.8, 1.0]), st.integers(0, 3),
     ),
 )  # fmt: skip

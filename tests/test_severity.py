@@ -149,6 +149,23 @@ def test_direction_down() -> None:
     assert rec["solved_parameter"] == pytest.approx(-1.5)
 
 
+@pytest.mark.parametrize("metric", ["ks", "jsd"])
+def test_the_ceiling_of_a_distance_is_solved_to_its_nearest_parameter(metric: str) -> None:
+    """KS and JSD reach 1 once the drifted values no longer overlap the reference (for KS:
+    a shift of the reference's range); the solution is the smallest such shift, not the
+    search's far end (1,000 reference stds)."""
+    ev = {"kind": "shift", "features": ["x"], "severity": {"metric": metric, "target": 1.0}}
+    rec = run({"e": ev}).events[0].prepared["x"]["severity"]
+    ref = frame()["x"].to_numpy()[:BLOCK]
+    p = rec["solved_parameter"]
+    assert rec["achieved"] == distance(metric, ref, ref + p) == 1.0
+    assert distance(metric, ref, ref + p * (1 - 1e-9)) < 1.0
+    span = ref.max() - ref.min()
+    assert span <= p < 2 * span
+    if metric == "ks":
+        assert p <= span * (1 + 1e-9)
+
+
 def test_int_columns_are_solved_after_rounding() -> None:
     ev = {"kind": "shift", "features": ["k"], "severity": {"metric": "wasserstein", "target": 7.0}}
     out = run({"e": ev})

@@ -261,7 +261,8 @@ class NumericEvent(DriftEvent):
                     join_path(path, "reference_block"),
                     f"column {f!r} has no finite values in block {self.reference_block}",
                 )
-            std = float(values.std())
+            with np.errstate(over="ignore"):  # values near the float limit: inf, no warning
+                std = float(values.std())
             if std == 0.0 and self.needs_std():
                 raise ScenarioError(
                     join_path(path, self.std_key()),
@@ -389,8 +390,10 @@ class NumericEvent(DriftEvent):
         unmasked_w: tuple[float, float] | None = None  # the weight sums over every row
         for f in self.features:
             ref = prepared[f]
-            old, new = self._write(frame, f, rows, at, weights, rng, ref, picked)
-            r = Realised(old, new, weights)
+            # an overflow is found below and reported as the user's error, not as warnings
+            with np.errstate(over="ignore", invalid="ignore"):
+                old, new = self._write(frame, f, rows, at, weights, rng, ref, picked)
+                r = Realised(old, new, weights)
             # every value finite (r.ok is None) cannot have overflowed; else look
             if r.ok is not None and np.isinf(new[np.isfinite(old)]).any():
                 raise ScenarioError(

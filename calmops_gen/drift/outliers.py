@@ -18,7 +18,8 @@ ground truth records which rows changed. With the reference mean ``m``, standard
 
 Missing values stay missing. Integer columns are rounded half to even. The magnitude is not
 scaled by ``w``: the weight only makes outliers rarer. Realised effects per feature:
-``outlier_rate`` (share of the rows with a value that became outliers) beside
+``outlier_rate`` (share of the rows with a value that became outliers: picked, and moved,
+which a small ``factor`` on an integer column may not do after rounding) beside
 ``expected_outlier_rate`` (mean of ``rate * w``), ``mean_abs_z`` (mean ``|x_new - m| / s``
 over the outlier rows),
 ``outside_range`` (share of outlier values outside ``[lo, hi]``) and the shared figures of
@@ -134,17 +135,19 @@ class Outliers(NumericEvent):
         assert picked is not None
         m, s = float(ref["reference_mean"]), float(ref["reference_std"])
         outside = (r.new < float(ref["low"])) | (r.new > float(ref["high"]))
+        # an outlier is a picked value that moved: rounding can keep a small move in place
+        hit = picked & r.changed
         return {
-            "picked": r.count(picked),
-            "abs_z": r.total(np.where(picked, np.abs(r.new - m) / s, 0.0)),
-            "outside": r.count(picked & outside),
+            "picked": r.count(hit),
+            "abs_z": r.total(np.where(hit, np.abs(r.new - m) / s, 0.0)),
+            "outside": r.count(hit & outside),
         }
 
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
     ) -> dict[str, Any]:
         rows, n = totals["rows"], totals[f"{feature}:n"]
-        picked = totals[f"{feature}:picked"]  # picked rows with a value (a missing one stays)
+        picked = totals[f"{feature}:picked"]  # picked values that moved (missing ones stay)
         return {
             "method": self.method,
             "rate": self.rate,

@@ -177,8 +177,9 @@ def solve(
             f" for this reference ({reference.size} values, parameter between "
             f"{neutral:g} and {far:g})",
         )
-    if target == top:
-        root, above = far, top
+    if target == top:  # the distance's ceiling (KS 1: no overlap left): its nearest point
+        root = _first_reaching(dist, target, neutral, far)
+        above = dist(root)
     else:
         try:
             root = float(brentq(lambda p: dist(p) - target, neutral, far, xtol=1e-12, maxiter=400))
@@ -207,6 +208,32 @@ def solve(
         "achieved": above,
         "reachable": [0.0, top],
     }
+
+
+def _first_reaching(
+    dist: Callable[[float], float], target: float, neutral: float, far: float
+) -> float:
+    """The parameter nearest ``neutral`` whose distance reaches ``target`` (``dist(far)``
+    does), by bisection to ``1e-12 * (1 + |p|)``: where the distance levels off at its
+    ceiling, every parameter past a point reaches it, and ``far`` would overshoot by far
+    (a KS of 1 by a shift of 1,000 reference stds).
+
+    Examples
+    --------
+    >>> p = _first_reaching(lambda p: min(p, 2.0), 2.0, 0.0, 1000.0)
+    >>> bool(2.0 <= p < 2.0 + 1e-9)
+    True
+    """
+    lo, hi = neutral, far
+    for _ in range(200):
+        if abs(hi - lo) <= 1e-12 * (1.0 + abs(hi)):
+            break
+        mid = 0.5 * (lo + hi)
+        if dist(mid) >= target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _far_side(

@@ -119,10 +119,12 @@ Semantic differences from the seed (deliberate; each also noted in the method's 
   when nothing else is selected, as in the seed's ``start_index=change_index``).
 * **Recurrent**: the seed ignored its arguments and returned the frame unchanged. Here
   ``repeats`` gives a ``recurrent`` profile of ``period = span // repeats`` rows, on for the
-  first ``duty`` share of each period (extensions ``duty=0.5``, ``edge=0``, with ``profile``
-  shaping the edges); ``windows=[(center, width), ...]`` gives one abrupt event per window,
-  on for ``width`` selected rows centred at ``center`` (a window reaching outside the
-  selection is an error). ``cycle_blocks``,
+  first ``duty`` share of each period (extension, default 0.5); ``windows=[(center, width),
+  ...]`` gives one event per window, on for ``width`` selected rows centred at ``center`` (a
+  window reaching outside the selection is an error; ``duty`` is refused with windows).
+  ``edge`` (extension, default 0) ramps each on-phase or window up and down over ``edge``
+  rows shaped by ``profile``, as the seed shaped its windows; ``profile`` without ``edge``,
+  and an ``edge`` leaving no row at full weight, are refused. ``cycle_blocks``,
   ``random_repeat_order``, ``center``/``width`` (per cycle), ``center_in_block`` and
   ``width_in_block`` raise when set.
 * **Labels** flip each selected row with probability ``m * w`` (the seed's working label

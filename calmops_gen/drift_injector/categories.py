@@ -146,9 +146,13 @@ class CategoryDrift(DriftInjectorBase):
     ) -> pd.DataFrame:
         """The seed's constant injection: each selected row of each column takes
         ``new_value`` with probability ``prob``. Text / integer-code columns: event
-        ``new_category`` (rate ``prob``; the value must be new to the column). Float
-        columns: event ``set`` over a random ``prob`` share of the selection
-        (``where.fraction``). One event per column (``new_value_<col>``).
+        ``new_category`` (rate ``prob``; the value must be new to the column; a rate of 0
+        is a control that changes nothing). Float columns: event ``set`` over a random
+        ``prob`` share of the selection (``where.fraction``: each row kept with probability
+        ``prob``), because the engine's ``set`` has no rate; so, unlike text columns, a float
+        column refuses ``prob=0``, and a call whose draw keeps none of the selected rows
+        (likely only for a small ``prob`` on few rows) fails naming ``prob``. One event per
+        column (``new_value_<col>``).
 
         Examples
         --------
@@ -169,6 +173,14 @@ class CategoryDrift(DriftInjectorBase):
             thin: dict[str, float] = {}
             if pd.api.types.is_float_dtype(df[col].dtype):
                 params: dict[str, Any] = {"kind": "set", "features": [col], "value": new_value}
+                if rate == 0.0:
+                    raise ScenarioError(
+                        "prob",
+                        f"0 would set no row of float column {col!r}: a float column takes "
+                        "the value through a set event on a random prob share of the rows, "
+                        "which cannot be empty (text and integer-code columns take 0 as a "
+                        "control); leave the column out",
+                    )
                 if rate < 1.0:
                     thin["fraction"] = rate
             else:

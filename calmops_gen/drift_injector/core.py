@@ -50,9 +50,13 @@ _ARGUMENTS: dict[str, tuple[str, ...]] = {
     "target": ("target_distribution", "correlation_matrix", "target_correlation_matrix"),
     "profile.duty": ("duty",),
     "profile.edge": ("edge",),
+    "where.condition": ("conditions",),
+    "where": ("conditions", "replace_categories", "prob"),
 }
 """Engine event keys -> the DriftInjector arguments they may come from, most likely first
-(any other key is looked up under its own name)."""
+(any other key is looked up under its own name). The longest listed prefix of a key wins;
+below a dotted entry the rest of the path is kept, since the argument has the same layout
+(``where.condition.0.column`` -> ``conditions.0.column``)."""
 
 
 def argument_error(method: Callable[..., Any], err: ScenarioError) -> ScenarioError:
@@ -72,6 +76,10 @@ def argument_error(method: Callable[..., Any], err: ScenarioError) -> ScenarioEr
     'factor: > 0'
     >>> str(argument_error(inject_outliers_global, ScenarioError("drift.outliers.where", "x")))
     'drift.outliers.where: x'
+    >>> def inject_conditional_drift(df, feature_cols, conditions): ...
+    >>> str(argument_error(inject_conditional_drift,
+    ...                    ScenarioError("drift.shift.where.condition.0.column", "no 'q'")))
+    "conditions.0.column: no 'q'"
     """
     names = inspect.signature(method).parameters
     renames: Mapping[str, str] = getattr(method, RENAMES, {})
@@ -82,12 +90,15 @@ def argument_error(method: Callable[..., Any], err: ScenarioError) -> ScenarioEr
         if len(parts) < 3 or parts[0] != "drift":
             return one
         key = parts[2]
-        for candidate in (key, key.split(".")[0]):
-            for name in _ARGUMENTS.get(candidate, (candidate,)):
+        steps = key.split(".")
+        for i in range(len(steps), 0, -1):
+            prefix = ".".join(steps[:i])
+            rest = steps[i:] if i > 1 else []
+            for name in _ARGUMENTS.get(prefix, (prefix,) if i in (1, len(steps)) else ()):
                 name = renames.get(name, name)
                 if name in names:
-                    return ScenarioError(name, one.message)
-        if key.split(".")[0] in passthrough:
+                    return ScenarioError(".".join([name, *rest]), one.message)
+        if steps[0] in passthrough:
             return ScenarioError(key, one.message)
         return one
 
@@ -205,8 +216,8 @@ def event_dict(
     reference block when the event kind takes one."""
     ev = dict(params)
     w = dict(where)
-    if extra_conditions:
-        w["condition"] = [*w.get("condition", []), *extra_conditions]
+    if extra_conditions:  # first: ``where.condition.<k>`` is the method's condition ``k``
+        w["condition"] = [*extra_conditions, *w.get("condition", [])]
     if w:
         ev["where"] = w
     if profile is not None:

@@ -264,9 +264,9 @@ class FeatureDrift(DriftInjectorBase):
         drift_values: Mapping[str, float] | None = None,
         windows: Sequence[Sequence[int]] | None = None,
         repeats: int = 1,
-        duty: float = 0.5,
+        duty: float | None = None,
         edge: int = 0,
-        profile: str = "sigmoid",
+        profile: str | None = None,
         speed_k: float = 1.0,
         direction: str = "up",
         center: int | None = None,
@@ -281,14 +281,22 @@ class FeatureDrift(DriftInjectorBase):
 
         With ``repeats`` (default 1): engine profile ``recurrent`` with
         ``period = selected rows // repeats``, on (weight 1) for the first ``duty`` share of
-        each period and off for the rest; ``edge > 0`` ramps each on-phase up and down over
-        ``edge`` rows shaped by ``profile`` (``duty`` and ``edge`` are extensions). Rows left
-        over after the last whole period start a new cycle. With ``windows=[(center,
-        width), ...]``: one abrupt event per window, on for the ``width`` selected rows
-        centred at ``center`` (ids ``<type>_w0``, ``<type>_w1``, ...). ``cycle_blocks``,
-        ``random_repeat_order``, ``center``/``width``, ``center_in_block``,
-        ``width_in_block``, ``speed_k`` and ``direction`` raise when set. Other parameters as
-        :meth:`inject_feature_drift`.
+        each period (default 0.5) and off for the rest. Rows left over after the last whole
+        period start a new cycle. With ``windows=[(center, width), ...]``: one event per
+        window, on for the ``width`` selected rows centred at ``center`` (ids ``<type>_w0``,
+        ``<type>_w1``, ...); ``duty`` (a share of a period) is refused with windows.
+
+        ``edge > 0`` ramps each on-phase (each period's, or each window) up over its first
+        ``edge`` rows and down over its last ``edge`` rows, shaped by ``profile``
+        (``sigmoid``, ``linear`` or ``cosine``; default ``sigmoid``): the seed shaped its
+        windows with ``profile``, so here ``profile`` shapes the ramps, and giving it
+        without ``edge`` is refused (there is nothing to shape). A window with ramps is the
+        engine's ``recurrent`` profile of one period (``period=width, duty=1``). The ramps
+        must leave at least one row at full weight (``2 * edge`` below the on-phase's
+        rows), else ``edge`` is refused: the drift would never reach its size. ``duty`` and
+        ``edge`` are extensions. ``cycle_blocks``, ``random_repeat_order``,
+        ``center``/``width``, ``center_in_block``, ``width_in_block``, ``speed_k`` and
+        ``direction`` raise when set. Other parameters as :meth:`inject_feature_drift`.
 
         Examples
         --------
@@ -302,6 +310,10 @@ class FeatureDrift(DriftInjectorBase):
         >>> inj.inject_feature_drift_recurrent(df, ["a"], "add_value", drift_value=1.0,
         ...                                    windows=[(1, 2), (6, 2)])["a"].tolist()
         [1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0]
+        >>> inj.inject_feature_drift_recurrent(df, ["a"], "add_value", drift_value=3.0,
+        ...                                    windows=[(4, 7)], edge=2,
+        ...                                    profile="linear")["a"].tolist()
+        [0.0, 1.0, 2.0, 3.0, 3.0, 3.0, 2.0, 1.0]
         """
         unsupported = {
             "center": center,

@@ -7,14 +7,14 @@ Every method builds one event spec for the label column and differs only in its 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from calmops_gen.arguments import mapping, number, share, values_list
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec, passes_through
-from calmops_gen.drift_injector.options import check_window_options, plain
+from calmops_gen.drift_injector.options import check_window_options, plain, where_conditions
 from calmops_gen.drift_injector.selection import (
     Timing,
     abrupt_timing,
@@ -39,6 +39,11 @@ _RULE_KEYS = frozenset(
         "condition",
     }
 )
+
+
+LabelSpec = Callable[[str, str], Spec]
+"""The event of a label method once its label column is known: ``(column, the argument
+that named it) -> spec``, for methods whose event depends on the column."""
 
 
 def label_flip(rate: float, key: str = "drift_magnitude") -> Spec:
@@ -69,6 +74,8 @@ def concept_spec(
     minus the rule's keys)."""
     rule_args = {k: v for k, v in options.items() if k in _RULE_KEYS}
     rest = {k: v for k, v in options.items() if k not in _RULE_KEYS}
+    if rule_args.get("condition") is not None:  # {column, operator, value} as for conditions
+        rule_args["condition"] = where_conditions(rule_args["condition"], "condition")
     if concept_drift_type == "label_flip":
         if rule is not None or rule_args:
             key = "rule" if rule is not None else sorted(rule_args)[0]
@@ -105,18 +112,24 @@ class LabelDrift(DriftInjectorBase):
         method: str,
         df: pd.DataFrame,
         target: str | None,
-        spec: Spec,
+        spec: Spec | LabelSpec,
         timing: Timing,
         options: Mapping[str, Any],
         target_key: str = "target_col",
     ) -> pd.DataFrame:
+        """Apply ``spec`` to the label column: the method's ``target`` (argument
+        ``target_key``), else ``target_column=``, else the schedule's or the instance's
+        default; a :data:`LabelSpec` is called with the column and the argument naming it."""
         sel = self._select(df, method, options, target=target, target_key=target_key)
-        if sel.roles.target is None:
+        column = sel.roles.target
+        if column is None:
             raise ScenarioError(
                 target_key,
                 "name the label column (here, as target_column= or on DriftInjector)"
                 + self._missing_default(df, "target"),
             )
+        if callable(spec):
+            spec = spec(column, target_key if target is not None else "target_column")
         events = self._compose(df, sel, timing, [spec])
         return self._finish(df, method, events, sel.roles)
 
@@ -145,18 +158,27 @@ class LabelDrift(DriftInjectorBase):
         >>> (out["y"] == 1 - df["y"]).all()
         np.True_
         """
-        target = one_target(target_cols)
-        rate = drift_magnitude
-        if drift_magnitudes is not None:
-            mapping(drift_magnitudes, "drift_magnitudes", "{label column: rate}")
-            col = target if target is not None else self.target_column
-            unknown = [k for k in drift_magnitudes if k != col]
+        rates = {} if drift_magnitudes is None else drift_magnitudes
+        mapping(rates, "drift_magnitudes", "{label column: rate}")
+
+        def flip(column: str, _: str) -> Spec:
+            unknown = [k for k in rates if k != column]
             if unknown:
-                raise ScenarioError("drift_magnitudes", f"{unknown} are not the label column")
-            rate = drift_magnitudes.get(str(col), drift_magnitude)
-        flip = label_flip(rate)
+                raise ScenarioError(
+                    "drift_magnitudes", f"{unknown} are not the label column {column!r}"
+                )
+            if column in rates:
+                return label_flip(rates[column], f"drift_magnitudes.{column}")
+            return label_flip(drift_magnitude)
+
         return self._label(
-            "inject_label_drift", df, target, flip, Timing(), selectors, "target_cols"
+            "inject_label_drift",
+            df,
+            one_target(target_cols),
+            flip,
+            Timing(),
+            selectors,
+            "target_cols",
         )
 
     def inject_label_drift_gradual(
@@ -245,17 +267,18 @@ class LabelDrift(DriftInjectorBase):
         drift_magnitude: float = 0.3,
         windows: Sequence[Sequence[int]] | None = None,
         repeats: int = 1,
-        duty: float = 0.5,
+        duty: float | None = None,
         edge: int = 0,
-        profile: str = "sigmoid",
+        profile: str | None = None,
         speed_k: float = 1.0,
         direction: str = "up",
         **selectors: Any,
     ) -> pd.DataFrame:
-        """Label flips that come and go (recurrence as
+        """Label flips that come and go (recurrence, ``duty``, ``edge`` and ``profile`` as
         :meth:`inject_feature_drift_recurrent`). The seed stacked one rising window per
         ``windows`` entry, so flips compounded and never switched off; here each window is on
-        for its ``width`` rows only.
+        for its ``width`` rows only, its ends ramped over ``edge`` rows shaped by
+        ``profile`` (the flip probability is ``drift_magnitude`` times the weight).
 
         Examples
         --------
@@ -420,15 +443,17 @@ class LabelDrift(DriftInjectorBase):
         for key, value in (("noise_range", noise_range), ("threshold", threshold)):
             if value is not None:
                 raise ScenarioError(key, "was unused by the seed and has no equivalent here")
-        column = target_col if target_col is not None else self.target_column
-        if column is not None and column in df.columns:
-            classes = df[column].dropna().unique()
-            if len(classes) > 2:
+
+        def binary_flip(column: str, key: str) -> Spec:
+            classes = df[column].dropna().nunique()
+            if classes > 2:
                 raise ScenarioError(
-                    "target_col",
-                    f"{column!r} has {len(classes)} classes; this method flips binary labels "
+                    key,
+                    f"{column!r} has {classes} classes; this method flips binary labels "
                     "(inject_label_drift flips to another class)",
                 )
+            return label_flip(probability, "probability")
+
         if center is None and width is None:
             check_window_options(speed_k, direction, inconsistency)
             timing = Timing()
@@ -438,7 +463,7 @@ class LabelDrift(DriftInjectorBase):
             "inject_binary_probabilistic_drift",
             df,
             target_col,
-            label_flip(probability),
+            binary_flip,
             timing,
             selectors,
         )

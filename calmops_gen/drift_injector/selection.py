@@ -16,7 +16,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from calmops_gen.arguments import integer, whole
+from calmops_gen.arguments import integer, number, whole
 from calmops_gen.drift_injector.options import check_shape, check_window_options, plain
 from calmops_gen.errors import ScenarioError
 from calmops_gen.schedule import as_ns, block_layout
@@ -40,13 +40,15 @@ class Roles:
 @dataclass
 class Selection:
     """A call's selection: one ``where`` per event placement group (several for
-    ``time_ranges``), the block whose figures are the reference, and the selector that
-    became a ``where.condition`` rather than a span (``filter_key``)."""
+    ``time_ranges``), the block whose figures are the reference, the selector that
+    became a ``where.condition`` rather than a span (``filter_key``) and the block selector
+    given (``block_key``: ``blocks``, ``block_index`` or ``block_start``)."""
 
     roles: Roles
     wheres: list[dict[str, Any]]
     reference_block: int | None = None
     filter_key: str | None = None
+    block_key: str | None = None
 
     def release_target(self, columns: Sequence[str]) -> None:
         """Let a feature-style method act on the label column, as the seed allowed: the
@@ -102,26 +104,44 @@ def gradual_timing(
 def recurrent_timing(
     windows: Sequence[Sequence[int]] | None,
     repeats: int,
-    duty: float,
+    duty: float | None,
     edge: int,
-    profile: str,
+    profile: str | None,
     speed_k: float,
     direction: str,
     unsupported: Mapping[str, Any] | None = None,
 ) -> Timing:
-    """``repeats`` cycles over the selection, or one abrupt window per ``windows`` entry;
-    any set ``unsupported`` seed option raises."""
+    """``repeats`` cycles over the selection (on for a ``duty`` share of each, default 0.5),
+    or one window per ``windows`` entry; ``edge`` ramps each on-phase (or window) up and down
+    with ``profile`` (default ``sigmoid``). A ``profile`` without ``edge``, ``duty`` with
+    ``windows`` and any set ``unsupported`` seed option raise."""
     check_window_options(speed_k, direction)
     for key, value in (unsupported or {}).items():
         if value is not None and value is not False:
             raise ScenarioError(
                 key,
                 "has no equivalent here: recurrence is set by repeats (+ duty, edge) or "
-                "by explicit windows=[(center, width), ...]",
+                "by explicit windows=[(center, width), ...] (+ edge)",
             )
+    ramp = whole(edge, "edge")
+    if ramp < 0:
+        raise ScenarioError("edge", f"must be a number of rows >= 0, got {edge!r}")
+    if profile is not None and ramp == 0:
+        raise ScenarioError(
+            "profile",
+            "shapes the ramps at the ends of each on-phase, and there are none: give edge > 0 "
+            "(with edge=0 the drift switches on and off at once)",
+        )
+    shape = "sigmoid" if profile is None else check_shape(profile)
     if windows is not None:
         if repeats != 1:
             raise ScenarioError("repeats", "give windows or repeats, not both")
+        if duty is not None:
+            raise ScenarioError(
+                "duty",
+                "is the on share of each repeats period; a window is on for its own width "
+                "(give windows or duty, not both)",
+            )
         if not isinstance(windows, Sequence) or isinstance(windows, str):
             raise ScenarioError(
                 "windows", f"must be a list of (center, width) pairs, got {windows!r}"
@@ -136,10 +156,26 @@ def recurrent_timing(
             pairs.append((center, width))
         if not pairs:
             raise ScenarioError("windows", "list at least one (center, width) window")
-        return Timing("recurrent", windows=tuple(pairs), shape=check_shape(profile))
+        return Timing("recurrent", windows=tuple(pairs), edge=ramp, shape=shape)
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ScenarioError("repeats", f"must be an integer >= 1, got {repeats!r}")
-    return Timing("recurrent", repeats=repeats, duty=duty, edge=edge, shape=check_shape(profile))
+    on = 0.5 if duty is None else number(duty, "duty")
+    if not 0.0 < on <= 1.0:
+        raise ScenarioError("duty", f"must be above 0 and at most 1, got {duty!r}")
+    return Timing("recurrent", repeats=repeats, duty=on, edge=ramp, shape=shape)
+
+
+def recurrent_profile(period: int, duty: float, timing: Timing) -> dict[str, Any]:
+    """The engine's ``recurrent`` profile of ``period`` rows on for a ``duty`` share, with the
+    ramps of ``timing`` (the engine refuses an ``edge`` that leaves no row of the on-phase at
+    full weight, reported as ``edge``)."""
+    return {
+        "kind": "recurrent",
+        "period": period,
+        "duty": duty,
+        "edge": timing.edge,
+        "shape": timing.shape,
+    }
 
 
 # -- rows in the engine's order ---------------------------------------------------------------
@@ -199,12 +235,20 @@ def select(df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]) -> Select
     rows = _rows(df, roles, options)
     if rows is not None:
         where["rows"] = rows
-    blocks = _blocks(df, roles, options)
+    block_key, blocks = _blocks(df, roles, options)
     if blocks is not None:
         where["blocks"] = blocks
-    sel = Selection(roles, [where], reference_block=None if blocks is None else blocks[0])
+    sel = Selection(roles, [where], None if blocks is None else blocks[0], block_key=block_key)
     _time(df, options, sel)
     return sel
+
+
+def _listed(value: Any, key: str, what: str) -> list[Any]:
+    """``value`` (a list, tuple, array, ...; not text or a mapping) as a list, or an error
+    asking ``key`` for ``what``."""
+    if isinstance(value, Mapping) or not pd.api.types.is_list_like(value):
+        raise ScenarioError(key, f"must be {what}, got {value!r}")
+    return list(value)
 
 
 def _rows(df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]) -> list[int] | None:
@@ -233,13 +277,16 @@ def _rows(df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]) -> list[in
     return [a, b]
 
 
-def _blocks(df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]) -> list[int] | None:
+def _blocks(
+    df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]
+) -> tuple[str | None, list[int] | None]:
+    """The block selector given and the engine's block indices it selects."""
     given = [k for k in ("blocks", "block_index", "block_start") if options.get(k) is not None]
     for key in ("n_blocks", "block_step"):
         if options.get(key) is not None and options.get("block_start") is None:
             raise ScenarioError(key, "needs block_start")
     if not given:
-        return None
+        return None, None
     if len(given) > 1:
         raise ScenarioError(given[1], f"give only one of {', '.join(given)}")
     key = given[0]
@@ -252,7 +299,9 @@ def _blocks(df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]) -> list[
     _, uniques = pd.factorize(column, use_na_sentinel=False)
     first_seen = [plain(u) for u in uniques]
     if key == "blocks":
-        ids = list(options["blocks"])
+        ids = _listed(
+            options["blocks"], "blocks", "a list of block ids (block_index=<id> selects one)"
+        )
         if not ids:
             raise ScenarioError("blocks", "list at least one block id")
     elif key == "block_index":
@@ -279,7 +328,7 @@ def _blocks(df: pd.DataFrame, roles: Roles, options: Mapping[str, Any]) -> list[
                 key, f"{block_id!r} is not a block id of {roles.block!r}: {first_seen}"
             )
         indices.append(first_seen.index(block_id))
-    return sorted(set(indices))
+    return key, sorted(set(indices))
 
 
 def _time(df: pd.DataFrame, options: Mapping[str, Any], sel: Selection) -> None:
@@ -346,28 +395,46 @@ def _time(df: pd.DataFrame, options: Mapping[str, Any], sel: Selection) -> None:
         return [str(t0.isoformat()), str(t1.isoformat())]
 
     def one_of(moments: Any, key: str) -> list[dict[str, Any]]:
-        return [{"column": time_col, "op": "in", "value": [moment(t, key) for t in moments]}]
+        stamps = [moment(t, key) for t in moments]
+        if not index[selected_rows(df, sel)].isin(stamps).any():
+            raise ScenarioError(
+                key, f"none of these times occurs in {time_col!r} among the selected rows"
+            )
+        return [{"column": time_col, "op": "in", "value": stamps}]
 
     where = sel.wheres[0]
     if t_step is not None:
         if t_start is None or t_end is None:
             raise ScenarioError("time_step", "needs both time_start and time_end")
-        steps = pd.date_range(moment(t_start, "time_start"), moment(t_end, "time_end"), freq=t_step)
+        t0, t1 = moment(t_start, "time_start"), moment(t_end, "time_end")
+        try:
+            steps = pd.date_range(t0, t1, freq=t_step)
+        except (ValueError, TypeError):
+            raise ScenarioError(
+                "time_step", f"not a pandas frequency such as '1D' or '6h': {t_step!r}"
+            ) from None
+        if steps.empty:
+            raise ScenarioError(
+                "time_step", f"steps of {t_step!r} from {t_start} to {t_end} give no time"
+            )
         where["condition"] = one_of(steps, "time_step")
         sel.filter_key = "time_step"
     if t_start is not None or t_end is not None:
         where["time"] = window(t_start, t_end, ("time_start", "time_end"))
     elif ranges is not None:
-        if not ranges:
+        pairs = _listed(ranges, "time_ranges", "a list of (start, end) pairs")
+        if not pairs:
             raise ScenarioError("time_ranges", "list at least one (start, end) pair")
         sel.wheres = []
-        for k, pair in enumerate(ranges):
-            if isinstance(pair, str) or len(pair) != 2:
-                raise ScenarioError(f"time_ranges.{k}", "must be a (start, end) pair")
+        for k, pair in enumerate(pairs):
             key = f"time_ranges.{k}"
-            sel.wheres.append({**where, "time": window(pair[0], pair[1], (key, key))})
+            ends = _listed(pair, key, "a (start, end) pair")
+            if len(ends) != 2:
+                raise ScenarioError(key, f"must be a (start, end) pair, got {pair!r}")
+            sel.wheres.append({**where, "time": window(ends[0], ends[1], (key, key))})
     elif times is not None:
-        values = [times] if isinstance(times, str) else list(times)
+        # one timestamp (text, Timestamp, datetime, numpy datetime64) or a list of them
+        values = list(times) if pd.api.types.is_list_like(times) else [times]
         if not values:
             raise ScenarioError("specific_times", "list at least one timestamp")
         where["condition"] = one_of(values, "specific_times")
@@ -404,6 +471,16 @@ def placements(df: pd.DataFrame, sel: Selection, timing: Timing) -> list[Placeme
     def narrowed(lo: int, hi: int) -> dict[str, Any]:
         if lo == 0 and hi == n:
             return where
+        block = sel.roles.block
+        if block is not None and block_layout(df[block])[1] is not None:
+            raise ScenarioError(
+                sel.block_key or "block_column",
+                f"the blocks of {block!r} are not contiguous in the frame, so this window "
+                f"(selected rows {lo} to {hi - 1}) cannot be placed: it becomes a span of row "
+                "positions, which needs each block's rows together; group them first (for "
+                f"example df.sort_values({block!r}, kind='stable')), or drift the whole "
+                "selection",
+            )
         return {**where, "rows": [int(pos[lo]), int(pos[hi - 1]) + 1]}
 
     if timing.kind == "abrupt":
@@ -439,18 +516,13 @@ def placements(df: pd.DataFrame, sel: Selection, timing: Timing) -> list[Placeme
                     f"the window of {width} rows around center {center} spans selected rows "
                     f"{lo} to {hi - 1}, outside the {n} selected rows (0 to {n - 1})",
                 )
-            out.append((f"_w{k}", narrowed(lo, hi), None))
+            shape = recurrent_profile(width, 1.0, timing) if timing.edge else None
+            out.append((f"_w{k}", narrowed(lo, hi), shape))
         return out
     period = n // timing.repeats
     if period < 2:
         raise ScenarioError(
             "repeats", f"{timing.repeats} cycles over {n} selected rows leave < 2 rows each"
         )
-    profile = {
-        "kind": "recurrent",
-        "period": period,
-        "duty": timing.duty,
-        "edge": timing.edge,
-        "shape": timing.shape,
-    }
+    profile = recurrent_profile(period, timing.duty, timing)
     return [("", where, profile)]

@@ -12,20 +12,23 @@ Users of the seed system keep their code::
 
 Each call builds a scenario and runs it through the engine: it writes the versioned dataset
 (with its manifest and ground truth) under ``output_path/<name>/<version>/`` and, beside it,
-the single CSV named by ``filename`` that seed users expect: the features, the target (named
+the single file named by ``filename`` that seed users expect (CSV; Parquet when the name
+ends in ``.parquet``; other extensions are refused): the features, the target (named
 ``target_col``), ``block`` numbered 1..n (or ``block_labels``) as the seed did, and the date
-column with one timestamp per block (the seed's behaviour). Parameters may use the seed's
-names (SEA ``function`` -> ``variant``, ``noise_percentage`` -> ``noise``, ...) or river's.
-Parameters a block's ``method_params`` leave out take the seed's ``GeneratorConfig``
-defaults (SEA noise 0.1, Agrawal, STAGGER and Mixed balanced, RandomTree first leaf level
-1), and, as in the seed (``random_state + i`` per block), block ``i`` of a generator whose
-concept is drawn at random (RandomTree's tree, Hyperplane's weights, RandomRBF's centroids)
-gets the model seed ``random_state + i``: a new concept per block, unless ``method_params``
-pin it. ``generate`` keeps each instance's own concept (instances that differ only by their
-seed give different concepts). Unlike the seed, the same call always gives the same bytes
-(``random_state=None`` means seed 42, recorded in the manifest), and a single generator
-instance given for every block does not repeat the same rows in each block (the seed's bug):
-every block draws from its own seed.
+column with one timestamp per block (the seed's behaviour). ``date_step`` and ``date_col``
+need ``date_start`` (without it no dates are made, so they are refused). Parameters may use
+the seed's names (SEA ``function`` -> ``variant``, ``noise_percentage`` -> ``noise``, ...) or
+river's. Parameters a block's ``method_params`` leave out take the seed's
+``GeneratorConfig`` defaults (SEA noise 0.1, Agrawal, STAGGER and Mixed balanced, RandomTree
+first leaf level 1), and, as in the seed (``random_state + i`` per block), block ``i`` of a
+generator whose concept is drawn at random (RandomTree's tree, Hyperplane's weights,
+RandomRBF's centroids) gets the model seed ``random_state + i``: a new concept per block,
+unless ``method_params`` pin it. ``generate`` keeps each instance's own concept (instances
+that differ only by their seed give different concepts); its rows come from the first
+instance's seed (see :meth:`SyntheticBlockGenerator.generate`). Unlike the seed, the same
+call always gives the same bytes (``random_state=None`` means seed 42, recorded in the
+manifest), and a single generator instance given for every block does not repeat the same
+rows in each block (the seed's bug): every block draws from its own seed.
 
 Options whose support arrives with later work (``drift_config``, ``dynamics_config``)
 raise a clear error instead of being ignored; ``generate_report=True`` warns.
@@ -46,13 +49,14 @@ from calmops_gen.seeding import seed_value
 from calmops_gen.synthetic.common import (
     check_columns,
     facade_paths,
+    need_start,
     output_target,
     refuse,
     refuse_legacy,
     seed_frame,
     slug,
     warn_report,
-    write_csv,
+    write_file,
 )
 from calmops_gen.synthetic.factory import _kind, seed_defaults, translate_params
 from calmops_gen.synthetic.streams import DEFAULT_SEED, SyntheticStream, as_stream
@@ -71,10 +75,19 @@ _PATHS = {
 }
 
 
+def _count(n_blocks: Any) -> int:
+    n = whole(n_blocks, "n_blocks")
+    if n <= 0:
+        raise ScenarioError("n_blocks", f"must be > 0, got {n_blocks}")
+    return n
+
+
 def _sizes(n_blocks: int, total: int, per_block: int | Sequence[int] | None) -> list[int]:
-    n_blocks, total = whole(n_blocks, "n_blocks"), whole(total, "total_samples")
-    if n_blocks <= 0 or total <= 0:
-        raise ScenarioError("n_blocks", "n_blocks and total_samples must be > 0")
+    total = whole(total, "total_samples")
+    if total < n_blocks:
+        raise ScenarioError(
+            "total_samples", f"must be at least n_blocks ({n_blocks}: a row per block), got {total}"
+        )
     if per_block is None:
         base = total // n_blocks
         return [base] * (n_blocks - 1) + [total - base * (n_blocks - 1)]
@@ -142,16 +155,15 @@ class SyntheticBlockGenerator:
         **legacy: Any,
     ) -> str:
         """Generate ``n_blocks`` blocks of one generator kind (``methods``) with per-block
-        parameters; write ``output_path/filename`` (CSV) and return its path.
+        parameters; write ``output_path/filename`` (CSV, or Parquet for a ``.parquet`` name)
+        and return its path.
 
         ``output_dir`` is accepted as the seed's older name of ``output_path`` (not both).
         """
         refuse_legacy(self.generate_blocks_simple, legacy)
         if output_path is not None and output_dir is not None:
             raise ScenarioError("output_dir", "give output_path or output_dir, not both")
-        n_blocks = whole(n_blocks, "n_blocks")
-        if n_blocks <= 0:
-            raise ScenarioError("n_blocks", f"must be > 0, got {n_blocks}")
+        n_blocks = _count(n_blocks)
         names = _per_block(methods, n_blocks, "methods")
         if len({str(n).lower() for n in names}) != 1:
             raise ScenarioError("methods", "every block must use the same generator kind")
@@ -198,11 +210,18 @@ class SyntheticBlockGenerator:
         """Generate blocks from generator instances (one for all blocks, or one per block;
         :class:`~calmops_gen.synthetic.SyntheticStream` or river instances of one kind).
 
-        The seed taken is the first instance's; each block draws from its own seed.
+        Notes
+        -----
+        The dataset's seed is the first instance's: every block's rows are drawn from it
+        (each block from its own branch of it). The seeds of the later instances decide only
+        their concepts (the tree, hyperplane or centroids each would draw); they do not
+        change the rows, because the engine draws a dataset from one seed: ``[SEA(seed=1),
+        SEA(seed=99)]`` gives the same rows as ``[SEA(seed=1), SEA(seed=1)]``.
         """
         refuse_legacy(self.generate, legacy)
         if generators is None:
             raise ScenarioError("generators", "give a generator instance or one per block")
+        n_blocks = _count(n_blocks)
         streams = [as_stream(g) for g in _per_block(generators, n_blocks, "generators")]
         if len({s.kind for s in streams}) != 1:
             raise ScenarioError("generators", "every block must use the same generator kind")
@@ -244,6 +263,8 @@ class SyntheticBlockGenerator:
         engine: str | None = None,
     ) -> str:
         refuse(drift_config=drift_config, dynamics_config=dynamics_config)
+        need_start(date_start, "date_start", date_step=date_step,
+                   date_col=None if date_col == "timestamp" else date_col)  # fmt: skip
         filename, directory = output_target(
             filename, target_col, out_dir, "output_path", DEFAULT_OUTPUT_DIR
         )
@@ -279,4 +300,4 @@ class SyntheticBlockGenerator:
             manifest = run(scenario)
         self.last_manifest = manifest
         frame = seed_frame(manifest, target_col, block_labels=block_labels)
-        return str(write_csv(frame, directory, filename))
+        return str(write_file(frame, directory, filename))

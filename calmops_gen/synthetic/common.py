@@ -27,11 +27,14 @@ from calmops_gen.reading import read_frame
 from calmops_gen.validation import validate
 
 DEFAULT_TARGET = "target"
+#: The extensions a seed-style file may have: it is written in that format.
+FILE_FORMATS = (".csv", ".parquet")
 
 
 def check_filename(filename: Any) -> str:
     """``filename`` if it names a file directly inside the output directory (no directory
-    part, no ``..``): the facades never write outside ``output_dir``.
+    part, no ``..``; the facades never write outside ``output_dir``) ending in ``.csv`` or
+    ``.parquet`` (the format :func:`write_file` writes).
 
     Examples
     --------
@@ -41,6 +44,10 @@ def check_filename(filename: Any) -> str:
     Traceback (most recent call last):
     ...
     calmops_gen.errors.ScenarioError: filename: must be a file name without directories ...
+    >>> check_filename("data.xlsx")
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: filename: must end in .csv or .parquet, got 'data.xlsx'
     """
     name = filename if isinstance(filename, str) else None
     if not name or Path(name).name != name or name in (".", ".."):
@@ -49,9 +56,11 @@ def check_filename(filename: Any) -> str:
             "must be a file name without directories (it is written inside the output "
             f"directory), got {filename!r}",
         )
-    if not Path(name).suffix:
-        # the versioned dataset goes to a directory named after the file's stem
-        raise ScenarioError("filename", f"needs an extension such as .csv, got {filename!r}")
+    if Path(name).suffix.lower() not in FILE_FORMATS:
+        # the file is written in the format its name says (see write_file)
+        raise ScenarioError(
+            "filename", f"must end in {' or '.join(FILE_FORMATS)}, got {filename!r}"
+        )
     return name
 
 
@@ -235,9 +244,29 @@ def seed_frame(
     return frame[[c for c in frame.columns if c not in last] + last]
 
 
-def write_csv(frame: pd.DataFrame, directory: Path, filename: str) -> Path:
-    """Write the seed-style CSV and return its path."""
+def write_file(frame: pd.DataFrame, directory: Path, filename: str) -> Path:
+    """Write the seed-style file and return its path: Parquet when ``filename`` ends in
+    ``.parquet``, else CSV (:func:`check_filename` allows no other extension)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / filename
-    frame.to_csv(path, index=False)
+    if path.suffix.lower() == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
     return path
+
+
+def need_start(start: Any, start_key: str, **given: Any) -> None:
+    """Refuse date arguments (``given``; ``None`` when left at their default) without a
+    start: without one no dates are made, and they would do nothing.
+
+    Examples
+    --------
+    >>> need_start(None, "date_start", date_step={"days": 7}, date_col=None)
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: date_step: needs date_start (no dates are made without it)
+    """
+    unused = [key for key, value in given.items() if value is not None]
+    if start is None and unused:
+        raise ScenarioError(unused[0], f"needs {start_key} (no dates are made without it)")

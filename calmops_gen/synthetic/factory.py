@@ -23,11 +23,13 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from calmops_gen.arguments import number, share
 from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.generators import GENERATORS, ConceptGenerator
 from calmops_gen.generators.friedman import N_FEATURES as N_FRIEDMAN_FEATURES
@@ -167,24 +169,43 @@ def _kind(generator_type: GeneratorType | str) -> str:
     return str(kind).lower()
 
 
+#: Seed fields with no river parameter of their own, per type (see :func:`_seed_only`).
+_SEED_ONLY = {"sine": "noise_percentage_sine", "friedman": "n_features_friedman"}
+
+
+def _seed_only(kind: str, value: Any, path: str) -> dict[str, Any]:
+    """The parameters set by ``kind``'s seed-only field (:data:`_SEED_ONLY`) at ``value``
+    (``path`` names it): Sine's ``noise_percentage_sine`` above 0 switches ``has_noise`` on
+    (river's Sine has no noise level); Friedman's ``n_features_friedman`` must be river's 10.
+
+    Examples
+    --------
+    >>> _seed_only("sine", 0.1, "noise_percentage_sine")
+    {'has_noise': True}
+    """
+    if kind == "friedman":
+        if value != N_FRIEDMAN_FEATURES:
+            raise ScenarioError(
+                path, f"river's Friedman always has {N_FRIEDMAN_FEATURES} features (got {value!r})"
+            )
+        return {}
+    return {"has_noise": True} if share(value, path) > 0 else {}
+
+
 def _translate(kind: str, config: GeneratorConfig) -> tuple[dict[str, Any], int]:
     params: dict[str, Any] = {}
     for param, sources in _FIELDS.get(kind, {}).items():
         value = next((getattr(config, s) for s in sources if getattr(config, s) is not None), None)
         if value is not None:
             params[param] = value
-    if kind == "sine" and config.noise_percentage_sine:
-        params["has_noise"] = True
-    if kind == "friedman" and config.n_features_friedman != N_FRIEDMAN_FEATURES:
-        raise ScenarioError(
-            "n_features_friedman",
-            f"river's Friedman always has {N_FRIEDMAN_FEATURES} features "
-            f"(got {config.n_features_friedman})",
-        )
+    field = _SEED_ONLY.get(kind)
+    if field is not None and getattr(config, field) is not None:
+        params.update(_seed_only(kind, getattr(config, field), field))
     if kind == "hyperplane" and config.n_dims is not None and config.n_features != 10:
         params["n_features"] = config.n_features  # the seed took n_dims only over the default
-    seed = config.random_state if config.random_state is not None else config.seed
-    return params, DEFAULT_SEED if seed is None else seed
+    key = "random_state" if config.random_state is not None else "seed"
+    seed = getattr(config, key)
+    return params, DEFAULT_SEED if seed is None else seed_value(seed, key)
 
 
 def seed_defaults(kind: str) -> dict[str, Any]:
@@ -209,18 +230,25 @@ def translate_params(kind: str, raw: Mapping[str, Any], path: str) -> dict[str, 
     --------
     >>> translate_params("sea", {"function": 2, "noise_percentage": 0.1}, "p")
     {'variant': 2, 'noise': 0.1}
+    >>> translate_params("sine", {"noise_percentage_sine": 0.1}, "p")
+    {'has_noise': True}
     """
     fields = set(GENERATORS.get(kind, "generator_type").Params.model_fields)
     renames = {src: dst for dst, srcs in _FIELDS.get(kind, {}).items() for src in srcs}
+    seed_only = _SEED_ONLY.get(kind)
     out: dict[str, Any] = {}
+    derived: dict[str, Any] = {}
     for key, value in raw.items():
         if key in ("random_state", "seed"):
             raise ScenarioError(
                 f"{path}.{key}", "seeds are derived from random_state; pass random_state instead"
             )
+        if key == seed_only:
+            derived = _seed_only(kind, value, f"{path}.{key}")
+            continue
         name = key if key in fields else renames.get(key)
         if name is None:
-            known = sorted(fields | set(renames))
+            known = sorted(fields | set(renames) | ({seed_only} if seed_only else set()))
             raise ScenarioError(
                 f"{path}.{key}",
                 f"not a {kind} parameter{suggest(key, known) or '.'} Known: {', '.join(known)}",
@@ -231,7 +259,12 @@ def translate_params(kind: str, raw: Mapping[str, Any], path: str) -> dict[str, 
                 f"{path}.{key}", f"names the same parameter as {first!r} ({name}); give one"
             )
         out[name] = value
-    return out
+    clash = sorted(set(derived) & set(out))
+    if clash:
+        raise ScenarioError(
+            f"{path}.{seed_only}", f"sets {clash[0]} too, which is given; give one of the two"
+        )
+    return {**out, **derived}
 
 
 class GeneratorFactory:
@@ -261,15 +294,30 @@ class GeneratorFactory:
     def create_preset_concept_drift(
         generator_type: GeneratorType | str, seed: int = 42, drift_magnitude: float = 0.5
     ) -> tuple[SyntheticStream, SyntheticStream]:
-        """A (base, drifted) pair: the drifted concept changes a parameter (see
-        ``_PRESETS``); types without a preset differ by their model seed only, which
-        redraws a random concept (RandomRBF centroids, RandomTree's tree)."""
+        """A (base, drifted) pair with the seeds ``seed`` and ``seed + 1``: the drifted
+        concept changes a parameter (see ``_PRESETS``); types without a preset differ by
+        their model seed only, which redraws a random concept (RandomRBF centroids,
+        RandomTree's tree).
+
+        ``drift_magnitude`` (at least 0) raises SEA's noise by ``0.1 * drift_magnitude`` and
+        is Hyperplane's ``mag_change`` (so at most 1 there); the other types' pairs do not
+        use it, as in the seed.
+        """
+        seed = seed_value(seed, "seed")
+        magnitude = number(drift_magnitude, "drift_magnitude")
         kind = _kind(generator_type)
+        top = 1.0 if kind == "hyperplane" else math.inf
+        if not 0 <= magnitude <= top:
+            raise ScenarioError(
+                "drift_magnitude",
+                f"must be at least 0{' and at most 1 for hyperplane' if top == 1 else ''} "
+                f"(got {drift_magnitude!r})",
+            )
         preset = _PRESETS.get(kind)
         defaults = seed_defaults(kind)
         if preset is not None:
             base = SyntheticStream(kind, defaults, seed=seed)
-            return base, SyntheticStream(kind, preset(base.params, drift_magnitude), seed=seed + 1)
+            return base, SyntheticStream(kind, preset(base.params, magnitude), seed=seed + 1)
         model_fields = GENERATORS.get(kind, "generator_type").Params.seed_fields
         if not model_fields:
             raise ScenarioError(

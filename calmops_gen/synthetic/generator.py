@@ -5,7 +5,8 @@ position_of_drift=..., transition_width=...)`` builds a scenario with two named 
 runs it through the engine; it returns the DataFrame (features, the target named
 ``target_col``, then the date column, as the seed appended them) and writes the versioned
 dataset with its manifest under ``output_dir`` (default ``synthetic_output``), plus
-``output_dir/filename`` as CSV when ``save_dataset``.
+``output_dir/filename`` when ``save_dataset``: CSV, or Parquet when ``filename`` ends in
+``.parquet`` (other extensions are refused).
 
 Drift types, and how they differ from the seed (on purpose):
 
@@ -26,14 +27,21 @@ Drift types, and how they differ from the seed (on purpose):
 Arguments a drift type would ignore are refused (``transition_width`` is for ``gradual``;
 ``position_of_drift`` for ``abrupt``, ``gradual`` and ``virtual_drift``;
 ``generator_instance_drift`` for the two-concept types; ``drift_options`` for
-``virtual_drift``), and both concepts must use the same engine. The seed's other argument
+``virtual_drift``), both concepts must use the same engine and differ (a drift between two
+streams with one concept, such as two SEA streams differing only by their seed, would
+change nothing, and is refused). The seed's other argument
 names (``drift_point``, ``target_column``, ``drift_injection_config``, ...) are refused
 with what replaces them.
 
-Seeds: ``random_state``, when given, is the dataset's seed (rows and drift draws alike) and
-replaces the seed of the stream given (a ``SyntheticStream``'s or a river instance's);
-without it the stream's own seed is used. The seed separated the two (river's seed for the
-rows, ``random_state`` for the drift); here one seed sequence drives everything. Rows are
+Seeds: each stream's concept is its own, as in the seed: the model seed it derives from its
+own seed (RandomTree's tree, Hyperplane's weights, RandomRBF's centroids), so two streams
+that differ only by their seed are two concepts. ``random_state``, when given, is the
+dataset's seed (rows and drift draws alike) and replaces the seeds of the streams given (a
+``SyntheticStream``'s or a river instance's) for the rows; without it the streams' own
+seeds are used: the stream's, or, when ``generator_instance_drift`` has another seed, one
+derived from both. The engine draws a dataset from one seed sequence, so the drift stream's
+seed then changes every row, not only the rows after the drift (the seed drew each stream
+from its own seed, and the drift from ``random_state``). Rows are
 drawn for the whole dataset at once (vectorised, column by column), so a dataset of ``n``
 rows is not the first ``n`` rows of a longer one, nor of the stream iterated on its own
 (the seed pulled rows one by one from the stream); the same call always gives the same rows.
@@ -41,7 +49,11 @@ rows is not the first ``n`` rows of a longer one, nor of the stream iterated on 
 Dates: ``date_start`` with ``date_step`` (a ``pandas.DateOffset`` dict, default one day) and
 ``date_every`` (rows per timestamp, default 1), or a :class:`DateConfig` (not both): row
 ``i`` gets ``start + (i // every) * step``, as in the seed (vectorised; the seed spent most
-of its time here).
+of its time here). Without a start no dates are made, so the other date arguments (or
+``DateConfig`` fields) given without one are refused.
+
+``position_of_drift`` is an integer inside ``(0, n_samples)``; ``transition_width`` an
+integer of at least 1.
 
 Examples
 --------
@@ -66,25 +78,26 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from calmops_gen.arguments import integer
+from calmops_gen.arguments import integer, mapping
 from calmops_gen.drift import EVENTS
 from calmops_gen.errors import ScenarioError
 from calmops_gen.generators import GENERATORS, ConceptGenerator
 from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
-from calmops_gen.seeding import seed_value
+from calmops_gen.seeding import seed_value, stable_int
 from calmops_gen.synthetic.common import (
     check_columns,
     facade_paths,
+    need_start,
     output_target,
     refuse,
     refuse_legacy,
     seed_frame,
     slug,
     warn_report,
-    write_csv,
+    write_file,
 )
-from calmops_gen.synthetic.streams import as_stream
+from calmops_gen.synthetic.streams import SyntheticStream, as_stream
 
 DRIFT_TYPES = ("none", "abrupt", "gradual", "incremental", "virtual_drift")
 
@@ -97,6 +110,7 @@ _PATHS = {
     "output.root": "output_dir",
     "drift.virtual.features": "drift_options.feature_cols",
     "drift.virtual.rate": "drift_options.missing_fraction",
+    "drift.virtual.where": "position_of_drift",
 }
 
 
@@ -125,6 +139,63 @@ def _check_drift_arguments(
             raise ScenarioError(
                 name, f"is for drift_type {', '.join(types)}, not {drift_type!r} (it is unused)"
             )
+
+
+def _dates(
+    config: DateConfig | None,
+    start: str | None,
+    every: int,
+    step: Mapping[str, int] | None,
+    col: str,
+) -> tuple[str | None, int, Mapping[str, int] | None, str]:
+    """The dates asked for, from ``config`` or the ``date_*`` arguments (not both); date
+    arguments without a start are refused (no dates would be made)."""
+    names = ("date_step", "date_every", "date_col")
+    if config is not None:
+        given = dict(zip(("date_start", *names), (start, *_given(step, every, col)), strict=True))
+        clash = [k for k, v in given.items() if v is not None]
+        if clash:
+            raise ScenarioError(
+                clash[0], "give the dates as date_config or as date_* arguments, not both"
+            )
+        start, every, step, col = config.start_date, config.frequency, config.step, config.date_col
+        names = ("date_config.step", "date_config.frequency", "date_config.date_col")
+    need_start(
+        start,
+        "date_start" if config is None else "date_config.start_date",
+        **dict(zip(names, _given(step, every, col), strict=True)),
+    )
+    return start, every, step, col
+
+
+def _given(step: Any, every: Any, col: Any) -> tuple[Any, Any, Any]:
+    """``step``, ``every`` and ``col``, each ``None`` when left at its default."""
+    return step, None if every == 1 else every, None if col == "timestamp" else col
+
+
+def _drift_stream(base: SyntheticStream, instance: Any, drift_type: str) -> SyntheticStream:
+    """``generator_instance_drift`` as a stream (its own seed and concept) of ``base``'s kind
+    and engine."""
+    if instance is None:
+        raise ScenarioError("generator_instance_drift", f"{drift_type} drift needs it")
+    other = as_stream(instance)
+    if other.kind != base.kind:
+        raise ScenarioError(
+            "generator_instance_drift", f"must be a {base.kind} generator, got {other.kind}"
+        )
+    if other.engine != base.engine:
+        raise ScenarioError(
+            "generator_instance_drift",
+            f"has engine {other.engine!r} but generator_instance has {base.engine!r}; a "
+            "dataset is made by one engine",
+        )
+    if other.concept_params == base.concept_params:
+        raise ScenarioError(
+            "generator_instance_drift",
+            f"has generator_instance's concept ({base.concept_params}): there is no drift; "
+            "change a parameter (or, for a concept drawn at random, the seed)",
+        )
+    return other
 
 
 class SyntheticGenerator:
@@ -179,25 +250,15 @@ class SyntheticGenerator:
         refuse(
             drift_config=drift_config, dynamics_config=dynamics_config, inconsistency=inconsistency
         )
-        if date_config is not None:
-            given: dict[str, Any] = {
-                "date_start": date_start,
-                "date_step": date_step,
-                "date_every": date_every if date_every != 1 else None,
-                "date_col": date_col if date_col != "timestamp" else None,
-            }
-            clash = [k for k, v in given.items() if v is not None]
-            if clash:
-                raise ScenarioError(
-                    clash[0], "give the dates as date_config or as date_* arguments, not both"
-                )
-            date_start, date_every = date_config.start_date, date_config.frequency
-            date_step, date_col = date_config.step, date_config.date_col
+        date_start, date_every, date_step, date_col = _dates(
+            date_config, date_start, date_every, date_step, date_col
+        )
         filename, directory = output_target(
             filename, target_col, output_dir, "output_dir", self.DEFAULT_OUTPUT_DIR
         )
         warn_report(generate_report)
-        if integer(n_samples, "n_samples") <= 0:
+        n = integer(n_samples, "n_samples")
+        if n <= 0:
             raise ScenarioError("n_samples", "must be > 0")
         if drift_type not in DRIFT_TYPES:
             raise ScenarioError(
@@ -206,15 +267,27 @@ class SyntheticGenerator:
         _check_drift_arguments(
             drift_type, generator_instance_drift, position_of_drift, transition_width, drift_options
         )
-        base = as_stream(generator_instance, seed=self.random_state)
-        schedule: dict[str, Any] = {"rows_per_block": n_samples}
+        position = (
+            n // 2 if position_of_drift is None else integer(position_of_drift, "position_of_drift")
+        )
+        if drift_type != "none" and n < 2:
+            raise ScenarioError(
+                "n_samples", f"drift_type {drift_type!r} needs at least 2 rows, got {n}"
+            )
+        if drift_type != "none" and not 0 < position < n:
+            raise ScenarioError("position_of_drift", f"must be inside (0, {n}), got {position}")
+        base = as_stream(generator_instance)
+        seed = base.seed if self.random_state is None else self.random_state
+        schedule: dict[str, Any] = {"rows_per_block": n}
         drift: dict[str, Any] = {}
-        position = n_samples // 2 if position_of_drift is None else position_of_drift
         if drift_type in ("abrupt", "gradual", "incremental"):
-            schedule.update(self._concepts(base, generator_instance_drift, drift_type, n_samples,
-                                           position, transition_width))  # fmt: skip
+            other = _drift_stream(base, generator_instance_drift, drift_type)
+            if self.random_state is None and other.seed != base.seed:
+                seed = stable_int(f"{base.seed} {other.seed}") >> 1  # both streams' seeds
+            schedule.update(self._concepts(base, other, drift_type, n, position, transition_width))
         elif drift_type == "virtual_drift":
-            drift = self._virtual(base, dict(drift_options or {}), position, n_samples)
+            options = mapping(drift_options or {}, "drift_options", "of option names to values")
+            drift = self._virtual(base, dict(options), position, n)
         if date_start is not None:
             schedule.update(
                 start=date_start, step=dict(date_step or {"days": 1}), spread="rows",
@@ -228,8 +301,12 @@ class SyntheticGenerator:
             manifest = run(
                 {
                     "name": slug(Path(filename).stem),
-                    "seed": base.seed,
-                    "generator": {**base.spec(), "balance": balance},
+                    "seed": seed,
+                    "generator": {
+                        **base.spec(),
+                        "params": base.concept_params,
+                        "balance": balance,
+                    },
                     "schedule": schedule,
                     "drift": drift,
                     "output": {"root": str(directory)},
@@ -238,34 +315,27 @@ class SyntheticGenerator:
         self.last_manifest = manifest
         frame = seed_frame(manifest, target_col, keep_block=False)
         if save_dataset:
-            write_csv(frame, directory, filename)
+            write_file(frame, directory, filename)
         return frame
 
     @staticmethod
     def _concepts(
-        base: Any, drift_instance: Any, drift_type: str, n: int, position: int, width: int | None
+        base: SyntheticStream,
+        other: SyntheticStream,
+        drift_type: str,
+        n: int,
+        position: int,
+        width: int | None,
     ) -> dict[str, Any]:
-        if drift_instance is None:
-            raise ScenarioError("generator_instance_drift", f"{drift_type} drift needs it")
-        other = as_stream(drift_instance, seed=base.seed)
-        if other.kind != base.kind:
-            raise ScenarioError(
-                "generator_instance_drift", f"must be a {base.kind} generator, got {other.kind}"
-            )
-        if other.engine != base.engine:
-            raise ScenarioError(
-                "generator_instance_drift",
-                f"has engine {other.engine!r} but generator_instance has {base.engine!r}; a "
-                "dataset is made by one engine",
-            )
-        if not 0 < position < n:
-            raise ScenarioError("position_of_drift", f"must be inside (0, {n}), got {position}")
-        concepts = {"A": base.params, "B": other.params}
+        # each stream's own concept: the model seeds it derived from its own seed, pinned
+        concepts = {"A": base.concept_params, "B": other.concept_params}
         transition: dict[str, Any]
         if drift_type == "abrupt":
             start, transition = position, {"kind": "abrupt"}
         elif drift_type == "gradual":
-            w = max(1, n // 10 if width is None else integer(width, "transition_width"))
+            w = max(1, n // 10) if width is None else integer(width, "transition_width")
+            if w < 1:
+                raise ScenarioError("transition_width", f"must be at least 1 (got {width})")
             start = position - w // 2
             if start < 1 or start + w > n:
                 raise ScenarioError(
@@ -296,7 +366,9 @@ class SyntheticGenerator:
         }
 
     @staticmethod
-    def _virtual(base: Any, options: dict[str, Any], position: int, n: int) -> dict[str, Any]:
+    def _virtual(
+        base: SyntheticStream, options: dict[str, Any], position: int, n: int
+    ) -> dict[str, Any]:
         if "missing" not in EVENTS.names():
             raise ScenarioError("drift_type", "virtual_drift needs the 'missing' event")
         features = options.pop("feature_cols", None)

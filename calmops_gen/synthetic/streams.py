@@ -31,7 +31,7 @@ import pandas as pd
 
 from calmops_gen.errors import ScenarioError
 from calmops_gen.generators import GENERATORS, ConceptGenerator, Draw
-from calmops_gen.seeding import SeedTree
+from calmops_gen.seeding import SeedTree, seed_value
 from calmops_gen.validation import validate
 
 CHUNK = 10_000
@@ -62,7 +62,7 @@ class SyntheticStream:
     params
         The generator's parameters (river's names); validated.
     seed
-        Seed of the stream (and of model seeds left unset).
+        Seed of the stream (and of model seeds left unset): an integer in ``[0, 2**63)``.
     engine
         ``numpy`` (default) or ``river``.
     """
@@ -80,7 +80,7 @@ class SyntheticStream:
         validated = validate(cls.Params, dict(params or {}), "params")
         self.kind = kind
         self.params = validated.model_dump()
-        self.seed = seed
+        self.seed = seed_value(seed, "seed")
         self.engine = engine or cls.engines[0]
         if self.engine not in cls.engines:
             raise ScenarioError("engine", f"{kind!r} has engines {', '.join(cls.engines)}")
@@ -137,8 +137,17 @@ def as_stream(obj: Any, seed: int | None = None) -> SyntheticStream:
     """A :class:`SyntheticStream` from a stream or a river ``datasets.synth`` instance.
 
     A river instance's parameters are read with river's ``_get_params``; its sample seed
-    (``seed`` / ``seed_sample``, when not a model seed of ours) becomes the stream's seed
-    unless ``seed`` is given. ``seed`` also replaces a ``SyntheticStream``'s own.
+    (``seed_sample``, else ``seed``) becomes the stream's seed unless ``seed`` is given. Where
+    river's single ``seed`` draws both the concept and the rows (Hyperplane, LEDDrift,
+    AnomalySine) it is the stream's seed *and* its model seed, as in river. ``seed`` also
+    replaces a ``SyntheticStream``'s own.
+
+    Examples
+    --------
+    >>> from river.datasets import synth
+    >>> s = as_stream(synth.Hyperplane(seed=3))
+    >>> s.seed, s.params["seed"]
+    (3, 3)
     """
     if isinstance(obj, SyntheticStream):
         if seed is None or seed == obj.seed:
@@ -161,11 +170,6 @@ def as_stream(obj: Any, seed: int | None = None) -> SyntheticStream:
     kind = kind_of(type(obj).__name__)
     cls = GENERATORS.get(kind, "generator")
     raw = dict(obj._get_params())
-    fields = set(cls.Params.model_fields)
-    sample_seed = next(
-        (raw[k] for k in _SAMPLE_SEEDS if k in raw and k not in fields and raw[k] is not None),
-        None,
-    )
-    params = {k: v for k, v in raw.items() if k in fields}
-    chosen = seed if seed is not None else sample_seed if sample_seed is not None else DEFAULT_SEED
-    return SyntheticStream(kind, params, seed=int(chosen))
+    sample_seed = next((raw[k] for k in _SAMPLE_SEEDS if raw.get(k) is not None), DEFAULT_SEED)
+    params = {k: v for k, v in raw.items() if k in cls.Params.model_fields}
+    return SyntheticStream(kind, params, seed=sample_seed if seed is None else seed)
