@@ -544,6 +544,26 @@ def pick_at_rate(
     return picked, {"picked": float(picked.sum()), "expected_picked": float(p.sum())}
 
 
+class AtRate(NumericEvent):
+    """An event changing each selected row with probability ``rate * w`` (one draw per row,
+    shared by its features): a random subset, flagged in the ground truth."""
+
+    rate: float = Field(ge=0.0, le=1.0)
+
+    changes_subset: ClassVar[bool] = True
+
+    def draw(
+        self,
+        frame: pd.DataFrame,
+        rows: np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+        prepared: Mapping[str, Any],
+        site: Site | None = None,
+    ) -> tuple[Any, dict[str, float]]:
+        return pick_at_rate(self.rate, weights, rng)
+
+
 class _Magnitude(NumericEvent):
     """An event whose magnitude is ``amount``, ``amount_std`` reference stds or a severity."""
 
@@ -960,16 +980,13 @@ class Clip(_Range):
 
 
 @EVENTS.register("range_violation")
-class RangeViolation(_Range):
+class RangeViolation(_Range, AtRate):
     """Move a ``rate * w`` share of rows outside the valid range ``[low, high]``."""
 
     kind: Literal["range_violation"] = "range_violation"
-    rate: float = Field(ge=0.0, le=1.0)
     side: Literal["high", "low", "both"] = "high"
     excess: float | None = Field(default=None, gt=0.0)
     excess_std: float | None = Field(default=None, gt=0.0)
-
-    changes_subset: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _one_excess(self) -> RangeViolation:
@@ -988,17 +1005,6 @@ class RangeViolation(_Range):
 
     def default_bounds(self, values: np.ndarray) -> tuple[float | None, float | None]:
         return float(values.min()), float(values.max())
-
-    def draw(
-        self,
-        frame: pd.DataFrame,
-        rows: np.ndarray,
-        weights: np.ndarray,
-        rng: np.random.Generator,
-        prepared: Mapping[str, Any],
-        site: Site | None = None,
-    ) -> tuple[Any, dict[str, float]]:
-        return pick_at_rate(self.rate, weights, rng)
 
     def transform(
         self,

@@ -39,19 +39,12 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import Field, model_validator
 
-from calmops_gen.drift.base import Site
-from calmops_gen.drift.numeric import (
-    NumericEvent,
-    Realised,
-    pick_at_rate,
-    push_outside,
-)
+from calmops_gen.drift.numeric import AtRate, Realised, push_outside
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.validation import key_error
 
@@ -60,17 +53,14 @@ DEFAULT_Z = 4.0
 
 
 @EVENTS.register("outliers")
-class Outliers(NumericEvent):
+class Outliers(AtRate):
     """Turn a ``rate * w`` share of rows into outliers (by factor, z-score or hypercube)."""
 
     kind: Literal["outliers"] = "outliers"
     method: Literal["factor", "zscore", "hypercube"] = "zscore"
-    rate: float = Field(ge=0.0, le=1.0)
     factor: float | None = Field(default=None, gt=0.0)
     z: float | None = Field(default=None, gt=0.0)
     margin: float | None = Field(default=None, gt=0.0)
-
-    changes_subset: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _method_keys(self) -> Outliers:
@@ -95,17 +85,6 @@ class Outliers(NumericEvent):
         self, feature: str, values: np.ndarray, std: float, path: str
     ) -> dict[str, Any]:
         return {"low": float(values.min()), "high": float(values.max())}
-
-    def draw(
-        self,
-        frame: pd.DataFrame,
-        rows: np.ndarray,
-        weights: np.ndarray,
-        rng: np.random.Generator,
-        prepared: Mapping[str, Any],
-        site: Site | None = None,
-    ) -> tuple[Any, dict[str, float]]:
-        return pick_at_rate(self.rate, weights, rng)
 
     def transform(
         self,
