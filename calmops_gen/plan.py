@@ -52,7 +52,6 @@ from calmops_gen.generators import (
 from calmops_gen.scenario import Scenario
 from calmops_gen.schedule import (
     TIMESTAMP_RANGE,
-    GradualTransition,
     IncrementalTransition,
     as_ns,
     block_starts,
@@ -450,16 +449,10 @@ def _check_transition(timeline: Timeline, generator: Generator, scenario: Scenar
 
 
 def _block_concept_ids(timeline: Timeline, start: int, stop: int) -> tuple[int, ...]:
-    k0 = int(np.searchsorted(timeline.starts, start, side="right") - 1)
-    k1 = int(np.searchsorted(timeline.starts, stop - 1, side="right") - 1)
-    ids = set(timeline.ids[k0 : k1 + 1].tolist())
-    if (
-        isinstance(timeline.transition, GradualTransition)
-        and k0 > 0
-        and timeline.starts[k0] + timeline.width > start
-    ):
-        ids.add(int(timeline.ids[k0 - 1]))
-    return tuple(sorted(ids))
+    """The concept ids that produce rows of ``[start, stop)``: in a gradual window a
+    concept may hand over no row of a block yet (a sigmoid's first rows), so the block's
+    own assignment is read."""
+    return tuple(sorted({s.concept for s in timeline.block(start, stop - start).segments}))
 
 
 def _plan_events(plan: Plan) -> list[EventPlan]:

@@ -120,6 +120,8 @@ class LabelDelay(ConfigModel):
         if self.unit == "rows":
             if isinstance(raw, str):
                 raise ValueError(f"{key}: a row delay is a number of rows, got {raw!r}")
+            if self.kind != "exponential" and not float(raw).is_integer():  # not a mean
+                raise ValueError(f"{key}: a row delay is a whole number of rows, got {raw:g}")
             return float(raw)
         if isinstance(raw, str):
             try:

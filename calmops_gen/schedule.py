@@ -153,6 +153,13 @@ class Schedule(ConfigModel):
             raise ValueError("step units must be >= 0")
         return value
 
+    @field_validator("sizes")
+    @classmethod
+    def _some_sizes(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and not value:
+            raise ValueError("list at least one block size")
+        return value
+
     @field_validator("block_params")
     @classmethod
     def _check_block_keys(cls, value: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -171,6 +178,13 @@ class Schedule(ConfigModel):
             raise ValueError("timestamps need both start and step")
         if (self.spread == "rows") != (self.rows_per_step is not None):
             raise ValueError("rows_per_step goes with spread: rows (and spread: rows needs it)")
+        if self.concepts and self.sequence is None:
+            raise key_error(
+                "concepts",
+                "take effect through a sequence (schedule.sequence: [{concept: A, rows: ...}, "
+                "...]); give one, or per-block parameters with block_params",
+                self.concepts,
+            )
         if self.sequence is not None:
             if self.block_params:
                 raise ValueError("give either block_params or a concept sequence, not both")

@@ -66,14 +66,17 @@ def _numeric_only(annotation: Any) -> bool:
 
 
 def _numeric_items(annotation: Any) -> bool:
-    """Whether a field of this type is a list (or tuple) of numbers, true/false excluded."""
+    """Whether a field of this type is a list (or tuple) of numbers, or a mapping to
+    numbers, true/false excluded."""
     stack = [annotation]
     while stack:
         t = stack.pop()
         args = [a for a in typing.get_args(t) if a is not Ellipsis]
         if typing.get_origin(t) in (list, tuple):
             return bool(args) and all(_numeric_only(a) for a in args)
-        if args and typing.get_origin(t) is not dict:
+        if typing.get_origin(t) is dict:
+            return len(args) == 2 and _numeric_only(args[1])
+        if args:
             stack.extend(args)
     return False
 
@@ -103,7 +106,10 @@ class ConfigModel(BaseModel):
                 field = cls.model_fields.get(key) if isinstance(key, str) else None
                 if isinstance(value, bool) and field and _numeric_only(field.annotation):
                     raise key_error(key, "must be a number, not true/false", value)
-                listed = isinstance(value, list | tuple) and any(isinstance(v, bool) for v in value)
+                items = value.values() if isinstance(value, Mapping) else value
+                listed = isinstance(value, list | tuple | Mapping) and any(
+                    isinstance(v, bool) for v in items
+                )
                 if listed and field and _numeric_items(field.annotation):
                     raise key_error(key, "must hold numbers, not true/false", value)
         return data

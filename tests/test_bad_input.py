@@ -391,6 +391,26 @@ CASES: dict[str, Bad] = {
         "label_delay",
         ("'300000D' is longer than 36525 days",),
     ),
+    "label delay of a fraction of a row": Bad(
+        s(label_delay={"unit": "rows", "kind": "uniform", "low": 2.5, "high": 3.5}),
+        "label_delay",
+        ("low: a row delay is a whole number of rows, got 2.5",),
+    ),
+    "no block sizes": Bad(
+        s(schedule={"blocks": None, "rows_per_block": None, "sizes": []}),
+        "schedule.sizes",
+        ("list at least one block size",),
+    ),
+    "true in a step": Bad(
+        s(schedule={"start": "2024-01-01", "step": {"days": 1, "hours": False}}),
+        "schedule.step",
+        ("must hold numbers, not true/false",),
+    ),
+    "concepts without a sequence": Bad(
+        s(schedule={"concepts": {"A": {"variant": 0}, "B": {"variant": 3}}}),
+        "schedule.concepts",
+        ("take effect through a sequence",),
+    ),
     "table with a duplicate column name": Bad(
         _csv("a,b,a\n1,2,3\n"), "generator.params.source", ("duplicate column names ['a']",)
     ),

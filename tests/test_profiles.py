@@ -218,6 +218,29 @@ def test_gradual_transition_end_to_end(tmp_path: Path, shape: str) -> None:
     assert [b.concepts for b in manifest.blocks] == [[0], [0, 1], [1]]
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+def test_block_records_list_the_concepts_that_produce_their_rows(
+    tmp_path: Path, shape: str
+) -> None:
+    """A 1,000-row window over ten 100-row blocks: a sigmoid hands over no row in its first
+    block and keeps none of the old concept in its last (both were listed anyway)."""
+    sc = sea(
+        schedule={
+            "blocks": 12,
+            "rows_per_block": 100,
+            "concepts": {"A": {"variant": 0}, "B": {"variant": 3}},
+            "sequence": [{"concept": "A", "rows": 200}, {"concept": "B", "rows": 1000}],
+            "repeat": False,
+            "transition": {"kind": "gradual", "width": 1000, "shape": shape},
+        }
+    )
+    manifest = calmops_gen.run(sc, root=tmp_path)
+    truth = calmops_gen.read_ground_truth(manifest)
+    found = [sorted(set(g["concept"])) for _, g in truth.groupby("block")]
+    assert [b.concepts for b in manifest.blocks] == found
+    assert found[2] == ([0] if shape == "sigmoid" else [0, 1])
+
+
 # --------------------------------------------------------------------------------------------
 # Drift-event profiles across block edges
 # --------------------------------------------------------------------------------------------
