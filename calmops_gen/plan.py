@@ -243,7 +243,7 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
             )
     seeds = SeedTree(scenario.seed)
     timeline, names = _timeline(scenario, generator, sizes, seeds)
-    _check_same_columns(generator, timeline.concepts, base_columns)
+    _check_same_columns(generator, timeline.concepts, names, base_columns)
 
     starts = _block_starts(schedule, n_blocks, sum(sizes)) if schedule.timed else None
     blocks: list[BlockPlan] = []
@@ -292,13 +292,17 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
 
 
 def _check_same_columns(
-    generator: Generator, concepts: tuple[GeneratorParams, ...], columns: tuple[Column, ...]
+    generator: Generator,
+    concepts: tuple[GeneratorParams, ...],
+    names: tuple[str | None, ...],
+    columns: tuple[Column, ...],
 ) -> None:
+    """Every concept makes the columns of the first (named ones are reported by name)."""
     cls = type(generator)
-    for k, params in enumerate(concepts):
-        if k and cls(params, generator.engine).columns() != columns:
+    for k, (params, name) in enumerate(zip(concepts, names, strict=True)):
+        if cls(params, generator.engine).columns() != columns:
             raise ScenarioError(
-                "schedule",
+                "schedule" if name is None else f"schedule.concepts.{name}",
                 f"concept {k} ({params.model_dump()}) changes the dataset's columns; "
                 "every block must have the same columns",
             )
@@ -392,12 +396,16 @@ def _timeline(
             row += size
     raw: list[GeneratorParams] = []
     names: list[str | None] = []
-    ids = []
-    for params, name in pieces:
+    ids: list[int] = []
+    runs: list[int] = []  # where each run of one concept starts (pieces merged)
+    for row, (params, name) in zip(starts, pieces, strict=True):
         if params not in raw:
             raw.append(params)
             names.append(name)
-        ids.append(raw.index(params))
+        k = raw.index(params)
+        if not ids or ids[-1] != k:  # a concept carried on (next block, repeated segment)
+            ids.append(k)
+            runs.append(row)
     concepts = tuple(_fill_model_seeds(p, k, seeds) for k, p in enumerate(raw))
     if isinstance(generator, ConceptGenerator):
         for k, concept in enumerate(concepts):
@@ -405,7 +413,7 @@ def _timeline(
             if problem:
                 raise ScenarioError("generator.engine", f"concept {k}: {problem}")
     timeline = Timeline(
-        np.asarray(starts, dtype=np.int64),
+        np.asarray(runs, dtype=np.int64),
         np.asarray(ids, dtype=np.int64),
         concepts,
         schedule.transition,
@@ -437,14 +445,17 @@ def _check_transition(timeline: Timeline, generator: Generator, scenario: Scenar
             )
         for _, a, b in timeline.changes():
             generator.check_blend(timeline.concepts[a], timeline.concepts[b])
+    # a transition ends before the next change, and before the data ends
     width = timeline.width
-    stops = [*timeline.starts[1:].tolist(), n]
-    for k, (start, stop) in enumerate(zip(timeline.starts.tolist(), stops, strict=True)):
-        if k and timeline.ids[k] != timeline.ids[k - 1] and width > stop - start:
+    ends = [*timeline.starts.tolist(), n]
+    for k in range(1, len(ends) - 1):
+        if width > ends[k + 1] - ends[k]:
+            until = "the next change" if k + 2 < len(ends) else "the end of the data"
             raise ScenarioError(
                 "schedule.transition.width",
-                f"{width} rows is wider than the {stop - start} rows of concept "
-                f"{timeline.ids[k]} starting at row {start}, where the transition happens",
+                f"{width} rows is wider than the {ends[k + 1] - ends[k]} rows of concept "
+                f"{timeline.ids[k]} from row {ends[k]}, where the transition happens, to "
+                f"{until}",
             )
 
 

@@ -247,8 +247,12 @@ class Scenario(ConfigModel):
         return self.generator.engine or (engines[0] if engines else None)
 
     def build_generator(self) -> Generator:
-        """A fresh generator object for this scenario."""
-        return self._generator_cls(self._params, self.engine, self.generator.balance)
+        """A fresh generator object for this scenario: of its first concept (the base
+        parameters, or the first concept of ``schedule.sequence``), which sets the dataset's
+        columns; every other concept must keep them."""
+        sequence = self.schedule.sequence
+        params = self._named[sequence[0].concept] if sequence else self._params
+        return self._generator_cls(params, self.engine, self.generator.balance)
 
     def params(self) -> GeneratorParams:
         """Validated base generator parameters (defaults filled in)."""

@@ -16,13 +16,15 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_serializer, field_validator, model_validator
 
 from calmops_gen.errors import ScenarioError
 from calmops_gen.profiles import Shape, ramp_weights
@@ -92,6 +94,57 @@ class SequenceItem(ConfigModel):
     rows: int = Field(gt=0)
 
 
+#: ``<date/time>[<IANA zone>]`` (RFC 9557): a start in a named time zone.
+_ZONED = re.compile(r"(?P<time>.+)\[(?P<zone>[A-Za-z0-9_+\-/]+)\]")
+
+
+def parse_start(text: str) -> datetime:
+    """``schedule.start`` from text: ISO date/time, with an offset or not, optionally
+    followed by a named time zone in brackets (RFC 9557), whose clock the timestamps then
+    follow (daylight saving time included).
+
+    Examples
+    --------
+    >>> parse_start("2024-03-30T12:00:00+01:00[Europe/Madrid]").tzinfo
+    zoneinfo.ZoneInfo(key='Europe/Madrid')
+    >>> parse_start("2024-03-30 12:00").isoformat()
+    '2024-03-30T12:00:00'
+    """
+    zoned = _ZONED.fullmatch(text.strip())
+    try:
+        stamp = pd.Timestamp(zoned["time"] if zoned else text)
+    except ValueError as exc:
+        raise ValueError(f"not a date/time: {text!r}") from exc
+    if zoned:
+        try:
+            zone = ZoneInfo(zoned["zone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zoned['zone']!r} in {text!r}") from None
+        stamp = stamp.tz_localize(zone) if stamp.tz is None else stamp.tz_convert(zone)
+    return stamp.to_pydatetime()
+
+
+def _named_zone(value: datetime) -> datetime:
+    """``value`` with its zone as a :class:`zoneinfo.ZoneInfo` when it is a named one (a
+    pytz zone too); a fixed offset stays as it is, and a zone of any other kind, which the
+    config could not record, is refused."""
+    tz = value.tzinfo
+    if tz is None or isinstance(tz, ZoneInfo | timezone):
+        return value
+    name = getattr(tz, "zone", None)  # pytz
+    if isinstance(name, str):
+        return value.astimezone(ZoneInfo(name))
+    offset = tz.utcoffset(value)
+    if offset is not None and all(
+        tz.utcoffset(value.replace(month=m)) == offset for m in (1, 4, 7, 10)
+    ):
+        return value.astimezone(timezone(offset))
+    raise ValueError(
+        f"time zone {tz!r} cannot be recorded in the config; give a zoneinfo.ZoneInfo (or "
+        "text such as '2024-03-30T12:00+01:00[Europe/Madrid]') or a fixed offset"
+    )
+
+
 class Schedule(ConfigModel):
     """Block sizes, timestamps, per-block parameters and concept transitions.
 
@@ -126,11 +179,19 @@ class Schedule(ConfigModel):
         if isinstance(value, date) and not isinstance(value, datetime):
             return datetime(value.year, value.month, value.day)
         if isinstance(value, str):
-            try:
-                return pd.Timestamp(value).to_pydatetime()
-            except ValueError as exc:
-                raise ValueError(f"not a date/time: {value!r}") from exc
+            return parse_start(value)
+        if isinstance(value, datetime):
+            return _named_zone(value)
         return value
+
+    @field_serializer("start", when_used="json")
+    def _write_start(self, value: datetime | None) -> str | None:
+        # a named zone is written after the offset (RFC 9557), so the config (and the
+        # version id) tell Europe/Madrid from +01:00: their later timestamps differ
+        if value is None:
+            return None
+        zone = getattr(value.tzinfo, "key", None)
+        return value.isoformat() + (f"[{zone}]" if zone else "")
 
     @field_validator("start")
     @classmethod

@@ -115,11 +115,28 @@ CASES: dict[str, Bad] = {
     "transition wider than block": Bad(
         s(
             schedule={
-                "block_params": {1: {"variant": 1}},
+                "block_params": {1: {"variant": 1}, 2: {"variant": 2}},
                 "transition": {"kind": "gradual", "width": 401},
             }
         ),
         "schedule.transition.width",
+        (
+            "wider than the 400 rows of concept 1 from row 400, where the transition happens, "
+            "to the next change",
+        ),
+    ),
+    "transition wider than the concept's rows left": Bad(
+        s(
+            schedule={
+                "block_params": {1: {"variant": 1}},
+                "transition": {"kind": "gradual", "width": 801},
+            }
+        ),
+        "schedule.transition.width",
+        (
+            "wider than the 800 rows of concept 1 from row 400, where the transition happens, "
+            "to the end of the data",
+        ),
     ),
     "profile wider than selection": Bad(
         s(**_event(where={"blocks": [1]}, profile={"kind": "gradual", "width": 401})),

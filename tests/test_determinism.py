@@ -253,3 +253,29 @@ def test_whole_run_truth_columns_equal_per_block_truth(transition: str) -> None:
     assert got["flips__changed"].sum() > 0 and 0 < got["concept"].mean() < 1
     # each block's frame is a view of the whole-run columns, not a copy
     assert np.shares_memory(views[1]["row"].to_numpy(), got["row"].to_numpy())
+
+
+def test_a_named_time_zone_is_part_of_the_config_and_the_version(tmp_path: Path) -> None:
+    """Europe/Madrid and +01:00 agree on the first timestamp but not after the clocks move:
+    they had one version id (whichever ran second got the other's data)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    def scenario(start: object) -> dict[str, Any]:
+        return sea(schedule={"blocks": 3, "rows_per_block": 4, "start": start,
+                             "step": {"days": 1}})  # fmt: skip
+
+    madrid = datetime(2024, 3, 30, 12, tzinfo=ZoneInfo("Europe/Madrid"))
+    named = calmops_gen.run(scenario(madrid), root=tmp_path)
+    fixed = calmops_gen.run(scenario("2024-03-30T12:00:00+01:00"), root=tmp_path)
+    assert named.version != fixed.version
+    assert named.config["schedule"]["start"] == "2024-03-30T12:00:00+01:00[Europe/Madrid]"
+    stamps = calmops_gen.read_frame(named)["timestamp"]
+    assert [t.isoformat() for t in stamps.iloc[[0, 4]]] == [
+        "2024-03-30T12:00:00+01:00", "2024-03-31T12:00:00+02:00"
+    ]  # fmt: skip
+    assert calmops_gen.read_frame(fixed)["timestamp"].iloc[4].isoformat().endswith("+01:00")
+    # the recorded config (text) runs again into the same version
+    again = calmops_gen.run(named.config, root=tmp_path / "again")
+    assert again.version == named.version
+    assert file_hashes(again) == file_hashes(named)

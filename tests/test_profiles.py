@@ -284,3 +284,51 @@ def test_event_profile_is_one_curve_across_block_edges(tmp_path: Path, profile: 
     new = calmops_gen.read_frame(manifest)["x0"].to_numpy()
     old = calmops_gen.read_frame(base)["x0"].to_numpy()
     assert np.array_equal(new, old + expected * amount)
+
+
+def test_a_sequence_sets_the_columns_and_classes_of_its_concepts(tmp_path: Path) -> None:
+    """The generator's parameters give way to the sequence's first concept (the columns and
+    classes were the base parameters': has_noise's columns dropped, four classes counted as
+    two); a concept with other columns is named."""
+
+    def seq(kind: str, concepts: dict) -> dict:
+        names = list(concepts)
+        return {"name": "seq", "seed": 1, "generator": {"kind": kind},
+                "schedule": {"blocks": 2, "rows_per_block": 300, "concepts": concepts,
+                             "sequence": [{"concept": n, "rows": 300} for n in names]}}  # fmt: skip
+
+    m = calmops_gen.run(seq("sine", {"A": {"has_noise": True}}), root=tmp_path)
+    assert list(calmops_gen.read_frame(m).columns) == ["x0", "x1", "x2", "x3", "y", "block"]
+    m = calmops_gen.run(seq("random_tree", {"A": {"n_classes": 4}}), root=tmp_path)
+    counts = [b.class_counts for b in m.blocks]
+    frame = calmops_gen.read_frame(m)
+    assert sorted(counts[0]) == ["0", "1", "2", "3"]
+    assert sum(c["3"] for c in counts) == int((frame["y"] == 3).sum()) > 0
+    with pytest.raises(calmops_gen.ScenarioError, match="changes the dataset's columns") as err:
+        calmops_gen.run(seq("random_rbf", {"A": {"n_features": 2}, "B": {}}), root=tmp_path)
+    assert err.value.path == "schedule.concepts.B"
+
+
+def test_a_transition_runs_across_the_blocks_a_concept_lasts(tmp_path: Path) -> None:
+    """block_params carry a concept forward: a 1,500-row window over two 1,000-row blocks of
+    it is one transition (it was refused as wider than one block), with the same rows as the
+    sequence that says the same thing."""
+    transition = {"kind": "gradual", "width": 1500, "shape": "linear"}
+    by_blocks = calmops_gen.run(
+        sea(schedule={"blocks": 4, "rows_per_block": 1000, "block_params": {2: {"variant": 3}},
+                      "transition": transition}),
+        root=tmp_path / "a",
+    )  # fmt: skip
+    by_sequence = calmops_gen.run(
+        sea(schedule={"blocks": 4, "rows_per_block": 1000,
+                      "concepts": {"A": {"variant": 0}, "B": {"variant": 3}},
+                      "sequence": [{"concept": "A", "rows": 2000}, {"concept": "B", "rows": 1000},
+                                   {"concept": "B", "rows": 1000}],
+                      "repeat": False, "transition": transition}),
+        root=tmp_path / "b",
+    )  # fmt: skip
+    concept = calmops_gen.read_ground_truth(by_blocks)["concept"].to_numpy()
+    assert concept[2000:3500].tolist() == new_concept_rows(1500, "linear").astype(int).tolist()
+    assert concept[2000:3500].sum() == 750 and (concept[3500:] == 1).all()
+    assert concept.tolist() == calmops_gen.read_ground_truth(by_sequence)["concept"].tolist()
+    assert [b.concepts for b in by_blocks.blocks] == [[0], [0], [0, 1], [0, 1]]
