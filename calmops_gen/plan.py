@@ -313,7 +313,10 @@ def _block_starts(schedule: Any, n_blocks: int, n_rows: int) -> list[pd.Timestam
     first block's start, the last row's time and the end of the last block)."""
     first = pd.Timestamp(schedule.start)  # in range: checked by the schedule model
     try:
-        starts = block_starts(schedule, n_blocks)
+        if schedule.spread == "rows":  # time steps by rows: every block counts from start
+            starts = [first] * (n_blocks + 1)
+        else:
+            starts = block_starts(schedule, n_blocks)
         for t in starts:
             t.as_unit("ns")
         if schedule.spread == "rows" and n_rows:

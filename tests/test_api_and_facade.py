@@ -371,6 +371,16 @@ def test_facade_bad_input(tmp_path: Path, kwargs: dict) -> None:
     assert not (tmp_path / "o").exists()
 
 
+def test_time_stepped_by_rows_is_checked_by_rows_not_blocks(tmp_path: Path) -> None:
+    """300 blocks of 10 rows, a year every 1,000 rows: the times run 2000-2002 (they were
+    refused as 300 years past start, block by block)."""
+    sc = sea(schedule={"blocks": 300, "rows_per_block": 10, "start": "2000-01-01",
+                       "step": {"years": 1}, "spread": "rows", "rows_per_step": 1000})  # fmt: skip
+    stamps = calmops_gen.read_frame(calmops_gen.run(sc, root=tmp_path))["timestamp"]
+    years = stamps.dt.year.to_numpy()
+    assert years.tolist() == [2000] * 1000 + [2001] * 1000 + [2002] * 1000
+
+
 @pytest.mark.parametrize(
     ("start", "step", "spread"),
     [
