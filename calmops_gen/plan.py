@@ -297,10 +297,11 @@ def _check_same_columns(
     names: tuple[str | None, ...],
     columns: tuple[Column, ...],
 ) -> None:
-    """Every concept makes the columns of the first (named ones are reported by name)."""
+    """Every concept makes the columns of the first, which the generator was built from
+    (named ones are reported by name)."""
     cls = type(generator)
     for k, (params, name) in enumerate(zip(concepts, names, strict=True)):
-        if cls(params, generator.engine).columns() != columns:
+        if k and cls(params, generator.engine).columns() != columns:
             raise ScenarioError(
                 "schedule" if name is None else f"schedule.concepts.{name}",
                 f"concept {k} ({params.model_dump()}) changes the dataset's columns; "

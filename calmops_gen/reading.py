@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from calmops_gen.errors import DatasetError
+from calmops_gen.errors import DatasetError, first_line
 from calmops_gen.manifest import MANIFEST_NAME, ColumnInfo, Manifest, read_manifest
 from calmops_gen.storage import parse_type, read_file
 
@@ -72,10 +72,53 @@ def _read(manifest: Manifest, files: list[str], columns: list[ColumnInfo]) -> pd
     types = pa.schema(
         [pa.field(c.name, t) for c in columns if (t := parse_type(c.dtype)) is not None]
     )
-    frames = [read_file(manifest.directory / f, types) for f in files]
+    frames = [_read_one(manifest.directory / f, types, [c.name for c in columns]) for f in files]
     if not frames:
         return pd.DataFrame(columns=[c.name for c in columns])
+    _same_categories(frames)
     return pd.concat(frames, ignore_index=True)
+
+
+def _same_categories(frames: list[pd.DataFrame]) -> None:
+    """Give each categorical column the categories of every block (CSV blocks read back
+    with only the categories they show, in order seen; pandas would concatenate differing
+    ones as text).
+
+    Examples
+    --------
+    >>> parts = [pd.DataFrame({"c": pd.Categorical(v)}) for v in (["b"], ["a", "b"])]
+    >>> _same_categories(parts)
+    >>> pd.concat(parts)["c"].cat.categories.tolist()
+    ['b', 'a']
+    """
+    for name in frames[0].columns:
+        columns = [f[name] for f in frames]
+        if not all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns):
+            continue
+        if all(c.dtype == columns[0].dtype for c in columns):
+            continue
+        union = pd.api.types.union_categoricals(columns).categories
+        for frame in frames:
+            frame[name] = frame[name].cat.set_categories(union)
+
+
+def _read_one(path: Path, types: pa.Schema, names: list[str]) -> pd.DataFrame:
+    """One block file, which must hold the manifest's columns in order; a missing,
+    damaged or altered file is a :class:`DatasetError` (the library's own error says why)."""
+    if not path.is_file():
+        raise DatasetError(f"{path}: missing; check the dataset with calmops-gen-verify")
+    try:
+        frame = read_file(path, types)
+    except (OSError, pa.ArrowException) as err:  # truncated, not Parquet/CSV, unreadable
+        raise DatasetError(
+            f"{path}: cannot be read ({first_line(err)}); check the dataset with calmops-gen-verify"
+        ) from None
+    if list(frame.columns) != names:
+        raise DatasetError(
+            f"{path}: holds columns {list(frame.columns)}, the manifest {names}; check the "
+            "dataset with calmops-gen-verify"
+        )
+    return frame
 
 
 def read_block(dataset: Manifest | Path | str, index: int) -> pd.DataFrame:

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import pyarrow as pa
@@ -105,11 +106,21 @@ def csv_problem(columns: Iterable[Column]) -> str | None:
     True
     >>> csv_problem([Column("h", "halffloat", "feature")])
     "column 'h' is halffloat, which CSV cannot hold"
+    >>> cat = pa.dictionary(pa.int8(), pa.string(), ordered=True)
+    >>> csv_problem([Column("c", str(cat), "feature", arrow_type=cat)])  # doctest: +ELLIPSIS
+    "column 'c' is an ordered categorical (dictionary<...>): CSV keeps no category order, ..."
     """
     for col in columns:
         typ = col.pa_type()
-        value = typ.value_type if pa.types.is_dictionary(typ) else typ
-        if pa.types.is_nested(value) or pa.types.is_interval(value) or pa.types.is_float16(value):
+        if pa.types.is_dictionary(typ) and typ.ordered:
+            return (
+                f"column {col.name!r} is an ordered categorical ({typ}): CSV keeps no "
+                "category order, so comparisons and sorting would change"
+            )
+        binary = pa.types.is_binary(typ) or pa.types.is_large_binary(typ)
+        if binary or pa.types.is_fixed_size_binary(typ):
+            return f"column {col.name!r} is {typ}: CSV holds text, not arbitrary bytes"
+        if pa.types.is_nested(typ) or pa.types.is_interval(typ) or pa.types.is_float16(typ):
             return f"column {col.name!r} is {typ}, which CSV cannot hold"
     return None
 
@@ -162,6 +173,7 @@ def sha256_file(path: Path) -> str:
 
 _DICTIONARY = re.compile(r"^dictionary<values=(.+), indices=(\w+), ordered=([01])>$")
 _TIMESTAMP = re.compile(r"^timestamp\[(\w+)(?:, tz=(.+))?\]$")
+_DECIMAL = re.compile(r"^decimal(32|64|128|256)\((\d+), (-?\d+)\)$")
 
 
 def parse_type(alias: str) -> pa.DataType | None:
@@ -173,6 +185,8 @@ def parse_type(alias: str) -> pa.DataType | None:
     DictionaryType(dictionary<values=string, indices=int8, ordered=0>)
     >>> parse_type("timestamp[ns, tz=+01:00]")
     TimestampType(timestamp[ns, tz=+01:00])
+    >>> parse_type("decimal128(38, 2)")
+    Decimal128Type(decimal128(38, 2))
     """
     match = _DICTIONARY.match(alias)
     if match:
@@ -183,6 +197,10 @@ def parse_type(alias: str) -> pa.DataType | None:
     match = _TIMESTAMP.match(alias)
     if match:
         return pa.timestamp(match.group(1), tz=match.group(2))
+    match = _DECIMAL.match(alias)
+    if match:
+        decimal = getattr(pa, f"decimal{match.group(1)}")
+        return cast(pa.DataType, decimal(int(match.group(2)), int(match.group(3))))
     try:
         return pa.type_for_alias(alias)
     except ValueError:

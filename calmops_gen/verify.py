@@ -68,7 +68,12 @@ def verify_dataset(directory: Path | str) -> list[str]:
             f"{MANIFEST_NAME}: its config does not hash to its version {manifest.version!r} "
             "(the config or the version was edited)"
         )
-    if manifest.records_sha256 is not None and manifest.records_digest() != manifest.records_sha256:
+    if manifest.records_sha256 is None:  # every manifest written has it: removing it
+        problems.append(  # would switch off the check below
+            f"{MANIFEST_NAME}: records_sha256 is missing, so edits of its records cannot be "
+            "detected"
+        )
+    elif manifest.records_digest() != manifest.records_sha256:
         problems.append(
             f"{MANIFEST_NAME}: its records were edited after the run (they no longer hash to "
             "records_sha256)"
@@ -177,16 +182,23 @@ def _affected(table: pa.Table, events: list[EventInfo]) -> dict[str, int]:
 
 
 def _check_concepts(table: pa.Table, block: BlockInfo, name: str) -> list[str]:
-    """The concepts in a ground-truth file are among those its block record lists."""
+    """The concepts in a ground-truth file are those its block record lists."""
     if "concept" not in table.column_names:
         return []
-    extra = set(pc.unique(table.column("concept")).to_pylist()) - set(block.concepts)
-    if not extra:
-        return []
-    return [
-        f"{name}: rows of concept(s) {sorted(extra)}, which the manifest's block "
-        f"{block.index} does not list"
-    ]
+    found = set(pc.unique(table.column("concept")).to_pylist())
+    problems = []
+    extra, absent = found - set(block.concepts), set(block.concepts) - found
+    if extra:
+        problems.append(
+            f"{name}: rows of concept(s) {sorted(extra)}, which the manifest's block "
+            f"{block.index} does not list"
+        )
+    if absent:
+        problems.append(
+            f"{name}: no rows of concept(s) {sorted(absent)}, which the manifest's block "
+            f"{block.index} lists"
+        )
+    return problems
 
 
 def _check_derived(

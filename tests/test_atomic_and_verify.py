@@ -572,6 +572,49 @@ def test_reading_a_file_instead_of_a_dataset_is_a_dataset_error(dataset: Path, r
         readers[read](pd.DataFrame())
 
 
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "emptied", "footer", "renamed"])
+@pytest.mark.parametrize("reader", ["read_frame", "read_ground_truth"])
+def test_reading_a_damaged_file_is_a_dataset_error(dataset: Path, damage: str, reader: str) -> None:
+    """A block file that is gone, cut, empty, corrupt or holds other columns: one
+    DatasetError naming the file (pyarrow's and the OS's own errors came through)."""
+    import pyarrow.parquet as pq
+
+    folder = "data" if reader == "read_frame" else "ground_truth"
+    path = dataset / folder / "block-00001.parquet"
+    if damage == "deleted":
+        path.unlink()
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    elif damage == "emptied":
+        path.write_bytes(b"")
+    elif damage == "footer":
+        path.write_bytes(path.read_bytes()[:-8] + b"XXXXXXXX")  # the footer's length and magic
+    else:
+        table = pq.read_table(path)
+        pq.write_table(table.rename_columns(["z", *table.column_names[1:]]), path)
+    with pytest.raises(DatasetError, match="calmops-gen-verify") as err:
+        getattr(calmops_gen, reader)(dataset)
+    assert str(path) in str(err.value)
+
+
+def test_verify_reports_a_manifest_without_its_records_hash(dataset: Path) -> None:
+    """Deleting records_sha256 switched the records check off: edits then passed."""
+    _edit_manifest(dataset, lambda m: (m.pop("records_sha256"), m.update(seed=7)), reseal=False)
+    assert verify_dataset(dataset) == [
+        "manifest.json: records_sha256 is missing, so edits of its records cannot be detected",
+    ]
+
+
+def test_verify_reports_a_listed_concept_without_rows(tmp_path: Path) -> None:
+    sc = sea(schedule={"block_params": {1: {"variant": 1}}})
+    directory = calmops_gen.run(sc, root=tmp_path).directory
+    _edit_manifest(directory, lambda m: m["blocks"][0].update(concepts=[0, 1]))
+    assert verify_dataset(directory) == [
+        "ground_truth/block-00000.parquet: no rows of concept(s) [1], which the manifest's "
+        "block 0 lists"
+    ]
+
+
 def test_verify_a_file_instead_of_a_dataset(dataset: Path, capsys) -> None:
     code, lines = _verify(dataset / "manifest.json", capsys)
     assert code == 1 and any("cannot be read" in line for line in lines)

@@ -360,3 +360,55 @@ def test_whole_column_scans_read_row_groups_in_batches(
     assert {tuple(c.dictionary.to_pylist()) for c in column.chunks} == {
         tuple(f"v{i}" for i in range(7))
     }
+
+
+@pytest.mark.parametrize(
+    ("column", "says"),
+    [
+        (
+            pa.DictionaryArray.from_arrays(
+                pa.array([2, 0] * 5, pa.int8()), pa.array(["lo", "mid", "hi"]), ordered=True
+            ),
+            "CSV keeps no category order",
+        ),
+        (pa.array([b"\x00\xff"] * 10), "CSV holds text, not arbitrary bytes"),
+    ],
+    ids=["ordered categorical", "binary"],
+)
+def test_csv_output_refuses_what_it_cannot_read_back(
+    tmp_path: Path, column: pa.Array, says: str
+) -> None:
+    """An ordered categorical came back from CSV in the order its values were seen ("hi"
+    before "lo"); bytes that are not UTF-8 crashed the writer."""
+    path = write(tmp_path / "t.parquet", pa.table({"c": column, "x": np.arange(10.0)}), 10)
+    sc = {"name": "t", "generator": {"kind": "table", "params": {"source": str(path)}},
+          "schedule": {"blocks": 2}, "output": {"format": "csv"}}  # fmt: skip
+    with pytest.raises(ScenarioError, match=says) as err:
+        calmops_gen.run(sc, root=tmp_path / "out")
+    assert err.value.path == "output.format"
+    assert not (tmp_path / "out").exists()
+
+
+def test_decimals_read_back_from_csv_exactly(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    values = [Decimal("12345678901234567890.12"), Decimal("-0.05")] * 5
+    path = write(tmp_path / "t.parquet", pa.table({"d": pa.array(values, pa.decimal128(38, 2))}), 5)
+    frames = {}
+    for fmt in ("csv", "parquet"):
+        sc = {"name": "t", "generator": {"kind": "table", "params": {"source": str(path)}},
+              "schedule": {"blocks": 2}, "output": {"format": fmt}}  # fmt: skip
+        frames[fmt] = calmops_gen.read_frame(calmops_gen.run(sc, root=tmp_path / fmt))
+    assert frames["csv"]["d"].tolist() == frames["parquet"]["d"].tolist() == values
+
+
+def test_a_categorical_from_csv_blocks_keeps_every_blocks_categories(tmp_path: Path) -> None:
+    """Block 0 shows only "a", block 1 only "b": read whole, the column is one categorical
+    (pandas had concatenated the blocks' two category sets as text)."""
+    column = pa.array(["a"] * 5 + ["b"] * 5).dictionary_encode()
+    path = write(tmp_path / "t.parquet", pa.table({"c": column, "x": np.arange(10.0)}), 5)
+    sc = {"name": "t", "generator": {"kind": "table", "params": {"source": str(path)}},
+          "schedule": {"blocks": 2}, "output": {"format": "csv"}}  # fmt: skip
+    frame = calmops_gen.read_frame(calmops_gen.run(sc, root=tmp_path / "out"))
+    assert frame["c"].cat.categories.tolist() == ["a", "b"]
+    assert frame["c"].tolist() == ["a"] * 5 + ["b"] * 5
