@@ -177,12 +177,12 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
     """
     generator = generator or scenario.build_generator()
     if generator.balance and (
-        not isinstance(generator, ConceptGenerator) or generator.stateful or not generator.classes()
+        not isinstance(generator, ConceptGenerator) or not generator.classes()
     ):
         raise ScenarioError(
             "generator.balance",
             f"{generator.kind!r} cannot be balanced: balancing needs a synthetic "
-            "classification generator without internal drift",
+            "classification generator",
         )
     schedule = scenario.schedule
     sizes = generator.own_sizes()
@@ -244,6 +244,10 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
     seeds = SeedTree(scenario.seed)
     timeline, names = _timeline(scenario, generator, sizes, seeds)
     _check_same_columns(generator, timeline.concepts, names, base_columns)
+    if generator.balance:  # per concept: a later one may drift internally
+        assert isinstance(generator, ConceptGenerator)
+        for params in timeline.concepts:
+            generator.check_balance(params)
 
     starts = _block_starts(schedule, n_blocks, sum(sizes)) if schedule.timed else None
     blocks: list[BlockPlan] = []
@@ -346,10 +350,9 @@ def _classes(generator: Generator, timeline: Timeline) -> tuple[Hashable, ...] |
     found = generator.classes()
     if found is None or len(timeline.concepts) == 1:
         return found
-    cls = type(generator)
     labels = set(found)
     for params in timeline.concepts[1:]:
-        labels |= set(cls(params, generator.engine).classes() or ())
+        labels |= set(generator.classes_for(params) or ())
     return tuple(sorted(labels, key=lambda v: (str(type(v)), v)))
 
 

@@ -340,3 +340,43 @@ def test_scenarios_run(
         tail = frames[0].iloc[450:]
         feats = {c: tail[c].to_numpy() for c in tail.columns if c != "y"}
         np.testing.assert_array_equal(gen.label(second, feats, tail.index.to_numpy()), tail.y)
+
+
+# --- (7) balancing tiny segments ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["agrawal", "sine", "mixed", "stagger"])
+@pytest.mark.parametrize("engine", ["numpy", "river"])
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_balance_classes_in_segments_of_a_few_rows(kind: str, engine: str, n: int) -> None:
+    """river's balance_classes starts with class 1 and alternates; a one-row segment is one
+    row of class 1 (Agrawal's numpy engine crashed: no class-0 rows to concatenate) and an
+    empty segment is empty, with the declared columns."""
+    gen, p = make(kind, engine, balance_classes=True)
+    seq = SeedTree(3).concept(0, 0)
+    frame = gen.sample(p, Draw(np.arange(10, 10 + n), SeedTree.rng(seq)), seq)
+    assert list(frame.columns) == [c.name for c in gen.columns()]
+    assert [str(t) for t in frame.dtypes] == [numpy_dtype(c.dtype) for c in gen.columns()]
+    assert frame["y"].tolist() == [1, 0, 1][:n]
+    feats = {c: frame[c].to_numpy() for c in frame.columns if c != "y"}
+    assert gen.label(p, feats, np.arange(n)).tolist() == [1, 0, 1][:n]
+
+
+@pytest.mark.parametrize("kind", ["sea", "agrawal", "stagger", "led", "waveform"])
+@pytest.mark.parametrize("engine", ["numpy", "river"])
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_generator_balance_in_segments_of_a_few_rows(kind: str, engine: str, n: int) -> None:
+    """generator.balance: the first n % k classes get one row more, so a one-row segment is
+    one row of the first class; an empty segment is empty (pandas refused to concatenate no
+    rows)."""
+    cls = GENERATORS.get(kind, "generator.kind")
+    p = cls.Params()
+    gen = cls(p, engine, balance=True)
+    seq = SeedTree(3).concept(0, 0)
+    frame = gen.sample(p, Draw(np.arange(n), SeedTree.rng(seq)), seq)
+    assert list(frame.columns) == [c.name for c in gen.columns()]
+    classes = gen.classes()
+    assert classes is not None
+    counts = frame["y"].value_counts()
+    expect = {c: n // len(classes) + (i < n % len(classes)) for i, c in enumerate(classes)}
+    assert {c: int(counts.get(c, 0)) for c in classes} == expect

@@ -19,8 +19,10 @@ friedman_drift, planes2d and mv (numpy engine against river, the reference).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import random
+import tracemalloc
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -34,11 +36,13 @@ from scipy import stats
 import calmops_gen as cg
 from calmops_gen.engine import produce_block
 from calmops_gen.errors import ScenarioError
-from calmops_gen.generators import GENERATORS, Draw
+from calmops_gen.generators import GENERATORS, ConceptGenerator, Draw
 from calmops_gen.generators.base import STRING_DTYPE, numpy_dtype
 from calmops_gen.generators.friedman import FriedmanDriftParams, drift_target, friedman
 from calmops_gen.generators.hyperplane import (
+    CHUNK,
     HyperplaneParams,
+    chunk_uniforms,
     hyperplane_label,
     initial_weights,
     numpy_weights,
@@ -516,14 +520,14 @@ BAD_PARAMS = [
     ("hyperplane", {"noise_percentage": -0.1}, "noise_percentage"),
     ("hyperplane", {"sigma": 2}, "sigma"),
     ("hyperplane", {"seed": -1}, "seed"),
-    ("random_rbf", {"n_classes": 1}, "n_classes"),
+    ("random_rbf", {"n_classes": 0}, "n_classes"),
     ("random_rbf", {"n_features": 0}, "n_features"),
     ("random_rbf", {"n_centroids": 0}, "n_centroids"),
     ("random_rbf", {"seed_sample": 3}, "seed_sample"),
     ("random_rbf", {"seed_model": -2}, "seed_model"),
     ("random_rbf_drift", {"change_speed": -0.1}, "change_speed"),
     ("random_rbf_drift", {"n_drift_centroids": -1}, "n_drift_centroids"),
-    ("random_tree", {"n_classes": 1}, "n_classes"),
+    ("random_tree", {"n_classes": 0}, "n_classes"),
     ("random_tree", {"seed_tree": -3}, "seed_tree"),
     ("random_tree", {"seed_sample": 3}, "seed_sample"),
     ("random_tree", {"max_tree_depth": -1}, "max_tree_depth"),
@@ -805,3 +809,216 @@ def test_friedman_coefficients_need_the_numpy_engine(tmp_path: Path) -> None:
     ) as err:
         cg.run(sc, root=tmp_path)
     assert err.value.path == "generator.engine"
+
+
+# --------------------------------------------------------------------------------------------
+# 8. Balancing per concept, steady drifting generators, one-class streams, the walk's memory
+# --------------------------------------------------------------------------------------------
+
+
+def _balanced_run(root: Path, first: int, second: int, engine: str) -> Any:
+    sc = _scenario("random_rbf", {"n_classes": first}, engine=engine, blocks=2,
+                   rows_per_block=1000, block_params={1: {"n_classes": second}})  # fmt: skip
+    sc["generator"]["balance"] = True
+    return cg.run(sc, root=root)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "river"])
+def test_balance_uses_each_concepts_own_classes(tmp_path: Path, engine: str) -> None:
+    """A concept with more classes (2 -> 5) is balanced over its five (they were balanced
+    over the first concept's two, silently dropping 2-4), and one with fewer (5 -> 2) over
+    its two (was refused: "class(es) [2, 3, 4] are too rare")."""
+    up = _balanced_run(tmp_path / "up", 2, 5, engine)
+    down = _balanced_run(tmp_path / "down", 5, 2, engine)
+    two = {"0": 500, "1": 500, "2": 0, "3": 0, "4": 0}
+    five = {str(c): 200 for c in range(5)}
+    assert [b.class_counts for b in up.blocks] == [two, five]
+    assert [b.class_counts for b in down.blocks] == [five, two]
+    frame = cg.read_frame(up)
+    assert frame[frame.block == 1]["y"].value_counts().sort_index().tolist() == [200] * 5
+
+
+def test_classes_for_reads_the_concepts_n_classes() -> None:
+    for kind in ("random_rbf", "random_rbf_drift", "random_tree"):
+        cls = GENERATORS.get(kind, "k")
+        gen = cls(cls.Params(n_classes=2), "numpy")
+        assert gen.classes() == (0, 1)
+        assert gen.classes_for(cls.Params(n_classes=4)) == (0, 1, 2, 3), kind
+    hyper = GENERATORS.get("hyperplane", "k")
+    assert hyper(HyperplaneParams(), "numpy").classes_for(HyperplaneParams(seed=3)) == (0, 1)
+
+
+STEADY = [
+    ("hyperplane", "numpy", {"seed": 3, "n_features": 4, "noise_percentage": 0.0},
+     {"mag_change": 0.01}, "mag_change: 0 or n_drift_features: 0"),
+    ("hyperplane", "numpy",
+     {"seed": 3, "n_features": 4, "noise_percentage": 0.0, "mag_change": 0.2,
+      "n_drift_features": 0},
+     {"n_drift_features": 1}, "mag_change: 0 or n_drift_features: 0"),
+    ("random_rbf_drift", "numpy", {"seed_model": 3}, {"change_speed": 0.01},
+     "change_speed: 0 or n_drift_centroids: 0"),
+    ("random_rbf_drift", "river", {"seed_model": 3, "change_speed": 0.5, "n_drift_centroids": 0},
+     {"n_drift_centroids": 1}, "change_speed: 0 or n_drift_centroids: 0"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "engine", "steady", "moving", "hint"), STEADY)
+def test_balance_needs_only_a_concept_without_internal_drift(
+    kind: str, engine: str, steady: dict[str, Any], moving: dict[str, Any], hint: str
+) -> None:
+    """Hyperplane at mag_change 0 (river's default) and RandomRBFDrift at change_speed 0 do
+    not drift, so their segments balance exactly; a concept that moves is refused, by name."""
+    cls = GENERATORS.get(kind, "k")
+    steady_p = cls.Params(**steady)
+    gen = cls(steady_p, engine, balance=True)
+    assert isinstance(gen, ConceptGenerator) and gen.stateful
+    assert not gen.drifts_internally() and not gen.drifts_internally(steady_p)
+    gen.check_balance(steady_p)
+    seq = SeedTree(4).concept(2, 0)
+    rows = np.arange(5000, 5301)
+    frame = gen.sample(steady_p, Draw(rows, SeedTree.rng(seq)), seq)
+    assert frame["y"].value_counts().sort_index().tolist() == [151, 150]
+    if kind == "hyperplane":  # the kept rows are the concept's rows, correctly labelled
+        assert np.array_equal(gen.label(steady_p, frame, rows), frame["y"].to_numpy())
+    moving_p = cls.Params(**{**steady, **moving})
+    assert gen.drifts_internally(moving_p)
+    for check in (
+        lambda: gen.check_balance(moving_p),
+        lambda: gen.sample(moving_p, Draw(rows, SeedTree.rng(seq)), seq),
+    ):
+        with pytest.raises(ScenarioError, match="drifts internally") as err:
+            check()
+        assert err.value.path == "generator.balance"
+        assert f"(it does not with {hint})" in str(err.value)
+
+
+def test_hyperplane_balance_refuses_the_river_engine() -> None:
+    """river's Hyperplane has one stream per concept (rows from the model seed), so the extra
+    rows drawn to balance a block would be the next block's: refused, naming the remedy."""
+    p = HyperplaneParams(seed=3)
+    gen = GENERATORS.get("hyperplane", "k")(p, "river", balance=True)
+    with pytest.raises(ScenarioError, match="use engine: numpy") as err:
+        gen.check_balance(p)
+    assert err.value.path == "generator.balance"
+
+
+def test_balance_runs_for_steady_hyperplane_and_random_rbf_drift(tmp_path: Path) -> None:
+    counts = []
+    for kind, params in (("hyperplane", {}), ("random_rbf_drift", {"n_classes": 3})):
+        sc = _scenario(kind, params, blocks=2, rows_per_block=300)
+        sc["generator"]["balance"] = True
+        counts.append([b.class_counts for b in cg.run(sc, root=tmp_path / kind).blocks])
+    assert counts[0] == [{"0": 150, "1": 150}] * 2
+    assert counts[1] == [{"0": 100, "1": 100, "2": 100}] * 2
+    moving = _scenario("hyperplane", {}, blocks=2, rows_per_block=300,
+                       block_params={1: {"mag_change": 0.01}})  # fmt: skip
+    moving["generator"]["balance"] = True
+    with pytest.raises(ScenarioError, match="drifts internally") as err:
+        cg.run(moving, root=tmp_path / "moving")
+    assert err.value.path == "generator.balance"
+
+
+@pytest.mark.parametrize("mag_change", [0.01, 0.0])
+def test_hyperplane_river_engine_fast_forwards_even_without_drift(mag_change: float) -> None:
+    """river draws a Hyperplane concept's rows from its model seed: without drift too, every
+    block continues that one stream (no block repeats the first block's rows)."""
+    params = {"seed": 5, "n_features": 3, "mag_change": mag_change}
+    _, frame = _blocks(_scenario("hyperplane", params, engine="river", blocks=3, rows_per_block=50))
+    cols, y = _take(synth.Hyperplane(seed=5, n_features=3, mag_change=mag_change), 150)
+    for i in range(3):
+        assert np.array_equal(frame[f"x{i}"].to_numpy(), cols[f"x{i}"])
+    assert np.array_equal(frame["y"].to_numpy(), y)
+
+
+def test_random_rbf_drift_without_moving_centroids_skips_the_fast_forward() -> None:
+    """At change_speed 0 river's RandomRBFDrift is river's RandomRBF: each block is the first
+    rows of river's stream for the block's seed (no fast-forward to the block's first row)."""
+    params = {"seed_model": 4, "n_features": 3, "n_centroids": 6, "change_speed": 0.0}
+    plan, frame = _blocks(
+        _scenario("random_rbf_drift", params, engine="river", blocks=2, rows_per_block=40)
+    )
+    for b in plan.blocks:
+        seed = SeedTree.river_seed(plan.seeds.concept(b.index, 0))
+        dataset = synth.RandomRBF(seed_model=4, seed_sample=seed, n_features=3, n_centroids=6)
+        cols, y = _take(dataset, 40)
+        got = frame.iloc[b.row_start : b.row_stop]
+        for i in range(3):
+            assert np.array_equal(got[f"x{i}"].to_numpy(), cols[f"x{i}"])
+        assert np.array_equal(got["y"].to_numpy(), y)
+
+
+@pytest.mark.parametrize("kind", ["random_rbf", "random_rbf_drift", "random_tree"])
+@pytest.mark.parametrize("engine", ["numpy", "river"])
+def test_one_class_streams(tmp_path: Path, kind: str, engine: str) -> None:
+    """n_classes 1 is river's one-class stream (every label 0), in both engines; a label
+    event needs two classes and says so."""
+    manifest = cg.run(_scenario(kind, {"n_classes": 1}, engine=engine, blocks=2,
+                                rows_per_block=30), root=tmp_path / "one")  # fmt: skip
+    assert [b.class_counts for b in manifest.blocks] == [{"0": 30}, {"0": 30}]
+    assert cg.read_frame(manifest)["y"].tolist() == [0] * 60
+    if kind != "random_rbf_drift":  # (balancing a stateful generator needs plan.py's change)
+        sc = _scenario(kind, {"n_classes": 1}, engine=engine, rows_per_block=7)
+        sc["generator"]["balance"] = True
+        assert cg.run(sc, root=tmp_path / "bal").blocks[0].class_counts == {"0": 7}
+    flip = _scenario(kind, {"n_classes": 1}, engine=engine)
+    flip["drift"] = {"lf": {"kind": "label_flip", "rate": 0.5}}
+    with pytest.raises(ScenarioError, match="at least two classes") as err:
+        cg.run(flip, root=tmp_path / "flip")
+    assert err.value.path.startswith("drift.lf")
+
+
+# the walk's digests before it drew only the uniforms its rows need (a full
+# n_drift_features x 65536 draw per chunk): (params, walk from, walk to) -> sha256
+WALK_DIGESTS = [
+    ({"seed": 1, "n_features": 5, "n_drift_features": 3, "mag_change": 0.01, "sigma": 0.1},
+     100, 140000, "a33d3368ed35a27af13d82612c5f491dc49e539d5d98de148b41c3bb8025c0bc"),
+    ({"seed": 1, "n_features": 5, "n_drift_features": 3, "mag_change": 0.01, "sigma": 0.1},
+     65530, 65540, "ac14af5ae9e1013d30996dc612a74e02c070d75d820345bfe4524d0aab760152"),
+    ({"seed": 7, "n_features": 40, "n_drift_features": 40, "mag_change": 0.001, "sigma": 0.5},
+     0, 10, "899be1f6489d0438c919775750b486597f18722ecea69591e73c18cb211d3592"),
+    ({"seed": 7, "n_features": 40, "n_drift_features": 40, "mag_change": 0.001, "sigma": 0.5},
+     65530, 65540, "76e6b8dcced7ad2264bdb5fb5b11b83c196673ff7d865a8069bc5b5e4605031a"),
+    ({"seed": 3, "n_features": 3, "n_drift_features": 1, "mag_change": 0.1, "sigma": 0.02},
+     0, 70000, "af8d101983d3c841284a9cc537cdab7fa6ed017e689af5f5572a08bedb0133de"),
+    ({"seed": 9, "n_features": 4, "n_drift_features": 2, "mag_change": 0.01, "sigma": 0.005},
+     131072, 131077, "b2bde9d6814050c690e4d116dd1836bbe8e9793ec082602766c1596792480798"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("params", "start", "stop", "digest"), WALK_DIGESTS)
+def test_hyperplane_walk_output_is_unchanged(
+    params: dict[str, Any], start: int, stop: int, digest: str
+) -> None:
+    p = HyperplaneParams(**params)
+    state = start_state(p)
+    if start:
+        _, state = walk(p, state, start, keep=False)
+    path, end = walk(p, state, stop)
+    data = path.tobytes() + end.weights.tobytes() + end.directions.tobytes()
+    assert hashlib.sha256(data).hexdigest() == digest
+
+
+@pytest.mark.parametrize(("lo", "hi", "group"), [(0, CHUNK, 2), (10, 20, 2), (65530, CHUNK, 5)])
+def test_hyperplane_chunk_uniforms_are_slices_of_the_full_draw(
+    lo: int, hi: int, group: int
+) -> None:
+    full = SeedTree.rng(np.random.SeedSequence(11, spawn_key=(3, 4))).random((5, CHUNK))
+    parts = list(chunk_uniforms(11, 4, 5, lo, hi, group))
+    assert [first for first, _ in parts] == list(range(0, 5, group))
+    assert np.array_equal(np.concatenate([u for _, u in parts]), full[:, lo:hi])
+
+
+def test_hyperplane_walk_memory_does_not_grow_with_drifting_features() -> None:
+    """800 drifting weights for 10 rows took a 800 x 65536 draw (420 MB, and as much again
+    for each temporary); the planning pass of 70,000 rows of 200 weights likewise."""
+    wide = HyperplaneParams(seed=1, n_features=800, n_drift_features=800, mag_change=0.01)
+    mid = HyperplaneParams(seed=1, n_features=200, n_drift_features=200, mag_change=0.01)
+    for p, stop, keep, limit in ((wide, 10, True, 2e6), (mid, 70000, False, 40e6)):
+        tracemalloc.start()
+        try:
+            path, end = walk(p, start_state(p), stop, keep=keep)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < limit, (p.n_drift_features, stop, peak)
+        assert path.shape == (p.n_drift_features, stop if keep else 0) and end.row == stop

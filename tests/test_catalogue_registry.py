@@ -127,3 +127,20 @@ def test_river_engine_builds_and_yields_rows(kind: str) -> None:
     assert len(frame) == n
     assert list(frame.columns) == [c.name for c in cols]
     assert not frame.isna().all().any()  # every declared column got river's values
+
+
+# which concept generators drift internally at river's default parameters
+DRIFTS_AT_DEFAULTS = {"anomaly_sine", "friedman_drift"}
+
+
+@pytest.mark.parametrize("kind", _river_engine_kinds())
+def test_per_concept_classes_and_internal_drift(kind: str) -> None:
+    """classes_for(the generator's own parameters) is classes(); drifts_internally() is the
+    class attribute stateful except where a parameter switches the drift off (hyperplane
+    at mag_change 0, random_rbf_drift at change_speed 0: river's defaults)."""
+    cls = GENERATORS.get(kind, "generator.kind")
+    assert issubclass(cls, ConceptGenerator)
+    gen = cls(cls.Params(), "numpy")
+    assert gen.classes_for(gen.params) == gen.classes()
+    assert gen.drifts_internally() == (kind in DRIFTS_AT_DEFAULTS)
+    assert gen.drifts_internally() <= gen.stateful

@@ -264,3 +264,12 @@ def test_numpy_and_river_feature_distributions_agree(
     pooled = (pa_ + pb) / 2
     se = np.sqrt(2 * pooled * (1 - pooled) / KS_N)
     assert abs(pa_ - pb) < 4 * se, f"positive rate numpy {pa_:.3f} vs river {pb:.3f}"
+
+
+@pytest.mark.parametrize("engine", ["numpy", "river"])
+def test_balance_classes_one_row_block(engine: str) -> None:
+    """A one-row balanced Agrawal block is river's first balanced row: class 1 (the numpy
+    engine crashed with "need at least one array to concatenate")."""
+    frame = _engine_frame("agrawal", engine, {"balance_classes": True}, 1, 5)
+    assert frame["y"].tolist() == [1]
+    assert agrawal_label({k: frame[k].to_numpy() for k in FEATURES}, 0).tolist() == [1]

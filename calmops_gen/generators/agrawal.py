@@ -182,6 +182,16 @@ def _draw_features(n: int, rng: np.random.Generator) -> Arrays:
 
 
 def _balanced(n: int, function: int, rng: np.random.Generator) -> tuple[Arrays, np.ndarray]:
+    """``n`` rows whose classes alternate 1, 0, 1, 0, ... (river's ``balance_classes``: its
+    first row is of class 1), kept in the order drawn from batches of unbalanced rows.
+
+    Examples
+    --------
+    >>> [_balanced(n, 0, np.random.default_rng(0))[1].tolist() for n in (0, 1, 2, 3)]
+    [[], [1], [1, 0], [1, 0, 1]]
+    """
+    if n == 0:
+        return _draw_features(0, rng), np.empty(0, dtype=np.int64)
     need = {1: (n + 1) // 2, 0: n // 2}
     found: dict[int, list[Arrays]] = {0: [], 1: []}
     have = {0: 0, 1: 0}
@@ -210,9 +220,10 @@ def _balanced(n: int, function: int, rng: np.random.Generator) -> tuple[Arrays, 
     y_out = np.empty(n, dtype=np.int64)
     y_out[0::2], y_out[1::2] = 1, 0
     for name in FEATURES:
-        out = np.empty(n, dtype=found[1][0][name].dtype)
+        out = np.empty(n, dtype=found[1][0][name].dtype)  # class 1 has a row whenever n > 0
         out[0::2] = np.concatenate([p[name] for p in found[1]])
-        out[1::2] = np.concatenate([p[name] for p in found[0]])
+        if found[0]:  # no class-0 row when n == 1
+            out[1::2] = np.concatenate([p[name] for p in found[0]])
         cols[name] = out
     return cols, y_out
 

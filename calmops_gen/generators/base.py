@@ -146,8 +146,20 @@ class Generator(ABC):
         return next((c for c in self.columns() if c.role == "target"), None)
 
     def classes(self) -> tuple[Hashable, ...] | None:
-        """Class labels of a classification target (``None`` for regression / no target)."""
+        """Class labels of a classification target (``None`` for regression / no target).
+
+        These are the classes of the generator's own parameters (its first concept); see
+        :meth:`classes_for` for any concept's.
+        """
         return None
+
+    def classes_for(self, params: GeneratorParams) -> tuple[Hashable, ...] | None:
+        """Class labels of the concept ``params`` (the default: :meth:`classes`, for
+        generators whose classes do not depend on the parameters; RandomRBF and RandomTree
+        read ``n_classes``). A later concept of a schedule may have other classes than the
+        first, so whatever is per concept (balancing, the classes of a whole run) asks this.
+        """
+        return self.classes()
 
     def source_rows(self) -> int | None:
         """Rows of a fixed source (a table); ``None`` for generators that make rows on demand."""
@@ -209,11 +221,47 @@ class ConceptGenerator(Generator):
     Generators whose concept is numeric implement :meth:`sample_blend` (incremental
     transitions); generators with internal drift implement :meth:`stream_states` and set
     ``stateful`` (the river engine then fast-forwards river's stream to the block's first row
-    so that both engines share one clock: global row positions).
+    so that both engines share one clock: global row positions). ``stateful`` says that the
+    generator *can* drift internally; :meth:`drifts_internally` whether a given concept does.
     """
 
     engines: ClassVar[tuple[str, ...]] = ("numpy", "river")
     stateful: ClassVar[bool] = False
+    #: the parameter values that stop a stateful generator's internal drift (for messages;
+    #: empty when nothing does)
+    steady_when: ClassVar[str] = ""
+
+    def drifts_internally(self, params: GeneratorParams | None = None) -> bool:
+        """True when the concept ``params`` (default: the generator's own) changes with the
+        row position (Hyperplane with ``mag_change > 0``, RandomRBFDrift with
+        ``change_speed > 0``, ...): its rows cannot be reordered, so it cannot be balanced.
+
+        The default is :attr:`stateful`; generators whose internal drift can be switched off
+        by a parameter override it.
+        """
+        return self.stateful
+
+    def fast_forwards(self, params: GeneratorParams) -> bool:
+        """True when the river engine fast-forwards river's stream of the concept ``params``
+        to the block's first row (the global row clock; see :meth:`stream_states`).
+
+        The default is :meth:`drifts_internally`: a concept that does not move needs no
+        clock (its rows come from the block's seed). Hyperplane overrides it: river draws its
+        rows from the model seed, one stream per concept, which only the clock advances.
+        """
+        return self.drifts_internally(params)
+
+    def check_balance(self, params: GeneratorParams) -> None:
+        """Raise :class:`ScenarioError` (at ``generator.balance``) when the concept ``params``
+        cannot be balanced: it drifts internally, so its rows cannot be reordered (called
+        for every concept while planning, and again before a segment is balanced)."""
+        if self.drifts_internally(params):
+            steady = f" (it does not with {self.steady_when})" if self.steady_when else ""
+            raise ScenarioError(
+                "generator.balance",
+                f"{self.kind!r} cannot be balanced: the concept {params.model_dump()} drifts "
+                f"internally{steady}, so its rows cannot be reordered; set balance: false",
+            )
 
     @abstractmethod
     def sample_numpy(self, params: Any, draw: Draw) -> dict[str, np.ndarray]:
@@ -281,7 +329,7 @@ class ConceptGenerator(Generator):
     ) -> pd.DataFrame:
         if self.engine == "river":
             dataset = self.river_dataset(params, SeedTree.river_seed(seq))
-            skip = int(draw.rows[0]) if self.stateful and draw.n else 0
+            skip = int(draw.rows[0]) if draw.n and self.fast_forwards(params) else 0
             data = river_columns(dataset, draw.n, self.river_names(), skip=skip)
         else:
             data = self.sample_numpy(params, draw)
@@ -290,9 +338,13 @@ class ConceptGenerator(Generator):
     def _balanced(
         self, params: GeneratorParams, draw: Draw, seq: np.random.SeedSequence
     ) -> pd.DataFrame:
-        """``draw.n`` rows with equal class counts (the first ``n % k`` classes get one more),
-        kept from oversampled batches of the concept and put in a seeded random order."""
-        classes = self.classes() or ()
+        """``draw.n`` rows with equal class counts over the classes of the concept ``params``
+        (the first ``n % k`` classes get one more), kept from oversampled batches of the
+        concept and put in a seeded random order."""
+        self.check_balance(params)
+        if draw.n == 0:
+            return self._sample(params, draw, seq)
+        classes = self.classes_for(params) or ()
         k = len(classes)
         need = np.full(k, draw.n // k)
         need[: draw.n % k] += 1

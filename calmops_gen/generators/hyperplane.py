@@ -37,6 +37,12 @@ concept's seed), which is what makes river's labels checkable exactly for any
 ``mag_change``. In a gradual transition river's rows of a concept are consecutive from the
 concept's first row in the block, so interleaved rows read river's clock slightly early.
 
+Without drift (``mag_change: 0``, river's default, or ``n_drift_features: 0``) the concept is
+steady, so ``balance: true`` applies (numpy engine only: river's one stream per concept has no
+rows to spare for oversampling); the river engine still fast-forwards (its rows are the
+stream's). The walk draws only the uniforms of the rows it needs (:func:`chunk_uniforms`) and
+walks a few weights at a time, so its memory does not grow with ``n_drift_features``.
+
 Incremental transitions interpolate the weight vectors (each concept's at that row, walk
 included) and the label noise.
 
@@ -58,18 +64,20 @@ from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator
 
+from calmops_gen.errors import ScenarioError
 from calmops_gen.generators.base import MAX_WIDTH, Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
 from calmops_gen.seeding import SeedTree
 
 CHUNK = 1 << 16  # rows per block of the walk's uniforms (keyed by the global row)
+WALK_CELLS = 1 << 19  # drifting weights x rows walked at once (bounds the walk's memory)
 _WALK_DOMAIN = 3
 _NEUMAIER_SUM = sys.version_info >= (3, 12)  # CPython's sum() of floats compensates since 3.12
 
@@ -189,9 +197,44 @@ def _advance(
     return acc[:, :-1], acc[:, -1], np.asarray(new_dirs, dtype=np.float64)
 
 
-def _chunk_uniforms(seed: int, chunk: int, n_drift: int) -> np.ndarray:
-    seq = np.random.SeedSequence(seed, spawn_key=(_WALK_DOMAIN, chunk))
-    return SeedTree.rng(seq).random((n_drift, CHUNK))
+def chunk_uniforms(
+    seed: int, chunk: int, n_drift: int, lo: int, hi: int, group: int
+) -> Iterator[tuple[int, np.ndarray]]:
+    """The walk's uniforms of rows ``lo .. hi - 1`` of chunk ``chunk``, ``group`` drifting
+    weights at a time: ``(first weight, uniforms)`` (weights x rows) per group, in order.
+
+    A chunk's uniforms are one PCG64 stream (``SeedTree.rng`` of
+    ``SeedSequence(seed, spawn_key=(3, chunk))``) read as an ``n_drift x CHUNK`` array:
+    weight ``i``'s uniforms for the chunk's rows are draws ``i * CHUNK .. (i + 1) * CHUNK - 1``.
+    Only the draws asked for are made, the others skipped with PCG64's ``advance`` (one
+    64-bit output per float64), so the values are the same whatever rows and groups are asked
+    for, and memory is ``group x (hi - lo)`` however many weights drift.
+
+    Examples
+    --------
+    >>> full = SeedTree.rng(np.random.SeedSequence(5, spawn_key=(3, 0))).random((3, CHUNK))
+    >>> parts = list(chunk_uniforms(5, 0, 3, 10, 20, 2))
+    >>> [first for first, _ in parts], bool(np.array_equal(parts[1][1], full[2:, 10:20]))
+    ([0, 2], True)
+    """
+    bits = np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(_WALK_DOMAIN, chunk)))
+    gen = np.random.Generator(bits)  # SeedTree.rng's generator, with its bits at hand
+    width = hi - lo
+    pos = 0  # draws made or skipped so far
+    for first in range(0, n_drift, group):
+        count = min(group, n_drift - first)
+        out = np.empty((count, width))
+        if width == CHUNK:  # whole rows of the array: one run of draws
+            bits.advance(first * CHUNK - pos)
+            gen.random(out=out)
+        else:
+            for j in range(count):  # one run per weight (a loop over weights, not rows)
+                start = (first + j) * CHUNK + lo
+                bits.advance(start - pos)
+                gen.random(out=out[j])
+                pos = start + width
+        pos = (first + count - 1) * CHUNK + hi
+        yield first, out
 
 
 def start_state(params: HyperplaneParams) -> WalkState:
@@ -206,23 +249,38 @@ def walk(
     params: HyperplaneParams, state: WalkState, stop: int, keep: bool = True
 ) -> tuple[np.ndarray, WalkState]:
     """The numpy engine's drifting weights for rows ``state.row .. stop - 1``
-    (``n_drift_features`` x rows; empty unless ``keep``) and the state at ``stop``."""
+    (``n_drift_features`` x rows; empty unless ``keep``) and the state at ``stop``.
+
+    The weights walk independently, so they are walked a group at a time, at most
+    :data:`WALK_CELLS` weights x rows of a chunk at once: besides the result (if kept),
+    memory does not grow with ``n_drift_features`` or the rows walked.
+    """
     seed = _model_seed(params)
     weights, directions = state.weights, state.directions
     n_drift = len(weights)
-    parts = []
+    out = np.empty((n_drift, max(stop - state.row, 0) if keep else 0))
     pos = state.row
     while pos < stop:
         chunk = pos // CHUNK
         lo, hi = pos - chunk * CHUNK, min(stop - chunk * CHUNK, CHUNK)
-        uniforms = None
+        width = hi - lo
+        group = max(1, WALK_CELLS // width)
+        groups: Iterable[tuple[int, np.ndarray | None]]
         if params.sigma > 0.01:
-            uniforms = _chunk_uniforms(seed, chunk, n_drift)[:, lo:hi]
-        rows, weights, directions = _advance(weights, directions, uniforms, hi - lo, params)
-        if keep:
-            parts.append(rows)
-        pos += hi - lo
-    out = np.concatenate(parts, axis=1) if parts else np.empty((n_drift, 0))
+            groups = chunk_uniforms(seed, chunk, n_drift, lo, hi, group)
+        else:  # no reversals: no uniforms
+            groups = ((first, None) for first in range(0, n_drift, group))
+        new_weights, new_directions = np.empty(n_drift), np.empty(n_drift)
+        at = pos - state.row
+        for first, uniforms in groups:
+            sel = slice(first, first + group)
+            rows, new_weights[sel], new_directions[sel] = _advance(
+                weights[sel], directions[sel], uniforms, width, params
+            )
+            if keep:
+                out[sel, at : at + width] = rows
+        weights, directions = new_weights, new_directions
+        pos += width
     return out, WalkState(max(stop, state.row), weights, directions)
 
 
@@ -322,6 +380,41 @@ class Hyperplane(ConceptGenerator):
     kind: ClassVar[str] = "hyperplane"
     Params: ClassVar[type[HyperplaneParams]] = HyperplaneParams
     stateful: ClassVar[bool] = True
+    steady_when: ClassVar[str] = "mag_change: 0 or n_drift_features: 0"
+
+    def drifts_internally(self, params: GeneratorParams | None = None) -> bool:
+        """True when the weights move: ``mag_change > 0`` and ``n_drift_features > 0``
+        (river adds ``direction * mag_change`` to each drifting weight after every row; the
+        directions still reverse at ``mag_change: 0``, but the weights stay put).
+
+        Examples
+        --------
+        >>> Hyperplane(HyperplaneParams(), "numpy").drifts_internally()  # river's defaults
+        False
+        >>> Hyperplane(HyperplaneParams(mag_change=0.1), "numpy").drifts_internally()
+        True
+        """
+        p = self.params if params is None else params
+        return not isinstance(p, HyperplaneParams) or _drifts(p)
+
+    def fast_forwards(self, params: GeneratorParams) -> bool:
+        """Always: river's Hyperplane draws a concept's rows from its model seed, one stream
+        for the whole dataset, which only the global row clock moves along (without it every
+        block would repeat the first block's rows)."""
+        return True
+
+    def check_balance(self, params: GeneratorParams) -> None:
+        """Also refuses the river engine: balancing oversamples a block's concept, and river
+        has only the concept's one stream to draw from (its rows at the block's positions),
+        so the extra rows would be the next block's."""
+        super().check_balance(params)
+        if self.engine == "river":
+            raise ScenarioError(
+                "generator.balance",
+                "'hyperplane' cannot be balanced with engine: river (river draws a concept's "
+                "rows from its model seed, one stream for the whole dataset: the rows drawn "
+                "to balance a block would be the next block's); use engine: numpy",
+            )
 
     def _n_features(self) -> int:
         p = self.params

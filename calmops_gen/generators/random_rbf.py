@@ -7,7 +7,9 @@ centroid with probability proportional to its weight, then moves away from its c
 random direction by a normal distance (``N(0, 1) * std_dev``); its class is the centroid's.
 ``RandomRBFDrift`` (kind ``random_rbf_drift``) also moves the first ``n_drift_centroids``
 centres by ``change_speed`` per row along a random unit direction, bouncing off the faces of
-the unit cube: the concept moves with the global row position (a stateful generator).
+the unit cube: the concept moves with the global row position (a stateful generator). At
+``change_speed: 0`` (river's default) or ``n_drift_centroids: 0`` nothing moves: the stream
+is river's ``RandomRBF``, so it can be balanced and the river engine does not fast-forward.
 
 Both engines build the very same centroids from ``seed_model`` with river's own draws
 (``random.Random(seed_model)``: per centroid ``n_features`` ``random()`` for the centre,
@@ -76,7 +78,7 @@ class RandomRBFParams(GeneratorParams):
     """river's RandomRBF parameters; ``seed_model`` is the model seed of the centroids."""
 
     seed_model: int | None = Field(default=None, ge=0)
-    n_classes: int = Field(default=2, ge=2, le=MAX_WIDTH)
+    n_classes: int = Field(default=2, ge=1, le=MAX_WIDTH)
     n_features: int = Field(default=10, ge=1, le=MAX_WIDTH)
     n_centroids: int = Field(default=50, ge=1, le=MAX_WIDTH)
 
@@ -344,7 +346,18 @@ class RandomRBF(ConceptGenerator):
         return (*feats, Column("y", "int64", "target"))
 
     def classes(self) -> tuple[Hashable, ...]:
-        return tuple(range(self._p().n_classes))
+        return self.classes_for(self._p())
+
+    def classes_for(self, params: GeneratorParams) -> tuple[Hashable, ...]:
+        """``0 .. n_classes - 1`` of the concept ``params``.
+
+        Examples
+        --------
+        >>> RandomRBF(RandomRBFParams(), "numpy").classes_for(RandomRBFParams(n_classes=3))
+        (0, 1, 2)
+        """
+        p = params if isinstance(params, RandomRBFParams) else self._p()
+        return tuple(range(p.n_classes))
 
     def river_names(self) -> Mapping[Hashable, str]:
         return {i: f"x{i}" for i in range(self._p().n_features)}
@@ -434,6 +447,7 @@ class RandomRBFDrift(RandomRBF):
     kind: ClassVar[str] = "random_rbf_drift"
     Params: ClassVar[type[RandomRBFParams]] = RandomRBFDriftParams
     stateful: ClassVar[bool] = True
+    steady_when: ClassVar[str] = "change_speed: 0 or n_drift_centroids: 0"
 
     def centres_at(
         self, params: Any, model: RbfModel, idx: np.ndarray, rows: np.ndarray
@@ -452,6 +466,24 @@ class RandomRBFDrift(RandomRBF):
             x += self.centres_at(params, model, idx, rows)
         else:  # no centre moves
             super().add_centres(params, model, idx, rows, x)
+
+    def drifts_internally(self, params: GeneratorParams | None = None) -> bool:
+        """True when some centroid moves: ``change_speed > 0`` and ``n_drift_centroids > 0``
+        (river adds ``change_speed`` times the direction each row, so at speed 0 the stream
+        is river's RandomRBF).
+
+        Examples
+        --------
+        >>> p = RandomRBFDriftParams(change_speed=0.0)
+        >>> RandomRBFDrift(p, "numpy").drifts_internally()
+        False
+        >>> RandomRBFDrift(p, "numpy").drifts_internally(RandomRBFDriftParams(change_speed=0.1))
+        True
+        """
+        p = self.params if params is None else params
+        if not isinstance(p, RandomRBFDriftParams):
+            return True
+        return p.change_speed > 0 and p.n_moving > 0
 
     def river_dataset(self, params: Any, seed: int) -> Any:
         from river.datasets import synth

@@ -95,7 +95,7 @@ class RandomTreeParams(GeneratorParams):
     """river's RandomTree parameters; ``seed_tree`` is the model seed of the tree."""
 
     seed_tree: int | None = Field(default=None, ge=0)
-    n_classes: int = Field(default=2, ge=2, le=MAX_WIDTH)
+    n_classes: int = Field(default=2, ge=1, le=MAX_WIDTH)
     n_num_features: int = Field(default=5, ge=0, le=MAX_WIDTH)
     n_cat_features: int = Field(default=5, ge=0, le=MAX_WIDTH)
     n_categories_per_feature: int = Field(default=5, ge=1, le=MAX_WIDTH)
@@ -326,7 +326,18 @@ class RandomTree(ConceptGenerator):
         return (*num, *cat, Column("y", "int64", "target"))
 
     def classes(self) -> tuple[Hashable, ...]:
-        return tuple(range(self._p().n_classes))
+        return self.classes_for(self._p())
+
+    def classes_for(self, params: GeneratorParams) -> tuple[Hashable, ...]:
+        """``0 .. n_classes - 1`` of the concept ``params``.
+
+        Examples
+        --------
+        >>> RandomTree(RandomTreeParams(), "numpy").classes_for(RandomTreeParams(n_classes=3))
+        (0, 1, 2)
+        """
+        p = params if isinstance(params, RandomTreeParams) else self._p()
+        return tuple(range(p.n_classes))
 
     def sample_numpy(self, params: Any, draw: Draw) -> dict[str, np.ndarray]:
         n, rng = draw.n, draw.rng
