@@ -260,7 +260,7 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
                 row_start=row,
                 size=size,
                 params=timeline.concepts[timeline.ids[piece]].model_dump(mode="json"),
-                concepts=_block_concept_ids(timeline, row, row + size),
+                concepts=timeline.concept_ids(row, size),
                 time_begin=_time_begin(schedule, starts, i),
                 time_end=starts[i + 1] if starts else None,
             )
@@ -464,13 +464,6 @@ def _check_transition(timeline: Timeline, generator: Generator, scenario: Scenar
                 f"{timeline.ids[k]} from row {ends[k]}, where the transition happens, to "
                 f"{until}",
             )
-
-
-def _block_concept_ids(timeline: Timeline, start: int, stop: int) -> tuple[int, ...]:
-    """The concept ids that produce rows of ``[start, stop)``: in a gradual window a
-    concept may hand over no row of a block yet (a sigmoid's first rows), so the block's
-    own assignment is read."""
-    return tuple(sorted({s.concept for s in timeline.block(start, stop - start).segments}))
 
 
 def _plan_events(plan: Plan) -> list[EventPlan]:

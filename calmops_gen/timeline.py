@@ -77,14 +77,42 @@ class Timeline:
             if self.ids[k] != self.ids[k - 1]
         ]
 
-    def block(self, row_start: int, size: int) -> BlockConcepts:
-        """Segments and ground truth of the block covering ``[row_start, row_start + size)``."""
+    def _steady(self, row_start: int, size: int) -> int | None:
+        """The one concept of ``[row_start, row_start + size)`` when no transition window
+        touches it, else ``None``."""
         k0 = int(np.searchsorted(self.starts, row_start, side="right") - 1)
         k1 = int(np.searchsorted(self.starts, row_start + size - 1, side="right") - 1)
         settled = k0 == 0 or row_start >= self.starts[k0] + self.width
         if k0 == k1 and (settled or self.ids[k0 - 1] == self.ids[k0]):
+            return int(self.ids[k0])
+        return None
+
+    def concept_ids(self, row_start: int, size: int) -> tuple[int, ...]:
+        """The concepts that produce rows of the block (in a gradual window a concept may
+        hand over no row of a block yet: a sigmoid's first rows).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from calmops_gen.generators.sea import SeaParams
+        >>> from calmops_gen.schedule import GradualTransition
+        >>> tl = Timeline(np.array([0, 4]), np.array([0, 1]),
+        ...               (SeaParams(variant=0), SeaParams(variant=1)),
+        ...               GradualTransition(width=4, shape="sigmoid"))
+        >>> tl.concept_ids(0, 4), tl.concept_ids(4, 1), tl.concept_ids(4, 4)
+        ((0,), (0,), (0, 1))
+        """
+        steady = self._steady(row_start, size)
+        if steady is not None:
+            return (steady,)
+        return tuple(sorted({s.concept for s in self.block(row_start, size).segments}))
+
+    def block(self, row_start: int, size: int) -> BlockConcepts:
+        """Segments and ground truth of the block covering ``[row_start, row_start + size)``."""
+        steady = self._steady(row_start, size)
+        if steady is not None:
             # one concept, outside any transition window: no per-row work
-            c = int(self.ids[k0])
+            c = steady
             rows = np.arange(size, dtype=np.int64)
             return BlockConcepts(
                 (Segment(c, self.concepts[c], rows, (c,)),),
