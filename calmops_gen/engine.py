@@ -265,7 +265,10 @@ def _apply_event(
         if where.fraction is not None:
             keep &= rng.random(positions.size) < where.fraction
         for cond in where.condition or ():
-            keep &= cond.mask(frame[cond.column].iloc[positions])
+            try:
+                keep &= cond.mask(frame[cond.column].iloc[positions])
+            except ScenarioError as err:  # found in the data: name the event
+                raise ScenarioError(join_path(f"drift.{ev.id}", err.path), err.message) from None
         positions, ranks = positions[keep], ranks[keep]
     w = ev.event.profile.weights(ranks, ev.span.total)
     weights[contiguous(positions)] = w  # a slice write when the rows are one run

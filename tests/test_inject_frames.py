@@ -506,3 +506,20 @@ def test_an_unknown_key_in_a_list_item_lists_that_items_keys() -> None:
     assert str(err.value) == (
         "drift.e.where.condition.0.operatr: unknown key. Valid keys: column, op, value"
     )
+
+
+def test_order_conditions_on_an_ordered_categorical_follow_its_categories() -> None:
+    """ "hi" < "mid" as text but not in the column's order lo < mid < hi (it was selected)."""
+    order = ["lo", "mid", "hi"]
+    df = pd.DataFrame({"x": [0.0, 0.0, 0.0],
+                       "c": pd.Categorical(["lo", "hi", "mid"], order, ordered=True)})  # fmt: skip
+
+    def add(value: str) -> dict:
+        where = {"condition": [{"column": "c", "op": "<", "value": value}]}
+        return {"e": {"kind": "add", "features": ["x"], "value": 1.0, "where": where}}
+
+    assert inject(df, add("mid")).frame["x"].tolist() == [1.0, 0.0, 0.0]
+    assert inject(df, add("hi")).frame["x"].tolist() == [1.0, 0.0, 1.0]
+    with pytest.raises(ScenarioError, match="'zz' is not a category of ordered column") as err:
+        inject(df, add("zz"))
+    assert err.value.path == "drift.e.where.condition"

@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import Field, field_validator, model_validator
 
+from calmops_gen.errors import ScenarioError
 from calmops_gen.schedule import TIMESTAMP_RANGE, as_ns, in_timestamp_range
 from calmops_gen.validation import ConfigModel
 
@@ -124,6 +125,9 @@ class Condition(ConfigModel):
         [False, True, True]
         >>> Condition(column="t", op="not_in", value=["2024-01-02 00:00+01:00"]).mask(t).tolist()
         [True, False, True]
+        >>> c = pd.Series(pd.Categorical(["lo", "hi", "mid"], ["lo", "mid", "hi"], ordered=True))
+        >>> Condition(column="c", op="<", value="mid").mask(c).tolist()  # category order
+        [True, False, False]
         """
         known: np.ndarray = np.asarray(series.notna().to_numpy(), dtype=bool)
         listed = self.op in ("in", "not_in")
@@ -136,6 +140,16 @@ class Condition(ConfigModel):
             hit: np.ndarray = np.asarray(series.isin(value).to_numpy(), dtype=bool)
             chosen: np.ndarray = (hit if self.op == "in" else ~hit) & known
             return chosen
+        if self.op in ("<", "<=", ">", ">=") and getattr(series.dtype, "ordered", False):
+            # an ordered categorical compares in its category order, as pandas does
+            categories = list(series.cat.categories)
+            if value not in categories:
+                raise ScenarioError(
+                    "where.condition",
+                    f"{value!r} is not a category of ordered column {series.name!r} "
+                    f"({categories}), so {self.op!r} has no place to compare it",
+                )
+            series, value = pd.Series(series.cat.codes), categories.index(value)
         every = bool(known.all())
         values = (series if every else series[known]).to_numpy()  # no missing values left
         result = {
