@@ -24,8 +24,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -264,11 +265,9 @@ def _apply_event(
         keep = np.ones(positions.size, dtype=bool)
         if where.fraction is not None:
             keep &= rng.random(positions.size) < where.fraction
-        for cond in where.condition or ():
-            try:
+        with _naming(ev.id):
+            for cond in where.condition or ():
                 keep &= cond.mask(frame[cond.column].iloc[positions])
-            except ScenarioError as err:  # found in the data: name the event
-                raise ScenarioError(join_path(f"drift.{ev.id}", err.path), err.message) from None
         positions, ranks = positions[keep], ranks[keep]
     w = ev.event.profile.weights(ranks, ev.span.total)
     weights[contiguous(positions)] = w  # a slice write when the rows are one run
@@ -284,12 +283,10 @@ def _apply_event(
         times=as_ns(frame[time_col])[rows] if time_col else None,
         shared=plan.seeds.event_shared(ev.id),
     )
-    try:
+    with _naming(ev.id):
         applied = ev.event.apply(
             frame, rows, w if everywhere else w[active], rng, ev.prepared, site
         )
-    except ScenarioError as err:  # found in the data: name the event (paths are relative)
-        raise ScenarioError(join_path(f"drift.{ev.id}", err.path), err.message) from None
     if applied.copies is not None:
         _move_truth(truth, applied.copies, own={ev.id, ev.subset_column})
     affected = rows.size
@@ -298,6 +295,16 @@ def _apply_event(
         changed[rows[applied.changed]] = True
         affected = int(applied.changed.sum())
     return EventTally(int(positions.size), affected, applied.stats, applied.copies is not None)
+
+
+@contextlib.contextmanager
+def _naming(event_id: str) -> Iterator[None]:
+    """A problem found in the data while applying event ``event_id`` (its path relative to
+    the event) is reported under ``drift.<event_id>``."""
+    try:
+        yield
+    except ScenarioError as err:
+        raise ScenarioError(join_path(f"drift.{event_id}", err.path), err.message) from None
 
 
 def _recount_affected(

@@ -55,7 +55,9 @@ class BlockConcepts:
 
 @dataclass(frozen=True)
 class Timeline:
-    """Concept pieces: piece ``k`` starts at row ``starts[k]`` with concept ``ids[k]``."""
+    """Concept runs: run ``k`` starts at row ``starts[k]`` with concept ``ids[k]``; two runs
+    in a row have different concepts (a concept carried on is one run), so a transition
+    starts at every run but the first."""
 
     starts: np.ndarray
     ids: np.ndarray
@@ -74,7 +76,6 @@ class Timeline:
         return [
             (int(self.starts[k]), int(self.ids[k - 1]), int(self.ids[k]))
             for k in range(1, len(self.starts))
-            if self.ids[k] != self.ids[k - 1]
         ]
 
     def _steady(self, row_start: int, size: int) -> int | None:
@@ -83,7 +84,7 @@ class Timeline:
         k0 = int(np.searchsorted(self.starts, row_start, side="right") - 1)
         k1 = int(np.searchsorted(self.starts, row_start + size - 1, side="right") - 1)
         settled = k0 == 0 or row_start >= self.starts[k0] + self.width
-        if k0 == k1 and (settled or self.ids[k0 - 1] == self.ids[k0]):
+        if k0 == k1 and settled:
             return int(self.ids[k0])
         return None
 
@@ -127,7 +128,7 @@ class Timeline:
         offset = rows - self.starts[k]
         concept = cur.copy()
         weight = np.ones(size, dtype=np.float64)
-        window = (k > 0) & (prev != cur) & (offset < self.width)
+        window = (k > 0) & (offset < self.width)
         blend = np.zeros(size, dtype=bool)
         if isinstance(self.transition, GradualTransition) and window.any():
             new = new_concept_rows(self.transition.width, self.transition.shape)
