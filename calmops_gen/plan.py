@@ -528,6 +528,8 @@ def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
         span = span.intersect(Span.from_intervals([(start, stop)]))
     if where.time is not None:
         span = span.intersect(_time_span(plan, where.time, join_path(path, "where.time")))
+        if event.profile.kind != "abrupt":
+            _check_time_order(plan, span, join_path(path, "where.time"))
     elif event.needs_times() and plan.time_column is not None:
         span = span.intersect(_timed_rows(plan, _NAT + 1, None))
         if span.total == 0:
@@ -567,15 +569,49 @@ def _time_span(plan: Plan, window: tuple[Any, Any], path: str) -> Span:
     return _timed_rows(plan, t0, t1)
 
 
+def _block_times(plan: Plan, index: int) -> np.ndarray:
+    """Row timestamps of block ``index`` (int64 ns): the schedule's, else the data's."""
+    assert plan.time_column is not None
+    times = plan.times(index)
+    if times is None:
+        times = as_ns(plan.generator.peek_column(plan.request(index), plan.time_column))
+    return times
+
+
+def _check_time_order(plan: Plan, span: Span, path: str) -> None:
+    """Refuse a profile over a time selection whose rows are not in time order.
+
+    A profile's weight follows the row's rank in the span (``width`` and ``period`` count
+    rows), so it follows time only when the span's rows are in time order; otherwise a ramp
+    "over time" would end on an early row. Schedules make ordered times; a table or a
+    DataFrame may not (``block_freq`` sorts a table by its time column).
+    """
+    last: int | None = None
+    for b in plan.blocks:
+        at = span.positions_in(b.row_start, b.row_stop)
+        if not at.size:
+            continue
+        times = _block_times(plan, b.index)[at]
+        back = np.flatnonzero(np.diff(times) < 0)
+        if back.size or (last is not None and times[0] < last):
+            row = b.row_start + int(at[back[0] + 1] if back.size else at[0])
+            raise ScenarioError(
+                path,
+                f"the selected rows are not in time order (row {row} is earlier than the "
+                "row before it), and a profile's weight follows the row order: sort the data "
+                f"by {plan.time_column!r} (a table: generator.params.block_freq sorts it) or "
+                "use profile: abrupt",
+            )
+        last = int(times[-1])
+
+
 def _timed_rows(plan: Plan, t0: int, t1: int | None) -> Span:
     """Rows whose timestamp (int64 ns) is in ``[t0, t1)`` (no upper bound for ``None``); a
     missing timestamp (``NaT``, the smallest int64) is never in."""
     assert plan.time_column is not None
     intervals = []
     for b in plan.blocks:
-        times = plan.times(b.index)
-        if times is None:
-            times = as_ns(plan.generator.peek_column(plan.request(b.index), plan.time_column))
+        times = _block_times(plan, b.index)
         inside = times >= t0 if t1 is None else (times >= t0) & (times < t1)
         intervals += [(b.row_start + a, b.row_start + z) for a, z in runs(np.flatnonzero(inside))]
     return Span.from_intervals(intervals)

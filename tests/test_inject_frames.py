@@ -281,6 +281,30 @@ def test_time_and_block_columns_with_missing_values() -> None:
     assert out.ground_truth["block"].tolist() == [0, 0, 1, 2, 2, 1, 3, 3]
 
 
+def test_a_profile_over_a_time_selection_needs_rows_in_time_order() -> None:
+    """A profile's weight follows the span's row order; over a time selection that order
+    must be time order, else a ramp "over time" ends on an early row: refused by name. The
+    rows outside the span and an abrupt profile do not care about the order."""
+    t = pd.to_datetime(["2024-01-09", "2024-01-01", "2024-01-05", "2024-01-02", "2024-01-03"])
+    frame = pd.DataFrame({"t": t, "x": np.zeros(5)})
+    ramp = {"kind": "add", "features": ["x"], "value": 4.0, "profile": {"kind": "incremental"}}
+    window = {"time": ["2024-01-01", "2024-01-10"]}
+    with pytest.raises(ScenarioError, match=r"row 1 is earlier than the row before it") as err:
+        inject(frame, {"r": {**ramp, "where": window}}, time_column="t")
+    assert err.value.path == "drift.r.where.time"
+    # rows 1, 3, 4 (01-01, 01-02, 01-03) are in order: the ramp runs over them
+    early = {"time": ["2024-01-01", "2024-01-04"]}
+    out = inject(frame, {"r": {**ramp, "where": early}}, time_column="t")
+    assert out.frame["x"].tolist() == [0.0, 0.0, 0.0, 2.0, 4.0]
+    # each block in order, but block 1 starts before block 0 ends
+    later = pd.to_datetime(["2024-01-05", "2024-01-06", "2024-01-02", "2024-01-03", "2024-01-04"])
+    blocks = pd.DataFrame({"t": later, "x": np.zeros(5), "b": [0, 0, 1, 1, 1]})
+    with pytest.raises(ScenarioError, match=r"row 2 is earlier"):
+        inject(blocks, {"r": {**ramp, "where": window}}, time_column="t", block_column="b")
+    abrupt = {**ramp, "profile": {"kind": "abrupt"}, "where": window}
+    assert inject(frame, {"r": abrupt}, time_column="t").frame["x"].tolist() == [4.0] * 5
+
+
 def test_text_dates_are_a_time_column_and_other_text_is_not() -> None:
     frame = pd.DataFrame(
         {"x": np.arange(6.0), "d": [f"2024-01-0{k}" for k in range(1, 7)], "s": list("abcdef")}
