@@ -3,11 +3,12 @@
 Hydra composes the config (``conf/config.yaml`` plus the chosen ``scenario``, or a user's
 own file with ``--config-dir``/``--config-name``) and applies overrides; this module turns
 the result into a plain dict, runs it, and prints the dataset directory as the last line
-of stdout. A :class:`~calmops_gen.errors.CalmopsError` becomes exit status 2 and a one-line
-message on stderr, without a traceback unless ``HYDRA_FULL_ERROR=1`` or
-``CALMOPS_GEN_DEBUG=1`` is set. In a sweep (``-m``) a failing job is reported and the
-others still run; the exit status is 2 at the end if any failed. Ctrl-C exits 130 with one
-line (SIGTERM: 143), the half-written dataset removed.
+of stdout. The user's own config files are checked first (:mod:`calmops_gen.user_configs`:
+no Hydra settings, no ``_target_``). A :class:`~calmops_gen.errors.CalmopsError` becomes
+exit status 2 and a one-line message on stderr, without a traceback unless
+``HYDRA_FULL_ERROR=1`` or ``CALMOPS_GEN_DEBUG=1`` is set. In a sweep (``-m``) a failing job
+is reported and the others still run; the exit status is 2 at the end if any failed.
+Ctrl-C exits 130 with one line (SIGTERM: 143), the half-written dataset removed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from omegaconf.errors import OmegaConfBaseException
 from calmops_gen._version import __version__
 from calmops_gen.errors import CalmopsError, first_line
 from calmops_gen.runner import run
+from calmops_gen.user_configs import problems
 
 EXIT_BAD_INPUT = 2
 
@@ -135,6 +137,11 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:
         print(f"calmops-gen {__version__} (Hydra {hydra.__version__})")
         return
+    refused = problems(sys.argv[1:])
+    if refused:
+        for message in refused:
+            print(f"calmops-gen: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
     signal.signal(signal.SIGTERM, _terminated)
     sys.argv = [sys.argv[0], *force_overrides(sys.argv[1:])]
     try:

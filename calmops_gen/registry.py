@@ -50,7 +50,7 @@ class Registry(Generic[T]):
 
     def register(self, name: str) -> Callable[[T], T]:
         """Class decorator registering ``obj`` under ``name``."""
-        if not KIND_PATTERN.match(name):
+        if not KIND_PATTERN.fullmatch(name):
             raise ValueError(f"{self.family} name {name!r} must match {KIND_PATTERN.pattern}")
 
         def decorator(obj: T) -> T:

@@ -54,8 +54,10 @@ from calmops_gen.generators import GENERATORS, Generator, GeneratorParams
 from calmops_gen.schedule import Schedule
 from calmops_gen.validation import ConfigModel, convert, validate
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-EVENT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+#: Names Windows keeps for devices: a folder cannot have them (nor them plus an extension).
+DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"{d}{i}" for d in ("com", "lpt") for i in range(10))}
+EVENT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 RESERVED_IDS = {"row", "block", "concept", "concept_weight"}
 
 
@@ -194,11 +196,13 @@ class Scenario(ConfigModel):
     @field_validator("name")
     @classmethod
     def _check_name(cls, value: str) -> str:
-        if not SLUG.match(value):
+        if not SLUG.fullmatch(value):  # (``match`` with ``$`` lets a final newline in)
             raise ValueError(
                 f"{value!r} is not a slug: use 1-64 of a-z, 0-9, '_' and '-', "
                 "starting with a letter or digit"
             )
+        if value in DEVICE_NAMES:
+            raise ValueError(f"{value!r} names a device on Windows; choose another name")
         return value
 
     def model_post_init(self, context: Any, /) -> None:
@@ -369,7 +373,7 @@ def _event(event_id: str, raw: Any, others: Mapping[str, Any]) -> DriftEvent:
     event's id is most likely that event misspelt (``drift.shfit_x0.amount=2`` on the
     command line), and the error says so."""
     path = f"drift.{event_id}"
-    if not EVENT_ID.match(event_id) or "__" in event_id or event_id in RESERVED_IDS:
+    if not EVENT_ID.fullmatch(event_id) or "__" in event_id or event_id in RESERVED_IDS:
         raise ScenarioError(
             path,
             "event ids name ground-truth columns: use a letter then letters, digits or single "

@@ -208,6 +208,8 @@ CASES: dict[str, Bad] = {
     ),
     "name not a slug": Bad(s(name="../x"), "name", ("slug",)),
     "name with capitals": Bad(s(name="MyData"), "name"),
+    "name ending in a newline": Bad(s(name="abc\n"), "name", ("slug",)),
+    "name of a Windows device": Bad(s(name="nul"), "name", ("device",)),
     "label_flip on a table without target": Bad(
         lambda tmp: {**_table(tmp), "drift": {"fl": {"kind": "label_flip", "rate": 0.1}}},
         "drift.fl",
@@ -255,6 +257,7 @@ CASES: dict[str, Bad] = {
         s(schedule={"block_params": {1: {"variant": 9}}}), "schedule.block_params.1.variant"
     ),
     "event id with double underscore": Bad(lambda tmp: sea(drift={"a__b": SHIFT}), "drift.a__b"),
+    "event id ending in a newline": Bad(lambda tmp: sea(drift={"a\n": SHIFT}), "drift.a\n"),
     "event id reserved: row": Bad(lambda tmp: sea(drift={"row": SHIFT}), "drift.row"),
     "event id reserved: concept": Bad(lambda tmp: sea(drift={"concept": SHIFT}), "drift.concept"),
     "event without kind": Bad(

@@ -148,6 +148,18 @@ def _prep_scenario_dir(cwd: Path) -> tuple[list[str], dict[str, Any]]:
     return ["--config-dir", str(conf), "scenario=mine", "seed=3"], {}
 
 
+def _prep_hydra_callback(cwd: Path) -> tuple[list[str], dict[str, Any]]:
+    """A scenario file whose ``hydra.callbacks`` would empty a file when Hydra starts."""
+    victim = cwd / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    conf = cwd / "evil"
+    conf.mkdir()
+    callback = {"_target_": "builtins.open", "_args_": [str(victim), "w"]}
+    scenario = {**USER_SCENARIO, "hydra": {"callbacks": {"x": callback}}}
+    (conf / "op.yaml").write_text(yaml.safe_dump(scenario), encoding="utf-8")
+    return ["--config-dir", str(conf), "--config-name", "op"], {"victim": victim}
+
+
 # name -> (prepare(cwd) -> (arguments, facts for the test), append output.root=cwd/out?)
 JOBS: dict[str, tuple[Callable[[Path], tuple[list[str], dict[str, Any]]], bool]] = {
     "no-args": (lambda cwd: ([], {}), False),
@@ -189,6 +201,7 @@ JOBS: dict[str, tuple[Callable[[Path], tuple[list[str], dict[str, Any]]], bool]]
         True,
     ),
     "scenario-dir": (_prep_scenario_dir, True),
+    "hydra-callback": (_prep_hydra_callback, True),
     "shell-completion": (lambda cwd: (["-sc", "install=bash"], {}), False),
     "version": (lambda cwd: (["--version"], {}), False),
     "help": (lambda cwd: (["--help"], {}), False),
@@ -421,6 +434,20 @@ def test_a_failing_sweep_job_does_not_stop_the_others(tmp_path: Path) -> None:
     assert "error: job 1 (schedule.blocks=2 schedule.rows_per_block=10000" in err
     assert "block 2 does not exist" in err
     assert err.strip().splitlines()[-1].startswith("calmops-gen: error: 1 sweep job(s) failed")
+
+
+def test_hydra_settings_in_a_scenario_file_are_refused_before_hydra_acts(cli_jobs) -> None:
+    """Hydra instantiates ``hydra.callbacks`` before the app runs: a file that sets them is
+    refused first (exit 2, one line naming the file and key), so the callback never runs."""
+    run = cli_jobs["hydra-callback"]
+    assert run.rc == 2, run.stderr
+    assert run.facts["victim"].read_text(encoding="utf-8") == "keep me"
+    assert run.stderr.strip() == (
+        f"calmops-gen: error: {run.cwd / 'evil' / 'op.yaml'}: key 'hydra': Hydra's settings "
+        "are not taken from scenario files (they can run code and write files); give them on "
+        "the command line"
+    )
+    assert not run.root.exists()
 
 
 def test_hydra_shell_completion_works(cli_jobs) -> None:
