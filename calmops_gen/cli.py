@@ -5,7 +5,7 @@ own file with ``--config-dir``/``--config-name``) and applies overrides; this mo
 the result into a plain dict, runs it, and prints the dataset directory as the last line
 of stdout. The user's own config files are checked first (:mod:`calmops_gen.user_configs`:
 no Hydra settings, no ``_target_``). A :class:`~calmops_gen.errors.CalmopsError` becomes
-exit status 2 and a one-line message on stderr, without a traceback unless
+exit status 2 and a one-line message on stderr, after a traceback only when
 ``HYDRA_FULL_ERROR=1`` or ``CALMOPS_GEN_DEBUG=1`` is set. In a sweep (``-m``) a failing job
 is reported and the others still run; the exit status is 2 at the end if any failed.
 Ctrl-C exits 130 with one line (SIGTERM: 143), the half-written dataset removed.
@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import traceback
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ from omegaconf.errors import OmegaConfBaseException
 from calmops_gen._version import __version__
 from calmops_gen.errors import CalmopsError, first_line
 from calmops_gen.runner import run
-from calmops_gen.user_configs import problems
+from calmops_gen.user_configs import config_dirs, problems
 
 EXIT_BAD_INPUT = 2
 
@@ -65,23 +67,60 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_BAD_INPUT)
 
 
+def _merged(base: Any, top: Any) -> Any:
+    """``top`` laid over ``base``: mappings merge key by key, anything else is replaced."""
+    if not (isinstance(base, dict) and isinstance(top, dict)):
+        return top
+    out = dict(base)
+    for key, value in top.items():
+        out[key] = _merged(out[key], value) if key in out else value
+    return out
+
+
+def merge_key_twins(node: Any) -> Any:
+    """Merge mapping keys an override wrote as text into their integer twins, in place.
+
+    A YAML key ``3`` is an integer; ``schedule.block_params.3.perturbation=0.1`` on the
+    command line adds a text key ``'3'`` beside it, which validation would read as the same
+    block and keep only one of. The text twin's settings go into the integer key's mapping
+    (the override wins where both set a key).
+
+    Examples
+    --------
+    >>> merge_key_twins({"block_params": {3: {"f": 2, "p": 0}, "3": {"p": 0.1}}})
+    {'block_params': {3: {'f': 2, 'p': 0.1}}}
+    """
+    if isinstance(node, dict):
+        for key in [k for k in node if isinstance(k, str) and k.strip().lstrip("-").isdigit()]:
+            twin = int(key)
+            if twin in node:
+                node[twin] = _merged(node[twin], node.pop(key))
+        for value in node.values():
+            merge_key_twins(value)
+    elif isinstance(node, list):
+        for value in node:
+            merge_key_twins(value)
+    return node
+
+
 @hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")
 def _app(cfg: DictConfig) -> None:
     try:
         data: Any = OmegaConf.to_container(cfg, resolve=True)
     except OmegaConfBaseException as exc:
         if _debug():
-            raise
+            traceback.print_exc()
         key = getattr(exc, "full_key", None)
         _fail(f"{key}: {first_line(exc)}" if key else first_line(exc))
         return
     data.pop("hydra", None)
+    merge_key_twins(data)
     overrides = [o.removeprefix("++") for o in HydraConfig.get().overrides.task]
     try:
         manifest = run(data, overrides=overrides)
     except CalmopsError as exc:
         if _debug():
-            raise
+            traceback.print_exc()  # the exit status stays 2
         _fail(str(exc))
         return
     print(manifest.directory, flush=True)
@@ -91,7 +130,7 @@ def _app(cfg: DictConfig) -> None:
 _GROUPS = ("scenario", "hydra")
 
 
-def force_overrides(argv: list[str]) -> list[str]:
+def force_overrides(argv: list[str], groups: Collection[str] = _GROUPS) -> list[str]:
     """Turn plain ``key=value`` overrides into Hydra's force-add ``++key=value``.
 
     A scenario need not set every key (unset ones take their documented defaults), and a
@@ -99,13 +138,15 @@ def force_overrides(argv: list[str]) -> list[str]:
     overrides Hydra would refuse to set such a key ("not in struct"). Forcing them lets
     ``seed=7`` or ``output.root=x`` work on any scenario; misspelt keys are still caught,
     by the scenario's validation (exit 2, with a suggestion). Group choices
-    (``scenario=NAME``), ``hydra.*`` settings, options and ``+``/``~``/``++`` overrides are
-    left alone.
+    (``scenario=NAME``, or a folder of a user's config directory: ``groups``), ``hydra.*``
+    settings, options and ``+``/``~``/``++`` overrides are left alone.
 
     Examples
     --------
     >>> force_overrides(["-m", "seed=7", "scenario=no_drift", "+x=1", "--config-dir", "d"])
     ['-m', '++seed=7', 'scenario=no_drift', '+x=1', '--config-dir', 'd']
+    >>> force_overrides(["gen=stag", "seed=1"], groups={"gen"})  # a user's own group
+    ['gen=stag', '++seed=1']
     >>> force_overrides(["-sc", "install=bash"])  # Hydra's shell completion subcommand
     ['-sc', 'install=bash']
     """
@@ -120,7 +161,7 @@ def force_overrides(argv: list[str]) -> list[str]:
             out.append(arg)
             continue
         key = arg.split("=", 1)[0]
-        if key.split(".")[0].split("/")[0] in _GROUPS or "@" in key:
+        if key.split(".")[0].split("/")[0] in groups or "@" in key:
             out.append(arg)
         else:
             out.append("++" + arg)
@@ -134,16 +175,19 @@ def _terminated(signum: int, frame: Any) -> None:
 
 def main() -> None:
     """Entry point of ``calmops-gen``."""
-    if sys.argv[1:] == ["--version"]:
+    if "--version" in sys.argv[1:]:
         print(f"calmops-gen {__version__} (Hydra {hydra.__version__})")
         return
-    refused = problems(sys.argv[1:])
+    refused = problems(sys.argv[1:], bundled=config_dir())
     if refused:
         for message in refused:
             print(f"calmops-gen: error: {message}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
     signal.signal(signal.SIGTERM, _terminated)
-    sys.argv = [sys.argv[0], *force_overrides(sys.argv[1:])]
+    own = {
+        p.name for d in config_dirs(sys.argv[1:]) if d.is_dir() for p in d.iterdir() if p.is_dir()
+    }
+    sys.argv = [sys.argv[0], *force_overrides(sys.argv[1:], {*_GROUPS, *own})]
     try:
         _app()
     except KeyboardInterrupt:

@@ -52,12 +52,14 @@ from calmops_gen.drift import EVENTS, DriftEvent
 from calmops_gen.errors import ScenarioError, ScenarioErrors, first_line, join_path, suggest
 from calmops_gen.generators import GENERATORS, Generator, GeneratorParams
 from calmops_gen.schedule import Schedule
-from calmops_gen.validation import ConfigModel, convert, validate
+from calmops_gen.validation import ConfigModel, convert, key_error, validate
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 #: Names Windows keeps for devices: a folder cannot have them (nor them plus an extension).
 DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"{d}{i}" for d in ("com", "lpt") for i in range(10))}
 EVENT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+#: More worker processes than this is a typo, not a machine (each costs a process).
+MAX_WORKERS = 1024
 RESERVED_IDS = {"row", "block", "concept", "concept_weight"}
 
 
@@ -171,8 +173,15 @@ class ExecutorSpec(ConfigModel):
     """``executor``: how blocks are produced (never changes the bytes written)."""
 
     kind: Literal["sequential", "processes", "dask"] = "sequential"
-    workers: int | None = Field(default=None, gt=0)
+    workers: int | None = Field(default=None, gt=0, le=MAX_WORKERS)
     progress: bool | None = None
+
+    @model_validator(mode="after")
+    def _workers_need_a_pool(self) -> ExecutorSpec:
+        if self.kind == "sequential" and self.workers is not None:
+            message = "sets a pool's size: give executor.kind processes or dask"
+            raise key_error("workers", message, self.workers)
+        return self
 
 
 class Scenario(ConfigModel):
@@ -329,8 +338,13 @@ def _generator_params(cls: type[Generator], data: Any, path: str) -> GeneratorPa
         errors = err.errors if isinstance(err, ScenarioErrors) else [err]
         if not any(e.message.startswith("unknown key") for e in errors):
             raise
-        seeds = "river's seeds are derived from the scenario's top-level seed, so set that; a "
-        seeds += "generator whose concept is drawn at random lets you pin its model seed"
+        seeds = "river's seeds are derived from the scenario's top-level seed, so set that"
+        pinned = getattr(cls.Params, "seed_fields", ())
+        seeds += (
+            f"; {cls.kind!r} lets you pin its concept with {' or '.join(pinned)}"
+            if pinned
+            else f"; {cls.kind!r} draws no concept at random, so it has no model seed"
+        )
         out = [
             ScenarioError(e.path, f"{e.message} ({seeds})")
             if e.message.startswith("unknown key") and e.path.rsplit(".", 1)[-1] in RIVER_SEEDS
@@ -339,7 +353,11 @@ def _generator_params(cls: type[Generator], data: Any, path: str) -> GeneratorPa
         ]
         # keys that are no misspelling (a misspelling's message goes on "unknown key; did
         # you mean") usually belong to another generator: one error names them all
-        foreign = [e for e in out if e.message.startswith("unknown key.")]
+        foreign = [
+            e
+            for e in out
+            if e.message.startswith("unknown key.") and e.path.rsplit(".", 1)[-1] not in RIVER_SEEDS
+        ]
         if foreign:
             names = [e.path.rsplit(".", 1)[-1] for e in foreign]
             valid = foreign[0].message.split("Valid keys: ", 1)[-1]

@@ -221,6 +221,17 @@ class Schedule(ConfigModel):
             raise ValueError("list at least one block size")
         return value
 
+    @field_validator("block_params", mode="before")
+    @classmethod
+    def _one_key_per_block(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            seen: dict[str, Any] = {}
+            for key in value:
+                twin = seen.setdefault(str(key).strip(), key)
+                if twin is not key:
+                    raise ValueError(f"block {key!r} is listed twice (as {twin!r} and {key!r})")
+        return value
+
     @field_validator("block_params")
     @classmethod
     def _check_block_keys(cls, value: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -239,6 +250,14 @@ class Schedule(ConfigModel):
             raise ValueError("timestamps need both start and step")
         if (self.spread == "rows") != (self.rows_per_step is not None):
             raise ValueError("rows_per_step goes with spread: rows (and spread: rows needs it)")
+        # a setting without effect would still make a new version id for the same bytes
+        fields = type(self).model_fields
+        idle = [k for k in ("spread", "time_column") if getattr(self, k) != fields[k].default]
+        if idle and self.start is None:
+            message = "shapes the timestamps: give start and step too"
+            raise key_error(idle[0], message, getattr(self, idle[0]))
+        if not self.repeat and self.sequence is None:
+            raise key_error("repeat", "cycles a concept sequence: give schedule.sequence", False)
         if self.concepts and self.sequence is None:
             raise key_error(
                 "concepts",

@@ -8,7 +8,9 @@ user's config directories (``--config-dir``/``-cd``, ``hydra.searchpath``) are r
 YAML first and refused when they hold a ``hydra`` key at the top, a ``_target_`` key
 anywhere, a ``defaults`` entry choosing a ``hydra/...`` group, or sit in a ``hydra/`` folder.
 Hydra's own settings belong on the command line (``hydra.run.dir=...``), which the user
-types themselves. The bundled ``conf/`` is ours and is not scanned.
+types themselves. The bundled ``conf/`` is ours and is not scanned; a user's file with the
+name of a bundled one (``config.yaml``, ``scenario/default.yaml``) is refused too, because
+Hydra searches the package's directory first and would silently read the bundled file.
 
 Examples
 --------
@@ -102,14 +104,25 @@ def file_problem(path: Path, relative: Path) -> str | None:
     return None
 
 
-def problems(argv: list[str]) -> list[str]:
-    """Refusals for the YAML files of every user config directory in ``argv``."""
+def problems(argv: list[str], bundled: Path | None = None) -> list[str]:
+    """Refusals for the YAML files of every user config directory in ``argv``; with
+    ``bundled`` (the package's config directory), also for a file with the name of a
+    bundled one, which Hydra would read instead of it (the package's directory comes first
+    in Hydra's search path)."""
     out = []
     for folder in config_dirs(argv):
         if not folder.is_dir():
             continue  # Hydra says the directory is missing
         for path in sorted([*folder.rglob("*.yaml"), *folder.rglob("*.yml")]):
-            problem = file_problem(path, path.relative_to(folder))
+            relative = path.relative_to(folder)
+            if any(part.startswith(".") for part in relative.parts):
+                continue  # hidden: no config group (Hydra's run records: outputs/*/.hydra/)
+            problem = file_problem(path, relative)
+            if problem is None and bundled is not None and (bundled / relative).is_file():
+                problem = (
+                    f"{path}: has the name of a bundled config ({relative.as_posix()}), which "
+                    "Hydra would read instead of it; rename it"
+                )
             if problem:
                 out.append(problem)
     return out

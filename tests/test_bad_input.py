@@ -209,6 +209,28 @@ CASES: dict[str, Bad] = {
     "name not a slug": Bad(s(name="../x"), "name", ("slug",)),
     "name with capitals": Bad(s(name="MyData"), "name"),
     "name ending in a newline": Bad(s(name="abc\n"), "name", ("slug",)),
+    # settings that would change nothing but the version id
+    "repeat without a sequence": Bad(s(schedule={"repeat": False}), "schedule.repeat"),
+    "spread without timestamps": Bad(
+        s(schedule={"spread": "none"}), "schedule.spread", ("give start and step",)
+    ),
+    "time column without timestamps": Bad(s(schedule={"time_column": "t"}), "schedule.time_column"),
+    "workers without a pool": Bad(
+        s(executor={"workers": 3}), "executor.workers", ("processes or dask",)
+    ),
+    "workers beyond any machine": Bad(
+        s(executor={"kind": "processes", "workers": 100000}), "executor.workers", ("at most 1024",)
+    ),
+    "a block listed twice": Bad(
+        s(schedule={"block_params": {1: {"variant": 1}, "1": {"variant": 2}}}),
+        "schedule.block_params",
+        ("listed twice",),
+    ),
+    "a calendar step past the year 9999": Bad(
+        s(schedule={"start": "2024-01-01", "step": {"months": 20000}}),
+        "schedule.step",
+        ("run past",),
+    ),
     "name of a Windows device": Bad(s(name="nul"), "name", ("device",)),
     "label_flip on a table without target": Bad(
         lambda tmp: {**_table(tmp), "drift": {"fl": {"kind": "label_flip", "rate": 0.1}}},
@@ -643,10 +665,10 @@ CLI_CASES: dict[str, CliBad] = {
         2,
         ("drift.m.features: 'x0': drifted values overflow the column's float range",),
     ),
-    # the traceback appears only when asked for
+    # the traceback appears only when asked for, and the exit status stays 2
     "debug-flag": CliBad(
         ("executor.kind=dask",),
-        None,
+        2,
         ("executor.kind",),
         env=(("CALMOPS_GEN_DEBUG", "1"),),
         traceback=True,

@@ -42,6 +42,7 @@ def test_plain_scenarios_and_the_bundled_config_pass(tmp_path: Path) -> None:
     _write(tmp_path, "s.yaml", "name: s\ngenerator: {kind: sea}\ndefaults:\n- _self_\n")
     _write(tmp_path, "scenario/t.yaml", "# @package _global_\nname: t\n")
     _write(tmp_path, "broken.yaml", "a: [unclosed\n")  # Hydra reports it if it needs it
+    _write(tmp_path, "outputs/2026-01-01/00-00-00/.hydra/hydra.yaml", "hydra: {}\n")  # a run's
     assert problems([f"--config-dir={tmp_path}", "scenario=t"]) == []
     assert problems(["seed=3"]) == []  # no user directory: only the bundled conf/
 
@@ -54,4 +55,22 @@ def test_every_way_of_naming_a_config_directory_is_scanned(tmp_path: Path) -> No
     assert [p.split(":")[0] for p in problems(argv)] == [
         str(tmp_path / "a" / "x.yaml"),
         str(tmp_path / "b" / "x.yaml"),
+    ]
+
+
+def test_a_file_named_like_a_bundled_config_is_refused(tmp_path: Path) -> None:
+    """Hydra searches the package's conf/ first: the user's file would be silently ignored."""
+    bundled = tmp_path / "bundled"
+    _write(bundled, "config.yaml", "seed: 42\n")
+    _write(bundled, "scenario/no_drift.yaml", "name: x\n")
+    mine = tmp_path / "mine"
+    _write(mine, "config.yaml", "name: mine\n")
+    _write(mine, "scenario/no_drift.yaml", "name: mine\n")
+    _write(mine, "scenario/other.yaml", "name: other\n")
+    found = problems(["-cd", str(mine)], bundled=bundled)
+    assert found == [
+        f"{mine / 'config.yaml'}: has the name of a bundled config (config.yaml), which Hydra "
+        "would read instead of it; rename it",
+        f"{mine / 'scenario' / 'no_drift.yaml'}: has the name of a bundled config "
+        "(scenario/no_drift.yaml), which Hydra would read instead of it; rename it",
     ]
