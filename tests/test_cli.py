@@ -371,7 +371,8 @@ def test_sigterm_removes_the_half_written_dataset(tmp_path: Path, executor: str,
     proc = subprocess.Popen(
         [sys.executable, "-m", "calmops_gen", f"output.root={root}", "~drift",
          "schedule.rows_per_block=2000000", "schedule.blocks=20",
-         f"executor.kind={executor}", "executor.workers=2"],
+         f"executor.kind={executor}",
+         *(["executor.workers=2"] if executor == "processes" else [])],
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
     )  # fmt: skip
