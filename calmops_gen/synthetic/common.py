@@ -24,6 +24,7 @@ from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.generators import GENERATORS
 from calmops_gen.manifest import Manifest
 from calmops_gen.reading import read_frame
+from calmops_gen.schedule import TzdataZone, start_zone
 from calmops_gen.validation import validate
 
 DEFAULT_TARGET = "target"
@@ -231,7 +232,9 @@ def seed_frame(
     """The dataset as the seed returned it: target renamed, ``block`` labelled 1..n (or
     ``block_labels``, one per block: :func:`check_columns` checked them before the run),
     columns in the seed's order: features, target, then the date column and ``block`` (each
-    appended by the seed in that order)."""
+    appended by the seed in that order). Dates in a named time zone keep the zone of the
+    run (:class:`~calmops_gen.schedule.TzdataZone`), so their wall times, and the CSV file
+    :func:`write_file` makes of them, follow tzdata's rules, not the host's zone files."""
     frame = read_frame(manifest).rename(columns={"y": target_col})
     if keep_block:
         labels = list(block_labels) if block_labels is not None else None
@@ -240,6 +243,9 @@ def seed_frame(
     else:
         frame = frame.drop(columns=["block"])
     time_col = next((c.name for c in manifest.columns if c.role == "time"), None)
+    zone = start_zone(manifest.config["schedule"]["start"])
+    if time_col is not None and zone is not None:  # read back from the host's zone files
+        frame[time_col] = frame[time_col].dt.tz_convert(TzdataZone(zone))
     last = [c for c in (time_col, "block") if c is not None and c in frame.columns]
     return frame[[c for c in frame.columns if c not in last] + last]
 
