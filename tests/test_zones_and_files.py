@@ -1,4 +1,6 @@
-"""Named time zones come from the tzdata package, never from the host's zone files."""
+"""Named time zones come from the tzdata package, never from the host's zone files; the
+facades' seed-style file is written under a temporary name and renamed onto its own, and
+names that are no plain file name are refused before anything is written."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pandas as pd
 import pytest
-from conftest import REPO, dataset_bytes, sea
+from conftest import REPO, dataset_bytes, listing, sea
 
 import calmops_gen
 from calmops_gen._version import __version__
@@ -22,6 +25,7 @@ from calmops_gen.errors import ScenarioError
 from calmops_gen.scenario import content_id, load_scenario
 from calmops_gen.schedule import TzdataZone, tzdata_version
 from calmops_gen.synthetic import SyntheticBlockGenerator, SyntheticGenerator, SyntheticStream
+from calmops_gen.synthetic.common import write_file
 from calmops_gen.verify import verify_dataset
 
 MADRID_START = "2024-03-30T12:00[Europe/Madrid]"  # the clocks move on 2024-03-31 at 02:00
@@ -195,3 +199,79 @@ def test_a_zone_tzdata_does_not_list_is_refused_by_name(zone: str) -> None:
     assert str(err.value) == expected
     with pytest.raises(ZoneInfoNotFoundError):
         TzdataZone(zone)
+
+
+# ---------------------------------------------------------------------------------------------
+# The seed-style file
+# ---------------------------------------------------------------------------------------------
+
+
+def _write_with_facade(which: str, out: Path, filename: str) -> pd.DataFrame:
+    if which == "one":
+        return SyntheticGenerator().generate(
+            SyntheticStream("sea", seed=3), 20, filename=filename, output_dir=out,
+            save_dataset=True,
+        )  # fmt: skip
+    path = SyntheticBlockGenerator().generate_blocks_simple(
+        output_path=out, filename=filename, n_blocks=2, total_samples=20, methods="sea"
+    )
+    return pd.read_csv(path) if filename.endswith(".csv") else pd.read_parquet(path)
+
+
+@pytest.mark.parametrize("which", ["one", "simple"])
+@pytest.mark.parametrize("filename", ["d.csv", "d.parquet"])
+def test_a_link_at_the_file_name_is_replaced_not_followed(
+    tmp_path: Path, which: str, filename: str
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"not yours")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / filename).symlink_to(victim)
+    frame = _write_with_facade(which, out, filename)
+    assert victim.read_bytes() == b"not yours"
+    path = out / filename
+    assert not path.is_symlink() and path.is_file()
+    written = pd.read_csv(path) if filename.endswith(".csv") else pd.read_parquet(path)
+    pd.testing.assert_frame_equal(written, frame, check_dtype=filename.endswith(".parquet"))
+    assert [p.name for p in out.iterdir() if p.is_file()] == [filename]  # no temporary left
+
+
+@pytest.mark.parametrize("which", ["one", "simple"])
+@pytest.mark.parametrize(
+    ("filename", "message"),
+    [
+        ("a\x00.csv", "must hold no control character (NUL, newline, ...), got 'a\\x00.csv'"),
+        ("\n.csv", "must hold no control character (NUL, newline, ...), got '\\n.csv'"),
+        ("a\tb.parquet", "must hold no control character (NUL, newline, ...), got 'a\\tb.parquet'"),
+        ("x\x7f.csv", "must hold no control character (NUL, newline, ...), got 'x\\x7f.csv'"),
+        ("a\\b.csv", "must be a file name without directories (it is written inside the output "
+                     "directory), got 'a\\\\b.csv'"),
+    ],
+)  # fmt: skip
+def test_a_name_that_is_no_plain_file_name_is_refused_before_anything_is_written(
+    tmp_path: Path, which: str, filename: str, message: str
+) -> None:
+    with pytest.raises(ScenarioError) as err:
+        _write_with_facade(which, tmp_path / "out", filename)
+    assert (err.value.path, err.value.message) == ("filename", message)
+    assert listing(tmp_path) == []
+
+
+def test_write_file_writes_what_pandas_writes_and_leaves_nothing_when_it_fails(
+    tmp_path: Path,
+) -> None:
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    frame.to_csv(tmp_path / "direct.csv", index=False)
+    frame.to_parquet(tmp_path / "direct.parquet", index=False)
+    out = tmp_path / "out"
+    for suffix in (".csv", ".parquet"):
+        path = write_file(frame, out, f"d{suffix}")
+        assert path == out / f"d{suffix}"
+        assert path.read_bytes() == (tmp_path / f"direct{suffix}").read_bytes()
+        assert path.stat().st_mode == (tmp_path / f"direct{suffix}").stat().st_mode
+    # a frame Parquet cannot hold: the file already there stays, and no temporary is left
+    with pytest.raises(Exception, match="object"):
+        write_file(pd.DataFrame({"a": [1, "x"]}), out, "d.parquet")
+    assert sorted(p.name for p in out.iterdir()) == ["d.csv", "d.parquet"]
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "d.parquet"), frame)
