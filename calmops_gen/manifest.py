@@ -28,7 +28,8 @@ from calmops_gen.roles import Role
 
 MANIFEST_NAME = "manifest.json"
 SCHEMA_VERSION = 1
-KEY_PACKAGES = ("numpy", "pandas", "pyarrow", "river", "scipy", "pydantic", "hydra-core")
+#: (``tzdata``: the time zone rules a named ``schedule.start`` follows, part of its version)
+KEY_PACKAGES = ("numpy", "pandas", "pyarrow", "river", "scipy", "pydantic", "hydra-core", "tzdata")
 
 
 class _Model(BaseModel):

@@ -51,7 +51,7 @@ from calmops_gen._version import __version__
 from calmops_gen.drift import EVENTS, DriftEvent
 from calmops_gen.errors import ScenarioError, ScenarioErrors, first_line, join_path, suggest
 from calmops_gen.generators import GENERATORS, Generator, GeneratorParams
-from calmops_gen.schedule import Schedule
+from calmops_gen.schedule import Schedule, start_zone, tzdata_version
 from calmops_gen.validation import ConfigModel, convert, key_error, validate
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -300,12 +300,13 @@ class Scenario(ConfigModel):
 
     def version(self, inputs: Mapping[str, str] | None = None) -> str:
         """Content id: hash of everything that can change the bytes (the scenario, the
-        SHA-256 of its input files ``inputs``) and the package version.
+        SHA-256 of its input files ``inputs``), the package version and, for a start in a
+        named time zone, the version of tzdata, whose rules place the timestamps.
 
         ``output.root``, ``output.overwrite`` and ``executor`` are left out: they decide where
         and how, never what.
         """
-        return content_id(self.canonical(), __version__, inputs)
+        return content_id(self.canonical(), __version__, inputs, tzdata_version())
 
     def updated(self, **changes: Any) -> Scenario:
         """A re-validated copy with top-level sections replaced (``output={...}``)."""
@@ -411,12 +412,17 @@ def _event(event_id: str, raw: Any, others: Mapping[str, Any]) -> DriftEvent:
 
 
 def content_id(
-    canonical: Mapping[str, Any], package_version: str, inputs: Mapping[str, str] | None = None
+    canonical: Mapping[str, Any],
+    package_version: str,
+    inputs: Mapping[str, str] | None = None,
+    tzdata: str | None = None,
 ) -> str:
     """The version id of a scenario from its canonical form (:meth:`Scenario.canonical`, as
-    the manifest records it under ``config``), the calmops-gen version that ran it and the
-    SHA-256 of its input files (``inputs``, by config path: a ``table`` source), so that the
-    same id always stands for the same bytes.
+    the manifest records it under ``config``), the calmops-gen version that ran it, the
+    SHA-256 of its input files (``inputs``, by config path: a ``table`` source) and the
+    version of tzdata (as the manifest's ``environment`` records it), which counts only
+    when ``schedule.start`` names a time zone, so that the same id always stands for the
+    same bytes.
 
     Examples
     --------
@@ -424,6 +430,12 @@ def content_id(
     >>> content_id(sc.canonical(), "0.1.0") == content_id(sc.canonical(), "0.1.0")
     True
     >>> content_id(sc.canonical(), "0.1.0") == content_id(sc.canonical(), "0.2.0")
+    False
+    >>> content_id(sc.canonical(), "0.1.0") == content_id(sc.canonical(), "0.1.0", None, "1")
+    True
+    >>> zoned = load_scenario({"name": "x", "generator": {"kind": "sea"}, "schedule": {
+    ...     "start": "2024-03-30T12:00[Europe/Madrid]", "step": {"days": 1}}}).canonical()
+    >>> content_id(zoned, "0.1.0", None, "2024.1") == content_id(zoned, "0.1.0", None, "2025.2")
     False
     """
     data = dict(canonical)
@@ -434,6 +446,8 @@ def content_id(
     content: dict[str, Any] = {"scenario": data, "calmops_gen": package_version}
     if inputs:  # absent for generated data: their ids stay what they were
         content["inputs"] = dict(inputs)
+    if tzdata is not None and start_zone(data["schedule"]["start"]) is not None:
+        content["tzdata"] = tzdata  # absent without a named zone: those ids stay too
     blob = json.dumps(_plain_zero(content), sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
-from typing import Annotated, Any, Literal
+from functools import cache
+from importlib import metadata, resources
+from typing import Annotated, Any, Literal, SupportsIndex
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -98,15 +100,86 @@ class SequenceItem(ConfigModel):
 _ZONED = re.compile(r"(?P<time>.+)\[(?P<zone>[A-Za-z0-9_+\-/]+)\]")
 
 
+class TzdataZone(ZoneInfo):
+    """A named time zone read from the ``tzdata`` package, never from the host's zone files
+    (``/usr/share/zoneinfo``, ``PYTHONTZPATH``): the same scenario gives the same timestamps
+    on every machine with the same tzdata version, which is part of the dataset's version.
+
+    ``TzdataZone(key)`` gives one shared object per key (pandas compares zones by identity,
+    as ``ZoneInfo(key)`` does); it pickles as its key and is read from tzdata again on the
+    other side (a worker process). A key tzdata does not list (``../x``, ``Europe``) raises
+    :class:`zoneinfo.ZoneInfoNotFoundError`.
+
+    pandas 3 computes the wall times of a zone made by ``ZoneInfo(key)`` from a copy it
+    reads by key from the host's files, but those of a zone made by ``ZoneInfo.from_file``
+    (which it tells by a ``__reduce__`` that refuses to pickle) through the zone's own
+    methods. So pickling goes through ``__reduce_ex__``, and ``__reduce__`` still refuses.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> madrid = TzdataZone("Europe/Madrid")
+    >>> madrid is TzdataZone("Europe/Madrid") is pickle.loads(pickle.dumps(madrid))
+    True
+    >>> datetime(2024, 7, 1, tzinfo=madrid).isoformat()
+    '2024-07-01T00:00:00+02:00'
+    """
+
+    def __new__(cls, key: str) -> TzdataZone:
+        return _tzdata_zone(key)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[type[TzdataZone], tuple[str]]:
+        return TzdataZone, (self.key,)
+
+
+@cache
+def _tzdata_keys() -> frozenset[str]:
+    """Every zone key tzdata holds (its ``zones`` list)."""
+    return frozenset(resources.files("tzdata").joinpath("zones").read_text("utf-8").split())
+
+
+@cache
+def _tzdata_zone(key: str) -> TzdataZone:
+    if key not in _tzdata_keys():  # only listed keys: no path of our own, no directory
+        raise ZoneInfoNotFoundError(f"no time zone {key!r} in tzdata {tzdata_version()}")
+    with resources.files("tzdata.zoneinfo").joinpath(*key.split("/")).open("rb") as fh:
+        return TzdataZone.from_file(fh, key=key)
+
+
+def tzdata_version() -> str:
+    """The version of the installed ``tzdata`` package, which named time zones come from.
+
+    Examples
+    --------
+    >>> tzdata_version() == metadata.version("tzdata")
+    True
+    """
+    return metadata.version("tzdata")
+
+
+def start_zone(start: str | None) -> str | None:
+    """The named time zone of a ``schedule.start`` as the config records it, or ``None``
+    (no start, or one with a fixed offset or none).
+
+    Examples
+    --------
+    >>> start_zone("2024-03-30T12:00:00+01:00[Europe/Madrid]"), start_zone("2024-03-30")
+    ('Europe/Madrid', None)
+    """
+    zoned = _ZONED.fullmatch(start.strip()) if start is not None else None
+    return zoned["zone"] if zoned else None
+
+
 def parse_start(text: str) -> datetime:
     """``schedule.start`` from text: ISO date/time, with an offset or not, optionally
     followed by a named time zone in brackets (RFC 9557), whose clock the timestamps then
-    follow (daylight saving time included).
+    follow (daylight saving time included), by the rules of the ``tzdata`` package
+    (:class:`TzdataZone`).
 
     Examples
     --------
     >>> parse_start("2024-03-30T12:00:00+01:00[Europe/Madrid]").tzinfo
-    zoneinfo.ZoneInfo(key='Europe/Madrid')
+    TzdataZone(key='Europe/Madrid')
     >>> parse_start("2024-03-30 12:00").isoformat()
     '2024-03-30T12:00:00'
     """
@@ -117,23 +190,32 @@ def parse_start(text: str) -> datetime:
         raise ValueError(f"not a date/time: {text!r}") from exc
     if zoned:
         try:
-            zone = ZoneInfo(zoned["zone"])
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {zoned['zone']!r} in {text!r}") from None
+            zone = TzdataZone(zoned["zone"])
+        except ZoneInfoNotFoundError:
+            raise ValueError(
+                f"unknown time zone {zoned['zone']!r} in {text!r} (tzdata {tzdata_version()} "
+                "has no such zone)"
+            ) from None
         stamp = stamp.tz_localize(zone) if stamp.tz is None else stamp.tz_convert(zone)
     return stamp.to_pydatetime()
 
 
 def _named_zone(value: datetime) -> datetime:
-    """``value`` with its zone as a :class:`zoneinfo.ZoneInfo` when it is a named one (a
-    pytz zone too); a fixed offset stays as it is, and a zone of any other kind, which the
-    config could not record, is refused."""
+    """``value`` with its zone as a :class:`TzdataZone` when it is a named one: a
+    :class:`zoneinfo.ZoneInfo` keeps its wall time (read by tzdata's rules, not the host's),
+    a pytz zone its instant. A fixed offset stays as it is, and a zone of any other kind,
+    which the config could not record, is refused."""
     tz = value.tzinfo
-    if tz is None or isinstance(tz, ZoneInfo | timezone):
+    if tz is None or isinstance(tz, TzdataZone | timezone):
         return value
-    name = getattr(tz, "zone", None)  # pytz
-    if isinstance(name, str):
-        return value.astimezone(ZoneInfo(name))
+    try:
+        if isinstance(tz, ZoneInfo) and tz.key is not None:
+            return value.replace(tzinfo=TzdataZone(tz.key))
+        name = getattr(tz, "zone", None)  # pytz
+        if isinstance(name, str):
+            return value.astimezone(TzdataZone(name))
+    except ZoneInfoNotFoundError as exc:
+        raise ValueError(exc.args[0]) from None
     offset = tz.utcoffset(value)
     if offset is not None and all(
         tz.utcoffset(value.replace(month=m)) == offset for m in (1, 4, 7, 10)

@@ -60,7 +60,12 @@ def verify_dataset(directory: Path | str) -> list[str]:
         return [str(exc)]
     problems: list[str] = []
     try:
-        recomputed = content_id(manifest.config, manifest.calmops_gen_version, manifest.inputs)
+        recomputed = content_id(
+            manifest.config,
+            manifest.calmops_gen_version,
+            manifest.inputs,
+            manifest.environment.get("tzdata"),
+        )
     except (KeyError, TypeError, AttributeError, ValueError):
         recomputed = None
     if recomputed != manifest.version:

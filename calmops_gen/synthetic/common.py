@@ -12,6 +12,8 @@ import contextlib
 import inspect
 import os
 import re
+import secrets
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -24,6 +26,7 @@ from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.generators import GENERATORS
 from calmops_gen.manifest import Manifest
 from calmops_gen.reading import read_frame
+from calmops_gen.schedule import TzdataZone, start_zone
 from calmops_gen.validation import validate
 
 DEFAULT_TARGET = "target"
@@ -33,7 +36,8 @@ FILE_FORMATS = (".csv", ".parquet")
 
 def check_filename(filename: Any) -> str:
     """``filename`` if it names a file directly inside the output directory (no directory
-    part, no ``..``; the facades never write outside ``output_dir``) ending in ``.csv`` or
+    part, no ``..``, no ``/`` or ``\\`` on any system; the facades never write outside
+    ``output_dir``), holds no control character (NUL, newline, ...) and ends in ``.csv`` or
     ``.parquet`` (the format :func:`write_file` writes).
 
     Examples
@@ -48,13 +52,22 @@ def check_filename(filename: Any) -> str:
     Traceback (most recent call last):
     ...
     calmops_gen.errors.ScenarioError: filename: must end in .csv or .parquet, got 'data.xlsx'
+    >>> check_filename("\\n.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: filename: must hold no control character (...), got '\\n.csv'
     """
     name = filename if isinstance(filename, str) else None
-    if not name or Path(name).name != name or name in (".", ".."):
+    if not name or Path(name).name != name or name in (".", "..") or "\\" in name:
         raise ScenarioError(
             "filename",
             "must be a file name without directories (it is written inside the output "
             f"directory), got {filename!r}",
+        )
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise ScenarioError(
+            "filename",
+            f"must hold no control character (NUL, newline, ...), got {filename!r}",
         )
     if Path(name).suffix.lower() not in FILE_FORMATS:
         # the file is written in the format its name says (see write_file)
@@ -231,7 +244,9 @@ def seed_frame(
     """The dataset as the seed returned it: target renamed, ``block`` labelled 1..n (or
     ``block_labels``, one per block: :func:`check_columns` checked them before the run),
     columns in the seed's order: features, target, then the date column and ``block`` (each
-    appended by the seed in that order)."""
+    appended by the seed in that order). Dates in a named time zone keep the zone of the
+    run (:class:`~calmops_gen.schedule.TzdataZone`), so their wall times, and the CSV file
+    :func:`write_file` makes of them, follow tzdata's rules, not the host's zone files."""
     frame = read_frame(manifest).rename(columns={"y": target_col})
     if keep_block:
         labels = list(block_labels) if block_labels is not None else None
@@ -240,19 +255,44 @@ def seed_frame(
     else:
         frame = frame.drop(columns=["block"])
     time_col = next((c.name for c in manifest.columns if c.role == "time"), None)
+    zone = start_zone(manifest.config["schedule"]["start"])
+    if time_col is not None and zone is not None:  # read back from the host's zone files
+        frame[time_col] = frame[time_col].dt.tz_convert(TzdataZone(zone))
     last = [c for c in (time_col, "block") if c is not None and c in frame.columns]
     return frame[[c for c in frame.columns if c not in last] + last]
 
 
 def write_file(frame: pd.DataFrame, directory: Path, filename: str) -> Path:
     """Write the seed-style file and return its path: Parquet when ``filename`` ends in
-    ``.parquet``, else CSV (:func:`check_filename` allows no other extension)."""
+    ``.parquet``, else CSV (:func:`check_filename` allows no other extension).
+
+    The file is written under a new temporary name in ``directory``, then renamed onto
+    ``filename``: whatever had that name is replaced (a symbolic link itself, never the
+    file it points to), and a failed write leaves neither a half-written file nor the
+    temporary one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = write_file(pd.DataFrame({"a": [1, 2]}), Path(d), "t.csv")
+    ...     path.read_bytes(), [p.name for p in Path(d).iterdir()]
+    (b'a\\n1\\n2\\n', ['t.csv'])
+    """
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / filename
-    if path.suffix.lower() == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_csv(path, index=False)
+    temporary = directory / f".calmops-{secrets.token_hex(8)}.tmp"
+    handle = temporary.open("xb")  # "x": a file of our own, never one already there
+    try:
+        with handle:
+            if path.suffix.lower() == ".parquet":
+                frame.to_parquet(handle, index=False)
+            else:
+                frame.to_csv(handle, index=False)
+        temporary.replace(path)  # a rename: replaces a link at path, not its target
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return path
 
 
