@@ -140,15 +140,28 @@ def encode(table: pa.Table, fmt: str, roles: Mapping[str, str] | None = None) ->
             column_encoding=delta or None,
         )
     else:
-        plain = pa.table(
-            [
-                col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
-                for col in table.columns
-            ],
-            names=table.column_names,
-        )
+        plain = pa.table([_csv_column(col) for col in table.columns], names=table.column_names)
         pacsv.write_csv(plain, sink)
     return sink.getvalue()
+
+
+def _csv_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``column`` as CSV writes it: categoricals as their values, and timestamps in a
+    named time zone in UTC (``...Z``): pyarrow would print local times by the host's own
+    zone files, which differ between machines; the reader puts the zone back.
+
+    Examples
+    --------
+    >>> col = pa.chunked_array([pa.array([0], pa.timestamp("s", tz="Europe/Madrid"))])
+    >>> str(_csv_column(col).type), str(_csv_column(col.cast(pa.timestamp("s", tz="+01:00"))).type)
+    ('timestamp[s, tz=UTC]', 'timestamp[s, tz=+01:00]')
+    """
+    typ = column.type
+    if pa.types.is_dictionary(typ):
+        return column.cast(typ.value_type)
+    if pa.types.is_timestamp(typ) and typ.tz and not re.fullmatch(r"[+-]\d\d:\d\d", typ.tz):
+        return column.cast(pa.timestamp(typ.unit, tz="UTC"))
+    return column
 
 
 def write_frame(frame: pd.DataFrame, columns: Iterable[Column], path: Path, fmt: str) -> FileRecord:
