@@ -4,7 +4,7 @@ For every metric and every event that accepts ``severity``, the distance between
 reference block and the reference block drifted at full weight by the solved parameter is
 recomputed here with scipy and compared with the target (exactly for continuous metrics, to
 within one step of the step function for KS and PSI). Unreachable targets fail at
-``drift.<id>.severity.target`` with the reachable range, and nothing is written.
+``drift.<id>.severity.target`` with the reachable range or the reason, and nothing is written.
 """
 
 from __future__ import annotations
@@ -359,3 +359,82 @@ def test_ks_on_one_row_samples_is_quiet() -> None:
         warnings.simplefilter("error")
         assert distance("ks", np.array([1.0]), np.array([2.0])) == 1.0
         assert distance("ks", np.array([1.0]), np.array([1.0])) == 0.0
+
+
+# -- the solve --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("std", [1e-12, 1e-9, 1.0, 1e9])
+@pytest.mark.parametrize("kind", ["shift", "scale", "multiply"])
+def test_the_solve_does_not_depend_on_the_column_units(std: float, kind: str) -> None:
+    """Tolerances are in the column's units: a Wasserstein target is hit to a relative 1e-9
+    and a KS target as on a column of std 1, at any scale (an absolute 1e-12 refused a
+    Wasserstein of 5e-13 at std 1e-12 and missed by 0.2% at std 1e-9)."""
+    z = np.random.default_rng(0).normal(0.0, 1.0, 1000)
+    df = pd.DataFrame({"x": z * std})
+    recs = {}
+    for metric, target in (("wasserstein", 0.5 * std), ("ks", 0.2)):
+        ev = {"kind": kind, "features": ["x"], "severity": {"metric": metric, "target": target}}
+        recs[metric] = inject(df, {"e": ev}, seed=0).events[0].prepared["x"]["severity"]
+        assert recs[metric]["achieved"] >= target
+    assert recs["wasserstein"]["achieved"] == pytest.approx(0.5 * std, rel=1e-9)
+    unit = std if kind == "shift" else 1.0
+    assert recs["ks"]["solved_parameter"] / unit == pytest.approx(
+        {"shift": 0.45028, "scale": 2.27738, "multiply": 2.17455}[kind], rel=1e-5
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "metric", "rows"),
+    [
+        ("shift", "ks", 1000),
+        ("shift", "jsd", 1000),
+        ("multiply", "ks", 1000),
+        ("noise", "ks", 1),
+    ],
+)
+def test_a_ceiling_reached_in_one_jump_is_refused(kind: str, metric: str, rows: int) -> None:
+    """On a constant column (or a single row) any amount moves every value at once: a KS or
+    JSD of 1 is reached by an infinitesimal parameter, which is refused like any target
+    inside one jump (it was accepted with a parameter of 6.66e-13)."""
+    df = pd.DataFrame({"x": np.full(rows, 3.0)})
+    ev = {"kind": kind, "features": ["x"], "severity": {"metric": metric, "target": 1.0}}
+    with pytest.raises(ScenarioError) as err:
+        inject(df, {"e": ev})
+    assert err.value.path == "drift.e.severity.target"
+    assert "falls inside a jump of the distance from 0 to 1" in err.value.message
+    assert "every reference value of column 'x' in block 0 is 3" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "metric", "values", "why"),
+    [
+        ("scale", "ks", [3.0] * 10, "is constant (3): scale leaves it unchanged"),
+        ("multiply", "wasserstein", [0.0] * 10, "is constant (0): multiply leaves it unchanged"),
+        ("shift", "psi", [3.0] * 10, "is constant (3): shift up moves its values but none out"),
+        ("scale", "psi", [0.0, 1.0], "has 2 values: scale up moves its values but none out"),
+    ],
+)
+def test_a_distance_that_cannot_move_says_why(
+    kind: str, metric: str, values: list, why: str
+) -> None:
+    """The distance stays 0 over the whole bracket (it said "reachable range is (0, 0]")."""
+    df = pd.DataFrame({"x": values})
+    ev = {"kind": kind, "features": ["x"], "severity": {"metric": metric, "target": 0.1}}
+    with pytest.raises(ScenarioError) as err:
+        inject(df, {"e": ev})
+    assert err.value.path == "drift.e.severity.target"
+    assert f"column 'x' in block 0 {why}" in err.value.message
+    assert "(0, 0]" not in err.value.message
+
+
+def test_multiply_up_is_a_factor_above_one_on_negative_columns_too() -> None:
+    """``direction`` is the side of the neutral factor: for ``multiply`` up is a factor above
+    1, larger magnitudes, so a negative column gets more negative (documented so)."""
+    df = pd.DataFrame({"n": -np.random.default_rng(0).lognormal(0.0, 1.0, 1000)})
+    for direction, above in (("up", True), ("down", False)):
+        ev = {"kind": "multiply", "features": ["n"],
+              "severity": {"metric": "ks", "target": 0.2, "direction": direction}}  # fmt: skip
+        real = inject(df, {"e": ev}, seed=0).events[0].realised["n"]
+        assert (real["severity"]["solved_parameter"] > 1) is above
+        assert (real["mean_after"] < real["mean_before"] < 0) is above

@@ -11,7 +11,9 @@ rate and uses ``rate * w`` as the per-row probability:
 * ``scale``: ``m_ref + (x - m_ref) * (1 + w * (factor - 1))``: spread around the reference
   mean grows by ``factor`` at full weight (``factor`` or ``severity``);
 * ``multiply``: ``x * (1 + w * (factor - 1))``: a multiplicative drift about zero, such as a
-  unit or currency change (``factor`` or ``severity``);
+  unit or currency change (``factor`` or ``severity``; its ``direction: up`` is a factor
+  above 1, larger magnitudes, which makes negative values more negative, and ``down`` a
+  factor below 1);
 * ``noise``: ``x + w * s * z`` with ``s = amount``, ``amount_std * std_ref`` or solved from
   ``severity``, and ``z`` standard Gaussian (``distribution: gaussian``) or uniform on
   ``[-sqrt(3), sqrt(3)]`` (``distribution: uniform``: the same standard deviation ``s``);
@@ -311,9 +313,13 @@ class NumericEvent(DriftEvent):
 
     def severity_bracket(self, severity: Severity, ref: Mapping[str, Any]) -> tuple[float, float]:
         """Neutral parameter (distance 0) and far end of the search."""
-        std = float(ref["reference_std"]) or max(abs(float(ref["reference_mean"])), 1.0)
-        far = BRACKET_STDS * std
+        far = BRACKET_STDS * _spread(ref)
         return 0.0, far if severity.direction == "up" else -far
+
+    def severity_unit(self, ref: Mapping[str, Any]) -> float:
+        """The change of the parameter that moves values by about one reference std (the
+        solve resolves the parameter to a fraction of it): one std for an amount."""
+        return _spread(ref)
 
     def _solve(
         self,
@@ -338,7 +344,15 @@ class NumericEvent(DriftEvent):
             return np.rint(out) if integer else out
 
         return solve(
-            severity, values, drift, neutral, far, self.kind, join_path(path, "severity.target")
+            severity,
+            values,
+            drift,
+            neutral,
+            far,
+            self.kind,
+            join_path(path, "severity.target"),
+            self.severity_unit(ref),
+            f"column {feature!r} in block {self.reference_block}",
         )
 
     # -- applying ---------------------------------------------------------------------------
@@ -663,6 +677,11 @@ class Add(_Additive):
         return float(ref["severity"]["solved_parameter"])
 
 
+def _spread(ref: Mapping[str, Any]) -> float:
+    """The reference std, or for a constant column its magnitude (at least 1)."""
+    return float(ref["reference_std"]) or max(abs(float(ref["reference_mean"])), 1.0)
+
+
 class _Factor(NumericEvent):
     """An event with a multiplicative ``factor`` (or a solved severity)."""
 
@@ -685,6 +704,9 @@ class _Factor(NumericEvent):
 
     def severity_bracket(self, severity: Severity, ref: Mapping[str, Any]) -> tuple[float, float]:
         return 1.0, BRACKET_FACTOR if severity.direction == "up" else 1.0 / BRACKET_FACTOR
+
+    def severity_unit(self, ref: Mapping[str, Any]) -> float:
+        return 1.0  # scale: a factor 1 + d moves x - m by d * (x - m), d stds
 
 
 @EVENTS.register("scale")
@@ -744,6 +766,11 @@ class Multiply(_Factor):
         self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
     ) -> np.ndarray:
         return x * p
+
+    def severity_unit(self, ref: Mapping[str, Any]) -> float:
+        # a factor 1 + d moves x by d * x: d = std / rms(x) moves a typical value by one std
+        spread = _spread(ref)
+        return spread / float(np.hypot(float(ref["reference_mean"]), spread))
 
     def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
         g = 1.0 + r.w * (self.factor_for(ref) - 1.0)
