@@ -364,6 +364,22 @@ def test_ks_on_one_row_samples_is_quiet() -> None:
 # -- the solve --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("dtype", ["float32", "Float32"])
+def test_narrow_float_columns_are_solved_as_stored(dtype: str) -> None:
+    """The solve rounds to the column's precision as writing does: the data written reaches
+    the target (a float64 solve fell short on 156 of 360 float32 cases)."""
+    x = np.random.default_rng(0).normal(0.0, 1.0, 300)
+    df = pd.DataFrame({"s": pd.array(x.astype(np.float32), dtype=dtype)})
+    ev = {"kind": "shift", "features": ["s"], "severity": {"metric": "ks", "target": 0.2}}
+    out = inject(df, {"e": ev}, seed=0)
+    assert out.frame["s"].dtype == df["s"].dtype
+    before = df["s"].to_numpy(dtype=np.float64)
+    after = out.frame["s"].to_numpy(dtype=np.float64)
+    assert stats.ks_2samp(before, after).statistic >= 0.2
+    rec = out.events[0].realised["s"]["severity"]
+    assert distance("ks", before, after) == rec["achieved"]
+
+
 @pytest.mark.parametrize("std", [1e-12, 1e-9, 1.0, 1e9])
 @pytest.mark.parametrize("kind", ["shift", "scale", "multiply"])
 def test_the_solve_does_not_depend_on_the_column_units(std: float, kind: str) -> None:
@@ -382,6 +398,19 @@ def test_the_solve_does_not_depend_on_the_column_units(std: float, kind: str) ->
     assert recs["ks"]["solved_parameter"] / unit == pytest.approx(
         {"shift": 0.45028, "scale": 2.27738, "multiply": 2.17455}[kind], rel=1e-5
     )
+
+
+def test_noise_is_solved_the_same_whatever_the_event_is_called() -> None:
+    """The solve draws its noise from a constant seed, not the event's id: 8 ids, one amount
+    (one draw seeded by the id moved the amount by up to 15%)."""
+    df = pd.DataFrame({"x": np.random.default_rng(0).normal(5.0, 2.0, 1000)})
+    for metric, target in (("wasserstein", 0.7), ("ks", 0.2)):
+        ev = {"kind": "noise", "features": ["x"], "severity": {"metric": metric, "target": target}}
+        amounts = {
+            inject(df, {eid: ev}, seed=1).events[0].prepared["x"]["severity"]["solved_parameter"]
+            for eid in ("e", "a", "b", "c", "d", "noise1", "n2", "zz")
+        }
+        assert len(amounts) == 1
 
 
 @pytest.mark.parametrize(

@@ -85,7 +85,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
@@ -104,7 +104,13 @@ from calmops_gen.drift.base import (
 )
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.drift.selection import contiguous
-from calmops_gen.drift.severity import BRACKET_FACTOR, BRACKET_STDS, Severity, solve
+from calmops_gen.drift.severity import (
+    BRACKET_FACTOR,
+    BRACKET_STDS,
+    NOISE_DRAWS,
+    Severity,
+    solve,
+)
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.seeding import stable_int
 from calmops_gen.validation import key_error
@@ -212,6 +218,29 @@ def exact_in_float(low: Any, high: Any, name: str) -> None:
         )
 
 
+def as_stored(dtype: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """What storing float64 results in a column of ``dtype`` does to them: rounding half to
+    even for integers, to the nearest float32 for float32 columns (saturating at its largest
+    finite value); nothing for float64.
+
+    Examples
+    --------
+    >>> as_stored(np.dtype(np.int16))(np.array([0.5, 1.5])).tolist()
+    [0.0, 2.0]
+    >>> as_stored(pd.Float32Dtype())(np.array([0.1])).tolist() == [float(np.float32(0.1))]
+    True
+    >>> as_stored(np.dtype(np.float64))(np.array([0.1])).tolist()
+    [0.1]
+    """
+    if pd.api.types.is_integer_dtype(dtype):
+        return np.rint
+    stored = getattr(dtype, "numpy_dtype", dtype)
+    if isinstance(stored, np.dtype) and stored.kind == "f" and stored.itemsize < 8:
+        big = float(np.finfo(stored).max)
+        return lambda x: np.clip(x, -big, big).astype(stored).astype(np.float64)
+    return lambda x: x
+
+
 def push_outside(
     up: np.ndarray, offset: np.ndarray, low: float, high: float, integer: bool
 ) -> np.ndarray:
@@ -253,7 +282,6 @@ class NumericEvent(DriftEvent):
         ref = ctx.reference(self.reference_block)
         stats: dict[str, Any] = {}
         for f in self.features:
-            integer = bool(pd.api.types.is_integer_dtype(ref[f].dtype))
             values = ref[f].to_numpy(dtype=np.float64, na_value=np.nan)
             finite = np.isfinite(values)  # missing and infinite values are left out
             if not finite.all():
@@ -278,7 +306,9 @@ class NumericEvent(DriftEvent):
             }
             severity = self.severity_spec()
             if severity is not None:
-                stats[f]["severity"] = self._solve(severity, f, values, stats[f], integer, path)
+                stats[f]["severity"] = self._solve(
+                    severity, f, values, stats[f], ref[f].dtype, path
+                )
         return stats
 
     def needs_std(self) -> bool:
@@ -327,21 +357,25 @@ class NumericEvent(DriftEvent):
         feature: str,
         values: np.ndarray,
         ref: Mapping[str, Any],
-        integer: bool,
+        dtype: Any,
         path: str,
     ) -> dict[str, Any]:
+        """Solve the parameter of ``feature`` (reference ``values``, column ``dtype``): the
+        event at full weight on the reference block, stored as the column stores it. Noise
+        is drawn :data:`~calmops_gen.drift.severity.NOISE_DRAWS` times from one constant
+        seed: the same draws whatever the event, the feature or the run."""
         z = None
         if isinstance(self, Noise):
-            seq = np.random.SeedSequence(stable_int(f"{path}.severity.{feature}"))
-            z = self.unit_draw(np.random.Generator(np.random.PCG64(seq)), values.size)
-
+            seeds = np.random.SeedSequence(stable_int("severity.noise")).spawn(NOISE_DRAWS)
+            z = np.stack([self.unit_draw(np.random.default_rng(s), values.size) for s in seeds])
         neutral, far = self.severity_bracket(severity, ref)
+        store = as_stored(dtype)
 
         def drift(x: np.ndarray, p: float) -> np.ndarray:
             if p == neutral:  # exactly the reference (m + (x - m) * 1 may differ by an ulp)
                 return x
-            out = self.at_full_weight(x, p, ref, z)
-            return np.rint(out) if integer else out
+            with np.errstate(over="ignore"):  # far out of a narrow float's range: saturated
+                return store(self.at_full_weight(x, p, ref, z))
 
         return solve(
             severity,
@@ -682,6 +716,12 @@ def _spread(ref: Mapping[str, Any]) -> float:
     return float(ref["reference_std"]) or max(abs(float(ref["reference_mean"])), 1.0)
 
 
+def _gain(w: np.ndarray | float, factor: float) -> np.ndarray | float:
+    """The multiplier at weight ``w``: ``1 + w * (factor - 1)`` (the severity solve uses it
+    at ``w = 1`` too, so the data gets the very values the solve measured)."""
+    return 1.0 + w * (factor - 1.0)
+
+
 class _Factor(NumericEvent):
     """An event with a multiplicative ``factor`` (or a solved severity)."""
 
@@ -726,13 +766,13 @@ class Scale(_Factor):
         integer: bool,
     ) -> np.ndarray:
         m = float(ref["reference_mean"])
-        return m + (x - m) * (1.0 + w * (self.factor_for(ref) - 1.0))
+        return m + (x - m) * _gain(w, self.factor_for(ref))
 
     def at_full_weight(
         self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
     ) -> np.ndarray:
         m = float(ref["reference_mean"])
-        return m + (x - m) * p
+        return m + (x - m) * _gain(1.0, p)
 
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
@@ -760,12 +800,12 @@ class Multiply(_Factor):
         picked: Any,
         integer: bool,
     ) -> np.ndarray:
-        return x * (1.0 + w * (self.factor_for(ref) - 1.0))
+        return x * _gain(w, self.factor_for(ref))
 
     def at_full_weight(
         self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
     ) -> np.ndarray:
-        return x * p
+        return x * _gain(1.0, p)
 
     def severity_unit(self, ref: Mapping[str, Any]) -> float:
         # a factor 1 + d moves x by d * x: d = std / rms(x) moves a typical value by one std
@@ -773,7 +813,7 @@ class Multiply(_Factor):
         return spread / float(np.hypot(float(ref["reference_mean"]), spread))
 
     def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
-        g = 1.0 + r.w * (self.factor_for(ref) - 1.0)
+        g = _gain(r.w, self.factor_for(ref))
         return {"old_new": r.dot(r.old, r.new), "old2_g": r.dot(r.old * g, r.old)}
 
     def effect(

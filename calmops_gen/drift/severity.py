@@ -4,8 +4,9 @@ Instead of an amount or a factor, a numeric event (``shift``, ``add``, ``scale``
 ``multiply``, ``noise``) may declare ``severity: {metric, target, direction}``. At plan time
 (:meth:`~calmops_gen.drift.base.DriftEvent.prepare`) the event takes each feature's values in
 its reference block as generated (missing and infinite values dropped), applies itself to
-them **at full weight** with a candidate parameter ``p`` (rounded half to even on integer
-columns) and measures ``distance(reference, drifted(p))``; Brent's method
+them **at full weight** with a candidate parameter ``p`` (values then stored as the column
+stores them: rounded half to even for integers, to the nearest float32 for float32 columns)
+and measures ``distance(reference, drifted(p))``; Brent's method
 (:func:`scipy.optimize.brentq`) finds a ``p`` whose distance equals ``target``. The solved
 parameter is then used exactly as if it had been declared (per feature: each feature gets its
 own), and the manifest records ``{metric, target, direction, parameter, solved_parameter,
@@ -35,10 +36,14 @@ The solve resolves the parameter to the change that moves the values by :data:`R
 reference stds (for an amount, ``1e-12`` stds; for a factor, about ``1e-12`` times the std
 over the values' magnitude), so it behaves the same whatever the column's units.
 
-A noise event's solve uses a fixed draw (seeded from the event id), so it is deterministic;
-the data gets its own draws, so the distance between the reference rows and their noisy
-values *as written* differs from ``achieved`` by sampling error (for KS about ``1 /
-sqrt(rows)``: 0.02 - 0.06 on 300 rows), while the solved amount is honoured exactly.
+A noise event draws its noise, so its distance is random: the solve targets the mean
+distance over :data:`NOISE_DRAWS` fixed draws (seeded by a constant, not by the event's id,
+the feature or the run's seed), which makes it deterministic and the same whatever the event
+is called, and close to the expected distance (the mean of 8 draws has about a third of one
+draw's sampling error; the solve costs 8 times a shift's). ``achieved`` is that mean; the
+data gets its own draws, so the distance between the reference rows and their noisy values
+*as written* differs from it by sampling error (for KS about ``1 / sqrt(rows)``: 0.02 - 0.06
+on 300 rows), while the solved amount is honoured exactly.
 
 When the target cannot be reached the event fails at plan time with a
 :class:`~calmops_gen.errors.ScenarioError` at ``drift.<id>.severity.target``, and nothing is
@@ -53,8 +58,8 @@ written:
 * a target inside a single jump of the distance (below).
 
 On finite samples KS, PSI and JSD (counts of rows in bins) are step functions of the
-parameter, and so is every metric on an integer column (a shift of 0.5 moves every odd
-integer by 1 at once). The solved parameter is a point where the distance
+parameter, and so is every metric on an integer or narrow float column (a shift of 0.5
+moves every odd integer by 1 at once). The solved parameter is a point where the distance
 crosses the target (Brent's method returns one crossing; PSI and JSD, counts in bins, may
 wobble around the target and cross it more than once, so it is not necessarily the smallest
 parameter that reaches it), moved just past a jump when Brent's method stops short of it, so
@@ -107,6 +112,7 @@ BRACKET_STDS = 1000.0
 BRACKET_FACTOR = 1000.0
 MAX_JUMP = 0.5  # a single jump of the distance wider than this share of the target: refused
 RESOLUTION = 1e-12  # the solve's precision: parameter changes moving values by 1e-12 stds
+NOISE_DRAWS = 8  # fixed draws whose mean distance a noise event's solve targets
 
 _PARAMETER = {"shift": "amount", "add": "value", "noise": "amount"}
 
@@ -185,8 +191,9 @@ def solve(
     """Solve ``p`` in ``[neutral, far]`` so that ``distance(reference, drift(reference, p))``
     equals ``severity.target``; raise :class:`ScenarioError` at ``path`` if it cannot be.
 
-    ``drift`` applies the event at full weight (rounding included for integer columns).
-    ``unit`` is the change of
+    ``drift`` applies the event at full weight, values stored as the column stores them
+    (rounded for integer columns, to float32 for float32 ones); it may return one row per
+    draw (a 2-D array: noise), whose distances are then averaged. ``unit`` is the change of
     the parameter that moves the values by about one reference std (default: a thousandth
     of the bracket); the parameter is resolved to :data:`RESOLUTION` of it. ``subject``
     names the values in errors (``"column 'x' in block 0"``). Returns the record stored in
@@ -202,7 +209,10 @@ def solve(
     tol = RESOLUTION * (abs(far - neutral) / 1000.0 if unit is None else unit)
 
     def dist(p: float) -> float:
-        return distance(metric, reference, drift(reference, p))
+        drifted = drift(reference, p)
+        if drifted.ndim == 1:
+            return distance(metric, reference, drifted)
+        return float(np.mean([distance(metric, reference, d) for d in drifted]))
 
     top = dist(far)
     if top == 0.0:
