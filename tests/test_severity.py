@@ -3,7 +3,8 @@
 For every metric and every event that accepts ``severity``, the distance between the
 reference block and the reference block drifted at full weight by the solved parameter is
 recomputed here with scipy and compared with the target (exactly for continuous metrics, to
-within one step of the step function for KS and PSI). Unreachable targets fail at
+within one step of the step function for KS and PSI). The distance on the rows as written
+(``by_block``) is recomputed with scipy too. Unreachable targets fail at
 ``drift.<id>.severity.target`` with the reachable range or the reason, and nothing is written.
 """
 
@@ -81,7 +82,12 @@ def test_solved_parameter_hits_the_target(kind: str, target: dict, metric: str) 
     for f in ("x", "g"):
         rec = info.prepared[f]["severity"]
         assert rec["metric"] == metric and rec["target"] == target[metric]
-        assert info.realised[f]["severity"] == rec
+        realised = dict(info.realised[f]["severity"])
+        by_block = realised.pop("by_block")
+        assert realised == rec
+        # block 0 is the reference: its written rows are the solve's drifted values
+        assert by_block[0] == {"block": 0, "full_weight_rows": BLOCK, "distance": rec["achieved"]}
+        assert [b["block"] for b in by_block] == [0, 1, 2]
         ref = df[f].to_numpy()[:BLOCK]
         p = rec["solved_parameter"]
         again = distance(metric, ref, drifted_reference(kind, ref, p, ref.mean()))
@@ -361,7 +367,74 @@ def test_ks_on_one_row_samples_is_quiet() -> None:
         assert distance("ks", np.array([1.0]), np.array([1.0])) == 0.0
 
 
-# -- the solve --------------------------------------------------------------------------------
+# -- the distance on the written rows -------------------------------------------------------
+
+
+def two_blocks(std1: float, n: int = 1000) -> pd.DataFrame:
+    """Block 0 (the reference) ~ N(0, 1), block 1 ~ N(0, std1)."""
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(0.0, 1.0, n), rng.normal(0.0, std1, n)]
+    return pd.DataFrame({"b": np.repeat([0, 1], n), "x": x})
+
+
+@pytest.mark.parametrize(
+    ("metric", "scipy_distance"),
+    [
+        # the statistic of method "asymp" (the exact method rounds it to a multiple of
+        # 1 / lcm(n1, n2), an ulp away at most)
+        ("ks", lambda a, b: stats.ks_2samp(a, b, method="asymp").statistic),
+        ("wasserstein", stats.wasserstein_distance),
+    ],
+)
+def test_the_distance_on_the_written_rows_is_recorded_per_block(
+    metric: str, scipy_distance: Any
+) -> None:
+    """The solve calibrates on the reference block (std 1); the event writes block 1 (std 3),
+    where the same amount gives another distance: that one is measured on the rows as
+    written, against the reference values the solve used, and recorded per block."""
+    df = two_blocks(3.0)
+    ev = {"kind": "shift", "features": ["x"], "where": {"blocks": [1]},
+          "severity": {"metric": metric, "target": 0.2}}  # fmt: skip
+    out = inject(df, {"e": ev}, seed=0, block_column="b")
+    rec = out.events[0].realised["x"]["severity"]
+    ref, written = df["x"].to_numpy()[:1000], out.frame["x"].to_numpy()[1000:]
+    expected = float(scipy_distance(ref, written))
+    assert rec["by_block"] == [{"block": 1, "full_weight_rows": 1000, "distance": expected}]
+    assert abs(expected - rec["achieved"]) > 0.05  # the reference alone would not tell
+    if metric == "ks":
+        assert expected == pytest.approx(stats.ks_2samp(ref, written).statistic, abs=1e-15)
+    # the reference values are kept for the blocks, not recorded
+    assert set(out.events[0].prepared["x"]) == {"reference_mean", "reference_std", "severity"}
+    out.events[0].model_dump_json()
+
+
+def test_only_full_weight_rows_count_and_a_block_without_them_records_none() -> None:
+    """An incremental ramp over blocks 1 and 2 reaches weight 1 on its last row only."""
+    ev = {"kind": "shift", "features": ["x"], "where": {"blocks": [1, 2]},
+          "profile": {"kind": "incremental"},
+          "severity": {"metric": "ks", "target": 0.2}}  # fmt: skip
+    out = run({"e": ev})
+    rec = out.events[0].realised["x"]["severity"]
+    ref, last = frame()["x"].to_numpy()[:BLOCK], out.frame["x"].to_numpy()[-1:]
+    assert rec["by_block"] == [
+        {"block": 1, "full_weight_rows": 0, "distance": None},
+        {"block": 2, "full_weight_rows": 1, "distance": distance("ks", ref, last)},
+    ]
+
+
+def test_on_a_stationary_frame_the_written_distance_is_the_target_up_to_sampling() -> None:
+    """Blocks drawn from one distribution (20,000 rows each): the written distance differs
+    from the target by sampling error only. Tolerance 0.03: three times ``sqrt(2 / n)``, the
+    scale of a two-sample KS statistic's sampling error at ``n`` rows a side."""
+    n = 20_000
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"b": np.repeat([0, 1, 2], n), "x": rng.gamma(2.0, 1.5, 3 * n)})
+    ev = {"kind": "shift", "features": ["x"], "where": {"blocks": [1, 2]},
+          "severity": {"metric": "ks", "target": 0.2}}  # fmt: skip
+    out = inject(df, {"e": ev}, seed=0, block_column="b")
+    for entry in out.events[0].realised["x"]["severity"]["by_block"]:
+        assert entry["full_weight_rows"] == n
+        assert abs(entry["distance"] - 0.2) <= 3 * np.sqrt(2 / n)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "Float32"])
@@ -377,7 +450,10 @@ def test_narrow_float_columns_are_solved_as_stored(dtype: str) -> None:
     after = out.frame["s"].to_numpy(dtype=np.float64)
     assert stats.ks_2samp(before, after).statistic >= 0.2
     rec = out.events[0].realised["s"]["severity"]
-    assert distance("ks", before, after) == rec["achieved"]
+    assert distance("ks", before, after) == rec["achieved"] == rec["by_block"][0]["distance"]
+
+
+# -- the solve --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("std", [1e-12, 1e-9, 1.0, 1e9])

@@ -45,7 +45,10 @@ rounding.
 ``shift``, ``add``, ``scale``, ``multiply`` and ``noise`` accept ``severity: {metric, target,
 direction}`` instead of their amount or factor (exactly one of them): the parameter is solved
 per feature at plan time so that the distance between the reference values and the reference
-values drifted at full weight equals ``target`` (see :mod:`calmops_gen.drift.severity`).
+values drifted at full weight equals ``target`` (see :mod:`calmops_gen.drift.severity`). The
+calibration sees the reference block as generated, not the rows the event writes: events
+applied before this one, other blocks' distributions and weights below 1 are not part of it,
+so the distance on the written data is measured and recorded as well (``by_block`` below).
 
 Realised effects per feature (sums over every block, so exact whatever the executor) go to
 the manifest: for every event ``rows``, ``mean_weight``, ``mean_before``, ``mean_after``,
@@ -66,7 +69,11 @@ the manifest: for every event ``rows``, ``mean_weight``, ``mean_before``, ``mean
   outside; a missing value stays missing) beside ``expected_violation_rate`` (mean of
   ``rate * w``), ``outside_after`` and ``mean_excess`` (mean distance outside the range of
   the moved rows);
-* with ``severity``: the ``severity`` record (metric, target, solved parameter, achieved).
+* with ``severity``: the ``severity`` record (metric, target, solved parameter, achieved)
+  and ``by_block``: for each block the event acts on, ``{block, full_weight_rows,
+  distance}``, the distance (same metric and bins as the solve) between the reference values
+  the solve used and the block's selected rows at full weight (``w == 1``) with a finite
+  value, as this event writes them (``distance`` ``None`` when the block has no such row).
 
 Examples
 --------
@@ -98,6 +105,7 @@ from calmops_gen.drift.base import (
     EventContext,
     Features,
     Site,
+    Unrecorded,
     integer_overflow,
     require_columns,
     write_rows,
@@ -109,6 +117,7 @@ from calmops_gen.drift.severity import (
     BRACKET_STDS,
     NOISE_DRAWS,
     Severity,
+    distance,
     solve,
 )
 from calmops_gen.errors import ScenarioError, join_path
@@ -309,6 +318,9 @@ class NumericEvent(DriftEvent):
                 stats[f]["severity"] = self._solve(
                     severity, f, values, stats[f], ref[f].dtype, path
                 )
+                # the values the solve used, for the distance on the written data (a copy:
+                # a view would keep the whole reference frame alive)
+                stats[f]["severity_reference"] = Unrecorded(values.copy())
         return stats
 
     def needs_std(self) -> bool:
@@ -388,6 +400,38 @@ class NumericEvent(DriftEvent):
             self.severity_unit(ref),
             f"column {feature!r} in block {self.reference_block}",
         )
+
+    def _written_distance(
+        self, feature: str, new: np.ndarray, weights: np.ndarray, ref: Mapping[str, Any], block: int
+    ) -> dict[str, float]:
+        """Stats of ``severity.by_block``: the block's rows at full weight with a finite value
+        as written (``new``) and their distance to the reference values the solve used."""
+        full = new[weights >= 1.0]
+        full = full[np.isfinite(full)]
+        key = f"{feature}:severity:{block}"
+        out = {f"{key}:rows": float(full.size)}
+        if full.size:
+            reference = ref["severity_reference"].value
+            out[f"{key}:distance"] = distance(ref["severity"]["metric"], reference, full)
+        return out
+
+    @staticmethod
+    def _by_block(totals: Mapping[str, float], feature: str) -> list[dict[str, Any]]:
+        """``severity.by_block`` from the summed stats (each block is applied once)."""
+        prefix = f"{feature}:severity:"
+        blocks = sorted(
+            int(k[len(prefix) : -len(":rows")])
+            for k in totals
+            if k.startswith(prefix) and k.endswith(":rows")
+        )
+        return [
+            {
+                "block": b,
+                "full_weight_rows": int(totals[f"{prefix}{b}:rows"]),
+                "distance": totals.get(f"{prefix}{b}:distance"),
+            }
+            for b in blocks
+        ]
 
     # -- applying ---------------------------------------------------------------------------
 
@@ -473,6 +517,10 @@ class NumericEvent(DriftEvent):
             }
             for key, value in sums.items():
                 stats[f"{f}:{key}"] = value
+            if "severity_reference" in ref:
+                if site is None:
+                    raise ValueError("a severity event needs the engine's site (its block)")
+                stats.update(self._written_distance(f, new, weights, ref, site.block))
         if changed is None:
             changed = np.zeros(len(rows), dtype=bool)
         stats["changed"] = float(np.count_nonzero(changed))
@@ -552,7 +600,8 @@ class NumericEvent(DriftEvent):
                 **self.effect(totals, f, prepared[f]),
             }
             if "severity" in prepared[f]:
-                out[f]["severity"] = prepared[f]["severity"]
+                by_block = self._by_block(totals, f)
+                out[f]["severity"] = {**prepared[f]["severity"], "by_block": by_block}
         return out
 
     def effect(

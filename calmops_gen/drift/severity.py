@@ -12,6 +12,18 @@ parameter is then used exactly as if it had been declared (per feature: each fea
 own), and the manifest records ``{metric, target, direction, parameter, solved_parameter,
 achieved, reachable}`` under the event's ``prepared`` figures.
 
+The calibration is on the reference block alone, so it is fixed at plan time and costs one
+block of memory; it does not see the rows the event writes. Those may differ from the
+reference (another block, a concept change, events applied before this one: none of them is
+part of the calibration), and profile weights below 1 move rows less. So the realised effects
+also record, under ``severity.by_block``, for every block the event acts on, the distance
+(same metric, same bins) between the reference values the solve used and that block's
+selected rows at full weight (``w == 1``) as this event writes them (a later event may change
+them again): ``{block, full_weight_rows, distance}``, counting the full-weight rows with a
+finite value, ``distance`` ``None`` when there are none. On a block drawn from the
+reference's distribution it differs from the target by sampling error only (for KS about
+``sqrt(2 / rows)``).
+
 Metrics (``reference`` = ``r``, drifted = ``d``):
 
 * ``ks``: the two-sample Kolmogorov-Smirnov statistic,
@@ -41,9 +53,9 @@ distance over :data:`NOISE_DRAWS` fixed draws (seeded by a constant, not by the 
 the feature or the run's seed), which makes it deterministic and the same whatever the event
 is called, and close to the expected distance (the mean of 8 draws has about a third of one
 draw's sampling error; the solve costs 8 times a shift's). ``achieved`` is that mean; the
-data gets its own draws, so the distance between the reference rows and their noisy values
-*as written* differs from it by sampling error (for KS about ``1 / sqrt(rows)``: 0.02 - 0.06
-on 300 rows), while the solved amount is honoured exactly.
+data gets its own draws, so its distance (``by_block``) differs from it by sampling error
+(for KS about ``1 / sqrt(rows)``: 0.02 - 0.06 on 300 rows), while the solved amount is
+honoured exactly.
 
 When the target cannot be reached the event fails at plan time with a
 :class:`~calmops_gen.errors.ScenarioError` at ``drift.<id>.severity.target``, and nothing is
