@@ -39,6 +39,7 @@ from typing import Any
 from tqdm import tqdm
 
 from calmops_gen._version import __version__
+from calmops_gen.drift.base import recorded
 from calmops_gen.engine import EventTally, class_counts, produce_block, time_range
 from calmops_gen.errors import DatasetError, ScenarioError
 from calmops_gen.executors import executor_for
@@ -283,7 +284,7 @@ def event_infos(plan: Plan, totals: Sequence[EventTally]) -> list[EventInfo]:
                 rows_selected=total.selected,
                 rows_affected=total.affected,
                 params={k: v for k, v in dump.items() if k != "kind"},
-                prepared=ev.prepared,
+                prepared=recorded(ev.prepared),
                 realised=ev.event.realised(total.stats, ev.prepared),
             )
         )

@@ -11,6 +11,10 @@ An event is a frozen pydantic model (its YAML keys) that the runner drives in th
    weights; it changes the frame in place and returns additive statistics that are summed
    over blocks and turned into realised effects by :meth:`DriftEvent.realised`.
 
+Working data that :meth:`DriftEvent.apply` needs but that is not a figure (a reference
+block's values) goes into the prepared figures wrapped in :class:`Unrecorded`: the events
+get it, the manifest leaves it out (:func:`recorded`).
+
 An event that changes only a random subset of its rows (``changes_subset``) also returns
 which rows it changed; the ground truth records them.
 """
@@ -92,6 +96,29 @@ class Applied:
     changed: np.ndarray | None = None
     stats: dict[str, float] = field(default_factory=dict)
     copies: tuple[np.ndarray, np.ndarray] | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Unrecorded:
+    """A value kept in an event's prepared figures for its blocks but not recorded."""
+
+    value: Any
+
+
+def recorded(prepared: Mapping[str, Any]) -> dict[str, Any]:
+    """``prepared`` as the manifest records it: :class:`Unrecorded` entries left out, at
+    any depth of nested dicts.
+
+    Examples
+    --------
+    >>> recorded({"x": {"mean": 1.0, "values": Unrecorded(np.zeros(3))}, "n": 3})
+    {'x': {'mean': 1.0}, 'n': 3}
+    """
+    return {
+        key: recorded(value) if isinstance(value, dict) else value
+        for key, value in prepared.items()
+        if not isinstance(value, Unrecorded)
+    }
 
 
 def _distinct(names: list[str]) -> list[str]:

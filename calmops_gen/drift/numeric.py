@@ -11,7 +11,9 @@ rate and uses ``rate * w`` as the per-row probability:
 * ``scale``: ``m_ref + (x - m_ref) * (1 + w * (factor - 1))``: spread around the reference
   mean grows by ``factor`` at full weight (``factor`` or ``severity``);
 * ``multiply``: ``x * (1 + w * (factor - 1))``: a multiplicative drift about zero, such as a
-  unit or currency change (``factor`` or ``severity``);
+  unit or currency change (``factor`` or ``severity``; its ``direction: up`` is a factor
+  above 1, larger magnitudes, which makes negative values more negative, and ``down`` a
+  factor below 1);
 * ``noise``: ``x + w * s * z`` with ``s = amount``, ``amount_std * std_ref`` or solved from
   ``severity``, and ``z`` standard Gaussian (``distribution: gaussian``) or uniform on
   ``[-sqrt(3), sqrt(3)]`` (``distribution: uniform``: the same standard deviation ``s``);
@@ -43,7 +45,10 @@ rounding.
 ``shift``, ``add``, ``scale``, ``multiply`` and ``noise`` accept ``severity: {metric, target,
 direction}`` instead of their amount or factor (exactly one of them): the parameter is solved
 per feature at plan time so that the distance between the reference values and the reference
-values drifted at full weight equals ``target`` (see :mod:`calmops_gen.drift.severity`).
+values drifted at full weight equals ``target`` (see :mod:`calmops_gen.drift.severity`). The
+calibration sees the reference block as generated, not the rows the event writes: events
+applied before this one, other blocks' distributions and weights below 1 are not part of it,
+so the distance on the written data is measured and recorded as well (``by_block`` below).
 
 Realised effects per feature (sums over every block, so exact whatever the executor) go to
 the manifest: for every event ``rows``, ``mean_weight``, ``mean_before``, ``mean_after``,
@@ -64,7 +69,11 @@ the manifest: for every event ``rows``, ``mean_weight``, ``mean_before``, ``mean
   outside; a missing value stays missing) beside ``expected_violation_rate`` (mean of
   ``rate * w``), ``outside_after`` and ``mean_excess`` (mean distance outside the range of
   the moved rows);
-* with ``severity``: the ``severity`` record (metric, target, solved parameter, achieved).
+* with ``severity``: the ``severity`` record (metric, target, solved parameter, achieved)
+  and ``by_block``: for each block the event acts on, ``{block, full_weight_rows,
+  distance}``, the distance (same metric and bins as the solve) between the reference values
+  the solve used and the block's selected rows at full weight (``w == 1``) with a finite
+  value, as this event writes them (``distance`` ``None`` when the block has no such row).
 
 Examples
 --------
@@ -83,7 +92,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
@@ -96,13 +105,21 @@ from calmops_gen.drift.base import (
     EventContext,
     Features,
     Site,
+    Unrecorded,
     integer_overflow,
     require_columns,
     write_rows,
 )
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.drift.selection import contiguous
-from calmops_gen.drift.severity import BRACKET_FACTOR, BRACKET_STDS, Severity, solve
+from calmops_gen.drift.severity import (
+    BRACKET_FACTOR,
+    BRACKET_STDS,
+    NOISE_DRAWS,
+    Severity,
+    distance,
+    solve,
+)
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.seeding import stable_int
 from calmops_gen.validation import key_error
@@ -210,6 +227,29 @@ def exact_in_float(low: Any, high: Any, name: str) -> None:
         )
 
 
+def as_stored(dtype: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """What storing float64 results in a column of ``dtype`` does to them: rounding half to
+    even for integers, to the nearest float32 for float32 columns (saturating at its largest
+    finite value); nothing for float64.
+
+    Examples
+    --------
+    >>> as_stored(np.dtype(np.int16))(np.array([0.5, 1.5])).tolist()
+    [0.0, 2.0]
+    >>> as_stored(pd.Float32Dtype())(np.array([0.1])).tolist() == [float(np.float32(0.1))]
+    True
+    >>> as_stored(np.dtype(np.float64))(np.array([0.1])).tolist()
+    [0.1]
+    """
+    if pd.api.types.is_integer_dtype(dtype):
+        return np.rint
+    stored = getattr(dtype, "numpy_dtype", dtype)
+    if isinstance(stored, np.dtype) and stored.kind == "f" and stored.itemsize < 8:
+        big = float(np.finfo(stored).max)
+        return lambda x: np.clip(x, -big, big).astype(stored).astype(np.float64)
+    return lambda x: x
+
+
 def push_outside(
     up: np.ndarray, offset: np.ndarray, low: float, high: float, integer: bool
 ) -> np.ndarray:
@@ -251,7 +291,6 @@ class NumericEvent(DriftEvent):
         ref = ctx.reference(self.reference_block)
         stats: dict[str, Any] = {}
         for f in self.features:
-            integer = bool(pd.api.types.is_integer_dtype(ref[f].dtype))
             values = ref[f].to_numpy(dtype=np.float64, na_value=np.nan)
             finite = np.isfinite(values)  # missing and infinite values are left out
             if not finite.all():
@@ -276,7 +315,12 @@ class NumericEvent(DriftEvent):
             }
             severity = self.severity_spec()
             if severity is not None:
-                stats[f]["severity"] = self._solve(severity, f, values, stats[f], integer, path)
+                stats[f]["severity"] = self._solve(
+                    severity, f, values, stats[f], ref[f].dtype, path
+                )
+                # the values the solve used, for the distance on the written data (a copy:
+                # a view would keep the whole reference frame alive)
+                stats[f]["severity_reference"] = Unrecorded(values.copy())
         return stats
 
     def needs_std(self) -> bool:
@@ -311,9 +355,13 @@ class NumericEvent(DriftEvent):
 
     def severity_bracket(self, severity: Severity, ref: Mapping[str, Any]) -> tuple[float, float]:
         """Neutral parameter (distance 0) and far end of the search."""
-        std = float(ref["reference_std"]) or max(abs(float(ref["reference_mean"])), 1.0)
-        far = BRACKET_STDS * std
+        far = BRACKET_STDS * _spread(ref)
         return 0.0, far if severity.direction == "up" else -far
+
+    def severity_unit(self, ref: Mapping[str, Any]) -> float:
+        """The change of the parameter that moves values by about one reference std (the
+        solve resolves the parameter to a fraction of it): one std for an amount."""
+        return _spread(ref)
 
     def _solve(
         self,
@@ -321,25 +369,69 @@ class NumericEvent(DriftEvent):
         feature: str,
         values: np.ndarray,
         ref: Mapping[str, Any],
-        integer: bool,
+        dtype: Any,
         path: str,
     ) -> dict[str, Any]:
+        """Solve the parameter of ``feature`` (reference ``values``, column ``dtype``): the
+        event at full weight on the reference block, stored as the column stores it. Noise
+        is drawn :data:`~calmops_gen.drift.severity.NOISE_DRAWS` times from one constant
+        seed: the same draws whatever the event, the feature or the run."""
         z = None
         if isinstance(self, Noise):
-            seq = np.random.SeedSequence(stable_int(f"{path}.severity.{feature}"))
-            z = self.unit_draw(np.random.Generator(np.random.PCG64(seq)), values.size)
-
+            seeds = np.random.SeedSequence(stable_int("severity.noise")).spawn(NOISE_DRAWS)
+            z = np.stack([self.unit_draw(np.random.default_rng(s), values.size) for s in seeds])
         neutral, far = self.severity_bracket(severity, ref)
+        store = as_stored(dtype)
 
         def drift(x: np.ndarray, p: float) -> np.ndarray:
             if p == neutral:  # exactly the reference (m + (x - m) * 1 may differ by an ulp)
                 return x
-            out = self.at_full_weight(x, p, ref, z)
-            return np.rint(out) if integer else out
+            with np.errstate(over="ignore"):  # far out of a narrow float's range: saturated
+                return store(self.at_full_weight(x, p, ref, z))
 
         return solve(
-            severity, values, drift, neutral, far, self.kind, join_path(path, "severity.target")
+            severity,
+            values,
+            drift,
+            neutral,
+            far,
+            self.kind,
+            join_path(path, "severity.target"),
+            self.severity_unit(ref),
+            f"column {feature!r} in block {self.reference_block}",
         )
+
+    def _written_distance(
+        self, feature: str, new: np.ndarray, weights: np.ndarray, ref: Mapping[str, Any], block: int
+    ) -> dict[str, float]:
+        """Stats of ``severity.by_block``: the block's rows at full weight with a finite value
+        as written (``new``) and their distance to the reference values the solve used."""
+        full = new[weights >= 1.0]
+        full = full[np.isfinite(full)]
+        key = f"{feature}:severity:{block}"
+        out = {f"{key}:rows": float(full.size)}
+        if full.size:
+            reference = ref["severity_reference"].value
+            out[f"{key}:distance"] = distance(ref["severity"]["metric"], reference, full)
+        return out
+
+    @staticmethod
+    def _by_block(totals: Mapping[str, float], feature: str) -> list[dict[str, Any]]:
+        """``severity.by_block`` from the summed stats (each block is applied once)."""
+        prefix = f"{feature}:severity:"
+        blocks = sorted(
+            int(k[len(prefix) : -len(":rows")])
+            for k in totals
+            if k.startswith(prefix) and k.endswith(":rows")
+        )
+        return [
+            {
+                "block": b,
+                "full_weight_rows": int(totals[f"{prefix}{b}:rows"]),
+                "distance": totals.get(f"{prefix}{b}:distance"),
+            }
+            for b in blocks
+        ]
 
     # -- applying ---------------------------------------------------------------------------
 
@@ -425,6 +517,10 @@ class NumericEvent(DriftEvent):
             }
             for key, value in sums.items():
                 stats[f"{f}:{key}"] = value
+            if "severity_reference" in ref:
+                if site is None:
+                    raise ValueError("a severity event needs the engine's site (its block)")
+                stats.update(self._written_distance(f, new, weights, ref, site.block))
         if changed is None:
             changed = np.zeros(len(rows), dtype=bool)
         stats["changed"] = float(np.count_nonzero(changed))
@@ -504,7 +600,8 @@ class NumericEvent(DriftEvent):
                 **self.effect(totals, f, prepared[f]),
             }
             if "severity" in prepared[f]:
-                out[f]["severity"] = prepared[f]["severity"]
+                by_block = self._by_block(totals, f)
+                out[f]["severity"] = {**prepared[f]["severity"], "by_block": by_block}
         return out
 
     def effect(
@@ -663,6 +760,17 @@ class Add(_Additive):
         return float(ref["severity"]["solved_parameter"])
 
 
+def _spread(ref: Mapping[str, Any]) -> float:
+    """The reference std, or for a constant column its magnitude (at least 1)."""
+    return float(ref["reference_std"]) or max(abs(float(ref["reference_mean"])), 1.0)
+
+
+def _gain(w: np.ndarray | float, factor: float) -> np.ndarray | float:
+    """The multiplier at weight ``w``: ``1 + w * (factor - 1)`` (the severity solve uses it
+    at ``w = 1`` too, so the data gets the very values the solve measured)."""
+    return 1.0 + w * (factor - 1.0)
+
+
 class _Factor(NumericEvent):
     """An event with a multiplicative ``factor`` (or a solved severity)."""
 
@@ -686,6 +794,9 @@ class _Factor(NumericEvent):
     def severity_bracket(self, severity: Severity, ref: Mapping[str, Any]) -> tuple[float, float]:
         return 1.0, BRACKET_FACTOR if severity.direction == "up" else 1.0 / BRACKET_FACTOR
 
+    def severity_unit(self, ref: Mapping[str, Any]) -> float:
+        return 1.0  # scale: a factor 1 + d moves x - m by d * (x - m), d stds
+
 
 @EVENTS.register("scale")
 class Scale(_Factor):
@@ -704,13 +815,13 @@ class Scale(_Factor):
         integer: bool,
     ) -> np.ndarray:
         m = float(ref["reference_mean"])
-        return m + (x - m) * (1.0 + w * (self.factor_for(ref) - 1.0))
+        return m + (x - m) * _gain(w, self.factor_for(ref))
 
     def at_full_weight(
         self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
     ) -> np.ndarray:
         m = float(ref["reference_mean"])
-        return m + (x - m) * p
+        return m + (x - m) * _gain(1.0, p)
 
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
@@ -738,15 +849,20 @@ class Multiply(_Factor):
         picked: Any,
         integer: bool,
     ) -> np.ndarray:
-        return x * (1.0 + w * (self.factor_for(ref) - 1.0))
+        return x * _gain(w, self.factor_for(ref))
 
     def at_full_weight(
         self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
     ) -> np.ndarray:
-        return x * p
+        return x * _gain(1.0, p)
+
+    def severity_unit(self, ref: Mapping[str, Any]) -> float:
+        # a factor 1 + d moves x by d * x: d = std / rms(x) moves a typical value by one std
+        spread = _spread(ref)
+        return spread / float(np.hypot(float(ref["reference_mean"]), spread))
 
     def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
-        g = 1.0 + r.w * (self.factor_for(ref) - 1.0)
+        g = _gain(r.w, self.factor_for(ref))
         return {"old_new": r.dot(r.old, r.new), "old2_g": r.dot(r.old * g, r.old)}
 
     def effect(

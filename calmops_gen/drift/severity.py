@@ -3,17 +3,31 @@
 Instead of an amount or a factor, a numeric event (``shift``, ``add``, ``scale``,
 ``multiply``, ``noise``) may declare ``severity: {metric, target, direction}``. At plan time
 (:meth:`~calmops_gen.drift.base.DriftEvent.prepare`) the event takes each feature's values in
-its reference block (missing values dropped), applies itself to them **at full weight** with
-a candidate parameter ``p`` and measures ``distance(reference, drifted(p))``; Brent's method
-(:func:`scipy.optimize.brentq`) finds the ``p`` whose distance equals ``target``. The solved
+its reference block as generated (missing and infinite values dropped), applies itself to
+them **at full weight** with a candidate parameter ``p`` (values then stored as the column
+stores them: rounded half to even for integers, to the nearest float32 for float32 columns)
+and measures ``distance(reference, drifted(p))``; Brent's method
+(:func:`scipy.optimize.brentq`) finds a ``p`` whose distance equals ``target``. The solved
 parameter is then used exactly as if it had been declared (per feature: each feature gets its
-own), and the manifest records ``{metric, target, parameter, solved_parameter, achieved,
-reachable}`` under the event's ``prepared`` figures and realised effects.
+own), and the manifest records ``{metric, target, direction, parameter, solved_parameter,
+achieved, reachable}`` under the event's ``prepared`` figures.
+
+The calibration is on the reference block alone, so it is fixed at plan time and costs one
+block of memory; it does not see the rows the event writes. Those may differ from the
+reference (another block, a concept change, events applied before this one: none of them is
+part of the calibration), and profile weights below 1 move rows less. So the realised effects
+also record, under ``severity.by_block``, for every block the event acts on, the distance
+(same metric, same bins) between the reference values the solve used and that block's
+selected rows at full weight (``w == 1``) as this event writes them (a later event may change
+them again): ``{block, full_weight_rows, distance}``, counting the full-weight rows with a
+finite value, ``distance`` ``None`` when there are none. On a block drawn from the
+reference's distribution it differs from the target by sampling error only (for KS about
+``sqrt(2 / rows)``).
 
 Metrics (``reference`` = ``r``, drifted = ``d``):
 
-* ``ks``: the two-sample Kolmogorov-Smirnov statistic, ``scipy.stats.ks_2samp(r, d)``;
-  in [0, 1];
+* ``ks``: the two-sample Kolmogorov-Smirnov statistic,
+  ``scipy.stats.ks_2samp(r, d, method="asymp").statistic``; in [0, 1];
 * ``wasserstein``: ``scipy.stats.wasserstein_distance(r, d)``, in the feature's units;
 * ``jsd``: the Jensen-Shannon distance (base 2, so in [0, 1]) between the histograms of
   ``r`` and ``d`` over :data:`JSD_BINS` equal-width bins spanning both samples
@@ -24,30 +38,51 @@ Metrics (``reference`` = ``r``, drifted = ``d``):
   floored at :data:`PSI_FLOOR` so that empty bins stay finite.
 
 The search runs over a bracket from the neutral parameter (distance 0: shift 0, factor 1,
-noise 0) to the far end given by ``direction`` (``up``: larger values, wider spread, more
-noise; ``down``: smaller values, narrower spread), at most :data:`BRACKET_STDS` reference
+noise 0) to the far end given by ``direction``, at most :data:`BRACKET_STDS` reference
 standard deviations away for additive parameters and a factor :data:`BRACKET_FACTOR` (or its
-inverse) for multiplicative ones. A noise event's solve uses a fixed draw (seeded from the
-event id), so it is deterministic; the data gets its own draws, so the distance between the
-reference rows and their noisy values *as written* differs from ``achieved`` by sampling
-error (for KS about ``1 / sqrt(rows)``: 0.02 - 0.06 on 300 rows), while the solved amount is
-honoured exactly. When ``target`` is larger than the distance at the far end of the bracket
-(a KS above 1, a PSI beyond what moving every value into one decile gives, a factor ``down``
-that cannot shrink the spread enough) the event fails at plan time with a
-:class:`~calmops_gen.errors.ScenarioError` at ``drift.<id>.severity.target`` stating the
-reachable range; nothing is written.
+inverse) for multiplicative ones. ``direction`` is the sign of the parameter: ``up`` is a
+positive amount (``shift``, ``add``: larger values), a factor above 1 (``scale``: a wider
+spread; ``multiply``: larger magnitudes, so a negative column becomes more negative) or
+more noise; ``down`` is a negative amount or a factor below 1 (``noise`` has no ``down``).
+The solve resolves the parameter to the change that moves the values by :data:`RESOLUTION`
+reference stds (for an amount, ``1e-12`` stds; for a factor, about ``1e-12`` times the std
+over the values' magnitude), so it behaves the same whatever the column's units.
+
+A noise event draws its noise, so its distance is random: the solve targets the mean
+distance over :data:`NOISE_DRAWS` fixed draws (seeded by a constant, not by the event's id,
+the feature or the run's seed), which makes it deterministic and the same whatever the event
+is called, and close to the expected distance (the mean of 8 draws has about a third of one
+draw's sampling error; the solve costs 8 times a shift's). ``achieved`` is that mean; the
+data gets its own draws, so its distance (``by_block``) differs from it by sampling error
+(for KS about ``1 / sqrt(rows)``: 0.02 - 0.06 on 300 rows), while the solved amount is
+honoured exactly.
+
+When the target cannot be reached the event fails at plan time with a
+:class:`~calmops_gen.errors.ScenarioError` at ``drift.<id>.severity.target``, and nothing is
+written:
+
+* a target larger than the distance at the far end of the bracket (a KS above 1, a PSI
+  beyond what moving every value into one decile gives, a factor ``down`` that cannot
+  shrink the spread enough): the error states the reachable range;
+* a distance that cannot move at all (a constant column under ``scale``, zeros under
+  ``multiply``, a PSI whose values stay in their decile bins whatever the parameter): the
+  error says so and why;
+* a target inside a single jump of the distance (below).
 
 On finite samples KS, PSI and JSD (counts of rows in bins) are step functions of the
-parameter, and so is every metric on an integer column (values rounded half to even: a shift
-of 0.5 moves every odd value by 1 at once). The solved parameter is the nearest point where
-the distance reaches the target, moved just past a jump when Brent's method stops short of
-it, so the event never falls short: ``achieved`` is at least ``target`` and above it by at
-most one step (``1 / rows`` for KS on distinct values). A target inside a single jump wider
-than :data:`MAX_JUMP` times the target (rows that move together: ties, integer codes, a
-near-constant column, too few rows for a small KS) is refused at plan time with a
-:class:`~calmops_gen.errors.ScenarioError` at ``drift.<id>.severity.target`` naming both
-sides of the jump. Wasserstein on a float column is continuous and is hit to within
-``1e-9``.
+parameter, and so is every metric on an integer or narrow float column (a shift of 0.5
+moves every odd integer by 1 at once). The solved parameter is a point where the distance
+crosses the target (Brent's method returns one crossing; PSI and JSD, counts in bins, may
+wobble around the target and cross it more than once, so it is not necessarily the smallest
+parameter that reaches it), moved just past a jump when Brent's method stops short of it, so
+the event never falls short: ``achieved`` is at least ``target`` and above it by at most one
+step (``1 / rows`` for KS on distinct values). A target inside a single jump wider than
+:data:`MAX_JUMP` times the target (rows that move together: ties, integer codes, a constant
+or near-constant column, too few rows for a small KS) is refused, naming both sides of the
+jump; so is the ceiling of a distance (a KS or JSD of 1) when it is reached in one jump from
+0 (a constant column, a single row), where the solved parameter would be a meaningless
+sliver. Wasserstein on a float64 column is continuous and is hit to a relative ``1e-9``, or
+to the values' own float resolution (around 1e9 they move in steps of 1e-7).
 
 Examples
 --------
@@ -59,6 +94,15 @@ Examples
 ...             "shift", "drift.s.severity.target")
 >>> round(out["achieved"], 3), out["parameter"]
 (0.2, 'amount')
+
+A constant column cannot be scaled about its mean:
+
+>>> solve(Severity(metric="ks", target=0.2), np.full(5, 3.0), lambda x, p: 3 + (x - 3) * p,
+...       1.0, 1000.0, "scale", "drift.s.severity.target", subject="column 'x' in block 0")
+... # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+calmops_gen.errors.ScenarioError: ... 'x' in block 0 is constant (3): scale leaves it unchanged ...
 """
 
 from __future__ import annotations
@@ -79,6 +123,8 @@ PSI_FLOOR = 1e-4
 BRACKET_STDS = 1000.0
 BRACKET_FACTOR = 1000.0
 MAX_JUMP = 0.5  # a single jump of the distance wider than this share of the target: refused
+RESOLUTION = 1e-12  # the solve's precision: parameter changes moving values by 1e-12 stds
+NOISE_DRAWS = 8  # fixed draws whose mean distance a noise event's solve targets
 
 _PARAMETER = {"shift": "amount", "add": "value", "noise": "amount"}
 
@@ -151,84 +197,153 @@ def solve(
     far: float,
     event: str,
     path: str,
+    unit: float | None = None,
+    subject: str = "the reference",
 ) -> dict[str, Any]:
     """Solve ``p`` in ``[neutral, far]`` so that ``distance(reference, drift(reference, p))``
-    equals ``severity.target``; raise :class:`ScenarioError` at ``path`` if unreachable.
+    equals ``severity.target``; raise :class:`ScenarioError` at ``path`` if it cannot be.
 
-    ``drift`` applies the event at full weight (rounding included for integer columns).
-    Returns the record stored in the manifest: ``metric``, ``target``, ``parameter``
-    (the event's parameter name), ``solved_parameter``, ``achieved`` and ``reachable``
-    (the range ``[0, distance at far]``).
+    ``drift`` applies the event at full weight, values stored as the column stores them
+    (rounded for integer columns, to float32 for float32 ones); it may return one row per
+    draw (a 2-D array: noise), whose distances are then averaged. ``unit`` is the change of
+    the parameter that moves the values by about one reference std (default: a thousandth
+    of the bracket); the parameter is resolved to :data:`RESOLUTION` of it. ``subject``
+    names the values in errors (``"column 'x' in block 0"``). Returns the record stored in
+    the manifest: ``metric``, ``target``, ``direction``, ``parameter`` (the event's
+    parameter name), ``solved_parameter``, ``achieved`` and ``reachable`` (the range ``[0,
+    distance at far]``).
     """
     from scipy.optimize import brentq
 
     metric, target = severity.metric, severity.target
+    parameter = _PARAMETER.get(event, "factor")
+    # in the column's units, not absolute: a column of std 1e-12 is solved as one of std 1
+    tol = RESOLUTION * (abs(far - neutral) / 1000.0 if unit is None else unit)
 
     def dist(p: float) -> float:
-        return distance(metric, reference, drift(reference, p))
+        drifted = drift(reference, p)
+        if drifted.ndim == 1:
+            return distance(metric, reference, drifted)
+        return float(np.mean([distance(metric, reference, d) for d in drifted]))
 
     top = dist(far)
+    if top == 0.0:
+        moved = not np.all(drift(reference, far) == reference)
+        raise ScenarioError(path, _immobile(reference, moved, severity, event, parameter, subject))
     if not np.isfinite(top) or target > top:
         limit = 1.0 if metric in ("ks", "jsd") else top
         raise ScenarioError(
             path,
             f"a {metric} of {target:g} cannot be reached by {event} "
             f"(direction {severity.direction}): reachable range is (0, {min(top, limit):.6g}]"
-            f" for this reference ({reference.size} values, parameter between "
+            f" for {subject} ({reference.size} values, parameter between "
             f"{neutral:g} and {far:g})",
         )
-    if target == top:  # the distance's ceiling (KS 1: no overlap left): its nearest point
-        root = _first_reaching(dist, target, neutral, far)
-        above = dist(root)
+    if target == top:  # the distance's ceiling (KS 1: no overlap left): where it begins
+        root = _first_reaching(dist, target, neutral, far, tol)
     else:
         try:
-            root = float(brentq(lambda p: dist(p) - target, neutral, far, xtol=1e-12, maxiter=400))
+            root = float(brentq(lambda p: dist(p) - target, neutral, far, xtol=tol, maxiter=400))
         except (ValueError, RuntimeError):  # the distance is not continuous enough to solve
             raise ScenarioError(
                 path,
-                f"a {metric} of {target:g} cannot be solved for on these {reference.size} "
-                "reference values (the distance does not move steadily with the parameter: "
-                "too few or too coarse values); give the parameter itself",
+                f"a {metric} of {target:g} cannot be solved for on the {reference.size} "
+                f"values of {subject} (the distance does not move steadily with the "
+                "parameter: too few or too coarse values); give the parameter itself",
             ) from None
-        root, below, above = _far_side(dist, target, root, far, neutral)
-        if below < target and above - below > MAX_JUMP * target:
-            raise ScenarioError(
-                path,
-                f"a {metric} of {target:g} falls inside a jump of the distance from {below:.4g} "
-                f"to {above:.4g} at {_PARAMETER.get(event, 'factor')} {root:.6g} (the "
-                f"{reference.size} reference values move together: ties, integers or too few "
-                "rows); choose a target outside the jump",
-            )
+    root, below, above = _far_side(dist, target, root, far, neutral, tol)
+    if below < target and above - below > MAX_JUMP * target:
+        together = (
+            f"every reference value of {subject} is {reference[0]:g}: they all move at once"
+            if np.ptp(reference) == 0
+            else f"the {reference.size} reference values of {subject} move together: ties, "
+            "integers or too few rows"
+        )
+        raise ScenarioError(
+            path,
+            f"a {metric} of {target:g} falls inside a jump of the distance from {below:.4g} "
+            f"to {above:.4g} at {parameter} {_near(root, neutral)} ({together}); choose a "
+            "target outside the jump",
+        )
     return {
         "metric": metric,
         "target": target,
         "direction": severity.direction,
-        "parameter": _PARAMETER.get(event, "factor"),
+        "parameter": parameter,
         "solved_parameter": root,
         "achieved": above,
         "reachable": [0.0, top],
     }
 
 
-def _first_reaching(
-    dist: Callable[[float], float], target: float, neutral: float, far: float
-) -> float:
-    """The parameter nearest ``neutral`` whose distance reaches ``target`` (``dist(far)``
-    does), by bisection to ``1e-12 * (1 + |p|)``: where the distance levels off at its
-    ceiling, every parameter past a point reaches it, and ``far`` would overshoot by far
-    (a KS of 1 by a shift of 1,000 reference stds).
+def _near(p: float, neutral: float) -> str:
+    """``p`` to 6 significant digits, or to 15 when those would not tell it from ``neutral``.
 
     Examples
     --------
-    >>> p = _first_reaching(lambda p: min(p, 2.0), 2.0, 0.0, 1000.0)
+    >>> _near(1.154230754, 1.0), _near(1.0 + 1e-12, 1.0)
+    ('1.15423', '1.000000000001')
+    """
+    short = f"{p:.6g}"
+    return short if short != f"{neutral:.6g}" else f"{p:.15g}"
+
+
+def _immobile(
+    reference: np.ndarray,
+    moved: bool,
+    severity: Severity,
+    event: str,
+    parameter: str,
+    subject: str,
+) -> str:
+    """Why the distance stays 0 over the whole bracket: the event leaves the values as they
+    are (``moved`` false: a constant column scaled about its mean, zeros multiplied), or they
+    move without leaving their bins (PSI's deciles are open at both ends).
+
+    Examples
+    --------
+    >>> _immobile(np.zeros(4), False, Severity(metric="ks", target=0.1), "multiply",
+    ...           "factor", "column 'z' in block 0")
+    "column 'z' in block 0 is constant (0): multiply leaves it unchanged whatever the factor, \
+so its ks stays 0 and cannot reach 0.1"
+    """
+    metric = severity.metric
+    what = (
+        f"{subject} is constant ({reference[0]:g})"
+        if np.ptp(reference) == 0
+        else f"{subject} has {reference.size} values"
+    )
+    if moved:
+        bins = " (its deciles, open at both ends)" if metric == "psi" else ""
+        how = (
+            f"{event} {severity.direction} moves its values but none out of its {metric} "
+            f"bin{bins}, whatever the {parameter}"
+        )
+    else:
+        how = f"{event} leaves it unchanged whatever the {parameter}"
+    return f"{what}: {how}, so its {metric} stays 0 and cannot reach {severity.target:g}"
+
+
+def _first_reaching(
+    dist: Callable[[float], float], target: float, neutral: float, far: float, tol: float
+) -> float:
+    """A parameter whose distance reaches ``target`` (``dist(far)`` does) at most ``tol``
+    from one that does not, by bisection between ``neutral`` (distance 0) and ``far``: where
+    the distance levels off at its ceiling, every parameter past a point reaches it, and
+    ``far`` would overshoot by far (a KS of 1 by a shift of 1,000 reference stds). Where the
+    distance rises steadily to its ceiling (KS under a shift), that is the nearest one.
+
+    Examples
+    --------
+    >>> p = _first_reaching(lambda p: min(p, 2.0), 2.0, 0.0, 1000.0, 1e-12)
     >>> bool(2.0 <= p < 2.0 + 1e-9)
     True
     """
     lo, hi = neutral, far
     for _ in range(200):
-        if abs(hi - lo) <= 1e-12 * (1.0 + abs(hi)):
-            break
         mid = 0.5 * (lo + hi)
+        if abs(hi - lo) <= tol or mid in (lo, hi):  # resolved, or adjacent floats
+            break
         if dist(mid) >= target:
             hi = mid
         else:
@@ -237,29 +352,34 @@ def _first_reaching(
 
 
 def _far_side(
-    dist: Callable[[float], float], target: float, root: float, far: float, neutral: float
+    dist: Callable[[float], float],
+    target: float,
+    root: float,
+    far: float,
+    neutral: float,
+    tol: float,
 ) -> tuple[float, float, float]:
     """The parameter nearest ``root`` (toward ``far``) whose distance reaches ``target``,
     the distance just short of it and the distance there.
 
-    Brent's method stops within ``xtol`` of a jump of a step function, on either side; on the
+    Brent's method stops within ``tol`` of a jump of a step function, on either side; on the
     near side the event would fall short of its target (on tied or integer values by a whole
-    step, possibly changing nothing at all). Steps of ``1e-12 * (1 + |root|)`` doubling toward
-    ``far`` find the far side (``dist(far) >= target`` is known). The second value is the
-    distance one such step before it: equal to the target, up to the step, where the
-    distance is continuous, the bottom of the jump where it is not.
+    step, possibly changing nothing at all). Steps of ``tol`` doubling toward ``far`` find
+    the far side (``dist(far) >= target`` is known). The second value is the distance one
+    such step before it (not past ``neutral``): equal to the target, up to the step, where
+    the distance is continuous, the bottom of the jump where it is not.
 
     Examples
     --------
     >>> step = lambda p: 0.0 if p <= 0.5 else 1.0
-    >>> p, below, reached = _far_side(step, 0.3, 0.5, 10.0, 0.0)
+    >>> p, below, reached = _far_side(step, 0.3, 0.5, 10.0, 0.0, 1e-12)
     >>> bool(0.5 < p < 0.5 + 1e-9), below, reached
     (True, 0.0, 1.0)
-    >>> _far_side(lambda p: p, 0.3, 0.3, 10.0, 0.0)[0]
+    >>> _far_side(lambda p: p, 0.3, 0.3, 10.0, 0.0, 1e-12)[0]
     0.3
     """
     sign = 1.0 if far >= root else -1.0
-    delta = 1e-12 * (1.0 + abs(root))
+    delta = tol
     at_root = dist(root)
     if at_root >= target:
         back = root - sign * delta
