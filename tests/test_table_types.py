@@ -6,6 +6,7 @@ past 2**63, conditions on decimals, dates, times and durations."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,99 @@ def refused(tmp_path: Path, sc: dict[str, Any], path: str, message: str) -> None
         calmops_gen.run(sc, root=tmp_path / "out")
     assert err.value.path == path
     assert not (tmp_path / "out").exists()
+
+
+# --- conditions ----------------------------------------------------------------------------
+
+
+def condition_table(path: Path) -> Path:
+    """Five rows, the third missing in every column."""
+    decimals = [Decimal("0.10"), Decimal("2.00"), None, Decimal("2.50"), Decimal("-1")]
+    dates = [
+        dt.date(2024, 1, 1),
+        dt.date(2024, 1, 2),
+        None,
+        dt.date(9999, 12, 31),
+        dt.date(1, 1, 1),
+    ]
+    noon = 12 * 3600 * 10**9
+    columns = {
+        "dec": pa.array(decimals, pa.decimal128(10, 2)),
+        "td": pa.array([9, 10, None, 11, 3600], pa.duration("s")),
+        "d": pa.array(dates, pa.date32()),
+        "tod": pa.array([1, noon, None, noon + 1, 0], pa.time64("ns")),
+        "ts": pa.array([0, 1500, None, 2000, 2500], pa.timestamp("ms")),
+        "l": pa.array([[1], [2], None, [], [3]]),
+        "x": pa.array([0.0] * 5),
+    }
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+def shifted(source: Path, column: str, op: str, value: Any) -> dict[str, Any]:
+    """A shift of ``x`` by 1 where ``column op value``."""
+    where = {"condition": [{"column": column, "op": op, "value": value}]}
+    event = {"kind": "shift", "features": ["x"], "amount": 1.0, "where": where}
+    return scenario(source, drift={"s": event})
+
+
+@pytest.mark.parametrize(
+    ("column", "op", "value", "expected"),
+    [
+        ("dec", ">=", 2, [False, True, False, True, False]),
+        ("dec", "==", 0.1, [True, False, False, False, False]),  # 0.1 is Decimal("0.1")
+        ("dec", "in", [2.5, -1], [False, False, False, True, True]),
+        ("dec", "<", 0, [False, False, False, False, True]),
+        ("td", ">=", "10s", [False, True, False, True, True]),
+        ("td", ">", "10500ms", [False, False, False, True, True]),
+        ("td", "<=", "10500ms", [True, True, False, False, False]),
+        ("td", "==", "1h", [False, False, False, False, True]),
+        ("td", "not_in", ["9s", "10500ms"], [False, True, False, True, True]),
+        ("d", ">", "2024-01-01", [False, True, False, True, False]),
+        ("d", "==", "9999-12-31", [False, False, False, True, False]),
+        ("d", "!=", "9999-12-31", [True, True, False, False, True]),
+        ("d", "<", "1970-01-01", [False, False, False, False, True]),
+        ("tod", ">=", "12:00", [False, True, False, True, False]),
+        ("tod", ">", "12:00:00", [False, False, False, True, False]),
+        ("tod", "in", ["00:00", "12:00"], [False, True, False, False, True]),
+        ("ts", ">=", "1970-01-01 00:00:01.5", [False, True, False, True, True]),
+        ("ts", "<", "1970-01-01 00:00:00.0015", [True, False, False, False, False]),
+        ("ts", "==", "1970-01-01 00:00:01.5000001", [False, False, False, False, False]),
+    ],
+)
+def test_conditions_on_decimals_durations_dates_and_times_select_exactly(
+    tmp_path: Path, column: str, op: str, value: Any, expected: list[bool]
+) -> None:
+    """Crashed (decimal vs text, duration vs text) or compared a number as nanoseconds;
+    now each compares exactly in the column's own unit, missing values never selected."""
+    sc = shifted(condition_table(tmp_path / "t.parquet"), column, op, value)
+    if not any(expected):
+        refused(tmp_path, sc, "drift.s.where", "kept none of the 5 rows")
+        return
+    manifest = calmops_gen.run(sc, root=tmp_path / "out")
+    assert (calmops_gen.read_frame(manifest)["x"] == 1.0).tolist() == expected
+    assert (calmops_gen.read_ground_truth(manifest)["s"] == 1.0).tolist() == expected
+
+
+@pytest.mark.parametrize(
+    ("column", "op", "value", "message"),
+    [
+        ("dec", ">=", "2", r"holds decimals: give numbers; got '2'"),
+        ("td", ">=", 100, r"holds durations: give text with a unit \('10s', '2 days'\); got 100"),
+        ("td", ">=", "ten seconds", r"holds durations"),
+        ("d", ">", 20240101, r"holds dates: give them as YYYY-MM-DD; got 20240101"),
+        ("d", ">", "2024-01-01T12:00", r"holds dates"),
+        ("tod", "<", 750, r"holds times of day: give quoted text HH:MM\[:SS\[.ffffff\]\]"),
+        ("tod", "<", "12:00+01:00", r"holds times of day"),
+        ("ts", ">=", 1500, r"the column holds timestamps: give dates/times"),
+        ("l", "==", 1, r"the column is list<element: int64>, which conditions cannot compare"),
+    ],
+)
+def test_condition_values_of_the_wrong_type_are_refused(
+    tmp_path: Path, column: str, op: str, value: Any, message: str
+) -> None:
+    sc = shifted(condition_table(tmp_path / "t.parquet"), column, op, value)
+    refused(tmp_path, sc, "drift.s.where.condition.0.value", message)
 
 
 # --- nested and time-of-day columns ----------------------------------------------------------
