@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -36,6 +37,67 @@ def refused(tmp_path: Path, sc: dict[str, Any], path: str, message: str) -> None
         calmops_gen.run(sc, root=tmp_path / "out")
     assert err.value.path == path
     assert not (tmp_path / "out").exists()
+
+
+# --- categoricals that events grow ----------------------------------------------------------
+
+CATEGORIES = [f"city{i}" for i in range(128)]  # as many as int8 indices can number
+
+
+def categorical_table(path: Path) -> list[str]:
+    """400 rows of a categorical with int8 indices over all 128 :data:`CATEGORIES`, and the
+    same values as plain text; the values."""
+    codes = np.random.default_rng(0).integers(0, 128, 400)
+    values = [CATEGORIES[k] for k in codes]
+    column = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int8()), pa.array(CATEGORIES))
+    pq.write_table(pa.table({"c": column, "s": values}), path)
+    return values
+
+
+def test_typos_past_the_int8_indices_of_a_categorical(tmp_path: Path) -> None:
+    """Crashed (ArrowInvalid: Integer value 316 not in range: -128 to 127): the planned
+    column kept the source's int8 indices. A categorical gets exactly the typos of the same
+    values as text, and the categories they add."""
+    values = categorical_table(tmp_path / "t.parquet")
+    out = {}
+    for column in ("c", "s"):
+        event = {"kind": "typos", "column": column, "rate": 0.3, "where": {"blocks": [1]}}
+        sc = scenario(tmp_path / "t.parquet", schedule={"blocks": 2}, drift={"t": event})
+        manifest = calmops_gen.run(sc, root=tmp_path / column)
+        out[column] = calmops_gen.read_frame(manifest)[column]
+    dtypes = {c.name: c.dtype for c in manifest.columns}
+    assert dtypes["c"] == "dictionary<values=string, indices=int32, ordered=0>"
+    typed = out["s"].tolist()
+    assert out["c"].astype(str).tolist() == typed
+    assert typed[:200] == values[:200] and typed[200:] != values[200:]
+    new = sorted(set(typed) - set(CATEGORIES))
+    assert len(new) > 128 - len(set(values))  # more than the free int8 codes
+    assert out["c"].cat.categories.tolist() == CATEGORIES + new
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"kind": "new_category", "column": "c", "rate": 0.5, "value": "new"},
+        {"kind": "merge_categories", "column": "c", "categories": ["city0", "city1"],
+         "into": "new"},
+    ],
+)  # fmt: skip
+def test_a_129th_category_past_int8_indices(tmp_path: Path, event: dict[str, Any]) -> None:
+    """The 129th category crashed the writer (int8 indices number 128)."""
+    values = categorical_table(tmp_path / "t.parquet")
+    sc = scenario(tmp_path / "t.parquet", drift={"e": event})
+    manifest = calmops_gen.run(sc, root=tmp_path / "out")
+    column = calmops_gen.read_frame(manifest)["c"]
+    changed = calmops_gen.read_ground_truth(manifest)["e__changed"].to_numpy()
+    assert column.cat.categories.tolist() == [*CATEGORIES, "new"]
+    assert column.astype(str).tolist() == [
+        "new" if hit else value for hit, value in zip(changed, values, strict=True)
+    ]
+    if event["kind"] == "merge_categories":
+        assert changed.tolist() == [v in ("city0", "city1") for v in values]
+    else:
+        assert 150 < changed.sum() < 250
 
 
 # --- conditions ----------------------------------------------------------------------------

@@ -22,7 +22,8 @@ this order of precedence:
   (equal split), or the whole table as one block.
 
 Columns keep their types (ints stay ints, strings stay strings, dictionary-encoded columns
-stay categorical); the ``time_column`` becomes a ``timestamp[ns]`` column. In a CSV source
+stay categorical, with int32 indices so that events can add categories); the
+``time_column`` becomes a ``timestamp[ns]`` column. In a CSV source
 an unquoted empty field (or ``NA``, ``null``, ``NaN``, ...) is a missing value in every
 column, strings included, as ``pandas.read_csv`` reads it; a quoted ``""`` is the empty
 string (:data:`CSV_OPTIONS`). A source path
