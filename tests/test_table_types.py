@@ -19,6 +19,7 @@ import pytest
 import calmops_gen
 from calmops_gen.errors import ScenarioError
 from calmops_gen.generators.base import arrow_to_pandas, nullable_columns
+from calmops_gen.generators.table import MAX_PERIODS, period_sizes
 
 
 def scenario(source: Path, **extra: Any) -> dict[str, Any]:
@@ -260,3 +261,38 @@ def test_events_that_cannot_act_on_nested_or_time_columns_refuse_them(
     source = tmp_path / "t.parquet"
     pq.write_table(nested_table(), source)
     refused(tmp_path, scenario(source, drift={"e": event}), f"drift.e.{path}", message)
+
+
+# --- block_freq ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("freq", "message"),
+    [
+        ("0D", "must be a positive frequency, got '0D'"),  # was ZeroDivisionError
+        ("-1D", "must be a positive frequency, got '-1D'"),  # was ValueError from pandas
+        ("1ns", r"'1ns' cuts the times \(2024-01-01 00:00:00 to 2024-01-04 00:00:00\) into "
+                r"259,200,000,000,001 periods; at most 1,000,000: use a coarser frequency"),
+    ],
+)  # fmt: skip
+def test_a_block_freq_that_is_not_positive_or_far_too_fine_is_refused(
+    tmp_path: Path, freq: str, message: str
+) -> None:
+    """``1ns`` over four days tried to allocate 1.84 PiB (MemoryError)."""
+    source = tmp_path / "t.parquet"
+    times = pd.date_range("2024-01-01", periods=4, freq="D")
+    pq.write_table(pa.table({"t": pa.array(times), "x": [1.0, 2.0, 3.0, 4.0]}), source)
+    sc = scenario(source, params={"time_column": "t", "block_freq": freq})
+    refused(tmp_path, sc, "generator.params.block_freq", message)
+
+
+def test_block_freq_may_cut_the_times_into_a_million_periods() -> None:
+    start = pd.Timestamp("2024-01-01")
+    last = start + pd.Timedelta(seconds=MAX_PERIODS - 1)
+    assert MAX_PERIODS == 1_000_000
+    assert period_sizes(pd.DatetimeIndex([start, last]), "s") == [1, 1]
+    with pytest.raises(ScenarioError, match="into 1,000,001 periods"):
+        period_sizes(pd.DatetimeIndex([start, last + pd.Timedelta(seconds=1)]), "s")
+    # calendar frequencies are not counted (an hour or longer: bounded by pandas' years)
+    years = pd.DatetimeIndex([pd.Timestamp("1700-01-01"), pd.Timestamp("2200-01-01")])
+    assert period_sizes(years, "W") == [1, 1]

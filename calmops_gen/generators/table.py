@@ -93,11 +93,13 @@ class TableParams(GeneratorParams):
     def _check_freq(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                pd.tseries.frequencies.to_offset(value)
+                offset = pd.tseries.frequencies.to_offset(value)
             except ValueError:
                 raise ValueError(
                     f"not a pandas frequency: {value!r} (try 'D', 'W', 'MS')"
                 ) from None
+            if offset.n <= 0:
+                raise ValueError(f"must be a positive frequency, got {value!r}")
         return value
 
 
@@ -158,11 +160,20 @@ def _open(path: Path, fmt: str) -> pa.Table | pq.ParquetFile:
         ) from None
 
 
+#: Most periods ``block_freq`` may cut the times into, empty ones included (``resample``
+#: allocates some 30 bytes for each): a fixed frequency far too fine for the times
+#: (``1ns`` over days) is refused, not allocated. Calendar frequencies (``W``, ``MS``,
+#: ``B``, ``bh``, ...) are an hour or longer and make no more than about a million periods
+#: over the years pandas holds.
+MAX_PERIODS = 1_000_000
+
+
 def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
     """Rows in each ``freq`` period of the (sorted) timestamps, cut as pandas' ``resample``
     cuts them (``MS`` from month starts; ``W``, weeks ending on Sunday, and ``ME``, months,
     closed on their last day; ``7D`` from midnight of the first day); periods with no rows
-    are left out.
+    are left out. A fixed frequency that cuts the times into more than
+    :data:`MAX_PERIODS` periods is refused.
 
     Examples
     --------
@@ -171,7 +182,23 @@ def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
     [2, 1, 1]
     >>> period_sizes(pd.date_range("2024-01-01", periods=14, freq="D"), "W")  # Monday on
     [7, 7]
+    >>> period_sizes(t, "s")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    calmops_gen.errors.ScenarioError: ... into 7,516,801 periods; at most 1,000,000: ...
     """
+    offset = pd.tseries.frequencies.to_offset(freq)
+    try:
+        step = offset.nanos
+    except ValueError:  # a calendar frequency: bounded by the years pandas holds
+        step = None
+    if step is not None and len(times):
+        periods = (times[-1] - times[0]).value // step + 1
+        if periods > MAX_PERIODS:
+            raise ScenarioError(
+                f"{PARAMS_PATH}.block_freq",
+                f"{freq!r} cuts the times ({times[0]} to {times[-1]}) into {periods:,} "
+                f"periods; at most {MAX_PERIODS:,}: use a coarser frequency",
+            )
     counts = pd.Series(np.ones(len(times), dtype=np.int64), index=times).resample(freq).size()
     return [int(c) for c in counts.to_numpy() if c > 0]
 
