@@ -296,3 +296,49 @@ def test_block_freq_may_cut_the_times_into_a_million_periods() -> None:
     # calendar frequencies are not counted (an hour or longer: bounded by pandas' years)
     years = pd.DatetimeIndex([pd.Timestamp("1700-01-01"), pd.Timestamp("2200-01-01")])
     assert period_sizes(years, "W") == [1, 1]
+
+
+# --- CSV sources -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_csv_integers_past_int64_are_exact_uint64(tmp_path: Path, fmt: str) -> None:
+    """pyarrow reads them as float64: 2**64 - 1 was written as 1.8446744073709552e+19."""
+    source = tmp_path / "t.csv"
+    source.write_text(
+        "h,f,n\n18446744073709551615,1e19,1\n9223372036854775809,1.5,2\n,2,3\n7,,4\n0,3,5\n"
+    )
+    sc = scenario(source, schedule={"blocks": 2}, output={"format": fmt})
+    manifest = calmops_gen.run(sc, root=tmp_path / "out")
+    assert [(c.name, c.dtype) for c in manifest.columns][:3] == [
+        ("h", "uint64"),
+        ("f", "double"),  # float text stays float
+        ("n", "int64"),
+    ]
+    frame = calmops_gen.read_frame(manifest)
+    assert frame["h"].dtype == "UInt64"
+    assert frame["h"].tolist() == [2**64 - 1, 2**63 + 1, pd.NA, 7, 0]
+    assert frame["f"].tolist()[:2] == [1e19, 1.5]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["18446744073709551616", "1"],  # 2**64
+        ["-9223372036854775809", "1"],  # -2**63 - 1
+        ["9223372036854775808", "-1"],  # neither int64 nor uint64
+    ],
+)
+def test_csv_integers_no_64_bit_type_holds_are_refused(tmp_path: Path, values: list[str]) -> None:
+    source = tmp_path / "t.csv"
+    source.write_text("x,big\n" + "".join(f"{k},{v}\n" for k, v in enumerate(values)))
+    message = r"column 'big' holds integers that no 64-bit integer type holds .* use Parquet"
+    refused(tmp_path, scenario(source), "generator.params.source", message)
+
+
+def test_a_csv_column_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    """It became a binary column, written as bytes."""
+    source = tmp_path / "t.csv"
+    source.write_bytes("name,x\nJosé,1\nAna,2\n".encode("latin-1"))
+    message = r"column 'name' is not UTF-8 text; re-encode the file as UTF-8 \(or use Parquet\)"
+    refused(tmp_path, scenario(source), "generator.params.source", message)

@@ -26,7 +26,9 @@ stay categorical, with int32 indices so that events can add categories); the
 ``time_column`` becomes a ``timestamp[ns]`` column. In a CSV source
 an unquoted empty field (or ``NA``, ``null``, ``NaN``, ...) is a missing value in every
 column, strings included, as ``pandas.read_csv`` reads it; a quoted ``""`` is the empty
-string (:data:`CSV_OPTIONS`). A source path
+string (:data:`CSV_OPTIONS`). A CSV column of integers past int64 (which pyarrow would
+read as rounded floats) is ``uint64``; integers that no 64-bit type holds, and text that is
+not UTF-8, are refused. A source path
 ``bundled:NAME`` names a table shipped with calmops-gen (``bundled:loans.csv``).
 
 Examples
@@ -50,6 +52,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from pydantic import field_validator
@@ -153,11 +156,69 @@ def _open(path: Path, fmt: str) -> pa.Table | pq.ParquetFile:
             return file
         table = pacsv.read_csv(path, convert_options=CSV_OPTIONS)
         _ = table.column_names
-        return table
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(
             f"{PARAMS_PATH}.source", f"cannot read {path} as {fmt}: {first_line(exc)}"
         ) from None
+    for field in table.schema:
+        if pa.types.is_binary(field.type):  # what pyarrow makes of text that is not UTF-8
+            raise ScenarioError(
+                f"{PARAMS_PATH}.source",
+                f"column {field.name!r} is not UTF-8 text; re-encode the file as UTF-8 "
+                "(or use Parquet)",
+            )
+    return _big_integers(path, table)
+
+
+#: Integer text as pyarrow's CSV reader reads it (no sign ``+``, no spaces).
+_INTEGER = r"^-?[0-9]+$"
+
+
+def _big_integers(path: Path, table: pa.Table) -> pa.Table:
+    """``table`` (read from the CSV file ``path``) with its columns of integers past int64,
+    which pyarrow reads as float64 (rounding them), as exact ``uint64``; integers that no
+    64-bit type holds are refused. Only float columns holding a value of magnitude
+    ``2**63`` or more (which no integer column pyarrow infers holds) are read again, as text.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text("id,x\\n18446744073709551615,1e19\\n,2\\n")
+    >>> _open(path, "csv").to_pylist()
+    [{'id': 18446744073709551615, 'x': 1e+19}, {'id': None, 'x': 2.0}]
+    """
+    suspects = [
+        field.name
+        for field in table.schema
+        if pa.types.is_float64(field.type)
+        and (pc.max(pc.abs(table.column(field.name))).as_py() or 0) >= 2**63
+    ]
+    if not suspects:
+        return table
+    options = pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in suspects},
+        include_columns=suspects,
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,
+    )
+    text = pacsv.read_csv(path, convert_options=options)
+    for name in suspects:
+        column = text.column(name)
+        if not pc.all(pc.match_substring_regex(column, _INTEGER)).as_py():
+            continue  # decimal or exponent text somewhere: a float column
+        try:
+            exact = column.cast(pa.uint64())
+        except pa.ArrowInvalid:
+            raise ScenarioError(
+                f"{PARAMS_PATH}.source",
+                f"column {name!r} holds integers that no 64-bit integer type holds (CSV "
+                "integers are read as int64 or uint64, and as floats they would be rounded); "
+                "use Parquet, with a decimal or text column",
+            ) from None
+        j = table.schema.get_field_index(name)
+        table = table.set_column(j, pa.field(name, pa.uint64()), exact)
+    return table
 
 
 #: Most periods ``block_freq`` may cut the times into, empty ones included (``resample``
