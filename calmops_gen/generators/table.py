@@ -303,8 +303,11 @@ def _digest(path: str, stamp: tuple[int, ...]) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=1)
 def _load(path: str, stamp: tuple[int, ...], params: TableParams) -> SourceRows:
+    """The source in block order, opened once per process for the run in progress; only
+    the last one is kept (a CSV source is held whole, so runs with other parameters must
+    not pile copies up)."""
     fmt = _format(Path(path), params.format)
     source = _open(Path(path), fmt)
     if isinstance(source, pq.ParquetFile):
