@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -366,3 +367,11 @@ def test_runs_with_other_parameters_keep_one_loaded_source(tmp_path: Path) -> No
         held.append(pa.total_allocated_bytes() - before)
     assert held[0] >= table_bytes  # the source of the last run stays loaded
     assert held[2] - held[0] < table_bytes // 10  # and only that one
+
+
+def test_a_source_that_is_a_directory_says_so(tmp_path: Path) -> None:
+    """It said "no such file"."""
+    (tmp_path / "data").mkdir()
+    sc = scenario(tmp_path / "data")
+    message = re.escape(f"{tmp_path / 'data'} is a directory; name a file")
+    refused(tmp_path, sc, "generator.params.source", message)

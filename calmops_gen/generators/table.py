@@ -122,6 +122,8 @@ def resolve_source(source: str) -> Path:
     if source.startswith("bundled:"):
         raise ScenarioError(f"{PARAMS_PATH}.source", f"bad bundled table name {source!r}")
     path = Path(source).expanduser()
+    if path.is_dir():
+        raise ScenarioError(f"{PARAMS_PATH}.source", f"{path} is a directory; name a file")
     if not path.is_file():
         raise ScenarioError(f"{PARAMS_PATH}.source", f"no such file: {path}")
     return path
