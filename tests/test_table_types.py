@@ -339,6 +339,15 @@ def test_csv_integers_no_64_bit_type_holds_are_refused(tmp_path: Path, values: l
     refused(tmp_path, scenario(source), "generator.params.source", message)
 
 
+def test_csv_columns_are_checked_by_name_before_their_types(tmp_path: Path) -> None:
+    """Re-reading a big-integer column by name needs distinct names: the duplicate is
+    refused as such (not a KeyError)."""
+    source = tmp_path / "t.csv"
+    source.write_text("a,a\n18446744073709551615,1\n")
+    message = r"the table has duplicate column names \['a'\]; rename them"
+    refused(tmp_path, scenario(source), "generator.params.source", message)
+
+
 def test_a_csv_column_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     """It became a binary column, written as bytes."""
     source = tmp_path / "t.csv"

@@ -158,38 +158,40 @@ def _open(path: Path, fmt: str) -> pa.Table | pq.ParquetFile:
             return file
         table = pacsv.read_csv(path, convert_options=CSV_OPTIONS)
         _ = table.column_names
+        return table
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(
             f"{PARAMS_PATH}.source", f"cannot read {path} as {fmt}: {first_line(exc)}"
         ) from None
-    for field in table.schema:
-        if pa.types.is_binary(field.type):  # what pyarrow makes of text that is not UTF-8
-            raise ScenarioError(
-                f"{PARAMS_PATH}.source",
-                f"column {field.name!r} is not UTF-8 text; re-encode the file as UTF-8 "
-                "(or use Parquet)",
-            )
-    return _big_integers(path, table)
 
 
 #: Integer text as pyarrow's CSV reader reads it (no sign ``+``, no spaces).
 _INTEGER = r"^-?[0-9]+$"
 
 
-def _big_integers(path: Path, table: pa.Table) -> pa.Table:
-    """``table`` (read from the CSV file ``path``) with its columns of integers past int64,
-    which pyarrow reads as float64 (rounding them), as exact ``uint64``; integers that no
-    64-bit type holds are refused. Only float columns holding a value of magnitude
-    ``2**63`` or more (which no integer column pyarrow infers holds) are read again, as text.
+def _csv_types(path: Path, table: pa.Table) -> pa.Table:
+    """``table``, read from the CSV file ``path`` (its column names checked), with the
+    types pyarrow's inference gets wrong put right: a column of integers past int64, which
+    it reads as float64 (rounding them), as exact ``uint64``, and integers that no 64-bit
+    type holds, or text that is not UTF-8 (which it reads as binary), refused. Only float
+    columns holding a magnitude of ``2**63`` or more (no integer column pyarrow infers
+    does) are read again, as text.
 
     Examples
     --------
     >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "t.csv"
     >>> _ = path.write_text("id,x\\n18446744073709551615,1e19\\n,2\\n")
-    >>> _open(path, "csv").to_pylist()
+    >>> _csv_types(path, _open(path, "csv")).to_pylist()
     [{'id': 18446744073709551615, 'x': 1e+19}, {'id': None, 'x': 2.0}]
     """
+    for field in table.schema:
+        if pa.types.is_binary(field.type):
+            raise ScenarioError(
+                f"{PARAMS_PATH}.source",
+                f"column {field.name!r} is not UTF-8 text; re-encode the file as UTF-8 "
+                "(or use Parquet)",
+            )
     suspects = [
         field.name
         for field in table.schema
@@ -318,7 +320,7 @@ def _load(path: str, stamp: tuple[int, ...], params: TableParams) -> SourceRows:
         schema, num_rows = source.schema, source.num_rows
     _check_columns(schema, num_rows, params)
     if isinstance(source, pa.Table):
-        table = normalise(source, params.time_column)
+        table = normalise(_csv_types(Path(path), source), params.time_column)
         sizes, order = _blocks(params, table.column)
         return MemoryRows(table if order is None else table.take(pa.array(order)), sizes)
     file = source
