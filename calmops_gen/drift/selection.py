@@ -24,8 +24,10 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
@@ -34,7 +36,7 @@ import pyarrow as pa
 from pydantic import Field, field_validator, model_validator
 
 from calmops_gen.errors import ScenarioError
-from calmops_gen.schedule import TIMESTAMP_RANGE, as_ns, in_timestamp_range
+from calmops_gen.schedule import TIMESTAMP_RANGE, in_timestamp_range
 from calmops_gen.validation import ConfigModel
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
@@ -81,42 +83,70 @@ class Condition(ConfigModel):
         return self
 
     def problem(self, arrow_type: pa.DataType) -> str | None:
-        """Why the value cannot be compared with a column of ``arrow_type`` (else ``None``)."""
+        """Why the value cannot be compared with a column of ``arrow_type`` (else ``None``).
+
+        Examples
+        --------
+        >>> Condition(column="d", op=">=", value="2").problem(pa.decimal128(5, 2))
+        "the column holds decimals: give numbers; got '2'"
+        >>> Condition(column="t", op="<", value=10).problem(pa.duration("s"))
+        "the column holds durations: give text with a unit ('10s', '2 days'); got 10"
+        >>> Condition(column="t", op="<", value="10s").problem(pa.duration("s")) is None
+        True
+        """
         values = list(self.value) if isinstance(self.value, list | tuple) else [self.value]
         ordered = self.op in ("<", "<=", ">", ">=")
         if pa.types.is_dictionary(arrow_type):
             arrow_type = arrow_type.value_type
+            if not (_is_text(arrow_type) or _is_number(arrow_type)):
+                return (
+                    f"the column is categorical with {arrow_type} categories; conditions "
+                    "on a categorical compare text, numbers or true/false"
+                )
         if pa.types.is_boolean(arrow_type):
             if ordered:
                 return f"op {self.op!r} does not apply to a boolean column"
             ok = all(isinstance(v, bool) for v in values)
             want = "true/false"
-        elif pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+        elif _is_number(arrow_type) or pa.types.is_decimal(arrow_type):
             ok = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-            want = "numbers"
+            want = "decimals: give numbers" if pa.types.is_decimal(arrow_type) else "numbers"
         elif pa.types.is_timestamp(arrow_type):
             aware = arrow_type.tz is not None
             try:
-                stamps = [pd.Timestamp(v) for v in values]
+                stamps = [_timestamp(v) for v in values]
             except (ValueError, TypeError):
                 return "the column holds timestamps: give dates/times"
             if not all(in_timestamp_range(t) for t in stamps):
                 return f"{self.value!r} is outside {TIMESTAMP_RANGE}"
             ok = all((t.tzinfo is not None) == aware for t in stamps)
             want = "timestamps " + ("with a timezone" if aware else "without a timezone")
-        elif pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        elif pa.types.is_date(arrow_type):
+            ok = all(_parses(_date_ns, v) for v in values)
+            want = "dates: give them as YYYY-MM-DD"
+        elif pa.types.is_time(arrow_type):
+            ok = all(_parses(_time_ns, v) for v in values)
+            want = "times of day: give quoted text HH:MM[:SS[.ffffff]] (no timezone)"
+        elif pa.types.is_duration(arrow_type):
+            ok = all(_parses(_duration_ns, v) for v in values)
+            want = "durations: give text with a unit ('10s', '2 days')"
+        elif _is_text(arrow_type):
             ok = all(isinstance(v, str) for v in values)
             want = "strings"
         else:
-            return None
+            return (
+                f"the column is {arrow_type}, which conditions cannot compare (they compare "
+                "numbers, text, true/false, timestamps, dates, times of day and durations)"
+            )
         return None if ok else f"the column holds {want}; got {self.value!r}"
 
     def mask(self, series: pd.Series) -> np.ndarray:
         """Rows of ``series`` that satisfy the condition (missing values never do).
 
-        Timestamps compare as int64 nanoseconds (UTC for a column with a timezone), so
-        ``value`` may be any date/time text: numpy cannot order a zoned column against a
-        value, and ``isin`` would not parse text.
+        Timestamps, dates, durations and times of day compare exactly as integers in the
+        column's own unit (UTC for a timestamp with a timezone), so ``value`` may be any
+        date/time text; a decimal column compares with a number as the decimal of its
+        shortest text (``0.1`` as ``Decimal("0.1")``, not as the binary float).
 
         Examples
         --------
@@ -128,14 +158,21 @@ class Condition(ConfigModel):
         >>> c = pd.Series(pd.Categorical(["lo", "hi", "mid"], ["lo", "mid", "hi"], ordered=True))
         >>> Condition(column="c", op="<", value="mid").mask(c).tolist()  # category order
         [True, False, False]
+        >>> d = pd.Series(pd.to_timedelta(["9s", "10s", None])).astype("timedelta64[s]")
+        >>> Condition(column="d", op=">=", value="9500ms").mask(d).tolist()
+        [False, True, False]
         """
         known: np.ndarray = np.asarray(series.notna().to_numpy(), dtype=bool)
         listed = self.op in ("in", "not_in")
-        value: Any = list(self.value) if listed else self.value
-        if pd.api.types.is_datetime64_any_dtype(series.dtype):
-            series = pd.Series(as_ns(series))
-            stamps = [pd.Timestamp(v).as_unit("ns").value for v in (value if listed else [value])]
-            value = stamps if listed else stamps[0]
+        wanted: list[Any] = list(self.value) if listed else [self.value]
+        ticks = _ticks(series)
+        if ticks is not None:
+            x, per, to_ns = ticks
+            matched = _compare_ticks(x, per, self.op, [to_ns(v) for v in wanted])
+            return np.asarray(matched & known, dtype=bool)
+        if series.dtype == object:  # decimals (the one object column a number is valid for)
+            wanted = [_decimal(v) for v in wanted]
+        value: Any = wanted if listed else wanted[0]
         if listed:
             hit: np.ndarray = np.asarray(series.isin(value).to_numpy(), dtype=bool)
             chosen: np.ndarray = (hit if self.op == "in" else ~hit) & known
@@ -165,6 +202,127 @@ class Condition(ConfigModel):
         kept = np.zeros(len(known), dtype=bool)
         kept[known] = np.asarray(result, dtype=bool)
         return kept
+
+
+def _is_text(typ: pa.DataType) -> bool:
+    return bool(pa.types.is_string(typ) or pa.types.is_large_string(typ))
+
+
+def _is_number(typ: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(typ) or pa.types.is_floating(typ))
+
+
+def _parses(to_ns: Callable[[Any], int], value: Any) -> bool:
+    """Whether ``to_ns`` takes ``value``."""
+    try:
+        to_ns(value)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
+def _timestamp(value: Any) -> pd.Timestamp:
+    """A condition value as a timestamp (text or a date/time; numbers are refused: pandas
+    would read them as nanoseconds since 1970)."""
+    if isinstance(value, bool | int | float):
+        raise TypeError("a number is not a date/time")
+    return pd.Timestamp(value)
+
+
+def _moment_ns(value: Any) -> int:
+    """Nanoseconds since 1970 of a timestamp or date value (a date as ``YYYY-MM-DD`` may
+    lie outside the timestamps pandas holds, as a date column's values may)."""
+    try:
+        return _date_ns(value)
+    except (ValueError, TypeError):
+        return int(_timestamp(value).value)
+
+
+def _date_ns(value: Any) -> int:
+    """Nanoseconds since 1970 of a date (``datetime.date`` or ``YYYY-MM-DD`` text)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise TypeError("not a date")
+    return (value - date(1970, 1, 1)).days * 86_400 * 10**9
+
+
+def _time_ns(value: Any) -> int:
+    """Nanoseconds since midnight of a time of day (``datetime.time`` or ``HH:MM[:SS]``
+    text, without a timezone)."""
+    if isinstance(value, str):
+        value = time.fromisoformat(value)
+    if not isinstance(value, time) or value.tzinfo is not None:
+        raise TypeError("not a time of day without a timezone")
+    seconds = (value.hour * 60 + value.minute) * 60 + value.second
+    return (seconds * 10**6 + value.microsecond) * 1000
+
+
+def _duration_ns(value: Any) -> int:
+    """Nanoseconds of a duration (text with a unit, such as ``"10s"``, or a
+    ``datetime.timedelta``; a bare number has no unit and is refused)."""
+    if not isinstance(value, str | timedelta):
+        raise TypeError("a duration needs a unit")
+    return int(pd.Timedelta(value).value)
+
+
+def _decimal(value: Any) -> Any:
+    """A float as the decimal of its shortest text (``0.1``: ``Decimal("0.1")``), other
+    values as they are."""
+    return Decimal(repr(value)) if isinstance(value, float) else value
+
+
+#: Nanoseconds per unit of the datetime64/timedelta64 units pandas holds.
+_NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
+def _ticks(series: pd.Series) -> tuple[np.ndarray, int, Callable[[Any], int]] | None:
+    """A timestamp, date, duration or time-of-day column as int64 ticks of its own unit,
+    the nanoseconds per tick and how a condition value becomes nanoseconds; ``None`` for
+    other columns. Missing values get arbitrary ticks."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_time(dtype.pyarrow_dtype):
+        ns = pa.array(series).cast(pa.time64("ns")).cast(pa.int64()).fill_null(0)
+        return np.asarray(ns.to_numpy(), dtype=np.int64), 1, _time_ns
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            series = series.dt.tz_convert(None)  # UTC
+        to_ns: Callable[[Any], int] = _moment_ns
+    elif pd.api.types.is_timedelta64_dtype(dtype):
+        to_ns = _duration_ns
+    else:
+        return None
+    array = series.to_numpy()
+    unit, count = np.datetime_data(array.dtype)
+    per = count * _NS_PER_UNIT[unit]
+    return array.view(np.int64), per, to_ns
+
+
+def _compare_ticks(x: np.ndarray, per: int, op: str, wanted: list[int]) -> np.ndarray:
+    """``x * per <op> wanted`` for int64 ticks ``x`` (``per`` ns each) and values in ns,
+    exactly (the value is rounded to the column's unit in the direction that keeps the
+    comparison, never ``x`` scaled up).
+
+    Examples
+    --------
+    >>> x = np.array([1, 2, 3])
+    >>> _compare_ticks(x, 10, ">=", [15]).tolist(), _compare_ticks(x, 10, "==", [15]).tolist()
+    ([False, True, True], [False, False, False])
+    >>> _compare_ticks(x, 10, "not_in", [20, 25]).tolist()
+    [True, False, True]
+    """
+    if op in ("==", "!=", "in", "not_in"):
+        hit = np.isin(x, [v // per for v in wanted if v % per == 0])
+        return hit if op in ("==", "in") else ~hit
+    floor = wanted[0] // per
+    ceil = -(-wanted[0] // per)
+    if op == "<":
+        return x < ceil
+    if op == "<=":
+        return x <= floor
+    if op == ">":
+        return x > floor
+    return x >= ceil
 
 
 class Where(ConfigModel):

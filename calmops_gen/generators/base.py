@@ -433,18 +433,41 @@ def nullable_columns(table: pa.Table) -> tuple[str, ...]:
     )
 
 
-def arrow_to_pandas(table: pa.Table, nullable: Sequence[str]) -> pd.DataFrame:
-    """``table`` as pandas, the integer and bool columns ``nullable`` (see
-    :func:`nullable_columns`) in pandas' nullable dtypes (``Int64``, ``boolean``) rather than
-    float64 (which rounds integers above 2**53) or object.
+def kept_arrow(typ: pa.DataType) -> pd.ArrowDtype | None:
+    """``pandas.ArrowDtype(typ)`` for the Arrow types pandas' own conversion would change or
+    cannot convert back, else ``None`` (a ``types_mapper`` for :meth:`pyarrow.Table.to_pandas`):
+    nested types (lists, structs, maps, unions: as Python objects, their integers with a
+    missing value became floats, and maps did not convert back) and times of day
+    (``datetime.time`` holds microseconds: ``time64[ns]`` failed).
 
     Examples
     --------
-    >>> t = pa.table({"k": pa.array([1, None], pa.int64()), "j": pa.array([1, 2])})
-    >>> arrow_to_pandas(t, nullable_columns(t)).dtypes.astype(str).tolist()
-    ['Int64', 'int64']
+    >>> kept_arrow(pa.list_(pa.int64())), kept_arrow(pa.time64("ns")), kept_arrow(pa.int64())
+    (list<item: int64>[pyarrow], time64[ns][pyarrow], None)
     """
-    frame: pd.DataFrame = table.to_pandas(date_as_object=False)
+    if pa.types.is_nested(typ) or pa.types.is_time(typ):
+        return pd.ArrowDtype(typ)
+    return None
+
+
+def arrow_to_pandas(table: pa.Table, nullable: Sequence[str]) -> pd.DataFrame:
+    """``table`` as pandas, the integer and bool columns ``nullable`` (see
+    :func:`nullable_columns`) in pandas' nullable dtypes (``Int64``, ``boolean``) rather than
+    float64 (which rounds integers above 2**53) or object, and nested and time-of-day
+    columns as :class:`pandas.ArrowDtype` (see :func:`kept_arrow`), so every value converts
+    back to Arrow exactly.
+
+    Examples
+    --------
+    >>> t = pa.table({"k": pa.array([1, None], pa.int64()), "j": pa.array([1, 2]),
+    ...               "l": pa.array([[2**53 + 1, None], []])})
+    >>> frame = arrow_to_pandas(t, nullable_columns(t))
+    >>> frame.dtypes.astype(str).tolist()
+    ['Int64', 'int64', 'list<item: int64>[pyarrow]']
+    >>> frame["l"].tolist()[0]
+    [9007199254740993, None]
+    """
+    frame: pd.DataFrame = table.to_pandas(date_as_object=False, types_mapper=kept_arrow)
     for name in nullable:
         frame[name] = table.column(name).to_pandas(types_mapper=nullable_arrow)
     return frame

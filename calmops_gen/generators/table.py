@@ -22,10 +22,13 @@ this order of precedence:
   (equal split), or the whole table as one block.
 
 Columns keep their types (ints stay ints, strings stay strings, dictionary-encoded columns
-stay categorical); the ``time_column`` becomes a ``timestamp[ns]`` column. In a CSV source
+stay categorical, with int32 indices so that events can add categories); the
+``time_column`` becomes a ``timestamp[ns]`` column. In a CSV source
 an unquoted empty field (or ``NA``, ``null``, ``NaN``, ...) is a missing value in every
 column, strings included, as ``pandas.read_csv`` reads it; a quoted ``""`` is the empty
-string (:data:`CSV_OPTIONS`). A source path
+string (:data:`CSV_OPTIONS`). A CSV column of integers past int64 (which pyarrow would
+read as rounded floats) is ``uint64``; integers that no 64-bit type holds, and text that is
+not UTF-8, are refused. A source path
 ``bundled:NAME`` names a table shipped with calmops-gen (``bundled:loans.csv``).
 
 Examples
@@ -49,6 +52,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from pydantic import field_validator
@@ -92,11 +96,13 @@ class TableParams(GeneratorParams):
     def _check_freq(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                pd.tseries.frequencies.to_offset(value)
+                offset = pd.tseries.frequencies.to_offset(value)
             except ValueError:
                 raise ValueError(
                     f"not a pandas frequency: {value!r} (try 'D', 'W', 'MS')"
                 ) from None
+            if offset.n <= 0:
+                raise ValueError(f"must be a positive frequency, got {value!r}")
         return value
 
 
@@ -116,6 +122,8 @@ def resolve_source(source: str) -> Path:
     if source.startswith("bundled:"):
         raise ScenarioError(f"{PARAMS_PATH}.source", f"bad bundled table name {source!r}")
     path = Path(source).expanduser()
+    if path.is_dir():
+        raise ScenarioError(f"{PARAMS_PATH}.source", f"{path} is a directory; name a file")
     if not path.is_file():
         raise ScenarioError(f"{PARAMS_PATH}.source", f"no such file: {path}")
     return path
@@ -157,11 +165,80 @@ def _open(path: Path, fmt: str) -> pa.Table | pq.ParquetFile:
         ) from None
 
 
+#: Integer text as pyarrow's CSV reader reads it (no sign ``+``, no spaces).
+_INTEGER = r"^-?[0-9]+$"
+
+
+def _csv_types(path: Path, table: pa.Table) -> pa.Table:
+    """``table``, read from the CSV file ``path`` (its column names checked), with the
+    types pyarrow's inference gets wrong put right: a column of integers past int64, which
+    it reads as float64 (rounding them), as exact ``uint64``, and integers that no 64-bit
+    type holds, or text that is not UTF-8 (which it reads as binary), refused. Only float
+    columns holding a magnitude of ``2**63`` or more (no integer column pyarrow infers
+    does) are read again, as text.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text("id,x\\n18446744073709551615,1e19\\n,2\\n")
+    >>> _csv_types(path, _open(path, "csv")).to_pylist()
+    [{'id': 18446744073709551615, 'x': 1e+19}, {'id': None, 'x': 2.0}]
+    """
+    for field in table.schema:
+        if pa.types.is_binary(field.type):
+            raise ScenarioError(
+                f"{PARAMS_PATH}.source",
+                f"column {field.name!r} is not UTF-8 text; re-encode the file as UTF-8 "
+                "(or use Parquet)",
+            )
+    suspects = [
+        field.name
+        for field in table.schema
+        if pa.types.is_float64(field.type)
+        and (pc.max(pc.abs(table.column(field.name))).as_py() or 0) >= 2**63
+    ]
+    if not suspects:
+        return table
+    options = pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in suspects},
+        include_columns=suspects,
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,
+    )
+    text = pacsv.read_csv(path, convert_options=options)
+    for name in suspects:
+        column = text.column(name)
+        if not pc.all(pc.match_substring_regex(column, _INTEGER)).as_py():
+            continue  # decimal or exponent text somewhere: a float column
+        try:
+            exact = column.cast(pa.uint64())
+        except pa.ArrowInvalid:
+            raise ScenarioError(
+                f"{PARAMS_PATH}.source",
+                f"column {name!r} holds integers that no 64-bit integer type holds (CSV "
+                "integers are read as int64 or uint64, and as floats they would be rounded); "
+                "use Parquet, with a decimal or text column",
+            ) from None
+        j = table.schema.get_field_index(name)
+        table = table.set_column(j, pa.field(name, pa.uint64()), exact)
+    return table
+
+
+#: Most periods ``block_freq`` may cut the times into, empty ones included (``resample``
+#: allocates some 30 bytes for each): a fixed frequency far too fine for the times
+#: (``1ns`` over days) is refused, not allocated. Calendar frequencies (``W``, ``MS``,
+#: ``B``, ``bh``, ...) are an hour or longer and make no more than about a million periods
+#: over the years pandas holds.
+MAX_PERIODS = 1_000_000
+
+
 def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
     """Rows in each ``freq`` period of the (sorted) timestamps, cut as pandas' ``resample``
     cuts them (``MS`` from month starts; ``W``, weeks ending on Sunday, and ``ME``, months,
     closed on their last day; ``7D`` from midnight of the first day); periods with no rows
-    are left out.
+    are left out. A fixed frequency that cuts the times into more than
+    :data:`MAX_PERIODS` periods is refused.
 
     Examples
     --------
@@ -170,7 +247,23 @@ def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
     [2, 1, 1]
     >>> period_sizes(pd.date_range("2024-01-01", periods=14, freq="D"), "W")  # Monday on
     [7, 7]
+    >>> period_sizes(t, "s")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    calmops_gen.errors.ScenarioError: ... into 7,516,801 periods; at most 1,000,000: ...
     """
+    offset = pd.tseries.frequencies.to_offset(freq)
+    try:
+        step = offset.nanos
+    except ValueError:  # a calendar frequency: bounded by the years pandas holds
+        step = None
+    if step is not None and len(times):
+        periods = (times[-1] - times[0]).value // step + 1
+        if periods > MAX_PERIODS:
+            raise ScenarioError(
+                f"{PARAMS_PATH}.block_freq",
+                f"{freq!r} cuts the times ({times[0]} to {times[-1]}) into {periods:,} "
+                f"periods; at most {MAX_PERIODS:,}: use a coarser frequency",
+            )
     counts = pd.Series(np.ones(len(times), dtype=np.int64), index=times).resample(freq).size()
     return [int(c) for c in counts.to_numpy() if c > 0]
 
@@ -214,8 +307,11 @@ def _digest(path: str, stamp: tuple[int, ...]) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=1)
 def _load(path: str, stamp: tuple[int, ...], params: TableParams) -> SourceRows:
+    """The source in block order, opened once per process for the run in progress; only
+    the last one is kept (a CSV source is held whole, so runs with other parameters must
+    not pile copies up)."""
     fmt = _format(Path(path), params.format)
     source = _open(Path(path), fmt)
     if isinstance(source, pq.ParquetFile):
@@ -224,7 +320,7 @@ def _load(path: str, stamp: tuple[int, ...], params: TableParams) -> SourceRows:
         schema, num_rows = source.schema, source.num_rows
     _check_columns(schema, num_rows, params)
     if isinstance(source, pa.Table):
-        table = normalise(source, params.time_column)
+        table = normalise(_csv_types(Path(path), source), params.time_column)
         sizes, order = _blocks(params, table.column)
         return MemoryRows(table if order is None else table.take(pa.array(order)), sizes)
     file = source

@@ -58,7 +58,7 @@ class SourceRows:
 
 class MemoryRows(SourceRows):
     """The whole table in memory: a CSV source, or a Parquet source whose blocks are not in
-    its row order.
+    its row order (``table`` normalised: see :func:`normalise`).
 
     Examples
     --------
@@ -69,11 +69,7 @@ class MemoryRows(SourceRows):
 
     def __init__(self, table: pa.Table, sizes: list[int] | None) -> None:
         # one dictionary per dictionary column, so every block has the whole category set
-        try:
-            self.table = table.unify_dictionaries()
-        except pa.ArrowInvalid:  # the union outgrows an index type: int32 indices then
-            wide = pa.schema([_wide_indices(f, 2**31 - 1) for f in table.schema])
-            self.table = table.cast(wide).unify_dictionaries()
+        self.table = table.unify_dictionaries()
         self.schema = self.table.schema
         self.num_rows = int(table.num_rows)
         self.sizes = sizes
@@ -127,9 +123,6 @@ class ParquetRows(SourceRows):
             for field in self.schema
             if pa.types.is_dictionary(field.type)
         }
-        self.schema = pa.schema(
-            [_wide_indices(f, len(self._dictionaries.get(f.name, ()))) for f in self.schema]
-        )
 
     def _read(self, groups: list[int], columns: list[str] | None = None) -> pa.Table:
         """Row groups ``groups`` (in one read), normalised."""
@@ -167,9 +160,7 @@ class ParquetRows(SourceRows):
             typ = field.type
             chunks = [
                 pa.DictionaryArray.from_arrays(
-                    pc.take(pc.index_in(c.dictionary, value_set=values), c.indices).cast(
-                        typ.index_type
-                    ),
+                    pc.take(pc.index_in(c.dictionary, value_set=values), c.indices),  # int32
                     values,
                     ordered=typ.ordered,
                 )
@@ -231,33 +222,20 @@ class ParquetRows(SourceRows):
         return False
 
 
-def _wide_indices(field: pa.Field, size: int) -> pa.Field:
-    """``field`` with int32 dictionary indices when its index type cannot number ``size``
-    values (a file-wide dictionary can outgrow each row group's int8 indices).
-
-    Examples
-    --------
-    >>> small = pa.field("c", pa.dictionary(pa.int8(), pa.string()))
-    >>> _wide_indices(small, 128).type.index_type, _wide_indices(small, 129).type.index_type
-    (DataType(int8), DataType(int32))
-    """
-    typ = field.type
-    if not pa.types.is_dictionary(typ) or size <= 2 ** (typ.index_type.bit_width - 1):
-        return field
-    wide = pa.dictionary(pa.int32(), typ.value_type, typ.ordered)
-    return pa.field(field.name, wide, field.nullable, field.metadata)
-
-
 def normalise(table: pa.Table, time_column: str | None) -> pa.Table:
     """``table`` with its columns as every block gets them: ``large_string`` as
-    ``string``, ``timestamp[s]`` as ``timestamp[ms]`` (Parquet's coarsest unit), and the
+    ``string``, ``timestamp[s]`` as ``timestamp[ms]`` (Parquet's coarsest unit), dictionary
+    (categorical) columns with int32 indices (whatever their row groups' dictionaries and
+    the categories events add, every block's indices have one type), and the
     ``time_column`` as ``timestamp[ns]`` (see :func:`_as_times`); no schema metadata.
 
     Examples
     --------
-    >>> t = pa.table({"when": ["2024-01-02"], "s": pa.array(["a"], pa.large_string())})
+    >>> t = pa.table({"when": ["2024-01-02"], "s": pa.array(["a"], pa.large_string()),
+    ...               "c": pa.array(["a"]).dictionary_encode().cast(
+    ...                   pa.dictionary(pa.int8(), pa.string()))})
     >>> [str(f.type) for f in normalise(t, "when").schema]
-    ['timestamp[ns]', 'string']
+    ['timestamp[ns]', 'string', 'dictionary<values=string, indices=int32, ordered=0>']
     """
     fields = []
     arrays = []
@@ -265,6 +243,9 @@ def normalise(table: pa.Table, time_column: str | None) -> pa.Table:
         typ = field.type
         if pa.types.is_large_string(typ):
             column, typ = column.cast(pa.string()), pa.string()
+        if pa.types.is_dictionary(typ) and typ.index_type != pa.int32():
+            typ = pa.dictionary(pa.int32(), typ.value_type, typ.ordered)
+            column = column.cast(typ)
         if pa.types.is_timestamp(typ) and typ.unit == "s":
             # Parquet's coarsest unit is ms (a CSV source gives seconds)
             typ = pa.timestamp("ms", typ.tz)
