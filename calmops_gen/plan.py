@@ -41,7 +41,8 @@ import pyarrow as pa
 from pandas.errors import OutOfBoundsDatetime
 
 from calmops_gen.drift import DriftEvent, EventContext, Span
-from calmops_gen.errors import ScenarioError, join_path, suggest
+from calmops_gen.drift.selection import check_conditions
+from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.generators import (
     BlockRequest,
     Column,
@@ -539,17 +540,8 @@ def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
         if span.total == 0:
             raise ScenarioError(join_path(path, "where"), "selects no row with a timestamp")
     if where.condition is not None:
-        by_name = {c.name: c for c in plan.columns}
-        for k, cond in enumerate(where.condition):
-            if cond.column not in by_name:
-                raise ScenarioError(
-                    join_path(path, f"where.condition.{k}.column"),
-                    f"no column {cond.column!r}{suggest(cond.column, by_name) or '.'} "
-                    f"Columns: {', '.join(sorted(by_name))}",
-                )
-            problem = cond.problem(by_name[cond.column].pa_type())
-            if problem:
-                raise ScenarioError(join_path(path, f"where.condition.{k}.value"), problem)
+        columns = {c.name: c for c in plan.columns}
+        check_conditions(where.condition, columns, join_path(path, "where.condition"))
     if span.total == 0:
         raise ScenarioError(join_path(path, "where"), "selects no rows")
     return span

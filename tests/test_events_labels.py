@@ -521,6 +521,15 @@ def test_concept_bad_input(frame: pd.DataFrame) -> None:
             "drift.ev.condition.0.column",
             "y",
         ),
+        (  # the value's type is checked against the column's, as in where.condition
+            {
+                "rule": "swap",
+                "classes": [0, 1],
+                "condition": [{"column": "x", "op": ">", "value": "2"}],
+            },
+            "drift.ev.condition.0.value",
+            "y",
+        ),
         ({"rule": "threshold", "feature": "x", "threshold": 0.0}, "drift.ev.above", "c"),
         ({"rule": "spin"}, "drift.ev.rule", "y"),
     ]

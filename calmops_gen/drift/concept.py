@@ -78,8 +78,8 @@ from calmops_gen.drift.categorical import (
 )
 from calmops_gen.drift.labels import require_classes
 from calmops_gen.drift.registry import EVENTS
-from calmops_gen.drift.selection import Condition
-from calmops_gen.errors import ScenarioError, join_path, suggest
+from calmops_gen.drift.selection import Condition, check_conditions
+from calmops_gen.errors import ScenarioError, join_path
 
 Rule = Literal["threshold", "linear", "swap"]
 
@@ -206,14 +206,7 @@ class Concept(DriftEvent):
             assert self.features is not None
             require_columns(ctx, self.features, join_path(path, "features"), numeric=True)
         else:
-            names = list(ctx.columns)
-            for k, cond in enumerate(self.condition or ()):
-                if cond.column not in ctx.columns:
-                    raise ScenarioError(
-                        join_path(path, f"condition.{k}.column"),
-                        f"no column {cond.column!r}{suggest(cond.column, names) or '.'} "
-                        f"Columns: {', '.join(names)}",
-                    )
+            check_conditions(self.condition or (), ctx.columns, join_path(path, "condition"))
         if self.reference_block >= ctx.n_blocks:
             raise ScenarioError(
                 join_path(path, "reference_block"),

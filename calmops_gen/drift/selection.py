@@ -24,7 +24,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import Field, field_validator, model_validator
 
-from calmops_gen.errors import ScenarioError
+from calmops_gen.errors import ScenarioError, join_path, suggest
 from calmops_gen.schedule import TIMESTAMP_RANGE, in_timestamp_range
 from calmops_gen.validation import ConfigModel
 
@@ -202,6 +202,35 @@ class Condition(ConfigModel):
         kept = np.zeros(len(known), dtype=bool)
         kept[known] = np.asarray(result, dtype=bool)
         return kept
+
+
+def check_conditions(
+    conditions: Sequence[Condition], columns: Mapping[str, Any], path: str
+) -> None:
+    """Refuse conditions on columns that do not exist or with values of the wrong type for
+    their column (``columns``: name -> planned column, with ``pa_type()``); ``path`` is the
+    config path of the list.
+
+    Examples
+    --------
+    >>> from calmops_gen.generators import Column
+    >>> cols = {"x": Column("x", "double", "feature")}
+    >>> try:
+    ...     check_conditions([Condition(column="x", op=">=", value="2")], cols, "where.condition")
+    ... except ScenarioError as err:
+    ...     print(err.path)
+    where.condition.0.value
+    """
+    for k, cond in enumerate(conditions):
+        if cond.column not in columns:
+            raise ScenarioError(
+                join_path(path, f"{k}.column"),
+                f"no column {cond.column!r}{suggest(cond.column, columns) or '.'} "
+                f"Columns: {', '.join(sorted(columns))}",
+            )
+        problem = cond.problem(columns[cond.column].pa_type())
+        if problem:
+            raise ScenarioError(join_path(path, f"{k}.value"), problem)
 
 
 def _is_text(typ: pa.DataType) -> bool:
