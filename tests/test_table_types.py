@@ -254,6 +254,8 @@ def test_missing_values_in_nested_and_time_columns(tmp_path: Path) -> None:
     [
         ({"kind": "shift", "features": ["l"], "amount": 1.0}, "features", "'l' is not numeric"),
         ({"kind": "typos", "column": "m", "rate": 0.5}, "column", "'m' is not a string column"),
+        ({"kind": "covariate_shift", "feature": "l", "weighting": {"a": 2.0}}, "feature",
+         "weighting needs single values"),
         ({"kind": "new_category", "column": "t", "value": "a", "rate": 0.5}, "column",
          "'t' is not categorical"),
     ],
