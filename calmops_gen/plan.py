@@ -186,15 +186,16 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
             "classification generator",
         )
     schedule = scenario.schedule
-    sizes = generator.own_sizes()
-    if sizes is None:
-        sizes = resolve_sizes(schedule, generator.source_rows(), "schedule")
-    elif schedule.sizes or schedule.rows_per_block or schedule.blocks:
+    cut = generator.cuts_own_blocks()  # checked before own_sizes() reads the data
+    if cut and (schedule.sizes or schedule.rows_per_block or schedule.blocks):
         raise ScenarioError(
             "schedule",
             "blocks come from the table's block_column/block_freq; "
             "remove schedule.blocks, rows_per_block and sizes",
         )
+    sizes = generator.own_sizes()
+    if sizes is None:
+        sizes = resolve_sizes(schedule, generator.source_rows(), "schedule")
     n_blocks = len(sizes)
     for b in scenario.schedule.block_params:
         if b >= n_blocks:

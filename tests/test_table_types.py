@@ -386,3 +386,15 @@ def test_a_source_that_is_a_directory_says_so(tmp_path: Path) -> None:
     sc = scenario(tmp_path / "data")
     message = re.escape(f"{tmp_path / 'data'} is a directory; name a file")
     refused(tmp_path, sc, "generator.params.source", message)
+
+
+@pytest.mark.parametrize("params", [{"block_column": "g"}, {"time_column": "t", "block_freq": "D"}])
+def test_schedule_sizes_beside_a_tables_own_blocks_are_refused_before_reading(
+    tmp_path: Path, params: dict[str, str]
+) -> None:
+    """The refusal comes from the parameters alone: the (here unreadable) table is never
+    read, where a large one was read whole before the error."""
+    source = tmp_path / "t.parquet"
+    source.write_bytes(b"PAR1 not a parquet file")
+    sc = scenario(source, params=params, schedule={"blocks": 3})
+    refused(tmp_path, sc, "schedule", "blocks come from the table's block_column/block_freq")

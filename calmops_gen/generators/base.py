@@ -169,6 +169,11 @@ class Generator(ABC):
         """Block sizes the source defines itself (``None``: the schedule decides)."""
         return None
 
+    def cuts_own_blocks(self) -> bool:
+        """Whether :meth:`own_sizes` gives sizes, known from the parameters alone (before
+        any data is read, so a schedule that sets sizes too is refused at once)."""
+        return False
+
     @abstractmethod
     def produce(self, request: BlockRequest) -> pd.DataFrame:
         """Produce the block's rows (columns as in :meth:`columns`, in that order)."""

@@ -429,6 +429,9 @@ class Table(Generator):
     def own_sizes(self) -> list[int] | None:
         return self.loaded().sizes
 
+    def cuts_own_blocks(self) -> bool:
+        return self.params.block_column is not None or self.params.block_freq is not None
+
     def columns(self) -> tuple[Column, ...]:
         cols = []
         for field in self.loaded().schema:
