@@ -7,15 +7,22 @@ subprocess so the test process's own start method is left alone.
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import dataset_bytes, file_hashes, sea
 
 import calmops_gen
+from calmops_gen.errors import DatasetError
 from calmops_gen.executors import _context
+from calmops_gen.plan import build_plan
+from calmops_gen.scenario import load_scenario
+from calmops_gen.verify import verify_dataset
 
 
 def _scenario(**changes: Any) -> dict[str, Any]:
@@ -62,3 +69,94 @@ def test_processes_under_the_forkserver_start_method_give_the_sequential_bytes(
     assert pooled.version == sequential.version
     assert file_hashes(pooled) == file_hashes(sequential)
     assert dataset_bytes(pooled.directory) == dataset_bytes(sequential.directory)
+
+
+# --------------------------------------------------------------------------------------------
+# A version directory holding another dataset
+# --------------------------------------------------------------------------------------------
+
+
+def _version(scenario: dict[str, Any]) -> str:
+    return build_plan(load_scenario(scenario)).version
+
+
+def test_a_version_folder_holding_another_dataset_is_reported_and_refused(
+    tmp_path: Path,
+) -> None:
+    """A seed-1 dataset copied to the seed-2 scenario's version folder is not seed 2's."""
+    root = tmp_path / "out"
+    one = calmops_gen.run(_scenario(seed=1), root=root)
+    two = _version(_scenario(seed=2))
+    shutil.copytree(one.directory, one.directory.parent / two)
+    assert verify_dataset(one.directory.parent / two) == [
+        f"{two}: holds version {one.version!r} (a dataset's directory is named by its version)"
+    ]
+    with pytest.raises(DatasetError, match=f"{two}: holds version '{one.version}'"):
+        calmops_gen.run(_scenario(seed=2), root=root)
+    replaced = calmops_gen.run(_scenario(seed=2, output={"overwrite": True}), root=root)
+    assert (replaced.version, replaced.seed) == (two, 2)
+    assert verify_dataset(replaced.directory) == []
+
+
+def test_verify_reports_a_dataset_filed_under_another_name(tmp_path: Path) -> None:
+    m = calmops_gen.run(_scenario(), root=tmp_path / "out")
+    moved = tmp_path / "out" / "other" / m.version
+    shutil.copytree(m.directory, moved)
+    assert verify_dataset(moved) == [
+        "other: holds a version of dataset 'robust' (a dataset's versions are in a "
+        "directory named by the dataset)"
+    ]
+    latest = tmp_path / "latest"  # a link to a dataset is the dataset it points to
+    latest.symlink_to(m.directory)
+    assert verify_dataset(latest) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Symbolic links in a dataset
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> calmops_gen.Manifest:
+    return calmops_gen.run(_scenario(), root=tmp_path / "out")
+
+
+def test_verify_reports_a_link_to_a_listed_file(dataset: calmops_gen.Manifest) -> None:
+    (dataset.directory / "data" / "block-00009.parquet").symlink_to("block-00000.parquet")
+    assert verify_dataset(dataset.directory) == [
+        "data/block-00009.parquet: not a regular file, and not listed in the manifest"
+    ]
+
+
+def test_a_block_replaced_by_a_link_to_the_same_bytes_is_reported_and_refused(
+    tmp_path: Path, dataset: calmops_gen.Manifest
+) -> None:
+    block = dataset.directory / "data" / "block-00001.parquet"
+    outside = tmp_path / "elsewhere.parquet"
+    shutil.copyfile(block, outside)
+    block.unlink()
+    block.symlink_to(outside)
+    assert verify_dataset(dataset.directory) == ["data/block-00001.parquet: not a regular file"]
+    with pytest.raises(
+        DatasetError, match=re.escape("data/block-00001.parquet: not a regular file")
+    ):
+        calmops_gen.run(_scenario(), root=tmp_path / "out")
+    again = calmops_gen.run(_scenario(output={"overwrite": True}), root=tmp_path / "out")
+    assert not block.is_symlink() and verify_dataset(again.directory) == []
+    assert file_hashes(again) == file_hashes(dataset)
+
+
+def test_verify_reports_a_linked_data_folder(tmp_path: Path, dataset: calmops_gen.Manifest) -> None:
+    data = dataset.directory / "data"
+    shutil.move(data, tmp_path / "data-elsewhere")
+    data.symlink_to(tmp_path / "data-elsewhere")
+    assert verify_dataset(dataset.directory) == ["data: a symbolic link, not a directory"]
+
+
+def test_verify_reports_a_linked_manifest(tmp_path: Path, dataset: calmops_gen.Manifest) -> None:
+    manifest = dataset.directory / "manifest.json"
+    shutil.move(manifest, tmp_path / "manifest-elsewhere.json")
+    manifest.symlink_to(tmp_path / "manifest-elsewhere.json")
+    assert verify_dataset(dataset.directory) == [
+        "manifest.json: a symbolic link, not a regular file"
+    ]
