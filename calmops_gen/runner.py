@@ -40,7 +40,7 @@ from tqdm import tqdm
 
 from calmops_gen._version import __version__
 from calmops_gen.engine import EventTally, class_counts, produce_block, time_range
-from calmops_gen.errors import DatasetError, ScenarioError
+from calmops_gen.errors import DatasetError, ScenarioError, first_line
 from calmops_gen.executors import executor_for
 from calmops_gen.manifest import (
     BlockInfo,
@@ -86,7 +86,7 @@ def run(
         A :class:`Scenario`, a mapping of scenario keys or a YAML file path.
     root
         Output root (default: the scenario's ``output.root``, relative to the working
-        directory).
+        directory; a leading ``~`` is the user's home directory).
     overrides
         Command-line overrides to record in the manifest.
 
@@ -102,9 +102,9 @@ def run(
         if problem:
             raise ScenarioError("output.format", f"{problem}; use parquet")
     executor = executor_for(scenario.executor.kind, scenario.executor.workers)
-    final = Path(root if root is not None else scenario.output.root) / scenario.name / plan.version
+    final = _dataset_dir(root if root is not None else scenario.output.root, scenario, plan)
     replacing = False
-    if final.exists():
+    if _exists(final):
         from calmops_gen.verify import verify_dataset
 
         problems = verify_dataset(final)
@@ -145,6 +145,29 @@ def run(
             f"{where}: cannot write the dataset: {exc.strerror or exc}; nothing was written"
         ) from None
     return manifest.attach(final.resolve())
+
+
+def _dataset_dir(root: str | Path, scenario: Scenario, plan: Plan) -> Path:
+    """``<root>/<name>/<version>``, ``~`` in ``root`` expanded to the user's home."""
+    try:
+        return Path(root).expanduser() / scenario.name / plan.version
+    except RuntimeError as exc:  # ~user of an unknown user, or no home directory
+        raise ScenarioError("output.root", f"cannot expand {str(root)!r}: {exc}") from None
+
+
+def _exists(final: Path) -> bool:
+    """Whether the dataset directory ``final`` exists; a root the system refuses (a name
+    too long, a NUL character, no permission) is an error naming ``output.root``."""
+    try:
+        final.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else first_line(exc)
+        raise ScenarioError(
+            "output.root", f"cannot use {str(final.parent.parent)!r}: {reason}"
+        ) from None
+    return True
 
 
 def _write_block(plan: Plan, staging: str, index: int) -> BlockResult:

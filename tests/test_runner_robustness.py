@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import dataset_bytes, file_hashes, sea
+from conftest import dataset_bytes, file_hashes, run_cli, sea
 
 import calmops_gen
-from calmops_gen.errors import DatasetError
+from calmops_gen.errors import DatasetError, ScenarioError
 from calmops_gen.executors import _context
 from calmops_gen.plan import build_plan
 from calmops_gen.scenario import load_scenario
@@ -160,3 +160,68 @@ def test_verify_reports_a_linked_manifest(tmp_path: Path, dataset: calmops_gen.M
     assert verify_dataset(dataset.directory) == [
         "manifest.json: a symbolic link, not a regular file"
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Output roots
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("root", "message"),
+    [
+        ("a\0b", "output.root: holds a NUL character, which no path can hold (got 'a\\x00b')"),
+        (
+            "out/" + "é" * 150,
+            "output.root: a folder name of 300 bytes ('éééééééééééé'...); file systems allow "
+            f"at most 255 (got 'out/{'é' * 52}...)",
+        ),
+    ],
+    ids=["nul", "long-name"],
+)
+def test_a_root_no_file_system_can_hold_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, root: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.run(_scenario(output={"root": root}))
+    assert str(err.value) == message
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["a\0b", "x" * 300], ids=["nul", "long-name"])
+def test_a_root_argument_the_system_refuses_is_a_scenario_error(tmp_path: Path, name: str) -> None:
+    """``run(..., root=...)`` bypasses the scenario's validation; the system's refusal of
+    the path is still one error naming ``output.root``."""
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.run(_scenario(), root=tmp_path / name)
+    assert err.value.path == "output.root"
+    assert str(tmp_path / name)[:40] in err.value.message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_root_with_a_long_folder_name_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    code, out, err = run_cli(
+        tmp_path, f"output.root={tmp_path / ('x' * 300)}", "schedule.rows_per_block=100"
+    )
+    assert code == 2, err
+    (line,) = err.splitlines()
+    assert line.startswith(
+        "calmops-gen: error: output.root: a folder name of 300 bytes ('xxxxxxxxxxxx'...); "
+        "file systems allow at most 255 (got '"
+    )
+    assert out == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["outputs"]  # Hydra's log folder only
+
+
+def test_a_root_under_home_is_expanded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``~`` is the user's home, as in a table's ``source`` (not a folder named ``~``)."""
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(cwd)
+    m = calmops_gen.run(_scenario(output={"root": "~/sets"}))
+    assert m.directory == home / "sets" / "robust" / m.version
+    assert verify_dataset(m.directory) == []
+    assert list(cwd.iterdir()) == []
