@@ -7,6 +7,8 @@ subprocess so the test process's own start method is left alone.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import shutil
 import subprocess
@@ -15,14 +17,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import dataset_bytes, file_hashes, run_cli, sea
+from conftest import dataset_bytes, file_hashes, listing, run_cli, sea
 
 import calmops_gen
+import calmops_gen.runner
 from calmops_gen.errors import DatasetError, ScenarioError
 from calmops_gen.executors import _context
 from calmops_gen.plan import build_plan
+from calmops_gen.runner import LOCK_NAME, _host, remove_stale_staging
 from calmops_gen.scenario import load_scenario
 from calmops_gen.verify import verify_dataset
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks
+    fcntl = None  # type: ignore[assignment]
+
+needs_flock = pytest.mark.skipif(fcntl is None, reason="fcntl.flock (POSIX)")
+
+#: a process id no system hands out (Linux's pid_max is at most 2**22)
+DEAD_PID = 999999999
 
 
 def _scenario(**changes: Any) -> dict[str, Any]:
@@ -225,3 +239,212 @@ def test_a_root_under_home_is_expanded(tmp_path: Path, monkeypatch: pytest.Monke
     assert m.directory == home / "sets" / "robust" / m.version
     assert verify_dataset(m.directory) == []
     assert list(cwd.iterdir()) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Another run's clean-up and a live run's staging folder
+# --------------------------------------------------------------------------------------------
+
+
+def _staging_folder(final: Path) -> Path:
+    """The one staging folder of a run in progress of ``final``."""
+    (found,) = final.parent.glob(f".{final.name}.tmp-*")
+    return found
+
+
+def _hidden(final: Path, kind: str, pid: int, suffix: str) -> Path:
+    return final.parent / f".{final.name}.{kind}-{_host()}-{pid}-{suffix}"
+
+
+def _on_block(monkeypatch: pytest.MonkeyPatch, index: int, action: Any) -> None:
+    """Run ``action(plan)`` once, just before block ``index`` is produced."""
+    real = calmops_gen.runner.produce_block
+    done: list[int] = []
+
+    def produce(plan: Any, i: int) -> Any:
+        if i == index and not done:
+            done.append(i)
+            action(plan)
+        return real(plan, i)
+
+    monkeypatch.setattr(calmops_gen.runner, "produce_block", produce)
+
+
+@needs_flock
+def test_a_live_runs_staging_folder_survives_a_clean_up_that_thinks_it_dead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exclusive_run: None
+) -> None:
+    """Two runs with the same host name in different pid namespaces (containers sharing the
+    host's name) see each other's pids as dead: the other run's clean-up, made in the middle
+    of this run, must leave its staging folder alone (the run holds its lock), and the
+    dataset comes out whole."""
+    expected = calmops_gen.run(_scenario(), root=tmp_path / "reference")
+    root = tmp_path / "out"
+    monkeypatch.setattr(calmops_gen.runner, "_alive", lambda pid: False)
+    removed: list[Path] = []
+    _on_block(
+        monkeypatch,
+        2,
+        lambda plan: removed.extend(remove_stale_staging(root / plan.scenario.name / plan.version)),
+    )
+    m = calmops_gen.run(_scenario(), root=root)
+    assert removed == []
+    assert verify_dataset(m.directory) == []
+    assert file_hashes(m) == file_hashes(expected)
+    assert dataset_bytes(m.directory) == dataset_bytes(expected.directory)
+    assert listing(root / "robust") == listing(tmp_path / "reference" / "robust")
+
+
+@needs_flock
+def test_stale_staging_is_removed_only_once_its_lock_is_free(tmp_path: Path) -> None:
+    final = tmp_path / "abc"
+    staging = _hidden(final, "tmp", DEAD_PID, "0123abcd")
+    (staging / "data").mkdir(parents=True)
+    with (staging / LOCK_NAME).open("wb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a live run whose pid this process cannot see
+        assert remove_stale_staging(final) == []
+        assert sorted(p.name for p in staging.iterdir()) == [LOCK_NAME, "data"]
+    assert remove_stale_staging(final) == [staging]
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_flock
+def test_a_new_staging_folder_locked_by_another_clean_up_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exclusive_run: None
+) -> None:
+    """Another run's clean-up that took the lock of a folder just made (between its mkdir
+    and its lock) is removing it: the run stops instead of writing into it."""
+
+    def taken(fd: int, operation: int) -> None:
+        raise BlockingIOError(errno.EWOULDBLOCK, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(fcntl, "flock", taken)
+    root = tmp_path / "out"
+    with pytest.raises(DatasetError, match="another run took this new staging folder"):
+        calmops_gen.run(_scenario(), root=root)
+    assert not root.exists()
+
+
+@needs_flock
+def test_without_locks_the_process_id_decides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exclusive_run: None
+) -> None:
+    """A file system without locks (some network mounts): runs still write, and a folder
+    whose process is gone is still removed."""
+
+    def unsupported(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", unsupported)
+    expected = calmops_gen.run(_scenario(), root=tmp_path / "reference")
+    final = expected.directory
+    stale = _hidden(final, "tmp", DEAD_PID, "0123abcd")
+    (stale / "data").mkdir(parents=True)
+    again = calmops_gen.run(_scenario(), root=tmp_path / "reference")
+    assert again.model_dump() == expected.model_dump()
+    assert [p.name for p in final.parent.iterdir()] == [final.name]
+
+
+def test_a_staging_folder_removed_during_the_run_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exclusive_run: None
+) -> None:
+    """The folders are made once, with the staging folder: a block written after the
+    staging folder vanished fails (it is not made again and published without the blocks
+    written before)."""
+    root = tmp_path / "out"
+    _on_block(
+        monkeypatch,
+        2,
+        lambda plan: shutil.rmtree(_staging_folder(root / plan.scenario.name / plan.version)),
+    )
+    with pytest.raises(DatasetError, match="cannot write the dataset: No such file or directory"):
+        calmops_gen.run(_scenario(), root=root)
+    assert not root.exists()
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (lambda p: p.unlink(), "missing"),
+        (lambda p: p.write_bytes(b"x"), "1 bytes, the manifest says {size}"),
+    ],
+    ids=["removed", "truncated"],
+)
+def test_a_staged_file_changed_by_another_process_is_not_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exclusive_run: None, damage: Any, problem: str
+) -> None:
+    """Before the rename, every file the manifest lists must be in the staging folder with
+    the size it was written with."""
+    expected = calmops_gen.run(_scenario(), root=tmp_path / "reference")
+    size = expected.files[0].bytes
+    root = tmp_path / "out"
+    seen: list[Path] = []
+
+    def hit(plan: Any) -> None:
+        staging = _staging_folder(root / plan.scenario.name / plan.version)
+        seen.append(staging)
+        damage(staging / "data" / "block-00000.parquet")
+
+    _on_block(monkeypatch, 3, hit)
+    with pytest.raises(DatasetError) as err:
+        calmops_gen.run(_scenario(), root=root)
+    assert str(err.value) == (
+        f"{seen[0]}: data/block-00000.parquet: {problem.format(size=size)} after it was "
+        "written (another process changed the staging folder); nothing was written"
+    )
+    assert not root.exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Hidden folders left by killed runs
+# --------------------------------------------------------------------------------------------
+
+
+@needs_flock
+def test_left_over_folders_are_removed_when_the_version_already_exists(
+    dataset: calmops_gen.Manifest,
+) -> None:
+    final = dataset.directory
+    stale = _hidden(final, "tmp", DEAD_PID, "0123abcd")
+    (stale / "data").mkdir(parents=True)
+    stale_old = _hidden(final, "old", DEAD_PID, "0123abce")
+    (stale_old / "data").mkdir(parents=True)
+    # a live run (its lock held) that is replacing the version: both its folders stay
+    live = _hidden(final, "tmp", DEAD_PID, "feedbeef")
+    live_old = _hidden(final, "old", DEAD_PID, "feedbeef")
+    live.mkdir()
+    live_old.mkdir()
+    with (live / LOCK_NAME).open("wb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        again = calmops_gen.run(_scenario(), root=final.parent.parent)
+    assert again.model_dump() == dataset.model_dump()
+    assert sorted(p.name for p in final.parent.iterdir()) == sorted(
+        [live.name, live_old.name, final.name]
+    )
+
+
+def test_an_interrupted_overwrite_leaves_a_folder_the_next_run_removes(
+    dataset: calmops_gen.Manifest, monkeypatch: pytest.MonkeyPatch, exclusive_run: None
+) -> None:
+    """Stopped after the new version is in place but before the old one is deleted (the
+    old folder is named after the run's host and process, as its staging folder was)."""
+    final = dataset.directory
+    (final / "data" / "block-00002.parquet").write_bytes(b"damaged")
+    real = shutil.rmtree
+
+    def interrupted(path: Any, *args: Any, **kwargs: Any) -> None:
+        if ".old-" in Path(path).name:
+            raise KeyboardInterrupt
+        real(path, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "rmtree", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        calmops_gen.run(_scenario(output={"overwrite": True}), root=final.parent.parent)
+    monkeypatch.setattr(shutil, "rmtree", real)
+    (old,) = final.parent.glob(f".{final.name}.old-*")
+    assert old.name.startswith(f".{final.name}.old-{_host()}-{os.getpid()}-")
+    assert verify_dataset(final) == []
+    monkeypatch.setattr(calmops_gen.runner, "_alive", lambda pid: False)  # that run is gone
+    again = calmops_gen.run(_scenario(), root=final.parent.parent)
+    assert verify_dataset(again.directory) == []
+    assert [p.name for p in final.parent.iterdir()] == [final.name]
