@@ -6,7 +6,8 @@ and the manifest are written, so an interrupted or failed run leaves nothing und
 final name (and nothing at all under the output root if it created nothing else there).
 
 An existing dataset of the same version is verified: if intact it is returned as is; if
-not, the run refuses unless ``output.overwrite`` is true.
+not, the run refuses unless ``output.overwrite`` is true. The same holds when another run of
+the same version publishes it first, while this one is writing.
 
 Examples
 --------
@@ -21,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
@@ -122,11 +124,7 @@ def run(
             log.info("dataset %s already exists and verifies; nothing to do", final)
             return read_manifest(final)
         if not scenario.output.overwrite:
-            raise DatasetError(
-                f"{final} already exists but does not verify ({problems[0]}"
-                f"{f' and {len(problems) - 1} more problems' if len(problems) > 1 else ''}); "
-                "set output.overwrite=true to replace it"
-            )
+            raise _refusal(final, problems)
         replacing = True
     folders = ["data", "ground_truth"] if scenario.output.ground_truth else ["data"]
     try:
@@ -145,7 +143,7 @@ def run(
             manifest = _manifest(plan, results, staging, list(overrides)).sealed()
             manifest.write(staging)
             _check_staged(staging, manifest)
-            _commit(staging, final, replacing)
+            published = _commit(staging, final, replacing)
     except BrokenProcessPool:
         raise DatasetError(
             f"{final}: a worker process died (killed by the system, often for lack of "
@@ -156,6 +154,13 @@ def run(
         raise DatasetError(
             f"{where}: cannot write the dataset: {exc.strerror or exc}; nothing was written"
         ) from None
+    if not published:  # another run of this version published it first
+        problems = verify_dataset(final)
+        if problems:
+            again = "run again to replace it" if scenario.output.overwrite else None
+            raise _refusal(final, problems, again)
+        log.info("dataset %s was published meanwhile by another run and verifies", final)
+        return read_manifest(final)
     return manifest.attach(final.resolve())
 
 
@@ -180,6 +185,15 @@ def _exists(final: Path) -> bool:
             "output.root", f"cannot use {str(final.parent.parent)!r}: {reason}"
         ) from None
     return True
+
+
+def _refusal(final: Path, problems: list[str], fix: str | None = None) -> DatasetError:
+    """The error for a dataset directory ``final`` that does not verify."""
+    more = f" and {len(problems) - 1} more problems" if len(problems) > 1 else ""
+    return DatasetError(
+        f"{final} already exists but does not verify ({problems[0]}{more}); "
+        f"{fix or 'set output.overwrite=true to replace it'}"
+    )
 
 
 def _write_block(plan: Plan, staging: str, index: int) -> BlockResult:
@@ -510,8 +524,11 @@ def _check_staged(staging: Path, manifest: Manifest) -> None:
         )
 
 
-def _commit(staging: Path, final: Path, replacing: bool) -> None:
-    """Rename ``staging`` to ``final`` (moving a corrupt old version aside when replacing)."""
+def _commit(staging: Path, final: Path, replacing: bool) -> bool:
+    """Rename ``staging`` to ``final`` (moving a corrupt old version aside when replacing).
+
+    Returns ``False``, with ``staging`` removed, when another run published ``final`` first.
+    """
     (staging / LOCK_NAME).unlink(missing_ok=True)  # not part of the dataset
     old = None
     if replacing and final.exists():
@@ -521,12 +538,16 @@ def _commit(staging: Path, final: Path, replacing: bool) -> None:
         final.rename(old)
     try:
         staging.rename(final)
-    except OSError:
+    except OSError as exc:
         if old is not None:
             old.rename(final)
+        elif exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            shutil.rmtree(staging, ignore_errors=True)
+            return False
         raise
     if old is not None:
         if old.is_dir() and not old.is_symlink():
             shutil.rmtree(old, ignore_errors=True)
         else:  # a file or link where the version directory should be
             old.unlink(missing_ok=True)
+    return True

@@ -396,6 +396,50 @@ def test_a_staged_file_changed_by_another_process_is_not_published(
 
 
 # --------------------------------------------------------------------------------------------
+# Two runs of the same version at once
+# --------------------------------------------------------------------------------------------
+
+
+def _published_meanwhile(
+    monkeypatch: pytest.MonkeyPatch, root: Path, corrupt: bool
+) -> list[calmops_gen.Manifest]:
+    """While this run makes block 1, another run of the same version publishes it."""
+    other: list[calmops_gen.Manifest] = []
+
+    def publish(plan: Any) -> None:
+        m = calmops_gen.run(_scenario(), root=root)
+        if corrupt:
+            (m.directory / "data" / "block-00002.parquet").write_bytes(b"damaged")
+        other.append(m)
+
+    _on_block(monkeypatch, 1, publish)
+    return other
+
+
+def test_the_slower_of_two_runs_of_one_version_returns_the_dataset_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exclusive_run: None
+) -> None:
+    root = tmp_path / "out"
+    other = _published_meanwhile(monkeypatch, root, corrupt=False)
+    m = calmops_gen.run(_scenario(), root=root)
+    assert m.directory == other[0].directory
+    assert m.model_dump() == other[0].model_dump()  # the other run's manifest, created_at too
+    assert verify_dataset(m.directory) == []
+    assert [p.name for p in m.directory.parent.iterdir()] == [m.version]  # own staging gone
+
+
+def test_the_slower_run_refuses_a_dataset_published_meanwhile_that_does_not_verify(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exclusive_run: None
+) -> None:
+    root = tmp_path / "out"
+    other = _published_meanwhile(monkeypatch, root, corrupt=True)
+    with pytest.raises(DatasetError, match=r"does not verify .*; set output\.overwrite=true"):
+        calmops_gen.run(_scenario(), root=root)
+    assert (other[0].directory / "data" / "block-00002.parquet").read_bytes() == b"damaged"
+    assert [p.name for p in other[0].directory.parent.iterdir()] == [other[0].version]
+
+
+# --------------------------------------------------------------------------------------------
 # Hidden folders left by killed runs
 # --------------------------------------------------------------------------------------------
 
