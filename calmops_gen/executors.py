@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 from typing import TypeVar, cast
 
 from calmops_gen.errors import ScenarioError
@@ -43,7 +45,10 @@ class Executor:
         # The task (with the plan it carries) goes to each worker once, when it starts; a
         # block's submission is then its index alone, whatever the number of blocks.
         pool = ProcessPoolExecutor(
-            max_workers=self.workers, initializer=_install, initargs=(task, os.getpid())
+            max_workers=self.workers,
+            mp_context=_context(),
+            initializer=_install,
+            initargs=(task, os.getpid()),
         )
         try:
             # A bounded window of blocks in flight keeps memory bounded by a few blocks.
@@ -64,6 +69,25 @@ class Executor:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _context() -> BaseContext:
+    """How the pool starts its workers, whatever the process's global start method.
+
+    ``fork`` on Linux (a worker starts at once, with the plan already in memory), ``spawn``
+    elsewhere (macOS's system libraries are not safe to fork; Windows cannot). Either way
+    each worker is a child of the main process, which :func:`_die_with_parent` relies on:
+    under ``forkserver`` (Python 3.14's default on Linux) the workers would be children of
+    the fork server instead.
+
+    Examples
+    --------
+    >>> _context().get_start_method() in ("fork", "spawn")
+    True
+    """
+    linux = sys.platform.startswith("linux")
+    fork = linux and "fork" in multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if fork else "spawn")
+
+
 _TASK: Callable[[int], object] | None = None
 
 
@@ -82,7 +106,11 @@ PR_SET_PDEATHSIG = 1
 def _die_with_parent(parent: int) -> None:
     """On Linux, have the kernel kill this worker when the main process dies, even by
     SIGKILL (which runs no clean-up and would leave the workers running); elsewhere a
-    no-op. A parent that is already gone ends the worker at once."""
+    no-op. A parent that is already gone ends the worker at once.
+
+    ``parent`` is the main process, which is this worker's parent because the pool starts
+    its workers by ``fork`` or ``spawn`` (:func:`_context`), never through a fork server.
+    """
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(OSError, AttributeError):

@@ -6,7 +6,8 @@ and the manifest are written, so an interrupted or failed run leaves nothing und
 final name (and nothing at all under the output root if it created nothing else there).
 
 An existing dataset of the same version is verified: if intact it is returned as is; if
-not, the run refuses unless ``output.overwrite`` is true.
+not, the run refuses unless ``output.overwrite`` is true. The same holds when another run of
+the same version publishes it first, while this one is writing.
 
 Examples
 --------
@@ -21,11 +22,13 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
 import shutil
 import socket
+import stat
 import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -41,7 +44,7 @@ from tqdm import tqdm
 from calmops_gen._version import __version__
 from calmops_gen.drift.base import recorded
 from calmops_gen.engine import EventTally, class_counts, produce_block, time_range
-from calmops_gen.errors import DatasetError, ScenarioError
+from calmops_gen.errors import DatasetError, ScenarioError, first_line
 from calmops_gen.executors import executor_for
 from calmops_gen.manifest import (
     BlockInfo,
@@ -57,8 +60,17 @@ from calmops_gen.manifest import (
 from calmops_gen.plan import Plan, build_plan
 from calmops_gen.scenario import Scenario, load_scenario
 from calmops_gen.storage import FileRecord, csv_problem, write_frame
+from calmops_gen.verify import verify_dataset
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; a run's liveness is its process id alone
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("calmops_gen")
+
+#: The file in a staging folder that its run keeps locked while it lasts (POSIX).
+LOCK_NAME = ".lock"
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,7 @@ def run(
         A :class:`Scenario`, a mapping of scenario keys or a YAML file path.
     root
         Output root (default: the scenario's ``output.root``, relative to the working
-        directory).
+        directory; a leading ``~`` is the user's home directory).
     overrides
         Command-line overrides to record in the manifest.
 
@@ -103,24 +115,21 @@ def run(
         if problem:
             raise ScenarioError("output.format", f"{problem}; use parquet")
     executor = executor_for(scenario.executor.kind, scenario.executor.workers)
-    final = Path(root if root is not None else scenario.output.root) / scenario.name / plan.version
+    final = _dataset_dir(root if root is not None else scenario.output.root, scenario, plan)
+    exists = _exists(final)
+    remove_stale_staging(final)
     replacing = False
-    if final.exists():
-        from calmops_gen.verify import verify_dataset
-
+    if exists:
         problems = verify_dataset(final)
         if not problems:
             log.info("dataset %s already exists and verifies; nothing to do", final)
             return read_manifest(final)
         if not scenario.output.overwrite:
-            raise DatasetError(
-                f"{final} already exists but does not verify ({problems[0]}"
-                f"{f' and {len(problems) - 1} more problems' if len(problems) > 1 else ''}); "
-                "set output.overwrite=true to replace it"
-            )
+            raise _refusal(final, problems)
         replacing = True
+    folders = ["data", "ground_truth"] if scenario.output.ground_truth else ["data"]
     try:
-        with _staging(final) as staging:
+        with _staging(final, folders) as staging:
             task = partial(_write_block, plan, str(staging))
             results = []
             show = scenario.executor.progress
@@ -134,7 +143,8 @@ def run(
                     bar.update(1)
             manifest = _manifest(plan, results, staging, list(overrides)).sealed()
             manifest.write(staging)
-            _commit(staging, final, replacing)
+            _check_staged(staging, manifest)
+            published = _commit(staging, final, replacing)
     except BrokenProcessPool:
         raise DatasetError(
             f"{final}: a worker process died (killed by the system, often for lack of "
@@ -145,7 +155,46 @@ def run(
         raise DatasetError(
             f"{where}: cannot write the dataset: {exc.strerror or exc}; nothing was written"
         ) from None
+    if not published:  # another run of this version published it first
+        problems = verify_dataset(final)
+        if problems:
+            again = "run again to replace it" if scenario.output.overwrite else None
+            raise _refusal(final, problems, again)
+        log.info("dataset %s was published meanwhile by another run and verifies", final)
+        return read_manifest(final)
     return manifest.attach(final.resolve())
+
+
+def _dataset_dir(root: str | Path, scenario: Scenario, plan: Plan) -> Path:
+    """``<root>/<name>/<version>``, ``~`` in ``root`` expanded to the user's home."""
+    try:
+        return Path(root).expanduser() / scenario.name / plan.version
+    except RuntimeError as exc:  # ~user of an unknown user, or no home directory
+        raise ScenarioError("output.root", f"cannot expand {str(root)!r}: {exc}") from None
+
+
+def _exists(final: Path) -> bool:
+    """Whether the dataset directory ``final`` exists; a root the system refuses (a name
+    too long, a NUL character, no permission) is an error naming ``output.root``."""
+    try:
+        final.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else first_line(exc)
+        raise ScenarioError(
+            "output.root", f"cannot use {str(final.parent.parent)!r}: {reason}"
+        ) from None
+    return True
+
+
+def _refusal(final: Path, problems: list[str], fix: str | None = None) -> DatasetError:
+    """The error for a dataset directory ``final`` that does not verify."""
+    more = f" and {len(problems) - 1} more problems" if len(problems) > 1 else ""
+    return DatasetError(
+        f"{final} already exists but does not verify ({problems[0]}{more}); "
+        f"{fix or 'set output.overwrite=true to replace it'}"
+    )
 
 
 def _write_block(plan: Plan, staging: str, index: int) -> BlockResult:
@@ -308,12 +357,17 @@ def _alive(pid: int) -> bool:
 
 
 def remove_stale_staging(final: Path) -> list[Path]:
-    """Remove the staging folders of ``final`` left by runs killed on this machine.
+    """Remove the hidden folders of ``final`` left by runs killed on this machine.
 
     A run stopped by SIGKILL (or a power cut) cannot remove its staging folder
-    ``.<version>.tmp-<host>-<pid>-<random>``. The next run of the same version removes those
-    whose host is this machine and whose process no longer exists; folders of other machines
-    (an output root shared over the network) and of live processes are left alone.
+    ``.<version>.tmp-<host>-<pid>-<random>``, nor, when it was replacing a corrupt version,
+    the old one it had moved aside to ``.<version>.old-<host>-<pid>-<random>``. Every run of
+    the version removes those of this host whose run has ended: its process no longer
+    exists and, where ``fcntl`` is available, the lock that a run holds on its staging
+    folder's :data:`LOCK_NAME` while it lasts is free. The lock decides where the process
+    id cannot: runs in containers that share the host's name but not its process ids see
+    each other's ids as unused. Folders of other machines (an output root shared over the
+    network) and of live runs are left alone.
 
     Examples
     --------
@@ -327,26 +381,101 @@ def remove_stale_staging(final: Path) -> list[Path]:
     ...     [p.name == dead.name for p in remove_stale_staging(final)], mine.exists()
     ([True], True)
     """
+    host = _host()
     pattern = re.compile(
-        rf"\.{re.escape(final.name)}\.tmp-{re.escape(_host())}-(\d+)-[0-9a-f]{{8}}"
+        rf"\.{re.escape(final.name)}\.(tmp|old)-{re.escape(host)}-(\d+)-([0-9a-f]{{8}})"
     )
+    try:
+        entries = sorted(final.parent.iterdir())
+    except OSError:  # no such folder yet, or unreadable: nothing of ours to remove
+        return []
     removed = []
-    with contextlib.suppress(OSError):
-        for p in final.parent.iterdir():
-            m = pattern.fullmatch(p.name)
-            if m and not _alive(int(m.group(1))):
-                shutil.rmtree(p, ignore_errors=True)
-                log.info("removed %s, left by a run that was killed", p)
-                removed.append(p)
+    for path in entries:
+        match = pattern.fullmatch(path.name)
+        if match is None or _alive(int(match.group(2))):
+            continue
+        staging = path.with_name(f".{final.name}.tmp-{host}-{match.group(2)}-{match.group(3)}")
+        with _ended(staging) as ended:
+            if not ended:
+                continue
+            # Moved under a name of this run's, then removed: a run alive after all (it
+            # drops its lock file just before publishing; some file systems have no locks)
+            # fails on its missing folder instead of publishing one being emptied, and if
+            # this run is killed meanwhile, the next finds a dead run's folder again.
+            claim = _hidden(final, "tmp")
+            try:
+                path.rename(claim)
+            except OSError:  # gone meanwhile: published, or removed by another clean-up
+                continue
+            shutil.rmtree(claim, ignore_errors=True)
+        log.info("removed %s, left by a run that was killed", path)
+        removed.append(path)
     return removed
 
 
-@contextlib.contextmanager
-def _staging(final: Path) -> Iterator[Path]:
-    """A temporary sibling of ``final``; removed (with any parents it created) on failure.
+def _hidden(final: Path, kind: str) -> Path:
+    """A new hidden sibling of ``final`` named after this host and process."""
+    return final.with_name(f".{final.name}.{kind}-{_host()}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
-    Staging folders left by killed runs of the same version are removed first
-    (:func:`remove_stale_staging`).
+
+@contextlib.contextmanager
+def _ended(staging: Path) -> Iterator[bool]:
+    """Whether the run of ``staging`` (whose process id is unused here) has ended; if so
+    its lock is held until the caller has removed its folders.
+
+    Without ``fcntl``, without its staging folder (the run published, or its clean-up is
+    done) or on a file system without locks, the process id has the last word.
+    """
+    fd = None
+    ended = True
+    if fcntl is not None:
+        try:
+            fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except FileNotFoundError:
+            pass
+        except BlockingIOError:  # the run holds it: alive in a process we cannot see
+            ended = False
+        except OSError as exc:  # no locks here (some network file systems)
+            log.debug("cannot lock %s (%s)", staging / LOCK_NAME, exc.strerror)
+    try:
+        yield ended
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _held(staging: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``staging``'s :data:`LOCK_NAME` while the run lasts
+    (:func:`remove_stale_staging` leaves the folder of a locked run alone). The lock ends
+    with the process, however it ends; the workers of a process pool share it."""
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another run's clean-up is removing it as a dead run's
+            raise DatasetError(
+                f"{staging}: another run took this new staging folder for a killed run's; "
+                "nothing was written: run again"
+            ) from None
+        except OSError as exc:  # no locks here: the process id tells that the run is alive
+            log.debug("cannot lock %s (%s)", staging / LOCK_NAME, exc.strerror)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _staging(final: Path, folders: Sequence[str]) -> Iterator[Path]:
+    """A temporary sibling of ``final`` holding the (empty) ``folders``, locked while the
+    run lasts (:func:`_held`); removed (with any parents it created) on failure.
+
+    The folders are made here, once: a run never makes them again, so a staging folder
+    removed while the run writes is an error, not a new folder missing earlier blocks.
     """
     created: list[Path] = []
     parent = final.parent
@@ -354,8 +483,7 @@ def _staging(final: Path) -> Iterator[Path]:
         if p.exists():
             break
         created.append(p)
-    remove_stale_staging(final)
-    staging = parent / f".{final.name}.tmp-{_host()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging = _hidden(final, "tmp")
     try:
         try:
             parent.mkdir(parents=True, exist_ok=True)
@@ -364,7 +492,10 @@ def _staging(final: Path) -> Iterator[Path]:
             raise ScenarioError(
                 "output.root", f"cannot create {parent}: {exc.strerror or exc}"
             ) from None
-        yield staging
+        with _held(staging):
+            for name in folders:
+                (staging / name).mkdir()
+            yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         for p in created:
@@ -373,20 +504,51 @@ def _staging(final: Path) -> Iterator[Path]:
         raise
 
 
-def _commit(staging: Path, final: Path, replacing: bool) -> None:
-    """Rename ``staging`` to ``final`` (moving a corrupt old version aside when replacing)."""
+def _check_staged(staging: Path, manifest: Manifest) -> None:
+    """Every file ``manifest`` lists is in ``staging``, a regular file of the size written
+    (another process may have removed or changed files of a live run's staging folder)."""
+    for info in manifest.files:
+        try:
+            found = (staging / info.path).lstat()
+        except FileNotFoundError:
+            problem = "missing"
+        else:
+            if not stat.S_ISREG(found.st_mode):
+                problem = "not a regular file"
+            elif found.st_size != info.bytes:
+                problem = f"{found.st_size} bytes, the manifest says {info.bytes}"
+            else:
+                continue
+        raise DatasetError(
+            f"{staging}: {info.path}: {problem} after it was written (another process "
+            "changed the staging folder); nothing was written"
+        )
+
+
+def _commit(staging: Path, final: Path, replacing: bool) -> bool:
+    """Rename ``staging`` to ``final`` (moving a corrupt old version aside when replacing).
+
+    Returns ``False``, with ``staging`` removed, when another run published ``final`` first.
+    """
+    (staging / LOCK_NAME).unlink(missing_ok=True)  # not part of the dataset
     old = None
     if replacing and final.exists():
-        old = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"
+        # named as the staging folder is, so that a run killed before removing it leaves a
+        # folder that the next run's clean-up recognises
+        old = staging.with_name(staging.name.replace(".tmp-", ".old-", 1))
         final.rename(old)
     try:
         staging.rename(final)
-    except OSError:
+    except OSError as exc:
         if old is not None:
             old.rename(final)
+        elif exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            shutil.rmtree(staging, ignore_errors=True)
+            return False
         raise
     if old is not None:
         if old.is_dir() and not old.is_symlink():
             shutil.rmtree(old, ignore_errors=True)
         else:  # a file or link where the version directory should be
             old.unlink(missing_ok=True)
+    return True

@@ -160,13 +160,36 @@ class LabelDelay(ConfigModel):
         return np.asarray(np.floor(out), dtype=np.int64)
 
 
+#: The longest file or folder name (in bytes) that common file systems hold.
+NAME_MAX = 255
+
+
 class OutputSpec(ConfigModel):
-    """``output``: where and how the dataset is written."""
+    """``output``: where and how the dataset is written.
+
+    ``root`` is a folder path (a leading ``~`` is the user's home); one that no file system
+    can hold (a NUL character, a folder name over :data:`NAME_MAX` bytes) is refused here,
+    before anything is written.
+    """
 
     root: str = "datasets"
     format: Literal["parquet", "csv"] = "parquet"
     ground_truth: bool = True
     overwrite: bool = False
+
+    @field_validator("root")
+    @classmethod
+    def _check_root(cls, value: str) -> str:
+        if "\0" in value:
+            raise ValueError("holds a NUL character, which no path can hold")
+        for part in Path(value).parts:
+            size = len(part.encode("utf-8", "surrogateescape"))
+            if size > NAME_MAX:
+                raise ValueError(
+                    f"a folder name of {size} bytes ({part[:12]!r}...); file systems allow "
+                    f"at most {NAME_MAX}"
+                )
+        return value
 
 
 class ExecutorSpec(ConfigModel):

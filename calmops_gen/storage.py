@@ -165,11 +165,15 @@ def _csv_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def write_frame(frame: pd.DataFrame, columns: Iterable[Column], path: Path, fmt: str) -> FileRecord:
-    """Write ``frame`` to ``path`` in ``fmt`` and return its record."""
+    """Write ``frame`` to ``path`` in ``fmt`` and return its record.
+
+    The folder must exist: it is not made here, so a folder removed while a run writes
+    into it (another process deleting the run's staging folder) is an error, not a new
+    folder holding only the blocks written after.
+    """
     planned = list(columns)
     table = to_arrow(frame, planned)
     data = memoryview(encode(table, fmt, {c.name: c.role for c in planned}))
-    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         fh.write(data)
     return FileRecord(path, hashlib.sha256(data).hexdigest(), data.nbytes, table.num_rows)

@@ -2,12 +2,16 @@
 
 Every file listed in ``manifest.json`` is re-hashed and its size, row count and schema are
 compared with the manifest; files in ``data/`` or ``ground_truth/`` that the manifest does
-not list are reported too, and so are block records that disagree with the file list, with
-each other or with the data (rows per class, first and last timestamps, concepts present),
-events whose rows affected disagree with the ground truth, and a ``config`` that no longer
-hashes to the manifest's ``version`` (the content id is recomputed with the calmops-gen
-version the manifest records, so datasets made by other versions verify too). A manifest
-whose file paths point outside ``data/`` and ``ground_truth/`` is refused. Exit status 0
+not list are reported too, and so is anything there that is not a regular file (a symbolic
+link, even to an identical file, is not the dataset's own). The directory must be named by
+the manifest's ``version``, inside one named by its ``name`` (``<root>/<name>/<version>``):
+a version directory holding another dataset is not that version. Block records that
+disagree with the file list, with each other or with the data (rows per class, first and
+last timestamps, concepts present), events whose rows affected disagree with the ground
+truth, and a ``config`` that no longer hashes to the manifest's ``version`` are reported
+(the content id is recomputed with the calmops-gen version the manifest records, so
+datasets made by other versions, in a directory named by their version, verify too). A
+manifest whose file paths point outside ``data/`` and ``ground_truth/`` is refused. Exit status 0
 when everything holds, 1 with one line per problem otherwise, 2 for bad usage.
 
 Examples
@@ -27,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import stat
 import sys
 from collections import Counter
 from pathlib import Path
@@ -58,7 +63,7 @@ def verify_dataset(directory: Path | str) -> list[str]:
         manifest = read_manifest(directory)
     except DatasetError as exc:
         return [str(exc)]
-    problems: list[str] = []
+    problems = _check_place(directory, manifest)
     try:
         recomputed = content_id(
             manifest.config,
@@ -86,18 +91,25 @@ def verify_dataset(directory: Path | str) -> list[str]:
     for path in sorted(directory.iterdir()):
         if path.name not in (MANIFEST_NAME, *_DATA_DIRS):
             problems.append(f"{path.name}: not part of the dataset")
-    listed = set()
+        elif path.is_symlink():
+            kind = "regular file" if path.name == MANIFEST_NAME else "directory"
+            problems.append(f"{path.name}: a symbolic link, not a {kind}")
+    listed = {info.path for info in manifest.files}
     # each block's data and ground-truth file -> its record
     blocks = {path: b for b in manifest.blocks for path in (b.file, b.ground_truth_file) if path}
     affected: Counter[str] = Counter()  # per event, rows the ground truth says it affected
     truth_read = 0
     for info in manifest.files:
         path = directory / info.path
-        listed.add(path.resolve())
-        if not path.is_file():
+        try:
+            entry = path.lstat()
+        except OSError:
             problems.append(f"{info.path}: missing")
             continue
-        size = path.stat().st_size
+        if not stat.S_ISREG(entry.st_mode):
+            problems.append(f"{info.path}: not a regular file")
+            continue
+        size = entry.st_size
         if size != info.bytes:
             problems.append(f"{info.path}: {size} bytes, manifest says {info.bytes}")
         digest = sha256_file(path)
@@ -123,8 +135,12 @@ def verify_dataset(directory: Path | str) -> list[str]:
         folder = directory / sub
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
-                if path.resolve() not in listed:
-                    problems.append(f"{sub}/{path.name}: not listed in the manifest")
+                name = f"{sub}/{path.name}"
+                if name in listed:
+                    continue
+                regular = path.is_file() and not path.is_symlink()
+                problem = "" if regular else "not a regular file, and "
+                problems.append(f"{name}: {problem}not listed in the manifest")
     problems += _check_blocks(manifest)
     if manifest.blocks and truth_read == len(manifest.blocks):  # every block's truth read
         for ev in manifest.events:
@@ -136,6 +152,25 @@ def verify_dataset(directory: Path | str) -> list[str]:
     total = sum(f.rows for f in manifest.files if f.path.startswith("data/"))
     if total != manifest.rows:
         problems.append(f"data files hold {total} rows, manifest says {manifest.rows}")
+    return problems
+
+
+def _check_place(directory: Path, manifest: Manifest) -> list[str]:
+    """The dataset's directory is ``<name>/<version>`` of its manifest (a copy of another
+    version, or of another dataset, under this name is not this dataset); a symbolic link
+    to a dataset's directory is judged by the directory it points to."""
+    problems = []
+    where = directory.resolve()
+    if where.name != manifest.version:
+        problems.append(
+            f"{where.name}: holds version {manifest.version!r} (a dataset's directory is "
+            "named by its version)"
+        )
+    if where.parent.name != manifest.name:
+        problems.append(
+            f"{where.parent.name}: holds a version of dataset {manifest.name!r} (a "
+            "dataset's versions are in a directory named by the dataset)"
+        )
     return problems
 
 

@@ -477,7 +477,8 @@ def test_manifest_paths_outside_the_dataset_are_refused(dataset: Path, capsys, f
 
 
 def test_verify_accepts_a_manifest_from_another_calmops_gen_version(dataset: Path) -> None:
-    """The content id is recomputed with the version the manifest records."""
+    """The content id is recomputed with the version the manifest records (and the
+    dataset's directory is named by that version, as the run that made it named it)."""
     from calmops_gen.scenario import content_id
 
     def older(m: dict) -> None:
@@ -485,7 +486,8 @@ def test_verify_accepts_a_manifest_from_another_calmops_gen_version(dataset: Pat
         m["version"] = content_id(m["config"], "0.0.1")
 
     _edit_manifest(dataset, older)
-    assert verify_dataset(dataset) == []
+    older_dir = dataset.rename(dataset.with_name(calmops_gen.read_manifest(dataset).version))
+    assert verify_dataset(older_dir) == []
 
 
 def test_verify_checks_schema_not_only_hashes(dataset: Path, capsys) -> None:
