@@ -398,3 +398,16 @@ def test_schedule_sizes_beside_a_tables_own_blocks_are_refused_before_reading(
     source.write_bytes(b"PAR1 not a parquet file")
     sc = scenario(source, params=params, schedule={"blocks": 3})
     refused(tmp_path, sc, "schedule", "blocks come from the table's block_column/block_freq")
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("~no_such_user_here/t.csv", "cannot use '~no_such_user_here/t.csv'"),  # was RuntimeError
+        ("/tmp/" + "x" * 300 + ".csv", "File name too long"),
+    ],
+)
+def test_a_source_path_the_system_cannot_use_is_named(
+    tmp_path: Path, source: str, message: str
+) -> None:
+    refused(tmp_path, scenario(Path(source)), "generator.params.source", message)

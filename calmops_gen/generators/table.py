@@ -121,11 +121,14 @@ def resolve_source(source: str) -> Path:
         return path
     if source.startswith("bundled:"):
         raise ScenarioError(f"{PARAMS_PATH}.source", f"bad bundled table name {source!r}")
-    path = Path(source).expanduser()
-    if path.is_dir():
-        raise ScenarioError(f"{PARAMS_PATH}.source", f"{path} is a directory; name a file")
-    if not path.is_file():
-        raise ScenarioError(f"{PARAMS_PATH}.source", f"no such file: {path}")
+    try:
+        path = Path(source).expanduser()
+        if path.is_dir():
+            raise ScenarioError(f"{PARAMS_PATH}.source", f"{path} is a directory; name a file")
+        if not path.is_file():
+            raise ScenarioError(f"{PARAMS_PATH}.source", f"no such file: {path}")
+    except (RuntimeError, OSError, ValueError) as exc:  # ~user unknown, a NUL, a name too long
+        raise ScenarioError(f"{PARAMS_PATH}.source", f"cannot use {source!r}: {exc}") from None
     return path
 
 
