@@ -14,6 +14,7 @@ Ctrl-C exits 130 with one line (SIGTERM: 143), the half-written dataset removed.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import traceback
@@ -30,7 +31,7 @@ from omegaconf.errors import OmegaConfBaseException
 from calmops_gen._version import __version__
 from calmops_gen.errors import CalmopsError, first_line
 from calmops_gen.runner import run
-from calmops_gen.user_configs import config_dirs, problems
+from calmops_gen.user_configs import problems, user_groups
 
 EXIT_BAD_INPUT = 2
 
@@ -89,9 +90,11 @@ def merge_key_twins(node: Any) -> Any:
     --------
     >>> merge_key_twins({"block_params": {3: {"f": 2, "p": 0}, "3": {"p": 0.1}}})
     {'block_params': {3: {'f': 2, 'p': 0.1}}}
+    >>> merge_key_twins({"weighting": {"²": 1.0, "--3": 2.0}})  # not integers: left alone
+    {'weighting': {'²': 1.0, '--3': 2.0}}
     """
     if isinstance(node, dict):
-        for key in [k for k in node if isinstance(k, str) and k.strip().lstrip("-").isdigit()]:
+        for key in [k for k in node if isinstance(k, str) and re.fullmatch(r"-?[0-9]+", k)]:
             twin = int(key)
             if twin in node:
                 node[twin] = _merged(node[twin], node.pop(key))
@@ -130,7 +133,7 @@ def _app(cfg: DictConfig) -> None:
 _GROUPS = ("scenario", "hydra")
 
 
-def force_overrides(argv: list[str], groups: Collection[str] = _GROUPS) -> list[str]:
+def force_overrides(argv: list[str], groups: Collection[str] = ()) -> list[str]:
     """Turn plain ``key=value`` overrides into Hydra's force-add ``++key=value``.
 
     A scenario need not set every key (unset ones take their documented defaults), and a
@@ -138,15 +141,16 @@ def force_overrides(argv: list[str], groups: Collection[str] = _GROUPS) -> list[
     overrides Hydra would refuse to set such a key ("not in struct"). Forcing them lets
     ``seed=7`` or ``output.root=x`` work on any scenario; misspelt keys are still caught,
     by the scenario's validation (exit 2, with a suggestion). Group choices
-    (``scenario=NAME``, or a folder of a user's config directory: ``groups``), ``hydra.*``
-    settings, options and ``+``/``~``/``++`` overrides are left alone.
+    (``scenario=NAME``, or ``NAME=CHOICE`` for a folder ``NAME`` of a user's config
+    directory: ``groups``; ``NAME.key=value`` is still a value), ``hydra.*`` settings,
+    options and ``+``/``~``/``++`` overrides are left alone.
 
     Examples
     --------
     >>> force_overrides(["-m", "seed=7", "scenario=no_drift", "+x=1", "--config-dir", "d"])
     ['-m', '++seed=7', 'scenario=no_drift', '+x=1', '--config-dir', 'd']
-    >>> force_overrides(["gen=stag", "seed=1"], groups={"gen"})  # a user's own group
-    ['gen=stag', '++seed=1']
+    >>> force_overrides(["gen=stag", "drift.e.amount=1"], groups={"gen", "drift"})
+    ['gen=stag', '++drift.e.amount=1']
     >>> force_overrides(["-sc", "install=bash"])  # Hydra's shell completion subcommand
     ['-sc', 'install=bash']
     """
@@ -161,7 +165,8 @@ def force_overrides(argv: list[str], groups: Collection[str] = _GROUPS) -> list[
             out.append(arg)
             continue
         key = arg.split("=", 1)[0]
-        if key.split(".")[0].split("/")[0] in groups or "@" in key:
+        head = key.split(".")[0].split("/")[0]
+        if head in _GROUPS or (head in groups and "." not in key) or "@" in key:
             out.append(arg)
         else:
             out.append("++" + arg)
@@ -184,10 +189,7 @@ def main() -> None:
             print(f"calmops-gen: error: {message}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
     signal.signal(signal.SIGTERM, _terminated)
-    own = {
-        p.name for d in config_dirs(sys.argv[1:]) if d.is_dir() for p in d.iterdir() if p.is_dir()
-    }
-    sys.argv = [sys.argv[0], *force_overrides(sys.argv[1:], {*_GROUPS, *own})]
+    sys.argv = [sys.argv[0], *force_overrides(sys.argv[1:], user_groups(sys.argv[1:]))]
     try:
         _app()
     except KeyboardInterrupt:

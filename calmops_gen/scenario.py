@@ -202,7 +202,7 @@ class ExecutorSpec(ConfigModel):
     @model_validator(mode="after")
     def _workers_need_a_pool(self) -> ExecutorSpec:
         if self.kind == "sequential" and self.workers is not None:
-            message = "sets a pool's size: give executor.kind processes or dask"
+            message = "sets a pool's size: give executor.kind processes"
             raise key_error("workers", message, self.workers)
         return self
 

@@ -309,7 +309,11 @@ class Schedule(ConfigModel):
         if isinstance(value, Mapping):
             seen: dict[str, Any] = {}
             for key in value:
-                twin = seen.setdefault(str(key).strip(), key)
+                try:
+                    number = str(int(str(key).strip()))  # "03", "+3" and 3 are block 3
+                except ValueError:
+                    continue  # not a block index: the type check says so
+                twin = seen.setdefault(number, key)
                 if twin is not key:
                     raise ValueError(f"block {key!r} is listed twice (as {twin!r} and {key!r})")
         return value

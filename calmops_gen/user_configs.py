@@ -4,13 +4,19 @@ Hydra acts on parts of a composed config before ``calmops-gen`` sees it: it inst
 ``hydra.callbacks`` (any ``_target_``), configures logging from ``hydra.job_logging``
 (handler classes and file names) and picks launchers and sweepers by ``_target_``. A
 scenario file from elsewhere could thus run code or write files anywhere. So the files in a
-user's config directories (``--config-dir``/``-cd``, ``hydra.searchpath``) are read as plain
-YAML first and refused when they hold a ``hydra`` key at the top, a ``_target_`` key
-anywhere, a ``defaults`` entry choosing a ``hydra/...`` group, or sit in a ``hydra/`` folder.
-Hydra's own settings belong on the command line (``hydra.run.dir=...``), which the user
-types themselves. The bundled ``conf/`` is ours and is not scanned; a user's file with the
-name of a bundled one (``config.yaml``, ``scenario/default.yaml``) is refused too, because
-Hydra searches the package's directory first and would silently read the bundled file.
+user's config directories (``--config-dir``/``-cd``, ``--config-path``/``-cp``, ``file://``
+entries of ``hydra.searchpath``) are read as plain YAML first and refused when they hold a
+``hydra`` key at the top, a ``_target_`` key anywhere, a ``defaults`` entry choosing a
+``hydra/...`` group, or sit in a ``hydra/`` folder. Hydra's own settings belong on the
+command line (``hydra.run.dir=...``), which the user types themselves.
+
+Folders are walked through symbolic links, as Hydra follows them, hidden files included.
+The only files left out are those under a ``.hydra`` folder, where Hydra keeps its run
+records (``outputs/<day>/<time>/.hydra/``, often inside the config directory); a config
+named through such a folder (``--config-name`` or a ``defaults`` entry) is refused instead.
+The bundled ``conf/`` is ours and is not scanned; a user's file with the name of a bundled
+one (``config.yaml``, ``scenario/default.yaml``) is refused too, because Hydra searches the
+package's directory first and would silently read the bundled file.
 
 Examples
 --------
@@ -27,17 +33,32 @@ Examples
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-_DIR_OPTIONS = ("--config-dir", "-cd")
+_DIR_OPTIONS = ("--config-dir", "-cd", "--config-path", "-cp")
+_NAME_OPTIONS = ("--config-name", "-cn")
+_RECORDS = ".hydra"  # Hydra's run records: never a config a run reads
 _HINT = (
     "Hydra's settings are not taken from scenario files (they can run code and write "
     "files); give them on the command line"
 )
+
+
+def _option_values(argv: list[str], options: tuple[str, ...]) -> list[str]:
+    """The values given to ``options`` (``-o VALUE`` or ``-o=VALUE``)."""
+    out = []
+    for i, arg in enumerate(argv):
+        if arg in options and i + 1 < len(argv):
+            out.append(argv[i + 1])
+        elif arg.startswith(tuple(f"{o}=" for o in options)):
+            out.append(arg.split("=", 1)[1])
+    return out
 
 
 def config_dirs(argv: list[str]) -> list[Path]:
@@ -45,21 +66,51 @@ def config_dirs(argv: list[str]) -> list[Path]:
 
     Examples
     --------
-    >>> config_dirs(["-cd", "a", "--config-dir=b", "hydra.searchpath=[file://c,pkg://d]"])
+    >>> config_dirs(["-cd", "a", "--config-path=b", "hydra.searchpath=['file://c',pkg://d]"])
     [PosixPath('a'), PosixPath('b'), PosixPath('c')]
     """
-    out: list[Path] = []
-    for i, arg in enumerate(argv):
-        if arg in _DIR_OPTIONS and i + 1 < len(argv):
-            out.append(Path(argv[i + 1]))
-        elif arg.startswith(tuple(f"{o}=" for o in _DIR_OPTIONS)):
-            out.append(Path(arg.split("=", 1)[1]))
-        elif arg.lstrip("+").startswith("hydra.searchpath="):
-            items = arg.split("=", 1)[1].strip("[]").split(",")
-            out += [
-                Path(i.strip()[len("file://") :]) for i in items if i.strip().startswith("file://")
-            ]
+    out = [Path(v) for v in _option_values(argv, _DIR_OPTIONS)]
+    for arg in argv:
+        if arg.lstrip("+").startswith("hydra.searchpath="):
+            out += [Path(p) for p in re.findall(r"file://([^,'\"\]\s]+)", arg)]
     return out
+
+
+def user_groups(argv: list[str]) -> set[str]:
+    """Names of the folders of the user's config directories: their config groups.
+
+    Examples
+    --------
+    >>> user_groups(["-cd", "/no/such/folder"])
+    set()
+    """
+    out: set[str] = set()
+    for folder in config_dirs(argv):
+        try:
+            out |= {p.name for p in folder.iterdir() if p.is_dir()}
+        except OSError:
+            continue  # missing or unreadable: Hydra reports it
+    return out
+
+
+def _yaml_files(folder: Path) -> Iterator[Path]:
+    """The YAML files under ``folder``, through symbolic links (each folder once), leaving
+    out Hydra's run records."""
+    seen: set[tuple[int, int]] = set()
+    for here, dirs, files in os.walk(folder, followlinks=True):
+        try:
+            info = Path(here).stat()
+        except OSError:
+            dirs[:] = []
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        dirs[:] = sorted(d for d in dirs if d != _RECORDS)
+        for name in sorted(files):
+            if name.endswith((".yaml", ".yml")):
+                yield Path(here) / name
 
 
 def _keys(node: Any, path: str = "") -> Iterator[str]:
@@ -75,11 +126,14 @@ def _keys(node: Any, path: str = "") -> Iterator[str]:
 
 
 def _defaults_choose_hydra(node: Any) -> bool:
+    """Whether a ``defaults`` entry chooses a ``hydra/...`` (or ``/hydra/...``) config or
+    one inside Hydra's run records."""
     entries = node.get("defaults") if isinstance(node, dict) else None
     for entry in entries if isinstance(entries, list) else []:
-        names = entry.keys() if isinstance(entry, dict) else [entry]
-        if any(str(n).removeprefix("override ").strip().startswith("hydra") for n in names):
-            return True
+        for name in entry.keys() if isinstance(entry, dict) else [entry]:
+            group = str(name).removeprefix("override ").strip().lstrip("/")
+            if group.startswith("hydra") or _RECORDS in group.split("/"):
+                return True
     return False
 
 
@@ -100,7 +154,7 @@ def file_problem(path: Path, relative: Path) -> str | None:
             "its registries and never imports what a file names"
         )
     if _defaults_choose_hydra(node):
-        return f"{path}: a 'defaults' entry chooses a 'hydra/' config; {_HINT}"
+        return f"{path}: a 'defaults' entry chooses a 'hydra/' or '.hydra/' config; {_HINT}"
     return None
 
 
@@ -109,14 +163,16 @@ def problems(argv: list[str], bundled: Path | None = None) -> list[str]:
     ``bundled`` (the package's config directory), also for a file with the name of a
     bundled one, which Hydra would read instead of it (the package's directory comes first
     in Hydra's search path)."""
-    out = []
+    out = [
+        f"--config-name {name}: names a file of Hydra's run records; {_HINT}"
+        for name in _option_values(argv, _NAME_OPTIONS)
+        if _RECORDS in Path(name).parts
+    ]
     for folder in config_dirs(argv):
         if not folder.is_dir():
             continue  # Hydra says the directory is missing
-        for path in sorted([*folder.rglob("*.yaml"), *folder.rglob("*.yml")]):
+        for path in _yaml_files(folder):
             relative = path.relative_to(folder)
-            if any(part.startswith(".") for part in relative.parts):
-                continue  # hidden: no config group (Hydra's run records: outputs/*/.hydra/)
             problem = file_problem(path, relative)
             if problem is None and bundled is not None and (bundled / relative).is_file():
                 problem = (

@@ -226,6 +226,11 @@ CASES: dict[str, Bad] = {
         "schedule.block_params",
         ("listed twice",),
     ),
+    "a block listed twice as other text": Bad(
+        s(schedule={"block_params": {"2": {"variant": 1}, "02": {"noise": 0.1}}}),
+        "schedule.block_params",
+        ("listed twice",),
+    ),
     "a calendar step past the year 9999": Bad(
         s(schedule={"start": "2024-01-01", "step": {"months": 20000}}),
         "schedule.step",

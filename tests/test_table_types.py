@@ -411,3 +411,36 @@ def test_a_source_path_the_system_cannot_use_is_named(
     tmp_path: Path, source: str, message: str
 ) -> None:
     refused(tmp_path, scenario(Path(source)), "generator.params.source", message)
+
+
+def test_row_copying_events_carry_nested_columns_along(tmp_path: Path) -> None:
+    """``covariate_shift`` copies whole rows; counting the rows it changed compared list
+    and map cells as numpy arrays (a crash). The copied rows carry their nested values."""
+    source = tmp_path / "t.parquet"
+    n = 400
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=n)
+    maps = pa.array([[("k", int(i))] for i in range(n)], pa.map_(pa.utf8(), pa.int64()))
+    lists = pa.array([[int(i), None] for i in range(n)])
+    pq.write_table(pa.table({"x": x, "l": lists, "m": maps, "y": (x > 0).astype(int)}), source)
+    event = {"kind": "covariate_shift", "feature": "x", "strength": 2.0, "where": {"blocks": [1]}}
+    sc = scenario(source, params={"target": "y"}, schedule={"blocks": 2}, drift={"e": event})
+    manifest = calmops_gen.run(sc, root=tmp_path / "out")
+    written = pq.read_table(manifest.directory / manifest.blocks[1].file).to_pylist()
+    # every row is a copy of a source row of block 1, nested cells included
+    source_rows = {r["l"][0]: r for r in pq.read_table(source).slice(200).to_pylist()}
+    assert all({**source_rows[r["l"][0]], "block": 1} == r for r in written)
+    changed = sum(r["l"][0] != 200 + i for i, r in enumerate(written))
+    assert changed > 0 and manifest.events[0].rows_affected == changed
+
+
+def test_block_freq_over_centuries(tmp_path: Path) -> None:
+    """A span past ~292 years overflowed the nanosecond Timedelta the bound was computed
+    with; 300 years of dates cut by day are ~110,000 periods, within the bound."""
+    source = tmp_path / "t.csv"
+    days = ["1900-01-01", "2000-01-01", "2100-01-01", "2200-01-01"]
+    pd.DataFrame({"t": days, "x": [1.0, 2.0, 3.0, 4.0]}).to_csv(source, index=False)
+    manifest = calmops_gen.run(
+        scenario(source, params={"time_column": "t", "block_freq": "D"}), root=tmp_path / "out"
+    )
+    assert [b.rows for b in manifest.blocks] == [1, 1, 1, 1]

@@ -74,3 +74,26 @@ def test_a_file_named_like_a_bundled_config_is_refused(tmp_path: Path) -> None:
         f"{mine / 'scenario' / 'no_drift.yaml'}: has the name of a bundled config "
         "(scenario/no_drift.yaml), which Hydra would read instead of it; rename it",
     ]
+
+
+def test_the_ways_around_the_scan_are_closed(tmp_path: Path) -> None:
+    """``-cp``, a quoted search path, a symlinked group folder, a hidden file, an absolute
+    ``/hydra/...`` defaults entry and a config named inside Hydra's run records."""
+    evil = "hydra:\n  callbacks: {x: {_target_: builtins.print}}\n"
+    _write(tmp_path / "cp", "e.yaml", evil)
+    assert len(problems(["-cp", str(tmp_path / "cp"), "-cn", "e"])) == 1
+    _write(tmp_path / "sp", "scenario/e.yaml", evil)
+    assert len(problems([f"hydra.searchpath=['file://{tmp_path / 'sp'}']", "scenario=e"])) == 1
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "scenario").symlink_to(tmp_path / "sp" / "scenario")
+    (linked / "loop").symlink_to(linked)  # walked once, no endless loop
+    assert [p.split(":")[0] for p in problems(["-cd", str(linked)])] == [
+        str(linked / "scenario" / "e.yaml")
+    ]
+    _write(tmp_path / "hid", ".e.yaml", evil)
+    assert len(problems(["-cd", str(tmp_path / "hid"), "-cn", ".e"])) == 1
+    _write(tmp_path / "abs", "m.yaml", "defaults:\n- override /hydra/job_logging: none\n")
+    assert "chooses a 'hydra/'" in problems(["-cd", str(tmp_path / "abs")])[0]
+    records = ["-cd", str(tmp_path), "-cn", "outputs/d/t/.hydra/hydra"]
+    assert problems(records)[0].startswith("--config-name outputs/d/t/.hydra/hydra: names a")

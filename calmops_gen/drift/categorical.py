@@ -578,11 +578,17 @@ def rows_differ(before: pd.DataFrame, after: pd.DataFrame) -> np.ndarray:
         na_a, na_b = a.isna().to_numpy(), b.isna().to_numpy()
         out |= na_a != na_b
         both = ~(na_a | na_b)
-        if both.any():
-            # compared only where both are present (a missing value such as pd.NA compares
-            # to nothing)
+        if not both.any():
+            continue
+        # compared only where both are present (a missing value such as pd.NA compares
+        # to nothing)
+        if isinstance(a.dtype, pd.ArrowDtype) and pa.types.is_nested(a.dtype.pyarrow_dtype):
+            # lists, structs, maps: Arrow has no equality for them; compared as Python values
+            x, y = a[both].tolist(), b[both].tolist()
+            ne = np.fromiter((u != v for u, v in zip(x, y, strict=True)), bool, len(x))
+        else:
             ne = a.to_numpy(dtype=object)[both] != b.to_numpy(dtype=object)[both]
-            out[both] |= np.asarray(ne, dtype=bool)
+        out[both] |= np.asarray(ne, dtype=bool)
     return out
 
 

@@ -343,7 +343,7 @@ class CovariateShift(DriftEvent):
             ctx, [self.feature], join_path(path, "feature"), numeric=self.strength is not None
         )
         typ = ctx.columns[self.feature].pa_type()
-        if self.weighting is not None and (pa.types.is_nested(typ) or pa.types.is_map(typ)):
+        if self.weighting is not None and pa.types.is_nested(typ):
             raise ScenarioError(
                 join_path(path, "feature"),
                 f"{self.feature!r} is a {typ} column: weighting needs single values to weigh",

@@ -260,7 +260,8 @@ def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
     except ValueError:  # a calendar frequency: bounded by the years pandas holds
         step = None
     if step is not None and len(times):
-        periods = (times[-1] - times[0]).value // step + 1
+        periods = (int(times.asi8[-1]) - int(times.asi8[0])) // step + 1  # (no Timedelta:
+        # a span past ~292 years overflows it)
         if periods > MAX_PERIODS:
             raise ScenarioError(
                 f"{PARAMS_PATH}.block_freq",
