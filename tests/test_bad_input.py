@@ -216,7 +216,7 @@ CASES: dict[str, Bad] = {
     ),
     "time column without timestamps": Bad(s(schedule={"time_column": "t"}), "schedule.time_column"),
     "workers without a pool": Bad(
-        s(executor={"workers": 3}), "executor.workers", ("processes or dask",)
+        s(executor={"workers": 3}), "executor.workers", ("give executor.kind processes",)
     ),
     "workers beyond any machine": Bad(
         s(executor={"kind": "processes", "workers": 100000}), "executor.workers", ("at most 1024",)

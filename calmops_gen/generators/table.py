@@ -260,8 +260,10 @@ def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
     except ValueError:  # a calendar frequency: bounded by the years pandas holds
         step = None
     if step is not None and len(times):
-        periods = (int(times.asi8[-1]) - int(times.asi8[0])) // step + 1  # (no Timedelta:
-        # a span past ~292 years overflows it)
+        # in Python integers of the index's own unit: a nanosecond Timedelta overflows past
+        # ~292 years
+        per = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[times.unit]
+        periods = (int(times.asi8[-1]) - int(times.asi8[0])) * per // step + 1
         if periods > MAX_PERIODS:
             raise ScenarioError(
                 f"{PARAMS_PATH}.block_freq",
