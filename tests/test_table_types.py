@@ -35,7 +35,7 @@ def scenario(source: Path, **extra: Any) -> dict[str, Any]:
     }
 
 
-def refused(tmp_path: Path, sc: dict[str, Any], path: str, message: str) -> None:
+def assert_refused(tmp_path: Path, sc: dict[str, Any], path: str, message: str) -> None:
     """The run fails with a ScenarioError at ``path`` matching ``message``, writing nothing."""
     with pytest.raises(ScenarioError, match=message) as err:
         calmops_gen.run(sc, root=tmp_path / "out")
@@ -169,7 +169,7 @@ def test_conditions_on_decimals_durations_dates_and_times_select_exactly(
     now each compares exactly in the column's own unit, missing values never selected."""
     sc = shifted(condition_table(tmp_path / "t.parquet"), column, op, value)
     if not any(expected):
-        refused(tmp_path, sc, "drift.s.where", "kept none of the 5 rows")
+        assert_refused(tmp_path, sc, "drift.s.where", "kept none of the 5 rows")
         return
     manifest = calmops_gen.run(sc, root=tmp_path / "out")
     assert (calmops_gen.read_frame(manifest)["x"] == 1.0).tolist() == expected
@@ -194,7 +194,7 @@ def test_condition_values_of_the_wrong_type_are_refused(
     tmp_path: Path, column: str, op: str, value: Any, message: str
 ) -> None:
     sc = shifted(condition_table(tmp_path / "t.parquet"), column, op, value)
-    refused(tmp_path, sc, "drift.s.where.condition.0.value", message)
+    assert_refused(tmp_path, sc, "drift.s.where.condition.0.value", message)
 
 
 # --- nested and time-of-day columns ----------------------------------------------------------
@@ -265,7 +265,7 @@ def test_events_that_cannot_act_on_nested_or_time_columns_refuse_them(
 ) -> None:
     source = tmp_path / "t.parquet"
     pq.write_table(nested_table(), source)
-    refused(tmp_path, scenario(source, drift={"e": event}), f"drift.e.{path}", message)
+    assert_refused(tmp_path, scenario(source, drift={"e": event}), f"drift.e.{path}", message)
 
 
 # --- block_freq ------------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def test_a_block_freq_that_is_not_positive_or_far_too_fine_is_refused(
     times = pd.date_range("2024-01-01", periods=4, freq="D")
     pq.write_table(pa.table({"t": pa.array(times), "x": [1.0, 2.0, 3.0, 4.0]}), source)
     sc = scenario(source, params={"time_column": "t", "block_freq": freq})
-    refused(tmp_path, sc, "generator.params.block_freq", message)
+    assert_refused(tmp_path, sc, "generator.params.block_freq", message)
 
 
 def test_block_freq_may_cut_the_times_into_a_million_periods() -> None:
@@ -338,7 +338,7 @@ def test_csv_integers_no_64_bit_type_holds_are_refused(tmp_path: Path, values: l
     source = tmp_path / "t.csv"
     source.write_text("x,big\n" + "".join(f"{k},{v}\n" for k, v in enumerate(values)))
     message = r"column 'big' holds integers that no 64-bit integer type holds .* use Parquet"
-    refused(tmp_path, scenario(source), "generator.params.source", message)
+    assert_refused(tmp_path, scenario(source), "generator.params.source", message)
 
 
 def test_csv_columns_are_checked_by_name_before_their_types(tmp_path: Path) -> None:
@@ -347,7 +347,7 @@ def test_csv_columns_are_checked_by_name_before_their_types(tmp_path: Path) -> N
     source = tmp_path / "t.csv"
     source.write_text("a,a\n18446744073709551615,1\n")
     message = r"the table has duplicate column names \['a'\]; rename them"
-    refused(tmp_path, scenario(source), "generator.params.source", message)
+    assert_refused(tmp_path, scenario(source), "generator.params.source", message)
 
 
 def test_a_csv_column_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
@@ -355,7 +355,7 @@ def test_a_csv_column_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     source = tmp_path / "t.csv"
     source.write_bytes("name,x\nJosé,1\nAna,2\n".encode("latin-1"))
     message = r"column 'name' is not UTF-8 text; re-encode the file as UTF-8 \(or use Parquet\)"
-    refused(tmp_path, scenario(source), "generator.params.source", message)
+    assert_refused(tmp_path, scenario(source), "generator.params.source", message)
 
 
 def test_runs_with_other_parameters_keep_one_loaded_source(tmp_path: Path) -> None:
@@ -385,7 +385,7 @@ def test_a_source_that_is_a_directory_says_so(tmp_path: Path) -> None:
     (tmp_path / "data").mkdir()
     sc = scenario(tmp_path / "data")
     message = re.escape(f"{tmp_path / 'data'} is a directory; name a file")
-    refused(tmp_path, sc, "generator.params.source", message)
+    assert_refused(tmp_path, sc, "generator.params.source", message)
 
 
 @pytest.mark.parametrize("params", [{"block_column": "g"}, {"time_column": "t", "block_freq": "D"}])
@@ -397,7 +397,7 @@ def test_schedule_sizes_beside_a_tables_own_blocks_are_refused_before_reading(
     source = tmp_path / "t.parquet"
     source.write_bytes(b"PAR1 not a parquet file")
     sc = scenario(source, params=params, schedule={"blocks": 3})
-    refused(tmp_path, sc, "schedule", "blocks come from the table's block_column/block_freq")
+    assert_refused(tmp_path, sc, "schedule", "blocks come from the table's block_column/block_freq")
 
 
 @pytest.mark.parametrize(
@@ -410,7 +410,7 @@ def test_schedule_sizes_beside_a_tables_own_blocks_are_refused_before_reading(
 def test_a_source_path_the_system_cannot_use_is_named(
     tmp_path: Path, source: str, message: str
 ) -> None:
-    refused(tmp_path, scenario(Path(source)), "generator.params.source", message)
+    assert_refused(tmp_path, scenario(Path(source)), "generator.params.source", message)
 
 
 def test_row_copying_events_carry_nested_columns_along(tmp_path: Path) -> None:
