@@ -533,11 +533,19 @@ def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
             )
         span = span.intersect(Span.from_intervals([(start, stop)]))
     if where.time is not None:
-        span = span.intersect(_time_span(plan, where.time, join_path(path, "where.time")))
-        if event.profile.kind != "abrupt":
-            _check_time_order(plan, span, join_path(path, "where.time"))
+        span, back = _time_span(plan, where.time, join_path(path, "where.time"), span)
+        if back is not None and event.profile.kind != "abrupt":
+            # a profile's weight follows the span's row order (width and period count rows):
+            # it follows time only when the rows are in time order
+            raise ScenarioError(
+                join_path(path, "where.time"),
+                f"the selected rows are not in time order (row {back} is earlier than the "
+                "row before it), and a profile's weight follows the row order: sort the data "
+                f"by {plan.time_column!r} (a table: generator.params.block_freq sorts it) or "
+                "use profile: abrupt",
+            )
     elif event.needs_times() and plan.time_column is not None:
-        span = span.intersect(_timed_rows(plan, _NAT + 1, None))
+        span, _ = _timed_rows(plan, _NAT + 1, None, span)
         if span.total == 0:
             raise ScenarioError(join_path(path, "where"), "selects no row with a timestamp")
     if where.condition is not None:
@@ -548,7 +556,11 @@ def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
     return span
 
 
-def _time_span(plan: Plan, window: tuple[Any, Any], path: str) -> Span:
+def _time_span(
+    plan: Plan, window: tuple[Any, Any], path: str, within: Span
+) -> tuple[Span, int | None]:
+    """The rows of ``within`` inside the time ``window``, and the first that goes back in
+    time (see :func:`_timed_rows`)."""
     if plan.time_column is None:
         hint = plan.generator.role_hints["time"]
         raise ScenarioError(path, f"the dataset has no timestamps ({hint})")
@@ -563,7 +575,7 @@ def _time_span(plan: Plan, window: tuple[Any, Any], path: str) -> Span:
         )
         raise ScenarioError(path, message)
     t0, t1 = (pd.Timestamp(t).value for t in window)
-    return _timed_rows(plan, t0, t1)
+    return _timed_rows(plan, t0, t1, within)
 
 
 def _block_times(plan: Plan, index: int) -> np.ndarray:
@@ -575,43 +587,32 @@ def _block_times(plan: Plan, index: int) -> np.ndarray:
     return times
 
 
-def _check_time_order(plan: Plan, span: Span, path: str) -> None:
-    """Refuse a profile over a time selection whose rows are not in time order.
-
-    A profile's weight follows the row's rank in the span (``width`` and ``period`` count
-    rows), so it follows time only when the span's rows are in time order; otherwise a ramp
-    "over time" would end on an early row. Schedules make ordered times; a table or a
-    DataFrame may not (``block_freq`` sorts a table by its time column).
-    """
+def _timed_rows(plan: Plan, t0: int, t1: int | None, within: Span) -> tuple[Span, int | None]:
+    """The rows of ``within`` whose timestamp (int64 ns) is in ``[t0, t1)`` (no upper bound
+    for ``None``; a missing timestamp, ``NaT``, the smallest int64, is never in), and the
+    first of them earlier than the one before it (``None``: they are in time order). Only
+    the blocks ``within`` reaches are read."""
+    assert plan.time_column is not None
+    intervals: list[tuple[int, int]] = []
+    back: int | None = None
     last: int | None = None
     for b in plan.blocks:
-        at = span.positions_in(b.row_start, b.row_stop)
-        if not at.size:
+        candidates = within.positions_in(b.row_start, b.row_stop)
+        if not candidates.size:
             continue
-        times = _block_times(plan, b.index)[at]
-        back = np.flatnonzero(np.diff(times) < 0)
-        if back.size or (last is not None and times[0] < last):
-            row = b.row_start + int(at[back[0] + 1] if back.size else at[0])
-            raise ScenarioError(
-                path,
-                f"the selected rows are not in time order (row {row} is earlier than the "
-                "row before it), and a profile's weight follows the row order: sort the data "
-                f"by {plan.time_column!r} (a table: generator.params.block_freq sorts it) or "
-                "use profile: abrupt",
-            )
-        last = int(times[-1])
-
-
-def _timed_rows(plan: Plan, t0: int, t1: int | None) -> Span:
-    """Rows whose timestamp (int64 ns) is in ``[t0, t1)`` (no upper bound for ``None``); a
-    missing timestamp (``NaT``, the smallest int64) is never in."""
-    assert plan.time_column is not None
-    intervals = []
-    for b in plan.blocks:
-        times = _block_times(plan, b.index)
+        times = _block_times(plan, b.index)[candidates]
         inside = times >= t0 if t1 is None else (times >= t0) & (times < t1)
-        intervals += [(b.row_start + a, b.row_start + z) for a, z in runs(np.flatnonzero(inside))]
-    return Span.from_intervals(intervals)
+        at = candidates[inside]
+        intervals += [(b.row_start + a, b.row_start + z) for a, z in runs(at)]
+        if back is None and at.size:
+            kept = times[inside]
+            down = np.flatnonzero(np.diff(kept) < 0)
+            if down.size:
+                back = b.row_start + int(at[down[0] + 1])
+            elif last is not None and kept[0] < last:
+                back = b.row_start + int(at[0])
+            last = int(kept[-1])
+    return Span.from_intervals(intervals), back
 
 
 def runs(positions: np.ndarray) -> list[tuple[int, int]]:
