@@ -1,4 +1,5 @@
-"""How blocks are produced: one after another, or by a pool of worker processes.
+"""How blocks are produced: one after another, by a pool of worker processes, or by the
+workers of a Dask cluster (:mod:`calmops_gen.dask_executor`).
 
 Each task produces one block from the plan and writes its files into the staging
 directory; results come back in block order whatever the executor, so the manifest (and
@@ -20,13 +21,20 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
+from pathlib import Path
 from typing import TypeVar, cast
 
 from calmops_gen.errors import ScenarioError
 
 R = TypeVar("R")
+
+
+class WorkerDied(Exception):
+    """A worker process ended while it produced a block (killed by the system, most often
+    for lack of memory); the blocks in flight are lost."""
 
 
 @dataclass(frozen=True)
@@ -36,8 +44,17 @@ class Executor:
     kind: str
     workers: int
 
-    def map(self, task: Callable[[int], R], n: int) -> Iterator[R]:
-        """Results of ``task(0) .. task(n - 1)``, in order, as they become available."""
+    def map(self, task: Callable[[int], R], n: int, workdir: Path | None = None) -> Iterator[R]:
+        """Results of ``task(0) .. task(n - 1)``, in order, as they become available.
+
+        ``workdir`` is a folder the executor may keep temporary files in while it runs
+        (removed before it returns); ``None``: the system's temporary folder.
+
+        Raises
+        ------
+        WorkerDied
+            When a worker process ends while producing a block.
+        """
         if self.kind == "sequential" or self.workers == 1 or n <= 1:
             for i in range(n):
                 yield task(i)
@@ -62,6 +79,9 @@ class Executor:
                     submitted += 1
                 futures[i] = None  # type: ignore[call-overload]
                 yield result
+        except BrokenProcessPool as exc:
+            _stop(pool)
+            raise WorkerDied(str(exc)) from None
         except BaseException:
             _stop(pool)  # interrupted or failed: do not wait for the blocks in flight
             raise
@@ -135,12 +155,22 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         proc.join()
 
 
-def executor_for(kind: str, workers: int | None) -> Executor:
-    """The executor for ``executor.kind`` (``workers`` defaults to the CPU count)."""
+def executor_for(kind: str, workers: int | None, address: str | None = None) -> Executor:
+    """The executor for ``executor.kind`` (``workers`` defaults to the CPU count;
+    ``address``: a running Dask scheduler, for ``dask``).
+
+    Raises
+    ------
+    ScenarioError
+        For ``dask`` when the ``dask`` extra is not installed (``executor.kind``).
+    """
     if kind == "dask":
-        raise ScenarioError(
-            "executor.kind", "dask is not available in this version; use sequential or processes"
-        )
+        from calmops_gen.dask_executor import DaskExecutor, dask_missing
+
+        missing = dask_missing()
+        if missing:
+            raise ScenarioError("executor.kind", missing)
+        return DaskExecutor("dask", workers or os.cpu_count() or 1, address)
     if kind == "sequential":
         return Executor("sequential", 1)
     return Executor("processes", workers or os.cpu_count() or 1)

@@ -32,7 +32,6 @@ import stat
 import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -45,7 +44,7 @@ from calmops_gen._version import __version__
 from calmops_gen.drift.base import recorded
 from calmops_gen.engine import EventTally, class_counts, produce_block, time_range
 from calmops_gen.errors import DatasetError, ScenarioError, first_line
-from calmops_gen.executors import executor_for
+from calmops_gen.executors import WorkerDied, executor_for
 from calmops_gen.manifest import (
     BlockInfo,
     ColumnInfo,
@@ -114,7 +113,8 @@ def run(
         problem = csv_problem(plan.columns)
         if problem:
             raise ScenarioError("output.format", f"{problem}; use parquet")
-    executor = executor_for(scenario.executor.kind, scenario.executor.workers)
+    spec = scenario.executor
+    executor = executor_for(spec.kind, spec.workers, spec.address)
     final = _dataset_dir(root if root is not None else scenario.output.root, scenario, plan)
     exists = _exists(final)
     remove_stale_staging(final)
@@ -132,20 +132,20 @@ def run(
         with _staging(final, folders) as staging:
             task = partial(_write_block, plan, str(staging))
             results = []
-            show = scenario.executor.progress
+            show = spec.progress
             if show is None:
                 show = len(plan.blocks) > 1 and sys.stderr.isatty()
             with tqdm(
                 total=len(plan.blocks), unit="block", disable=not show, file=sys.stderr
             ) as bar:
-                for result in executor.map(task, len(plan.blocks)):
+                for result in executor.map(task, len(plan.blocks), staging):
                     results.append(result)
                     bar.update(1)
             manifest = _manifest(plan, results, staging, list(overrides)).sealed()
             manifest.write(staging)
             _check_staged(staging, manifest)
             published = _commit(staging, final, replacing)
-    except BrokenProcessPool:
+    except WorkerDied:
         raise DatasetError(
             f"{final}: a worker process died (killed by the system, often for lack of "
             "memory); nothing was written: use smaller blocks or fewer executor.workers"

@@ -58,6 +58,8 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 #: Names Windows keeps for devices: a folder cannot have them (nor them plus an extension).
 DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"{d}{i}" for d in ("com", "lpt") for i in range(10))}
 EVENT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+#: A Dask scheduler's address: ``tcp://`` or ``tls://``, a host (name, IPv4 or [IPv6]) and a port.
+DASK_ADDRESS = re.compile(r"(tcp|tls)://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}")
 #: More worker processes than this is a typo, not a machine (each costs a process).
 MAX_WORKERS = 1024
 RESERVED_IDS = {"row", "block", "concept", "concept_weight"}
@@ -197,12 +199,32 @@ class ExecutorSpec(ConfigModel):
 
     kind: Literal["sequential", "processes", "dask"] = "sequential"
     workers: int | None = Field(default=None, gt=0, le=MAX_WORKERS)
+    address: str | None = None
     progress: bool | None = None
 
+    @field_validator("address")
+    @classmethod
+    def _check_address(cls, value: str | None) -> str | None:
+        if value is not None and not DASK_ADDRESS.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a Dask scheduler address: give tcp://HOST:PORT or "
+                "tls://HOST:PORT"
+            )
+        return value
+
     @model_validator(mode="after")
-    def _workers_need_a_pool(self) -> ExecutorSpec:
+    def _settings_of_the_kind(self) -> ExecutorSpec:
         if self.kind == "sequential" and self.workers is not None:
-            message = "sets a pool's size: give executor.kind processes"
+            message = "sets a pool's size: give executor.kind processes (or dask)"
+            raise key_error("workers", message, self.workers)
+        if self.address is not None and self.kind != "dask":
+            message = "names a Dask scheduler: give executor.kind dask"
+            raise key_error("address", message, self.address)
+        if self.address is not None and self.workers is not None:
+            message = (
+                "sets the size of a local Dask cluster, but executor.address names a running "
+                "one (its workers run the blocks): leave workers out"
+            )
             raise key_error("workers", message, self.workers)
         return self
 

@@ -116,7 +116,10 @@ def test_a_worker_killed_by_the_system_is_a_clean_error(
     assert not root.exists()
 
 
-@pytest.mark.parametrize("executor", [{"kind": "sequential"}, {"kind": "processes", "workers": 2}])
+@pytest.mark.parametrize(
+    "executor",
+    [{"kind": "sequential"}, {"kind": "processes", "workers": 2}, {"kind": "dask", "workers": 2}],
+)
 def test_a_problem_found_in_a_worker_is_the_users_error(tmp_path: Path, executor: dict) -> None:
     """A value a column cannot hold is found while block 2 is made, possibly in another
     process: the ScenarioError crosses the process boundary intact and nothing is kept."""

@@ -275,7 +275,21 @@ CASES: dict[str, Bad] = {
         s(schedule={"start": "2024-01-01", "step": {"dayz": 1}}), "schedule.step", ("dayz",)
     ),
     "start without step": Bad(s(schedule={"start": "2024-01-01"}), "schedule", ("step",)),
-    "executor dask": Bad(s(executor={"kind": "dask"}), "executor.kind", ("dask",)),
+    "address without dask": Bad(
+        s(executor={"kind": "processes", "address": "tcp://127.0.0.1:8786"}),
+        "executor.address",
+        ("give executor.kind dask",),
+    ),
+    "address and workers": Bad(
+        s(executor={"kind": "dask", "address": "tcp://127.0.0.1:8786", "workers": 2}),
+        "executor.workers",
+        ("leave workers out",),
+    ),
+    "address not a scheduler's": Bad(
+        s(executor={"kind": "dask", "address": "http://example.org"}),
+        "executor.address",
+        ("tcp://HOST:PORT",),
+    ),
     "executor workers 0": Bad(s(executor={"workers": 0}), "executor.workers"),
     "block_params for a missing block": Bad(
         s(schedule={"block_params": {7: {"variant": 1}}}), "schedule.block_params.7"
@@ -640,7 +654,9 @@ CLI_CASES: dict[str, CliBad] = {
     "output": CliBad(("+output.fromat=csv",), 2, ("output.fromat", "did you mean 'format'")),
     "top-level": CliBad(("+nme=x",), 2, ("nme", "did you mean 'name'")),
     "slug": CliBad(("name=../x",), 2, ("name", "slug")),
-    "dask": CliBad(("executor.kind=dask",), 2, ("executor.kind", "dask")),
+    "dask-address": CliBad(
+        ("executor.kind=dask", "executor.address=tcp://x"), 2, ("executor.address", "tcp://")
+    ),
     "feature": CliBad((*SHIFT_ARGS, "+drift.s.features=[x9]"), 2, ("drift.s.features", "x9")),
     "event-kind": CliBad(
         ("+drift.s.kind=shfit", "+drift.s.features=[x0]", "+drift.s.amount=1"),
@@ -672,9 +688,9 @@ CLI_CASES: dict[str, CliBad] = {
     ),
     # the traceback appears only when asked for, and the exit status stays 2
     "debug-flag": CliBad(
-        ("executor.kind=dask",),
+        ("executor.address=tcp://127.0.0.1:1",),
         2,
-        ("executor.kind",),
+        ("executor.address",),
         env=(("CALMOPS_GEN_DEBUG", "1"),),
         traceback=True,
     ),

@@ -360,7 +360,12 @@ def test_cli_reports_an_existing_dataset(cli_jobs) -> None:
 
 @pytest.mark.parametrize(
     ("executor", "sig"),
-    [("sequential", signal.SIGTERM), ("processes", signal.SIGTERM), ("sequential", signal.SIGINT)],
+    [
+        ("sequential", signal.SIGTERM),
+        ("processes", signal.SIGTERM),
+        ("dask", signal.SIGTERM),
+        ("sequential", signal.SIGINT),
+    ],
 )
 def test_sigterm_removes_the_half_written_dataset(tmp_path: Path, executor: str, sig: int) -> None:
     """A run stopped with SIGTERM (a job scheduler's kill, sent to the parent only) unwinds
@@ -372,7 +377,7 @@ def test_sigterm_removes_the_half_written_dataset(tmp_path: Path, executor: str,
         [sys.executable, "-m", "calmops_gen", f"output.root={root}", "~drift",
          "schedule.rows_per_block=2000000", "schedule.blocks=20",
          f"executor.kind={executor}",
-         *(["executor.workers=2"] if executor == "processes" else [])],
+         *(["executor.workers=2"] if executor != "sequential" else [])],
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
     )  # fmt: skip

@@ -197,9 +197,14 @@ def test_event_order_is_part_of_the_version(tmp_path: Path) -> None:
     assert selected[a.version]["sel"] > selected[b.version]["sel"] > 0
 
 
-def test_every_event_kind_is_executor_independent(tmp_path: Path, exclusive_run) -> None:
+@pytest.mark.parametrize(
+    "executor", [{"kind": "processes", "workers": 2}, {"kind": "dask", "workers": 2}]
+)
+def test_every_event_kind_is_executor_independent(
+    tmp_path: Path, exclusive_run, executor: dict[str, Any]
+) -> None:
     """All registered event kinds at once (on their fixture scenarios, plus a random walk,
-    which carries state across blocks): processes and sequential runs give the same bytes."""
+    which carries state across blocks): pooled and sequential runs give the same bytes."""
     from conftest import event_case
 
     from calmops_gen.drift import EVENTS
@@ -221,10 +226,7 @@ def test_every_event_kind_is_executor_independent(tmp_path: Path, exclusive_run)
         walk = {"kind": "trend", "features": [numeric.name], "form": "random_walk", "step_std": 0.1}
         sc = deep_merge(base, {"drift": {**events, "walk": walk}})
         seq = calmops_gen.run(sc, root=tmp_path / f"seq{n}")
-        par = calmops_gen.run(
-            deep_merge(sc, {"executor": {"kind": "processes", "workers": 2}}),
-            root=tmp_path / f"par{n}",
-        )
+        par = calmops_gen.run(deep_merge(sc, {"executor": executor}), root=tmp_path / f"par{n}")
         assert len(seq.blocks) >= 3
         assert file_hashes(par) == file_hashes(seq), sorted(events)
         assert dataset_bytes(par.directory) == dataset_bytes(seq.directory)
