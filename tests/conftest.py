@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -396,6 +397,25 @@ def run_cli(
         check=False,
     )
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def start_writing_run(
+    cwd: Path, root: Path, *args: str, stderr: int = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
+    """Start ``python -m calmops_gen output.root=ROOT ARGS`` in ``cwd`` and return once it
+    writes its first block file into its staging folder (a test failure if it never does)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calmops_gen", f"output.root={root}", *args],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
+    )
+    deadline = time.monotonic() + 120
+    while not any(root.glob("*/.*.tmp-*/data/*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert any(root.glob("*/.*.tmp-*/data/*")), "the run never started writing"
+    return proc
 
 
 def dataset_bytes(directory: Path) -> dict[str, bytes]:

@@ -7,7 +7,6 @@ import functools
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import IN_PROCESS_LOCK, listing, run_cli
+from conftest import IN_PROCESS_LOCK, listing, run_cli, start_writing_run
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
@@ -373,18 +372,11 @@ def test_sigterm_removes_the_half_written_dataset(tmp_path: Path, executor: str,
     under the root. A process pool ends its workers instead of finishing the blocks in
     flight (a 2M-row block takes seconds), so the exit is prompt either way."""
     root = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "calmops_gen", f"output.root={root}", "~drift",
-         "schedule.rows_per_block=2000000", "schedule.blocks=20",
-         f"executor.kind={executor}",
-         *(["executor.workers=2"] if executor != "sequential" else [])],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
+    pool = ["executor.workers=2"] if executor != "sequential" else []
+    proc = start_writing_run(
+        tmp_path, root, "~drift", "schedule.rows_per_block=2000000", "schedule.blocks=20",
+        f"executor.kind={executor}", *pool, stderr=subprocess.PIPE,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not any(root.glob("*/.*.tmp-*/data/*")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert any(root.glob("*/.*.tmp-*/data/*")), "the run never started writing"
     sent = time.monotonic()
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
@@ -400,15 +392,8 @@ def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(tmp_path: Path)
     """SIGKILL cannot be caught, so the staging folder stays; the next run of the same version
     removes it (its process is gone) and writes the dataset, which verifies."""
     root = tmp_path / "out"
-    args = [sys.executable, "-m", "calmops_gen", f"output.root={root}", "~drift",
-            "schedule.rows_per_block=200000", "schedule.blocks=20"]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    proc = subprocess.Popen(
-        args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-    )
-    deadline = time.monotonic() + 60
-    while not any(root.glob("*/.*.tmp-*/data/*")) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    overrides = ("~drift", "schedule.rows_per_block=200000", "schedule.blocks=20")
+    proc = start_writing_run(tmp_path, root, *overrides)
     proc.kill()
     proc.wait(timeout=60)
     left = list(root.glob("*/.*.tmp-*"))
@@ -416,10 +401,10 @@ def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(tmp_path: Path)
     # a live process's staging folder (another run of the same version) is kept
     alive = left[0].with_name(left[0].name.replace(f"-{proc.pid}-", f"-{os.getpid()}-"))
     alive.mkdir()
-    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
-    assert done.returncode == 0, done.stderr
+    rc, out, err = run_cli(tmp_path, f"output.root={root}", *overrides, timeout=300)
+    assert rc == 0, err
     assert not left[0].exists() and alive.exists()
-    final = Path(done.stdout.strip().splitlines()[-1])
+    final = Path(out.strip().splitlines()[-1])
     assert final.parent == left[0].parent and verify_dataset(final) == []
 
 

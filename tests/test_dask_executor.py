@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import dataset_bytes, file_hashes, listing, sea
+from conftest import dataset_bytes, file_hashes, listing, sea, start_writing_run
 
 import calmops_gen
 from calmops_gen import dask_executor
@@ -169,17 +168,10 @@ def test_workers_end_with_a_killed_run(tmp_path: Path) -> None:
     """SIGKILL of the run (no clean-up possible): the local cluster's workers die with it
     instead of running on as orphans; the staging folder is left for the next run."""
     root = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "calmops_gen", f"output.root={root}", "~drift",
-         "schedule.rows_per_block=1000000", "schedule.blocks=40",
-         "executor.kind=dask", "executor.workers=2"],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
+    proc = start_writing_run(
+        tmp_path, root, "~drift", "schedule.rows_per_block=1000000", "schedule.blocks=40",
+        "executor.kind=dask", "executor.workers=2",
     )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not any(root.glob("*/.*.tmp-*/data/*")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert any(root.glob("*/.*.tmp-*/data/*")), "the run never started writing"
     workers = _children(proc.pid)
     assert len(workers) >= 2
     proc.send_signal(signal.SIGKILL)
