@@ -121,8 +121,9 @@ class DaskExecutor(Executor):
         WorkerDied
             When a worker ends while it produces a block.
         ScenarioError
-            When the scheduler at ``address`` cannot be reached (``executor.address``) or a
-            worker's package versions differ from this process's (``executor``).
+            When the scheduler at ``address`` cannot be reached or one of its workers cannot
+            write into the staging folder (``executor.address``), or a worker's package
+            versions differ from this process's (``executor``).
         """
         from distributed import KilledWorker
 
@@ -141,6 +142,16 @@ class DaskExecutor(Executor):
                         result = cast(R, futures[i].result())
                     except KilledWorker as exc:
                         raise WorkerDied(first_line(exc)) from None
+                    except OSError as exc:
+                        if self.address is None:
+                            raise
+                        raise ScenarioError(
+                            "executor.address",
+                            f"a worker of {self.address} cannot write "
+                            f"{exc.filename or 'a block'}: {exc.strerror or exc}; the workers "
+                            "must see the output root at the same path as this process (a "
+                            "shared file system)",
+                        ) from None
                     if len(futures) < n:
                         futures.append(client.submit(_call, shared, len(futures), pure=False))
                     futures[i] = None

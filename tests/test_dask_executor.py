@@ -3,10 +3,12 @@ worker failures, unreachable schedulers and mismatched workers are clean errors.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,22 +48,60 @@ def test_a_local_cluster_gives_the_sequential_bytes(tmp_path: Path) -> None:
     assert dask.model_dump(exclude=unsealed) == seq.model_dump(exclude=unsealed)
 
 
-def test_a_running_scheduler_gives_the_sequential_bytes(tmp_path: Path) -> None:
-    """A cluster started elsewhere (here: in this process, one worker process) is used by
-    address; its workers write into the same staging folder."""
+@contextlib.contextmanager
+def _running_cluster(tmp_path: Path, processes: bool) -> Iterator[Any]:
+    """A one-worker cluster on the loopback interface, as a user would have started one."""
     import dask
 
     with (
         dask.config.set({"temporary-directory": str(tmp_path / "scratch")}),
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+            n_workers=1,
+            threads_per_worker=1,
+            processes=processes,
+            protocol="tcp",
+            host="127.0.0.1",
+            dashboard_address=None,
         ) as cluster,
     ):
+        yield cluster
+
+
+def test_a_running_scheduler_gives_the_sequential_bytes(tmp_path: Path) -> None:
+    """A cluster started elsewhere (here: in this process, one worker process) is used by
+    address; its workers write into the same staging folder."""
+    with _running_cluster(tmp_path, processes=True) as cluster:
         sc = _scenario(executor={"kind": "dask", "address": cluster.scheduler_address})
         remote = calmops_gen.run(sc, root=tmp_path / "remote")
     seq = calmops_gen.run(_scenario(), root=tmp_path / "seq")
     assert remote.version == seq.version
     assert dataset_bytes(remote.directory) == dataset_bytes(seq.directory)
+
+
+def test_a_worker_that_cannot_see_the_output_root_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exclusive_run
+) -> None:
+    """A running cluster whose workers do not share the output root's file system: writing
+    a block fails on the worker, and the error says what the cluster needs (the worker runs
+    in this process here, so that the patched writer stands for the other machine)."""
+    import calmops_gen.runner
+
+    def elsewhere(frame: Any, columns: Any, path: Path, fmt: str) -> Any:
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+
+    monkeypatch.setattr(calmops_gen.runner, "write_frame", elsewhere)
+    root = tmp_path / "out"
+    with _running_cluster(tmp_path, processes=False) as cluster:
+        sc = _scenario(executor={"kind": "dask", "address": cluster.scheduler_address})
+        with pytest.raises(ScenarioError) as err:
+            calmops_gen.run(sc, root=root)
+    assert err.value.path == "executor.address"
+    assert f"a worker of {cluster.scheduler_address} cannot write {root}" in err.value.message
+    assert err.value.message.endswith(
+        "block-00000.parquet: No such file or directory; the workers must see the output "
+        "root at the same path as this process (a shared file system)"
+    )
+    assert not root.exists()
 
 
 def _exit_on_block_one(index: int) -> int:
