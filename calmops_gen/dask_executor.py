@@ -3,13 +3,15 @@ extra).
 
 Without ``executor.address`` a run starts its own local cluster: ``executor.workers``
 processes (default: the CPU count) of one thread each, listening on the loopback interface
-only, without dashboards, with their scratch files in a hidden folder of the run's staging
-folder (removed before the dataset is published) and no retry of a block whose worker died
-(on one machine that is almost always a lack of memory, which a retry meets again). With
-``executor.address: tcp://HOST:PORT`` the run uses a running cluster's scheduler instead:
-its workers must see the output root at the same path (a shared file system), and must have
-the same versions of calmops-gen and of the libraries that decide the bytes (numpy, pandas,
-pyarrow, river, scipy), which the run checks before it produces anything.
+only, without dashboards (the scheduler's small HTTP server, for health checks, listens on a
+free loopback port), with their scratch files in a hidden folder of the run's staging folder
+(removed before the dataset is published), deaf to Ctrl-C (this process stops them) and with
+no retry of a block whose worker died (on one machine that is almost always a lack of
+memory, which a retry meets again). With ``executor.address: tcp://HOST:PORT`` the run uses
+a running cluster's scheduler instead: its workers must see the output root and a ``table``
+source at the same paths (a shared file system), and must have the same versions of
+calmops-gen and of the libraries that decide the bytes (:data:`BYTE_DECIDING`), which the
+run checks before it produces anything.
 
 Either way a block's task is the plan and the block's index, as for the process pool: the
 plan goes to every worker once (``scatter``), a bounded window of blocks is in flight, each
@@ -29,10 +31,12 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -64,27 +68,38 @@ def dask_missing() -> str | None:
     return None
 
 
-def package_versions() -> dict[str, str | None]:
-    """The installed version of each package in :data:`BYTE_DECIDING` (``None``: absent).
+def version_probe() -> Callable[[], dict[str, str | None]]:
+    """A function that returns the installed version of each package in
+    :data:`BYTE_DECIDING` (``None``: not installed).
+
+    It is a closure, so a worker receives it by value and can run it even where calmops-gen
+    itself is missing or another version.
 
     Examples
     --------
-    >>> package_versions()["numpy"] is not None
-    True
+    >>> probe = version_probe()
+    >>> probe()["numpy"] is not None, probe.__closure__ is not None
+    (True, True)
     """
-    found: dict[str, str | None] = {}
-    for name in BYTE_DECIDING:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = None
-    return found
+    names = BYTE_DECIDING
+
+    def probe() -> dict[str, str | None]:
+        from importlib.metadata import PackageNotFoundError, version
+
+        found: dict[str, str | None] = {}
+        for name in names:
+            try:
+                found[name] = version(name)
+            except PackageNotFoundError:
+                found[name] = None
+        return found
+
+    return probe
 
 
-def version_mismatch(
-    client_versions: dict[str, str | None], workers: dict[str, dict[str, str | None]]
-) -> str | None:
-    """The first worker whose package versions differ from the client's, as a message.
+def version_mismatch(client_versions: dict[str, str | None], workers: dict[str, Any]) -> str | None:
+    """The first worker whose package versions differ from the client's (or that could not
+    report them), as a message.
 
     Examples
     --------
@@ -93,11 +108,16 @@ def version_mismatch(
     True
     >>> version_mismatch(mine, {"tcp://w1:1": {**mine, "numpy": "2.3.0"}})
     'worker tcp://w1:1 has numpy 2.3.0, this process 2.4.6'
+    >>> version_mismatch(mine, {"tcp://w1:1": {**mine, "calmops-gen": None}})
+    'worker tcp://w1:1 has no calmops-gen, this process 0.1.0'
     """
     for worker, theirs in sorted(workers.items()):
+        if not isinstance(theirs, dict):  # the probe failed there
+            return f"worker {worker} cannot report its package versions ({first_line(theirs)})"
         for name, mine in client_versions.items():
             if theirs.get(name) != mine:
-                return f"worker {worker} has {name} {theirs.get(name)}, this process {mine}"
+                has = f"has {name} {theirs[name]}" if theirs.get(name) else f"has no {name}"
+                return f"worker {worker} {has}, this process {mine}"
     return None
 
 
@@ -119,11 +139,12 @@ class DaskExecutor(Executor):
         Raises
         ------
         WorkerDied
-            When a worker ends while it produces a block.
+            When a worker of the local cluster ends while it produces a block.
         ScenarioError
-            When the scheduler at ``address`` cannot be reached or one of its workers cannot
-            write into the staging folder (``executor.address``), or a worker's package
-            versions differ from this process's (``executor``).
+            About ``executor.address``: the scheduler cannot be reached, the cluster loses a
+            block (a worker or the scheduler stopped), or a worker cannot find the staging
+            folder (``workdir``: it does not share this process's file system); about
+            ``executor``: a worker's package versions differ from this process's.
         """
         from distributed import KilledWorker
 
@@ -140,18 +161,10 @@ class DaskExecutor(Executor):
                 for i in range(n):
                     try:
                         result = cast(R, futures[i].result())
-                    except KilledWorker as exc:
-                        raise WorkerDied(first_line(exc)) from None
-                    except OSError as exc:
-                        if self.address is None:
-                            raise
-                        raise ScenarioError(
-                            "executor.address",
-                            f"a worker of {self.address} cannot write "
-                            f"{exc.filename or 'a block'}: {exc.strerror or exc}; the workers "
-                            "must see the output root at the same path as this process (a "
-                            "shared file system)",
-                        ) from None
+                    except (KilledWorker, CancelledError) as exc:
+                        raise self._lost(exc) from None
+                    except FileNotFoundError as exc:
+                        raise self._unseen(exc, workdir) from None
                     if len(futures) < n:
                         futures.append(client.submit(_call, shared, len(futures), pure=False))
                     futures[i] = None
@@ -160,6 +173,30 @@ class DaskExecutor(Executor):
                 pending = [f for f in futures if f is not None]
                 if pending:  # failed or interrupted: nothing more to compute
                     client.cancel(pending)
+
+    def _lost(self, exc: Exception) -> Exception:
+        """The error for a block the cluster lost: a local worker died (or took the only copy
+        of the plan with it), or a running cluster lost a worker or its scheduler."""
+        if self.address is None:
+            return WorkerDied(first_line(exc))
+        return ScenarioError(
+            "executor.address",
+            f"the Dask cluster at {self.address} lost a block ({first_line(exc)}): a worker or "
+            "the scheduler stopped; nothing was written",
+        )
+
+    def _unseen(self, exc: FileNotFoundError, workdir: Path | None) -> Exception:
+        """A running cluster's worker that cannot find the staging folder does not share this
+        process's file system; any other missing file is the task's own error."""
+        name = exc.filename
+        if self.address is None or workdir is None or not name or workdir not in Path(name).parents:
+            return exc
+        return ScenarioError(
+            "executor.address",
+            f"a worker of {self.address} cannot write {name}: {exc.strerror or exc}; the "
+            "workers must see the output root at the same path as this process (a shared "
+            "file system)",
+        )
 
     @contextlib.contextmanager
     def _client(self, workdir: Path | None) -> Iterator[Any]:
@@ -193,7 +230,8 @@ def _check_workers(client: Any) -> None:
         raise ScenarioError(
             "executor.address", f"the Dask scheduler at {client.scheduler.address} has no workers"
         )
-    problem = version_mismatch(package_versions(), client.run(package_versions))
+    probe = version_probe()
+    problem = version_mismatch(probe(), client.run(probe, on_error="return"))
     if problem:
         raise ScenarioError(
             "executor",
@@ -204,15 +242,32 @@ def _check_workers(client: Any) -> None:
 
 @contextlib.contextmanager
 def _quiet(name: str) -> Iterator[None]:
-    """Logger ``name`` shows errors only while the block is in force (a cluster's start, its
-    connections and its shutdown log at INFO, which a Hydra run would print)."""
+    """Logger ``name`` silent while the block is in force: a cluster logs its start, its
+    connections and its shutdown at INFO (which a Hydra run would print), and a block's
+    failure at ERROR with a traceback, which the run reports in one line itself."""
     logger = logging.getLogger(name)
     level = logger.level
-    logger.setLevel(logging.ERROR)
+    logger.setLevel(logging.CRITICAL + 1)
     try:
         yield
     finally:
         logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored while the block is in force, in the main thread (elsewhere a no-op):
+    processes started meanwhile keep ignoring it (Python leaves an ignored SIGINT alone), so
+    Ctrl-C in a terminal, which reaches every process of the group, stops this process only,
+    which then shuts its cluster down (the workers would each print a traceback)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
@@ -227,18 +282,18 @@ def _local_cluster(workers: int, workdir: Path | None) -> Iterator[Any]:
             "temporary-directory": scratch,
             "distributed.scheduler.allowed-failures": 0,
         }
-        with (
-            dask.config.set(settings),
-            LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                # no dashboard; the scheduler's HTTP server (health checks) on a free port
-                dashboard_address=None,
-                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                local_directory=scratch,
-                silence_logs=logging.ERROR,
-            ) as cluster,
-        ):
-            yield cluster
+        with dask.config.set(settings):
+            with _sigint_ignored():
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    # no dashboard; the scheduler's HTTP server (health checks) on a free port
+                    dashboard_address=None,
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                    local_directory=scratch,
+                    silence_logs=logging.CRITICAL,
+                )
+            with cluster:
+                yield cluster

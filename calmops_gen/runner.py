@@ -166,9 +166,11 @@ def run(
 
 
 def _dataset_dir(root: str | Path, scenario: Scenario, plan: Plan) -> Path:
-    """``<root>/<name>/<version>``, ``~`` in ``root`` expanded to the user's home."""
+    """``<root>/<name>/<version>``, absolute (``~`` in ``root`` expanded to the user's
+    home): the blocks' tasks write there from any working directory (a Dask cluster's
+    workers)."""
     try:
-        return Path(root).expanduser() / scenario.name / plan.version
+        return Path(root).expanduser().absolute() / scenario.name / plan.version
     except RuntimeError as exc:  # ~user of an unknown user, or no home directory
         raise ScenarioError("output.root", f"cannot expand {str(root)!r}: {exc}") from None
 

@@ -58,8 +58,11 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 #: Names Windows keeps for devices: a folder cannot have them (nor them plus an extension).
 DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"{d}{i}" for d in ("com", "lpt") for i in range(10))}
 EVENT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-#: A Dask scheduler's address: ``tcp://`` or ``tls://``, a host (name, IPv4 or [IPv6]) and a port.
-DASK_ADDRESS = re.compile(r"(tcp|tls)://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}")
+#: A Dask scheduler's address: ``tcp://``, a host (name, IPv4 or [IPv6]) and a port (1-65535).
+DASK_ADDRESS = re.compile(
+    r"tcp://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])"
+    r":([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+)
 #: More worker processes than this is a typo, not a machine (each costs a process).
 MAX_WORKERS = 1024
 RESERVED_IDS = {"row", "block", "concept", "concept_weight"}
@@ -207,8 +210,9 @@ class ExecutorSpec(ConfigModel):
     def _check_address(cls, value: str | None) -> str | None:
         if value is not None and not DASK_ADDRESS.fullmatch(value):
             raise ValueError(
-                f"{value!r} is not a Dask scheduler address: give tcp://HOST:PORT or "
-                "tls://HOST:PORT"
+                f"{value!r} is not a Dask scheduler address: give tcp://HOST:PORT (a port "
+                "from 1 to 65535; TLS needs Dask's own security settings, which a scenario "
+                "does not carry)"
             )
         return value
 

@@ -400,16 +400,19 @@ def run_cli(
 
 
 def start_writing_run(
-    cwd: Path, root: Path, *args: str, stderr: int = subprocess.DEVNULL
+    cwd: Path, root: Path, *args: str, stderr: int = subprocess.DEVNULL, group: bool = False
 ) -> subprocess.Popen[bytes]:
     """Start ``python -m calmops_gen output.root=ROOT ARGS`` in ``cwd`` and return once it
-    writes its first block file into its staging folder (a test failure if it never does)."""
+    writes its first block file into its staging folder (a test failure if it never does).
+    ``group``: in a process group of its own, as a terminal's foreground job (``os.killpg``
+    then signals it and every process it started, as Ctrl-C does)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "calmops_gen", f"output.root={root}", *args],
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=stderr,
         env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
+        start_new_session=group,
     )
     deadline = time.monotonic() + 120
     while not any(root.glob("*/.*.tmp-*/data/*")) and time.monotonic() < deadline:

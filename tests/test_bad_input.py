@@ -290,6 +290,16 @@ CASES: dict[str, Bad] = {
         "executor.address",
         ("tcp://HOST:PORT",),
     ),
+    "address with port 0": Bad(
+        s(executor={"kind": "dask", "address": "tcp://127.0.0.1:0"}),
+        "executor.address",
+        ("a port from 1 to 65535",),
+    ),
+    "address over tls": Bad(
+        s(executor={"kind": "dask", "address": "tls://127.0.0.1:8786"}),
+        "executor.address",
+        ("TLS needs Dask's own security settings",),
+    ),
     "executor workers 0": Bad(s(executor={"workers": 0}), "executor.workers"),
     "block_params for a missing block": Bad(
         s(schedule={"block_params": {7: {"variant": 1}}}), "schedule.block_params.7"

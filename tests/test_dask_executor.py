@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import dataset_bytes, file_hashes, listing, sea, start_writing_run
+from conftest import dataset_bytes, file_hashes, listing, run_cli, sea, start_writing_run
 
 import calmops_gen
 from calmops_gen import dask_executor
@@ -78,6 +79,51 @@ def test_a_running_scheduler_gives_the_sequential_bytes(tmp_path: Path) -> None:
     assert dataset_bytes(remote.directory) == dataset_bytes(seq.directory)
 
 
+def test_workers_elsewhere_open_the_planned_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A running cluster's worker whose working directory is another folder, holding another
+    table under the same relative name: the relative output root and table source mean this
+    process's folders, so the bytes are a sequential run's (the worker once wrote into its own
+    folder and read its own table)."""
+    from conftest import table_scenario, write_mixed_table
+
+    here, there = tmp_path / "here", tmp_path / "there"
+    write_mixed_table(here / "src" / "t.parquet", n=300, seed=5)
+    write_mixed_table(there / "src" / "t.parquet", n=300, seed=6)
+    sc = table_scenario("src/t.parquet", name="elsewhere")
+    monkeypatch.chdir(there)  # spawned workers start in the folder current at their start
+    with _running_cluster(tmp_path, processes=True) as cluster:
+        monkeypatch.chdir(here)
+        remote = calmops_gen.run(
+            {**sc, "executor": {"kind": "dask", "address": cluster.scheduler_address}},
+            root="out",
+        )
+        seq = calmops_gen.run(sc, root="seq")
+    assert remote.directory == here / "out" / "elsewhere" / remote.version
+    assert remote.version == seq.version
+    assert dataset_bytes(remote.directory) == dataset_bytes(seq.directory)
+    assert not (there / "out").exists()
+
+
+def test_a_table_that_changes_after_planning_is_refused(tmp_path: Path) -> None:
+    """The plan records the source's SHA-256; a block read from other content (a file
+    rewritten during the run, or another file at the path on a worker) is an error."""
+    from conftest import table_scenario, write_mixed_table
+
+    from calmops_gen.engine import produce_block
+    from calmops_gen.plan import build_plan
+
+    source = write_mixed_table(tmp_path / "t.parquet", n=300, seed=5)
+    plan = build_plan(calmops_gen.load_scenario(table_scenario(source)))
+    produce_block(plan, 0)
+    write_mixed_table(source, n=300, seed=6)
+    with pytest.raises(ScenarioError) as err:
+        produce_block(plan, 1)
+    assert err.value.path == "generator.params.source"
+    assert err.value.message.startswith(f"{source} is not the file the run was planned with")
+
+
 def test_a_worker_that_cannot_see_the_output_root_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exclusive_run
 ) -> None:
@@ -115,8 +161,11 @@ def _square(index: int) -> int:
     return index * index
 
 
-def test_a_dead_worker_is_worker_died_and_not_retried(tmp_path: Path) -> None:
-    ex = executor_for("dask", 2)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_dead_worker_is_worker_died_and_not_retried(tmp_path: Path, workers: int) -> None:
+    """With one worker the plan's only copy dies with it (Dask cancels the blocks instead of
+    reporting the worker): the same WorkerDied."""
+    ex = executor_for("dask", workers)
     got: list[int] = []
     with pytest.raises(WorkerDied):
         for value in ex.map(_exit_on_block_one, 4, tmp_path):
@@ -154,13 +203,13 @@ class _Cluster:
     def nthreads(self) -> dict[str, int]:
         return dict.fromkeys(self.versions, 1)
 
-    def run(self, fn: Any) -> dict[str, dict[str, str | None]]:
-        assert fn is dask_executor.package_versions
+    def run(self, fn: Any, on_error: str) -> dict[str, Any]:
+        assert on_error == "return"  # a worker whose probe fails is reported, not raised
         return self.versions
 
 
 def test_workers_with_other_library_versions_are_refused() -> None:
-    mine = dask_executor.package_versions()
+    mine = dask_executor.version_probe()()
     assert mine["calmops-gen"] == calmops_gen.__version__
     same = {"tcp://10.0.0.2:1": dict(mine), "tcp://10.0.0.3:1": dict(mine)}
     dask_executor._check_workers(_Cluster(same))  # accepted
@@ -173,6 +222,33 @@ def test_workers_with_other_library_versions_are_refused() -> None:
     )
     with pytest.raises(ScenarioError, match=r"tcp://10\.0\.0\.1:8786 has no workers"):
         dask_executor._check_workers(_Cluster({}))
+    bare = {**same, "tcp://10.0.0.2:1": ModuleNotFoundError("No module named 'numpy'")}
+    with pytest.raises(ScenarioError) as err:
+        dask_executor._check_workers(_Cluster(bare))
+    assert err.value.message.startswith(
+        "worker tcp://10.0.0.2:1 cannot report its package versions (No module named 'numpy')"
+    )
+
+
+def test_the_version_probe_runs_where_calmops_gen_is_not_installed(tmp_path: Path) -> None:
+    """The probe travels by value: a worker without calmops-gen (here a Python that cannot
+    import it) runs it and reports the package missing, instead of failing to unpickle."""
+    import cloudpickle
+
+    blob = tmp_path / "probe.pickle"
+    blob.write_bytes(cloudpickle.dumps(dask_executor.version_probe()))
+    code = (
+        "import sys, pickle\n"
+        "sys.modules['calmops_gen'] = None  # import calmops_gen fails\n"
+        f"print(pickle.loads(open({str(blob)!r}, 'rb').read())()['numpy'])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    import numpy
+
+    assert proc.stdout.strip() == numpy.__version__
 
 
 def test_without_the_extra_dask_is_refused_naming_it(
@@ -220,3 +296,37 @@ def test_workers_end_with_a_killed_run(tmp_path: Path) -> None:
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(w) for w in workers)
+
+
+def test_a_block_error_on_a_worker_is_one_line(tmp_path: Path) -> None:
+    """A ScenarioError found while a worker makes block 1 (label times past pandas' range):
+    exit 2 and the one line a sequential run prints, no worker log or traceback."""
+    args = [
+        "~drift", "~schedule.transition", "schedule.blocks=4", "schedule.rows_per_block=100",
+        "schedule.start=2262-03-01", "++schedule.step={hours: 6}",
+        "++label_delay={unit: time, kind: exponential, value: 10D}",
+    ]  # fmt: skip
+    seq = run_cli(tmp_path, *args, f"output.root={tmp_path / 'a'}")
+    dask = run_cli(
+        tmp_path, *args, "executor.kind=dask", "executor.workers=2", f"output.root={tmp_path / 'b'}"
+    )
+    assert seq[0] == dask[0] == 2
+    assert len(seq[2].strip().splitlines()) == 1
+    assert dask[2] == seq[2] and dask[1] == seq[1] == ""
+    assert not (tmp_path / "b").exists()
+
+
+def test_ctrl_c_in_a_terminal_stops_the_run_in_one_line(tmp_path: Path) -> None:
+    """SIGINT to the whole process group (a terminal's Ctrl-C reaches the workers too): the
+    workers ignore it and the run shuts them down: exit 130, one line, nothing left."""
+    root = tmp_path / "out"
+    proc = start_writing_run(
+        tmp_path, root, "~drift", "schedule.rows_per_block=1000000", "schedule.blocks=40",
+        "executor.kind=dask", "executor.workers=2", stderr=subprocess.PIPE, group=True,
+    )  # fmt: skip
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.decode().strip().splitlines() == [err.decode().strip().splitlines()[-1]]
+    assert err.decode().strip().startswith("calmops-gen: interrupted")
+    assert not root.exists()

@@ -420,14 +420,44 @@ class Table(Generator):
 
     params: TableParams
 
+    def __init__(self, params: GeneratorParams, engine: str | None, balance: bool = False) -> None:
+        super().__init__(params, engine, balance)
+        self._where: str | None = None
+        self._sha256: str | None = None
+
+    def _file(self) -> tuple[str, tuple[int, ...]]:
+        """The source's absolute path and its file version, for the caches.
+
+        The path is fixed where the run is planned: a worker elsewhere (a Dask cluster's,
+        whose working directory and home differ) opens that very path (a ``bundled:`` table
+        resolves inside each process's own installation). Once :meth:`inputs` has recorded
+        the file's SHA-256 in the plan, a file with other content there is an error, not
+        other rows under the same version.
+        """
+        if self._where is None:
+            source = self.params.source
+            self._where = (
+                source if _BUNDLED.match(source) else str(resolve_source(source).resolve())
+            )
+        path = resolve_source(self._where).resolve()
+        stamp = _stamp(path)
+        if self._sha256 is not None and _digest(str(path), stamp) != self._sha256:
+            raise ScenarioError(
+                f"{PARAMS_PATH}.source",
+                f"{path} is not the file the run was planned with (SHA-256 "
+                f"{self._sha256[:12]}...): it changed during the run, or a worker sees "
+                "another file at that path",
+            )
+        return str(path), stamp
+
     def loaded(self) -> SourceRows:
         """The table in block order (opened once per process)."""
-        path = resolve_source(self.params.source)
-        return _load(str(path.resolve()), _stamp(path), self.params)
+        return _load(*self._file(), self.params)
 
     def inputs(self) -> dict[str, str]:
-        path = resolve_source(self.params.source)
-        return {f"{PARAMS_PATH}.source": _digest(str(path.resolve()), _stamp(path))}
+        path, stamp = self._file()
+        self._sha256 = _digest(path, stamp)
+        return {f"{PARAMS_PATH}.source": self._sha256}
 
     def source_rows(self) -> int:
         return self.loaded().num_rows
