@@ -42,6 +42,7 @@ from typing import Any, TypeVar, cast
 
 from calmops_gen.errors import ScenarioError, first_line
 from calmops_gen.executors import Executor, WorkerDied
+from calmops_gen.generators.table import forget_sources
 
 R = TypeVar("R")
 
@@ -110,6 +111,8 @@ def version_mismatch(client_versions: dict[str, str | None], workers: dict[str, 
     'worker tcp://w1:1 has numpy 2.3.0, this process 2.4.6'
     >>> version_mismatch(mine, {"tcp://w1:1": {**mine, "calmops-gen": None}})
     'worker tcp://w1:1 has no calmops-gen, this process 0.1.0'
+    >>> version_mismatch({**mine, "tzdata": None}, {"tcp://w1:1": {**mine, "tzdata": "2025.2"}})
+    'worker tcp://w1:1 has tzdata 2025.2, this process none'
     """
     for worker, theirs in sorted(workers.items()):
         if not isinstance(theirs, dict):  # the probe failed there
@@ -117,7 +120,7 @@ def version_mismatch(client_versions: dict[str, str | None], workers: dict[str, 
         for name, mine in client_versions.items():
             if theirs.get(name) != mine:
                 has = f"has {name} {theirs[name]}" if theirs.get(name) else f"has no {name}"
-                return f"worker {worker} {has}, this process {mine}"
+                return f"worker {worker} {has}, this process {mine or 'none'}"
     return None
 
 
@@ -129,7 +132,7 @@ def _call(task: Callable[[int], R], index: int) -> R:
 @dataclass(frozen=True)
 class DaskExecutor(Executor):
     """Runs the blocks' tasks on a Dask cluster: a local one of ``workers`` processes, or the
-    running cluster at ``address``."""
+    running cluster at ``address`` (whose own workers run them; ``workers`` is then unused)."""
 
     address: str | None = None
 
@@ -150,8 +153,12 @@ class DaskExecutor(Executor):
 
         if n == 0:
             return
-        with self._client(workdir) as client:
+        deferred = _DeferredSignals()
+        with deferred, self._client(workdir) as client:
             shared = client.scatter(task, broadcast=True, hash=False)
+            # a signal that came during the start-up stops the run here, where the cluster
+            # shuts down cleanly (mid-start-up it would be left to the garbage collector)
+            deferred.release()
             # twice the cluster's threads (a worker with 8 threads runs 8 blocks at once)
             window = 2 * max(1, sum(client.nthreads().values()))
             futures: list[Any] = []
@@ -221,7 +228,11 @@ class DaskExecutor(Executor):
                 ) from None
             with client:
                 _check_workers(client)
-                yield client
+                try:
+                    yield client
+                finally:  # long-lived workers: do not keep this run's table
+                    with contextlib.suppress(Exception):
+                        client.run(forget_sources)
 
 
 def _check_workers(client: Any) -> None:
@@ -241,33 +252,71 @@ def _check_workers(client: Any) -> None:
 
 
 @contextlib.contextmanager
-def _quiet(name: str) -> Iterator[None]:
-    """Logger ``name`` silent while the block is in force: a cluster logs its start, its
-    connections and its shutdown at INFO (which a Hydra run would print), and a block's
-    failure at ERROR with a traceback, which the run reports in one line itself."""
-    logger = logging.getLogger(name)
-    level = logger.level
-    logger.setLevel(logging.CRITICAL + 1)
+def _quiet(prefix: str) -> Iterator[None]:
+    """Every logger named ``prefix`` or ``prefix.*`` silent while the block is in force: a
+    cluster logs its start, its connections and its shutdown at INFO (which a Hydra run
+    would print), and a block's failure or a lost scheduler at ERROR with a traceback, which
+    the run reports in one line itself. (Some of distributed's loggers do not propagate to
+    their parent, so each is set.)"""
+    names = [
+        name
+        for name in list(logging.root.manager.loggerDict)
+        if name == prefix or name.startswith(prefix + ".")
+    ]
+    loggers = [logging.getLogger(name) for name in {prefix, *names}]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """SIGINT ignored while the block is in force, in the main thread (elsewhere a no-op):
-    processes started meanwhile keep ignoring it (Python leaves an ignored SIGINT alone), so
-    Ctrl-C in a terminal, which reaches every process of the group, stops this process only,
-    which then shuts its cluster down (the workers would each print a traceback)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+class _DeferredSignals:
+    """SIGINT and SIGTERM held back while a cluster starts and receives the plan (in the main
+    thread; elsewhere a no-op): interrupting distributed mid-start-up leaves a half-built
+    cluster that closes only at garbage collection, after the staging folder is gone.
+    :meth:`release` restores the handlers and delivers a signal that came meanwhile, at a
+    point where the cluster shuts down in order.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.previous: dict[int, Any] = {}
+        self.received: list[int] = []
+
+    def _hold(self, signum: int, frame: Any) -> None:
+        self.received.append(signum)
+
+    def __enter__(self) -> _DeferredSignals:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = {sig: signal.signal(sig, self._hold) for sig in self.SIGNALS}
+        return self
+
+    def release(self) -> None:
+        """Restore the handlers; deliver the first signal held back, if any (its handler
+        runs now: ``KeyboardInterrupt`` for SIGINT, the caller's for SIGTERM)."""
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+        self.previous = {}
+        if self.received:
+            signal.raise_signal(self.received[0])
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():  # start-up failed: restore only
+            signal.signal(sig, handler)
+        self.previous = {}
+
+
+def dask_setup(worker: Any) -> None:
+    """Worker preload of a local cluster: ignore SIGINT. Ctrl-C in a terminal reaches every
+    process of its group; this process stops the run and shuts the cluster down, and the
+    workers would each print a traceback. (``worker``: distributed's preload argument.)"""
+    with contextlib.suppress(ValueError):  # not the worker's main thread: leave it
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextlib.contextmanager
@@ -282,18 +331,19 @@ def _local_cluster(workers: int, workdir: Path | None) -> Iterator[Any]:
             "temporary-directory": scratch,
             "distributed.scheduler.allowed-failures": 0,
         }
-        with dask.config.set(settings):
-            with _sigint_ignored():
-                cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    # no dashboard; the scheduler's HTTP server (health checks) on a free port
-                    dashboard_address=None,
-                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                    local_directory=scratch,
-                    silence_logs=logging.CRITICAL,
-                )
-            with cluster:
-                yield cluster
+        with (
+            dask.config.set(settings),
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                # no dashboard; the scheduler's HTTP server (health checks) on a free port
+                dashboard_address=None,
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                local_directory=scratch,
+                silence_logs=logging.CRITICAL,
+                preload=[__name__],  # dask_setup: workers ignore Ctrl-C
+            ) as cluster,
+        ):
+            yield cluster

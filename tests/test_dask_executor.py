@@ -279,7 +279,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux parent-death signal")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_end_with_a_killed_run(tmp_path: Path) -> None:
     """SIGKILL of the run (no clean-up possible): the local cluster's workers die with it
     instead of running on as orphans; the staging folder is left for the next run."""
@@ -330,3 +330,94 @@ def test_ctrl_c_in_a_terminal_stops_the_run_in_one_line(tmp_path: Path) -> None:
     assert err.decode().strip().splitlines() == [err.decode().strip().splitlines()[-1]]
     assert err.decode().strip().startswith("calmops-gen: interrupted")
     assert not root.exists()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_cluster_starts_stops_the_run_cleanly(tmp_path: Path, sig: int) -> None:
+    """Ctrl-C or SIGTERM while the local cluster starts (its scratch folder exists, the
+    workers do not yet): the run stops once the cluster is up, with the usual exit status and
+    line, nothing left under the root and nothing on stdout (a half-started cluster used to
+    be left to the garbage collector, after the staging folder was gone; Ctrl-C used to be
+    lost and the dataset published)."""
+    root = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calmops_gen", f"output.root={root}", "~drift",
+         "schedule.rows_per_block=200000", "schedule.blocks=10",
+         "executor.kind=dask", "executor.workers=2"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not any(root.glob("*/.*.tmp-*/.dask-*")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert any(root.glob("*/.*.tmp-*/.dask-*")), "the cluster never started"
+    os.killpg(proc.pid, sig)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + sig, err
+    assert out == b""
+    assert "Traceback" not in err.decode()
+    if sig == signal.SIGINT:
+        assert err.decode().strip().startswith("calmops-gen: interrupted")
+    assert not root.exists()
+
+
+def _cached_tables() -> int:
+    from calmops_gen.generators import table
+
+    return int(table._load.cache_info().currsize)
+
+
+def test_a_running_clusters_workers_forget_the_table_after_the_run(tmp_path: Path) -> None:
+    """Long-lived workers do not keep the run's source table (a CSV source is held whole)."""
+    from conftest import table_scenario, write_mixed_table
+
+    source = write_mixed_table(tmp_path / "t.parquet", n=300)
+    with _running_cluster(tmp_path, processes=True) as cluster:
+        sc = table_scenario(source)
+        sc["executor"] = {"kind": "dask", "address": cluster.scheduler_address}
+        calmops_gen.run(sc, root=tmp_path / "out")
+        with distributed.Client(cluster, set_as_default=False) as client:
+            assert list(client.run(_cached_tables).values()) == [0]
+
+
+def test_a_scheduler_lost_mid_run_is_one_line(tmp_path: Path) -> None:
+    """The running cluster's process is killed while the run writes: exit 2 and one line
+    naming executor.address (distributed's own loggers, some of which do not propagate,
+    stay silent), nothing left under the root."""
+    code = (
+        "import sys, time, distributed\n"
+        "if __name__ == '__main__':\n"
+        "    c = distributed.LocalCluster(n_workers=1, threads_per_worker=1, protocol='tcp',\n"
+        "                                 host='127.0.0.1', dashboard_address=None)\n"
+        "    print(c.scheduler_address, flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    env = {**os.environ, "DASK_TEMPORARY_DIRECTORY": str(tmp_path / "scratch")}
+    cluster = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert cluster.stdout is not None
+        address = cluster.stdout.readline().decode().strip()
+        root = tmp_path / "out"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "calmops_gen", f"output.root={root}", "~drift",
+             "schedule.rows_per_block=500000", "schedule.blocks=40",
+             "executor.kind=dask", f"executor.address={address}"],
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not any(root.glob("*/.*.tmp-*/data/*")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert any(root.glob("*/.*.tmp-*/data/*")), "the run never started writing"
+    finally:
+        os.killpg(cluster.pid, signal.SIGKILL)
+        cluster.wait(timeout=60)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    assert out == b""
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("calmops-gen: error: executor.address: ")
+    assert not any(root.glob("*/.*"))

@@ -45,6 +45,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -313,6 +314,18 @@ def _digest(path: str, stamp: tuple[int, ...]) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+#: One source check and load at a time in a process: threads of one worker (a Dask worker
+#: with several threads) would otherwise each load the same table, doubling its memory.
+_LOADING = threading.Lock()
+
+
+def forget_sources() -> None:
+    """Drop this process's cached source tables and digests (a long-lived worker of a running
+    Dask cluster, after a run, would keep the last table, a CSV source whole)."""
+    _load.cache_clear()
+    _digest.cache_clear()
+
+
 @functools.lru_cache(maxsize=1)
 def _load(path: str, stamp: tuple[int, ...], params: TableParams) -> SourceRows:
     """The source in block order, opened once per process for the run in progress; only
@@ -452,7 +465,8 @@ class Table(Generator):
 
     def loaded(self) -> SourceRows:
         """The table in block order (opened once per process)."""
-        return _load(*self._file(), self.params)
+        with _LOADING:
+            return _load(*self._file(), self.params)
 
     def inputs(self) -> dict[str, str]:
         path, stamp = self._file()
