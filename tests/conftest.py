@@ -400,24 +400,31 @@ def run_cli(
 
 
 def start_writing_run(
-    cwd: Path, root: Path, *args: str, stderr: int = subprocess.DEVNULL, group: bool = False
+    cwd: Path,
+    root: Path,
+    *args: str,
+    stdout: int = subprocess.DEVNULL,
+    stderr: int = subprocess.DEVNULL,
+    group: bool = False,
+    ready: str = "*/.*.tmp-*/data/*",
 ) -> subprocess.Popen[bytes]:
-    """Start ``python -m calmops_gen output.root=ROOT ARGS`` in ``cwd`` and return once it
-    writes its first block file into its staging folder (a test failure if it never does).
-    ``group``: in a process group of its own, as a terminal's foreground job (``os.killpg``
-    then signals it and every process it started, as Ctrl-C does)."""
+    """Start ``python -m calmops_gen output.root=ROOT ARGS`` in ``cwd`` and return once
+    ``ROOT`` holds a path matching ``ready`` (default: the first block file in the staging
+    folder; a test failure if none comes). ``group``: in a process group of its own, as a
+    terminal's foreground job (``os.killpg`` then signals it and every process it started,
+    as Ctrl-C does)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "calmops_gen", f"output.root={root}", *args],
         cwd=cwd,
-        stdout=subprocess.DEVNULL,
+        stdout=stdout,
         stderr=stderr,
         env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
         start_new_session=group,
     )
     deadline = time.monotonic() + 120
-    while not any(root.glob("*/.*.tmp-*/data/*")) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert any(root.glob("*/.*.tmp-*/data/*")), "the run never started writing"
+    while not any(root.glob(ready)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert any(root.glob(ready)), f"the run never got to {ready}"
     return proc
 
 

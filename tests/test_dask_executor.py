@@ -340,17 +340,11 @@ def test_a_signal_while_the_cluster_starts_stops_the_run_cleanly(tmp_path: Path,
     be left to the garbage collector, after the staging folder was gone; Ctrl-C used to be
     lost and the dataset published)."""
     root = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "calmops_gen", f"output.root={root}", "~drift",
-         "schedule.rows_per_block=200000", "schedule.blocks=10",
-         "executor.kind=dask", "executor.workers=2"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-        env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
+    proc = start_writing_run(
+        tmp_path, root, "~drift", "schedule.rows_per_block=200000", "schedule.blocks=10",
+        "executor.kind=dask", "executor.workers=2", stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, group=True, ready="*/.*.tmp-*/.dask-*",
     )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not any(root.glob("*/.*.tmp-*/.dask-*")) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert any(root.glob("*/.*.tmp-*/.dask-*")), "the cluster never started"
     os.killpg(proc.pid, sig)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + sig, err
@@ -401,17 +395,11 @@ def test_a_scheduler_lost_mid_run_is_one_line(tmp_path: Path) -> None:
         assert cluster.stdout is not None
         address = cluster.stdout.readline().decode().strip()
         root = tmp_path / "out"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "calmops_gen", f"output.root={root}", "~drift",
-             "schedule.rows_per_block=500000", "schedule.blocks=40",
-             "executor.kind=dask", f"executor.address={address}"],
-            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env={k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"},
+        proc = start_writing_run(
+            tmp_path, root, "~drift", "schedule.rows_per_block=500000", "schedule.blocks=40",
+            "executor.kind=dask", f"executor.address={address}", stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )  # fmt: skip
-        deadline = time.monotonic() + 120
-        while not any(root.glob("*/.*.tmp-*/data/*")) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert any(root.glob("*/.*.tmp-*/data/*")), "the run never started writing"
     finally:
         os.killpg(cluster.pid, signal.SIGKILL)
         cluster.wait(timeout=60)
