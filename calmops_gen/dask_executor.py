@@ -258,12 +258,10 @@ def _quiet(prefix: str) -> Iterator[None]:
     would print), and a block's failure or a lost scheduler at ERROR with a traceback, which
     the run reports in one line itself. (Some of distributed's loggers do not propagate to
     their parent, so each is set.)"""
-    names = [
-        name
-        for name in list(logging.root.manager.loggerDict)
-        if name == prefix or name.startswith(prefix + ".")
+    known = {prefix, *logging.root.manager.loggerDict}
+    loggers = [
+        logging.getLogger(name) for name in known if name == prefix or name.startswith(prefix + ".")
     ]
-    loggers = [logging.getLogger(name) for name in {prefix, *names}]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.CRITICAL + 1)
@@ -296,19 +294,20 @@ class _DeferredSignals:
             self.previous = {sig: signal.signal(sig, self._hold) for sig in self.SIGNALS}
         return self
 
-    def release(self) -> None:
-        """Restore the handlers; deliver the first signal held back, if any (its handler
-        runs now: ``KeyboardInterrupt`` for SIGINT, the caller's for SIGTERM)."""
+    def _restore(self) -> None:
         for sig, handler in self.previous.items():
             signal.signal(sig, handler)
         self.previous = {}
+
+    def release(self) -> None:
+        """Restore the handlers; deliver the first signal held back, if any (its handler
+        runs now: ``KeyboardInterrupt`` for SIGINT, the caller's for SIGTERM)."""
+        self._restore()
         if self.received:
             signal.raise_signal(self.received[0])
 
     def __exit__(self, *exc: object) -> None:
-        for sig, handler in self.previous.items():  # start-up failed: restore only
-            signal.signal(sig, handler)
-        self.previous = {}
+        self._restore()  # start-up failed (or released already): restore only
 
 
 def dask_setup(worker: Any) -> None:

@@ -329,11 +329,7 @@ def _block_starts(schedule: Any, n_blocks: int, n_rows: int) -> list[pd.Timestam
         if schedule.spread == "rows" and n_rows:
             last = np.array([n_rows - 1], dtype=np.int64)
             stepped_times(first, schedule.step, last, schedule.rows_per_step)
-    except (
-        OverflowError,
-        OutOfBoundsDatetime,
-        ValueError,
-    ):  # (dateutil: "year ... is out of range")
+    except (OverflowError, OutOfBoundsDatetime, ValueError):  # dateutil: "year ... is out of range"
         raise ScenarioError(
             "schedule.step",
             f"the timestamps from {first} by {schedule.step} run past {TIMESTAMP_RANGE}; use a "

@@ -28,7 +28,6 @@ import os
 import re
 import shutil
 import socket
-import stat
 import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -59,7 +58,7 @@ from calmops_gen.manifest import (
 from calmops_gen.plan import Plan, build_plan
 from calmops_gen.scenario import Scenario, load_scenario
 from calmops_gen.storage import FileRecord, csv_problem, write_frame
-from calmops_gen.verify import verify_dataset
+from calmops_gen.verify import regular_file, verify_dataset
 
 try:
     import fcntl
@@ -431,15 +430,9 @@ def _ended(staging: Path) -> Iterator[bool]:
     fd = None
     ended = True
     if fcntl is not None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except FileNotFoundError:
-            pass
-        except BlockingIOError:  # the run holds it: alive in a process we cannot see
-            ended = False
-        except OSError as exc:  # no locks here (some network file systems)
-            log.debug("cannot lock %s (%s)", staging / LOCK_NAME, exc.strerror)
+            ended = _lock(fd, staging)  # held: alive in a process we cannot see
     try:
         yield ended
     finally:
@@ -457,18 +450,28 @@ def _held(staging: Path) -> Iterator[None]:
         return
     fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:  # another run's clean-up is removing it as a dead run's
+        if not _lock(fd, staging):  # another run's clean-up is removing it as a dead run's
             raise DatasetError(
                 f"{staging}: another run took this new staging folder for a killed run's; "
                 "nothing was written: run again"
-            ) from None
-        except OSError as exc:  # no locks here: the process id tells that the run is alive
-            log.debug("cannot lock %s (%s)", staging / LOCK_NAME, exc.strerror)
+            )
         yield
     finally:
         os.close(fd)
+
+
+def _lock(fd: int, staging: Path) -> bool:
+    """Take the exclusive lock on ``staging``'s open lock file ``fd`` without waiting:
+    ``False`` when another process holds it. A file system without locks (some network
+    ones) counts as taken: there the process id alone tells whether a run is alive."""
+    assert fcntl is not None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError as exc:
+        log.debug("cannot lock %s (%s)", staging / LOCK_NAME, exc.strerror)
+    return True
 
 
 @contextlib.contextmanager
@@ -510,17 +513,13 @@ def _check_staged(staging: Path, manifest: Manifest) -> None:
     """Every file ``manifest`` lists is in ``staging``, a regular file of the size written
     (another process may have removed or changed files of a live run's staging folder)."""
     for info in manifest.files:
-        try:
-            found = (staging / info.path).lstat()
-        except FileNotFoundError:
-            problem = "missing"
+        found = regular_file(staging / info.path)
+        if isinstance(found, str):
+            problem = found
+        elif found.st_size != info.bytes:
+            problem = f"{found.st_size} bytes, the manifest says {info.bytes}"
         else:
-            if not stat.S_ISREG(found.st_mode):
-                problem = "not a regular file"
-            elif found.st_size != info.bytes:
-                problem = f"{found.st_size} bytes, the manifest says {info.bytes}"
-            else:
-                continue
+            continue
         raise DatasetError(
             f"{staging}: {info.path}: {problem} after it was written (another process "
             "changed the staging folder); nothing was written"

@@ -431,6 +431,10 @@ def block_starts(schedule: Schedule, n_blocks: int) -> list[pd.Timestamp]:
     ]
 
 
+#: Nanoseconds per unit of the datetime64/timedelta64 units pandas holds.
+NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
 def as_ns(values: Any) -> np.ndarray:
     """Timestamps (a Series, array or index; naive or aware) as int64 ns since the epoch
     (UTC for aware ones), whatever their pandas resolution.

@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import os
 import stat
 import sys
 from collections import Counter
@@ -101,13 +102,9 @@ def verify_dataset(directory: Path | str) -> list[str]:
     truth_read = 0
     for info in manifest.files:
         path = directory / info.path
-        try:
-            entry = path.lstat()
-        except OSError:
-            problems.append(f"{info.path}: missing")
-            continue
-        if not stat.S_ISREG(entry.st_mode):
-            problems.append(f"{info.path}: not a regular file")
+        entry = regular_file(path)
+        if isinstance(entry, str):
+            problems.append(f"{info.path}: {entry}")
             continue
         size = entry.st_size
         if size != info.bytes:
@@ -153,6 +150,22 @@ def verify_dataset(directory: Path | str) -> list[str]:
     if total != manifest.rows:
         problems.append(f"data files hold {total} rows, manifest says {manifest.rows}")
     return problems
+
+
+def regular_file(path: Path) -> os.stat_result | str:
+    """The status of ``path`` if it is a regular file (not through a symbolic link), else
+    what it is: ``"missing"`` or ``"not a regular file"``.
+
+    Examples
+    --------
+    >>> regular_file(Path("/no/such/file")), regular_file(Path("/"))
+    ('missing', 'not a regular file')
+    """
+    try:
+        entry = path.lstat()
+    except OSError:
+        return "missing"
+    return entry if stat.S_ISREG(entry.st_mode) else "not a regular file"
 
 
 def _check_place(directory: Path, manifest: Manifest) -> list[str]:

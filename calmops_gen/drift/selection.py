@@ -36,7 +36,7 @@ import pyarrow as pa
 from pydantic import Field, field_validator, model_validator
 
 from calmops_gen.errors import ScenarioError, join_path, suggest
-from calmops_gen.schedule import TIMESTAMP_RANGE, in_timestamp_range
+from calmops_gen.schedule import NS_PER_UNIT, TIMESTAMP_RANGE, in_timestamp_range
 from calmops_gen.validation import ConfigModel
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
@@ -301,10 +301,6 @@ def _decimal(value: Any) -> Any:
     return Decimal(repr(value)) if isinstance(value, float) else value
 
 
-#: Nanoseconds per unit of the datetime64/timedelta64 units pandas holds.
-_NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
-
-
 def _ticks(series: pd.Series) -> tuple[np.ndarray, int, Callable[[Any], int]] | None:
     """A timestamp, date, duration or time-of-day column as int64 ticks of its own unit,
     the nanoseconds per tick and how a condition value becomes nanoseconds; ``None`` for
@@ -323,7 +319,7 @@ def _ticks(series: pd.Series) -> tuple[np.ndarray, int, Callable[[Any], int]] | 
         return None
     array = series.to_numpy()
     unit, count = np.datetime_data(array.dtype)
-    per = count * _NS_PER_UNIT[unit]
+    per = count * NS_PER_UNIT[unit]
     return array.view(np.int64), per, to_ns
 
 

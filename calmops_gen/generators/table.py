@@ -76,7 +76,7 @@ from calmops_gen.generators.table_rows import (
     normalise,
 )
 from calmops_gen.roles import one_role_each
-from calmops_gen.schedule import as_ns, block_layout
+from calmops_gen.schedule import NS_PER_UNIT, as_ns, block_layout
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data"
 _BUNDLED = re.compile(r"^bundled:([a-z0-9][a-z0-9_.-]*)$")
@@ -263,8 +263,8 @@ def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
     if step is not None and len(times):
         # in Python integers of the index's own unit: a nanosecond Timedelta overflows past
         # ~292 years
-        per = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[times.unit]
-        periods = (int(times.asi8[-1]) - int(times.asi8[0])) * per // step + 1
+        span = int(times.asi8[-1]) - int(times.asi8[0])
+        periods = span * NS_PER_UNIT[times.unit] // step + 1
         if periods > MAX_PERIODS:
             raise ScenarioError(
                 f"{PARAMS_PATH}.block_freq",
