@@ -166,8 +166,11 @@ class FrameSource(Generator):
         target = next((c for c in self._columns if c.role == "target"), None)
         if target is None or pa.types.is_floating(target.pa_type()):
             return None
-        values = self.frame[target.name].dropna().unique().tolist()
-        return tuple(sorted(values))
+        column = self.frame[target.name]
+        small = _small_int_classes(column)
+        if small is not None:
+            return small
+        return tuple(sorted(column.dropna().unique().tolist()))
 
     def source_rows(self) -> int:
         return len(self.frame)
@@ -188,6 +191,31 @@ class FrameSource(Generator):
             {name: _values(self.frame[name])[start:stop] for name in self.frame.columns},
             copy=False,
         )
+
+
+def _small_int_classes(column: pd.Series) -> tuple[int, ...] | None:
+    """The sorted distinct values of a numpy integer column whose values span at most its
+    length (a class label column): from its minimum and maximum (a binary label needs no
+    more) or one count per value in that span, much cheaper than hashing every row. ``None``
+    for anything else.
+
+    Examples
+    --------
+    >>> _small_int_classes(pd.Series([3, 1, 3])), _small_int_classes(pd.Series([5, 0, 2, 0, 5, 2]))
+    ((1, 3), (0, 2, 5))
+    >>> _small_int_classes(pd.Series([0, 10**12])) is None  # the span is past the length
+    True
+    """
+    values = column.to_numpy()
+    if values.dtype.kind not in "iu" or values.dtype.itemsize > 8 or not len(values):
+        return None
+    low, high = int(values.min()), int(values.max())
+    if high - low <= 1:
+        return (low,) if low == high else (low, high)
+    if values.dtype == np.uint64 or high - low >= len(values):
+        return None
+    counts = np.bincount(np.subtract(values, low, dtype=np.int64), minlength=high - low + 1)
+    return tuple(int(v) + low for v in np.flatnonzero(counts))
 
 
 def _values(column: pd.Series) -> Any:

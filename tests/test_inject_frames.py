@@ -547,3 +547,25 @@ def test_order_conditions_on_an_ordered_categorical_follow_its_categories() -> N
     with pytest.raises(ScenarioError, match="'zz' is not a category of ordered column") as err:
         inject(df, add("zz"))
     assert err.value.path == "drift.e.where.condition"
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        [0, 1, 0, 1],
+        [7, 3, 7, 5, 3, 5],
+        [-2, 40, 0, 40],  # a span past the length: hashed
+        np.array([2, 0, 2], dtype=np.uint8),
+        np.array([2**64 - 1, 0], dtype=np.uint64),
+    ],
+)
+def test_target_classes_of_an_integer_column_are_its_distinct_values(labels: list) -> None:
+    """The classes a label event knows are the target's sorted distinct values, whichever
+    way they are found (minimum and maximum, counts over the span, or hashing)."""
+    frame = pd.DataFrame({"y": labels})
+    out = inject(frame, {"f": {"kind": "label_flip", "rate": 1.0}}, target="y")
+    classes = sorted({int(v) for v in labels})
+    assert [c["rows"] for c in out.events[0].realised["per_class"].values()] == [
+        list(map(int, labels)).count(c) for c in classes
+    ]
+    assert list(out.events[0].realised["per_class"]) == [str(c) for c in classes]

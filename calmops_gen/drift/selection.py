@@ -451,12 +451,7 @@ class Span:
         lo = np.maximum(self.starts, row_start)
         hi = np.minimum(self.stops, row_stop)
         keep = hi > lo
-        if not keep.any():
-            return np.empty(0, dtype=np.int64)
-        return (
-            np.concatenate([np.arange(a, b) for a, b in zip(lo[keep], hi[keep], strict=True)])
-            - row_start
-        )
+        return _runs(lo[keep] - row_start, hi[keep] - row_start)
 
     def ranks_in(self, row_start: int, row_stop: int) -> np.ndarray:
         """Rank inside the span of each span row in ``[row_start, row_stop)``."""
@@ -464,13 +459,20 @@ class Span:
         lo = np.maximum(self.starts, row_start)
         hi = np.minimum(self.stops, row_stop)
         keep = hi > lo
-        if not keep.any():
-            return np.empty(0, dtype=np.int64)
-        return np.concatenate(
-            [
-                np.arange(a, b) - s + r
-                for a, b, s, r in zip(
-                    lo[keep], hi[keep], self.starts[keep], before[keep], strict=True
-                )
-            ]
-        )
+        shift = before[keep] - self.starts[keep]
+        return _runs(lo[keep] + shift, hi[keep] + shift)
+
+
+def _runs(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The integers of the runs ``[starts[i], stops[i])`` in order (one run: no copy).
+
+    Examples
+    --------
+    >>> _runs(np.array([0, 5]), np.array([2, 7])).tolist(), _runs(np.array([3]), np.array([5]))
+    ([0, 1, 5, 6], array([3, 4]))
+    """
+    bounds = zip(starts.tolist(), stops.tolist(), strict=True)
+    pieces = [np.arange(a, b, dtype=np.int64) for a, b in bounds]
+    if len(pieces) == 1:
+        return pieces[0]
+    return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.int64)
