@@ -170,7 +170,9 @@ def test_a_dead_worker_is_worker_died_and_not_retried(tmp_path: Path, workers: i
     with pytest.raises(WorkerDied):
         for value in ex.map(_exit_on_block_one, 4, tmp_path):
             got.append(value)
-    assert got == [0]  # block 0 came back before the failure; no retry ran block 1 again
+    # block 0's result waits on its worker until fetched: with one worker, a busy machine can
+    # lose it in the same death; never anything past it (block 1 is not retried)
+    assert got in ([0], []) if workers == 1 else got == [0]
     assert list(tmp_path.iterdir()) == []  # the scratch folder is gone
 
 

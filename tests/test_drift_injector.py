@@ -797,6 +797,16 @@ def test_ground_truth_weights_follow_the_profile(df: pd.DataFrame) -> None:
     np.testing.assert_array_equal(inj.last_ground_truth["shift"].to_numpy(), expected)
 
 
+def test_abrupt_feature_drift_takes_the_seeds_positional_order(df: pd.DataFrame) -> None:
+    """``(df, cols, drift_type, drift_magnitude, change_index)`` as the seed's signature: the
+    fifth argument is where the drift starts, not a value to add."""
+    out = injector().inject_feature_drift_abrupt(df, ["u"], "add_value", 0.2, 40, drift_value=3)
+    np.testing.assert_array_equal((out["u"] - df["u"]).to_numpy()[:40], 0.0)
+    np.testing.assert_allclose((out["u"] - df["u"]).to_numpy()[40:], 3.0)
+    with pytest.raises(TypeError):
+        injector().inject_feature_drift_abrupt(df, ["u"], "add_value", 0.2, 40, "up", 3)
+
+
 def test_time_end_is_inclusive_and_time_ranges_make_one_event_each(df: pd.DataFrame) -> None:
     inj = injector()
     inj.inject_feature_drift(
@@ -1071,6 +1081,10 @@ RAISES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("inject_feature_drift_recurrent", (["u"],), {"repeats": 40}, "repeats"),
     ("inject_feature_drift", (["u"],), {"index_step": 2}, "index_step"),
     ("inject_feature_drift", (["u"], "drift"), {}, "drift_type"),
+    # text columns take a category_flip whatever the type, but the type must exist and a
+    # value they cannot use is refused
+    ("inject_feature_drift", (["c"], "no_such_type", 0.5), {}, "drift_type"),
+    ("inject_feature_drift", (["c"], "add_value"), {"drift_value": 100.0}, "drift_value"),
     ("inject_feature_drift", (["u"], "divide_value"), {"drift_value": 0}, "drift_value"),
     ("inject_feature_drift", (["u"], "add_value"), {}, "drift_value"),
     ("inject_feature_drift", (["u"], "scale"), {"drift_value": 2}, "drift_value"),

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -655,3 +656,49 @@ def test_end_to_end_loans(tmp_path: Path) -> None:
     assert new["region"].dtype == old["region"].dtype
     for c in ("age", "income", "credit_score", "loan_amount", "default"):
         pd.testing.assert_series_equal(new[c], old[c], check_exact=True)
+
+
+DICTIONARY = pd.ArrowDtype(pa.dictionary(pa.int8(), pa.string(), ordered=True))
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"kind": "merge_categories", "column": "c", "categories": ["a", "b"]},
+        {"kind": "category_flip", "column": "c", "rate": 1.0},
+        {"kind": "new_category", "column": "c", "rate": 1.0},
+        {"kind": "category_frequency", "column": "c", "target": {"a": 0.0, "b": 0.0, "c": 1.0}},
+        {"kind": "typos", "column": "c", "rate": 1.0},
+    ],
+    ids=lambda e: e["kind"],
+)
+def test_arrow_dictionary_columns_keep_missing_values_and_category_order(event: dict) -> None:
+    """An Arrow dictionary column (``read_parquet(dtype_backend="pyarrow")`` of a category
+    column): missing values outside the selection stay missing (pandas' setitem on such a
+    column fills them in), the dictionary keeps its order and the changed flags are exact."""
+    values = ["c", None, "a", "b", None, "b", "a", "b", None, "a"] * 3
+    df = pd.DataFrame({"c": pd.Series(values, dtype=DICTIONARY)})
+    out = inject(df, {"e": {**event, "where": {"rows": [20, 30]}}}, seed=3)
+    col = out.frame["c"]
+    assert col.dtype == DICTIONARY
+    assert pa.array(col).dictionary.to_pylist()[:3] == ["c", "a", "b"]
+    before = df["c"].astype(object).where(df["c"].notna(), None).tolist()
+    after = col.astype(object).where(col.notna(), None).tolist()
+    assert after[:20] == before[:20]
+    differs = np.array([x != y for x, y in zip(before, after, strict=True)])
+    assert differs[20:].any()
+    flags = out.ground_truth.get("e__changed")
+    if flags is not None:
+        np.testing.assert_array_equal(flags.to_numpy(), differs)
+
+
+def test_a_dictionary_too_small_for_a_new_value_is_an_error() -> None:
+    """128 values fill an int8 dictionary; a new one cannot be numbered."""
+    names = [f"v{i}" for i in range(128)]
+    df = pd.DataFrame(
+        {"c": pd.Series(names, dtype=pd.ArrowDtype(pa.dictionary(pa.int8(), pa.string())))}
+    )
+    with pytest.raises(
+        ScenarioError, match=r"drift\.n\.column: 'c' is a dictionary column with int8"
+    ):
+        inject(df, {"n": {"kind": "new_category", "column": "c", "rate": 1.0}})

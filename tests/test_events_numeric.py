@@ -645,3 +645,23 @@ def test_constant_reference_with_excess_std() -> None:
     with pytest.raises(ScenarioError) as err:
         run({"e": {"kind": "range_violation", "features": ["x"], "rate": 0.1}}, df)
     assert err.value.path == "drift.e.excess_std"
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"kind": "noise", "features": ["t"], "amount": 0.5},
+        {"kind": "scale", "features": ["t"], "factor": 2.0},
+        {"kind": "shift", "features": ["t"], "amount": 3.0},
+    ],
+    ids=lambda e: e["kind"],
+)
+def test_recorded_spread_is_exact_far_from_zero(event: dict) -> None:
+    """``std_before``/``std_after`` of a column near 1.7e9 (epoch seconds) equal numpy's
+    over the selected rows to 1e-6 relative (E[x^2] - E[x]^2 would lose every digit)."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"t": 1.7e9 + rng.normal(0.0, 1.0, 5000)})
+    out = inject(df, {"e": {**event, "where": {"rows": [1000, 5000]}}}, seed=2)
+    got = out.events[0].realised["t"]
+    assert got["std_before"] == pytest.approx(df["t"][1000:].std(ddof=0), rel=1e-6)
+    assert got["std_after"] == pytest.approx(out.frame["t"][1000:].std(ddof=0), rel=1e-6)

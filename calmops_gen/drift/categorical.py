@@ -351,6 +351,9 @@ def write_values(frame: pd.DataFrame, name: str, rows: np.ndarray, new: Sequence
         new = new.to_numpy(zero_copy_only=False)
     if isinstance(new, np.ndarray) and new.dtype.kind == "U":
         new = new.astype(object)
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_dictionary(dtype.pyarrow_dtype):
+        frame[name] = _with_dictionary_values(column, rows, np.asarray(new, dtype=object))
+        return
     changed = frame[name].copy()
     if is_categorical_dtype(changed):
         missing = pd.Index(pd.unique(np.asarray(new, dtype=object))).difference(
@@ -406,6 +409,41 @@ def equals_value(column: pd.Series, value: Any) -> np.ndarray:
         same = pc.equal(data, pa.scalar(value, type=data.type)).fill_null(False)
         return np.asarray(same.to_numpy(), dtype=bool)
     return np.asarray((column.astype(object) == value).to_numpy(dtype=bool), dtype=bool)
+
+
+def _with_dictionary_values(column: pd.Series, rows: np.ndarray, new: np.ndarray) -> pd.Series:
+    """A copy of Arrow dictionary column ``column`` holding ``new`` at ``rows``: its
+    dictionary in order (an ordered one keeps its meaning), then any new values; missing
+    values elsewhere stay missing (pandas' own setitem on such a column fills them in).
+
+    Examples
+    --------
+    >>> dt = pd.ArrowDtype(pa.dictionary(pa.int8(), pa.string()))
+    >>> s = pd.Series(["b", None, "a"], dtype=dt)
+    >>> out = _with_dictionary_values(s, np.array([2]), np.array(["z"], dtype=object))
+    >>> out.tolist()[::2], out.isna().tolist(), pa.array(out).dictionary.to_pylist()
+    (['b', 'z'], [False, True, False], ['b', 'a', 'z'])
+    """
+    whole = pa.array(column)
+    if isinstance(whole, pa.ChunkedArray):
+        whole = whole.unify_dictionaries().combine_chunks()
+    data: pa.DictionaryArray = whole
+    typ = data.type
+    known = data.dictionary.to_pylist()
+    seen = set(known)
+    extra = [v for v in pd.unique(new) if v is not None and v == v and v not in seen]
+    values = pa.array(known + extra, type=typ.value_type)
+    codes = data.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes[rows] = pd.Index(values.to_pylist()).get_indexer(pd.Index(new, dtype=object))
+    if len(values) - 1 > np.iinfo(typ.index_type.to_pandas_dtype()).max:
+        raise ScenarioError(
+            "column",
+            f"{column.name!r} is a dictionary column with {typ.index_type} indices, which "
+            f"cannot number {len(values)} values; cast it to a wider index type first",
+        )
+    indices = pa.array(codes, mask=codes < 0).cast(typ.index_type)
+    out = pa.DictionaryArray.from_arrays(indices, values, ordered=typ.ordered)
+    return pd.Series(pd.array(out, dtype=column.dtype), index=column.index, name=column.name)
 
 
 def _write_arrow(frame: pd.DataFrame, name: str, rows: np.ndarray, new: pa.Array) -> bool:

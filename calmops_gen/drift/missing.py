@@ -19,11 +19,17 @@ one independent draw per cell; ``w`` is the row's profile weight and ``r = rate 
 reference distribution: the mid-rank CDF at each distinct value when there are few of them,
 else the quantiles at evenly spaced probabilities; between points it is interpolated
 linearly, below the reference minimum it is 0 and above the maximum 1. A missing driver
-value counts as ``G = 1/2``. Cells already missing stay missing and are not counted as
-changed. Integer and boolean columns that receive missing values become pandas' nullable
-twins (``int32`` -> ``Int32``, ``bool`` -> ``boolean``), so later events still see integers
-(and round to them); the written type is unchanged, with nulls. String columns get their
-dtype's missing value.
+value counts as ``G = 1/2``. A driver with few distinct values (a flag, a count, a rating)
+is not uniform under its own CDF, so ``E[G ** k] = 1 / (k + 1)`` would not hold (a 0/1 flag
+at ``rate: 0.05`` would blank 0.2% of the cells): there the grid also holds each value's
+share of the reference (``mass``), and a row whose driver equals a reference value takes
+``G = cdf - mass / 2 + u * mass`` with ``u`` uniform on [0, 1] (one more draw per row, after
+the cell draws), the randomised probability integral transform, which is exactly uniform
+over the reference, so the mean probability is ``r`` again. Cells already missing stay
+missing and are not counted as changed. Integer and boolean columns that receive missing
+values become pandas' nullable twins (``int32`` -> ``Int32``, ``bool`` -> ``boolean``), so
+later events still see integers (and round to them); the written type is unchanged, with
+nulls. String columns get their dtype's missing value.
 
 Realised effects per feature: ``missing_rate`` (cells made missing / selected cells) beside
 ``expected_missing_rate`` (the sum of ``p`` over the selected cells not already missing,
@@ -75,8 +81,8 @@ def reference_cdf(values: np.ndarray) -> dict[str, list[float]]:
 
     Examples
     --------
-    >>> reference_cdf(np.array([1.0, 1.0, 2.0, 3.0]))
-    {'x': [1.0, 2.0, 3.0], 'cdf': [0.25, 0.625, 0.875]}
+    >>> reference_cdf(np.array([1.0, 1.0, 2.0, 4.0]))
+    {'x': [1.0, 2.0, 4.0], 'cdf': [0.25, 0.625, 0.875], 'mass': [0.5, 0.25, 0.25]}
     """
     values = np.sort(values[~np.isnan(values)])
     distinct = np.unique(values)
@@ -84,16 +90,41 @@ def reference_cdf(values: np.ndarray) -> dict[str, list[float]]:
         below = np.searchsorted(values, distinct, side="left")
         upto = np.searchsorted(values, distinct, side="right")
         cdf = (below + upto) / (2.0 * values.size)
-        return {"x": distinct.tolist(), "cdf": cdf.tolist()}
+        mass = (upto - below) / values.size
+        return {"x": distinct.tolist(), "cdf": cdf.tolist(), "mass": mass.tolist()}
     probs = np.linspace(0.0, 1.0, CDF_POINTS)
     return {"x": np.quantile(values, probs).tolist(), "cdf": probs.tolist()}
 
 
 def mar_probability(
-    driver: np.ndarray, r: np.ndarray, grid: Mapping[str, Any], direction: str
+    driver: np.ndarray,
+    r: np.ndarray,
+    grid: Mapping[str, Any],
+    direction: str,
+    u: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per-row missing probability ``G(driver) ** ((1 - r) / r)`` (0 where ``r == 0``)."""
+    """Per-row missing probability ``G(driver) ** ((1 - r) / r)`` (0 where ``r == 0``);
+    ``u`` (one uniform per row) spreads the rows at a reference value over its CDF step
+    when ``grid`` has ``mass`` (see the module docstring).
+
+    Examples
+    --------
+    >>> flag = np.tile([0.0, 1.0], 50_000)
+    >>> grid = reference_cdf(flag)
+    >>> u = np.random.default_rng(0).random(flag.size)
+    >>> r = np.full(flag.size, 0.05)
+    >>> round(float(mar_probability(flag, r, grid, "high").mean()), 4)  # G in {1/4, 3/4}
+    0.0021
+    >>> round(float(mar_probability(flag, r, grid, "high", u).mean()), 2)
+    0.05
+    """
     g = np.interp(driver, grid["x"], grid["cdf"], left=0.0, right=1.0)
+    if u is not None and "mass" in grid:
+        x = np.asarray(grid["x"], dtype=np.float64)
+        at = np.minimum(np.searchsorted(x, driver), x.size - 1)
+        on = x[at] == driver
+        mass = np.asarray(grid["mass"], dtype=np.float64)[at]
+        g = np.where(on, g + (u - 0.5) * mass, g)
     g = np.where(np.isnan(driver), 0.5, g)
     if direction == "low":
         g = 1.0 - g
@@ -227,7 +258,9 @@ class Missing(DriftEvent):
                 p = r
             else:
                 name = self.driver if self.mechanism == "mar" else f
-                p = mar_probability(driver, r, prepared["cdf"][name], self.direction)
+                grid = prepared["cdf"][name]
+                u = rng.random(len(rows)) if "mass" in grid else None
+                p = mar_probability(driver, r, grid, self.direction, u)
             made = (draws[:, j] < p) & ~already
             frame[f] = with_missing(column, rows[made])
             changed |= made

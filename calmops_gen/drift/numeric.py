@@ -506,7 +506,6 @@ class NumericEvent(DriftEvent):
                 "old": r.total(old),
                 "old2": r.dot(old, old),
                 "new": r.total(new),
-                "new2": r.dot(new, new),
                 "delta": r.total(r.delta),
                 "delta2": r.dot(r.delta, r.delta),
                 "dev_old2": r.dev2(old, m),
@@ -586,10 +585,15 @@ class NumericEvent(DriftEvent):
             if n == 0:
                 out[f] = {"rows": 0}
                 continue
-            mean = {k: np.float64(totals[f"{f}:{k}"]) / n for k in ("old", "old2", "new", "new2")}
-            with np.errstate(over="ignore", invalid="ignore"):  # |x| > 1e154: inf, not a crash
-                std_before = float(np.sqrt(max(mean["old2"] - mean["old"] ** 2, 0.0)))
-                std_after = float(np.sqrt(max(mean["new2"] - mean["new"] ** 2, 0.0)))
+            mean = {k: np.float64(totals[f"{f}:{k}"]) / n for k in ("old", "new")}
+            # about the reference mean, not E[x^2] - E[x]^2, which loses every digit of a
+            # column far from 0 (epoch seconds); |x| > 1e154: inf, not a crash
+            m = np.float64(prepared[f]["reference_mean"])
+            with np.errstate(over="ignore", invalid="ignore"):
+                std_before, std_after = (
+                    float(np.sqrt(max(totals[f"{f}:dev_{k}2"] / n - (mean[k] - m) ** 2, 0.0)))
+                    for k in ("old", "new")
+                )
             out[f] = {
                 "rows": int(n),
                 "mean_weight": totals["sum_w"] / totals["rows"],

@@ -18,6 +18,7 @@ import pandas as pd
 from calmops_gen.arguments import mapping, number
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec
 from calmops_gen.drift_injector.options import (
+    check_drift_type,
     check_window_options,
     is_numeric,
     numeric_params,
@@ -48,7 +49,14 @@ class FeatureChange:
         magnitude, value, values = self.drift_magnitude, self.drift_value, self.drift_values
         if value is not None and values is not None:
             raise ScenarioError("drift_values", "give drift_value or drift_values, not both")
+        check_drift_type(self.drift_type)
         numeric = [c for c in cols if is_numeric(df[c])]
+        if value is not None and not numeric:
+            raise ScenarioError(
+                "drift_value",
+                f"is used by numeric columns only; {list(cols)} are not numeric (each gets a "
+                "category_flip of rate clip(drift_magnitude, 0, 1))",
+            )
         if values is not None:
             values = mapping(values, "drift_values", "{column: value}")
             extra = [k for k in values if k not in numeric]
@@ -200,18 +208,21 @@ class FeatureDrift(DriftInjectorBase):
         feature_cols: str | Sequence[str],
         drift_type: str = "gaussian_noise",
         drift_magnitude: float = 0.2,
-        drift_value: float | None = None,
-        drift_values: Mapping[str, float] | None = None,
         change_index: int = 0,
         direction: str = "up",
+        *,
+        drift_value: float | None = None,
+        drift_values: Mapping[str, float] | None = None,
         **selectors: Any,
     ) -> pd.DataFrame:
         """Feature drift at full strength from selected row ``change_index`` on.
 
         ``change_index`` counts inside the selection (with no other selector it is the row
         position, as the seed's ``start_index=change_index``). ``direction`` other than
-        ``"up"`` raises (the seed ignored it). Other parameters as
-        :meth:`inject_feature_drift`.
+        ``"up"`` raises (the seed ignored it). The positional order is the seed's
+        (``drift_magnitude, change_index, direction``); ``drift_value`` and
+        ``drift_values``, which the seed's method did not have, are keyword-only. Other
+        parameters as :meth:`inject_feature_drift`.
 
         Examples
         --------

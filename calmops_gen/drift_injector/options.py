@@ -166,16 +166,30 @@ def report_options(options: Mapping[str, Any]) -> None:
         )
 
 
-def numeric_params(
-    drift_type: str, magnitude: float, value: float | None, value_key: str = "drift_value"
-) -> dict[str, Any]:
-    """The event of a seed numeric ``drift_type`` (without features, where or profile)."""
+def check_drift_type(drift_type: str) -> None:
+    """Refuse a ``drift_type`` the seed did not have (also where only text columns are
+    drifted, which take a ``category_flip`` whatever the type).
+
+    Examples
+    --------
+    >>> check_drift_type("shfit")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: drift_type: unknown drift_type 'shfit'; ... 'shift'? ...
+    """
     if drift_type not in FEATURE_DRIFT_TYPES:
         raise ScenarioError(
             "drift_type",
             f"unknown drift_type {drift_type!r}{suggest(drift_type, FEATURE_DRIFT_TYPES) or '.'}"
             f" Known: {', '.join(FEATURE_DRIFT_TYPES)}",
         )
+
+
+def numeric_params(
+    drift_type: str, magnitude: float, value: float | None, value_key: str = "drift_value"
+) -> dict[str, Any]:
+    """The event of a seed numeric ``drift_type`` (without features, where or profile)."""
+    check_drift_type(drift_type)
     if drift_type in _VALUE_TYPES:
         if value is None:
             raise ScenarioError(
