@@ -49,7 +49,7 @@ from calmops_gen.plan import Plan, build_plan
 from calmops_gen.roles import one_role_each
 from calmops_gen.runner import event_infos
 from calmops_gen.scenario import load_scenario
-from calmops_gen.schedule import block_layout
+from calmops_gen.schedule import TIMESTAMP_RANGE, block_layout, in_timestamp_range
 
 MEMORY_SOURCE = "<memory>"
 _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
@@ -233,33 +233,60 @@ def _check_column(frame: pd.DataFrame, name: str | None, key: str) -> None:
         )
 
 
-def _is_time(column: pd.Series) -> bool:
-    """Whether ``column`` holds timestamps: a datetime dtype (numpy, tz-aware or Arrow), or
-    text that reads as dates/times (checked on its first 1,000 values; the engine parses
-    the text where it needs times). Numbers are not times (pandas would read them as
-    nanoseconds since 1970).
+def _check_time(column: pd.Series, name: str) -> None:
+    """Refuse a ``time_column`` that does not hold timestamps the engine can count in: a
+    datetime dtype (numpy, tz-aware or Arrow) or text dates/times are times; numbers are not
+    (pandas would read them as nanoseconds since 1970). Timestamps outside the nanosecond
+    range (a ``9999-12-31`` "end of time" in a ``datetime64[us]`` column) and text with UTC
+    offsets (whose zone the written text would lose) are refused too, with what to do.
 
     Examples
     --------
-    >>> _is_time(pd.Series(["2024-01-01", "2024-01-02"])), _is_time(pd.Series([1.5, 2.5]))
-    (True, False)
+    >>> _check_time(pd.Series(["2024-01-01", "2024-01-02"]), "t")
+    >>> _check_time(pd.Series(["2024-01-01T00:30+01:00"]), "t")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: time_column: 't' is text with UTC offsets ...
+    >>> late = pd.Series(np.array(["2024-01-01", "9999-12-31"], dtype="datetime64[us]"))
+    >>> _check_time(late, "ts")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: time_column: 'ts' holds 9999-12-31 00:00:00, outside ...
     """
     dtype = column.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return True
     arrow = getattr(dtype, "pyarrow_dtype", None)
-    if arrow is not None:
-        return bool(pa.types.is_timestamp(arrow) or pa.types.is_date(arrow))
-    if not (pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)):
-        return False
-    sample = column.dropna().iloc[:1000]
-    if not all(isinstance(v, str) for v in sample):
-        return False
-    try:
-        pd.DatetimeIndex(sample)
-    except (ValueError, TypeError):
-        return False
-    return True
+    if pd.api.types.is_datetime64_any_dtype(dtype) or (
+        arrow is not None and (pa.types.is_timestamp(arrow) or pa.types.is_date(arrow))
+    ):
+        values = column
+    elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        text = column.dropna()
+        try:
+            if not all(isinstance(v, str) for v in text):
+                raise TypeError("not text")
+            values = pd.Series(pd.DatetimeIndex(text))
+        except (ValueError, TypeError):
+            values = None
+        if values is not None and values.dt.tz is not None:
+            raise ScenarioError(
+                "time_column",
+                f"{name!r} is text with UTC offsets ({text.iloc[0]!r}); convert it first, "
+                "e.g. pandas.to_datetime(df[col], utc=True).dt.tz_convert(zone)",
+            )
+    else:
+        values = None
+    if values is None:
+        raise ScenarioError(
+            "time_column",
+            f"{name!r} ({dtype}) does not hold dates/times; convert it first (pandas.to_datetime)",
+        )
+    for value in (values.min(), values.max()):
+        if not pd.isna(value) and not in_timestamp_range(value):
+            raise ScenarioError(
+                "time_column",
+                f"{name!r} holds {value}, outside {TIMESTAMP_RANGE}, in which the engine "
+                "counts time; replace such sentinels with a missing value (NaT)",
+            )
 
 
 def _concat(frames: list[pd.DataFrame], source: pd.DataFrame) -> pd.DataFrame:
@@ -367,12 +394,8 @@ def inject(
     ):
         _check_column(frame, name, key)
     one_role_each("", {"target": target, "time_column": time_column, "block_column": block_column})
-    if time_column is not None and not _is_time(frame[time_column]):
-        raise ScenarioError(
-            "time_column",
-            f"{time_column!r} ({frame[time_column].dtype}) does not hold dates/times; convert "
-            "it first (pandas.to_datetime)",
-        )
+    if time_column is not None:
+        _check_time(frame[time_column], time_column)
     if not isinstance(events, Mapping):
         raise ScenarioError(
             "events",

@@ -5,6 +5,7 @@ handed to the events as views, and a result that never shares writable memory wi
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 import numpy as np
@@ -569,3 +570,82 @@ def test_target_classes_of_an_integer_column_are_its_distinct_values(labels: lis
         list(map(int, labels)).count(c) for c in classes
     ]
     assert list(out.events[0].realised["per_class"]) == [str(c) for c in classes]
+
+
+ARROW_DECIMALS = pd.Series(
+    pd.array(
+        [Decimal("0.10"), Decimal("0.20"), Decimal("0.30"), None],
+        dtype=pd.ArrowDtype(pa.decimal128(5, 2)),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("column", "op", "value", "hits"),
+    [
+        (ARROW_DECIMALS, ">=", 0.2, [False, True, True, False]),
+        (ARROW_DECIMALS, "==", 0.1, [True, False, False, False]),
+        (ARROW_DECIMALS, "not_in", [0.3], [True, True, False, False]),
+        (pd.Series([0.1, 0.2, None, 0.3], dtype=object), "==", 0.1, [True, False, False, False]),
+        (pd.Series([0.1, 0.2, None, 0.3], dtype=object), ">", 0.2, [False, False, False, True]),
+        (
+            pd.Series([None, Decimal("0.1"), Decimal("0.2"), Decimal("0.3")], dtype=object),
+            "<=",
+            0.2,
+            [False, True, True, False],
+        ),
+    ],
+)
+def test_number_conditions_compare_in_the_columns_own_number_type(
+    column: pd.Series, op: str, value: object, hits: list[bool]
+) -> None:
+    """A decimal column (Arrow ``decimal128`` or object ``Decimal`` values) compares with the
+    decimal of the number's text (``0.1`` is ``Decimal("0.1")``); an object column of
+    floats compares with the float."""
+    df = pd.DataFrame({"d": column, "x": np.zeros(4)})
+    cond = {"column": "d", "op": op, "value": value}
+    event = {"kind": "shift", "features": ["x"], "amount": 1.0, "where": {"condition": [cond]}}
+    out = inject(df, {"s": event})
+    assert out.frame["x"].tolist() == [float(h) for h in hits]
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(np.array(["2024-01-01", "NaT", "9999-12-31"], dtype="datetime64[us]")),
+        pd.Series(np.array(["1500-01-01", "2024-01-01", "2024-01-02"], dtype="datetime64[s]")),
+        pd.Series(
+            np.array(["2024-01-01", "2024-01-02", "9999-12-31"], dtype="datetime64[ms]")
+        ).dt.tz_localize("UTC"),
+        pd.Series(
+            pa.array([date(2024, 1, 1), None, date(9999, 12, 31)]),
+            dtype=pd.ArrowDtype(pa.date32()),
+        ),
+        pd.Series(
+            pa.array([datetime(2024, 1, 1), datetime(3000, 1, 1), None], pa.timestamp("us")),
+            dtype=pd.ArrowDtype(pa.timestamp("us")),
+        ),
+    ],
+    ids=["us", "s-early", "ms-utc", "date32", "arrow-us"],
+)
+def test_a_time_column_past_the_nanosecond_range_is_a_clear_error(column: pd.Series) -> None:
+    """An "end of time" sentinel (9999-12-31) in a coarser unit: refused under
+    ``time_column`` with the range, not a pandas OutOfBoundsDatetime."""
+    df = pd.DataFrame({"x": np.zeros(3), "ts": column})
+    event = {"kind": "shift", "features": ["x"], "amount": 1.0}
+    with pytest.raises(ScenarioError, match=r"^time_column: 'ts' holds .* outside the range"):
+        inject(df, {"s": event}, time_column="ts")
+
+
+def test_text_times_with_utc_offsets_are_refused_with_the_conversion() -> None:
+    """Text such as ``2024-01-02T00:30:00+01:00`` would be counted in UTC while a naive window
+    is meant in local time (one row off here): refused, naming the conversion to make."""
+    stamps = [f"2024-01-0{d}T00:30:00+01:00" for d in (1, 2, 3, 4)]
+    df = pd.DataFrame({"x": np.zeros(4), "ts": stamps})
+    event = {"kind": "shift", "features": ["x"], "amount": 1.0}
+    with pytest.raises(ScenarioError, match=r"^time_column: 'ts' is text with UTC offsets"):
+        inject(df, {"s": event}, time_column="ts")
+    aware = df.assign(ts=pd.to_datetime(df["ts"], utc=True).dt.tz_convert("Europe/Madrid"))
+    window = {"time": ["2024-01-02T00:00+01:00", "2024-01-03T00:00+01:00"]}
+    out = inject(aware, {"s": {**event, "where": window}}, time_column="ts")
+    assert out.frame["x"].tolist() == [0.0, 1.0, 0.0, 0.0]

@@ -170,7 +170,7 @@ class Condition(ConfigModel):
             x, per, to_ns = ticks
             matched = _compare_ticks(x, per, self.op, [to_ns(v) for v in wanted])
             return np.asarray(matched & known, dtype=bool)
-        if series.dtype == object:  # decimals (the one object column a number is valid for)
+        if _holds_decimals(series):
             wanted = [_decimal(v) for v in wanted]
         value: Any = wanted if listed else wanted[0]
         if listed:
@@ -293,6 +293,26 @@ def _duration_ns(value: Any) -> int:
     if not isinstance(value, str | timedelta):
         raise TypeError("a duration needs a unit")
     return int(pd.Timedelta(value).value)
+
+
+def _holds_decimals(series: pd.Series) -> bool:
+    """Whether ``series`` holds decimals: an Arrow decimal column, or an object column of
+    ``Decimal`` values (an object column has one value type, see
+    :func:`calmops_gen.injector.arrow_type`; floats in an object column stay floats).
+
+    Examples
+    --------
+    >>> floats = pd.Series([0.1], dtype=object)
+    >>> _holds_decimals(pd.Series([Decimal("0.1")])), _holds_decimals(floats)
+    (True, False)
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pd.ArrowDtype):
+        return bool(pa.types.is_decimal(dtype.pyarrow_dtype))
+    if not pd.api.types.is_object_dtype(dtype):
+        return False
+    known = np.flatnonzero(series.notna().to_numpy())
+    return bool(known.size) and isinstance(series.iloc[int(known[0])], Decimal)
 
 
 def _decimal(value: Any) -> Any:
