@@ -532,7 +532,8 @@ def test_typo_operations(op: str) -> None:
     new_len = np.char.str_len(new)
     edits = counts[op]
     if op == "delete":
-        assert (new_len <= old_len - (old_len > 0)).all()
+        # a one-character string keeps its character: a typo never erases a value
+        assert (new_len <= old_len - (old_len > 1)).all() and (new_len[old_len > 0] > 0).all()
         assert (old_len - new_len).sum() == edits
     elif op == "duplicate":
         assert (new_len >= old_len + (old_len > 0)).all()
@@ -702,3 +703,24 @@ def test_a_dictionary_too_small_for_a_new_value_is_an_error() -> None:
         ScenarioError, match=r"drift\.n\.column: 'c' is a dictionary column with int8"
     ):
         inject(df, {"n": {"kind": "new_category", "column": "c", "rate": 1.0}})
+
+
+@pytest.mark.parametrize("operations", [None, ["delete"], ["delete", "replace"]])
+def test_typos_never_erase_a_value(operations: list[str] | None) -> None:
+    """Deleting every character of a string is not a typo: one-character strings and strings
+    whose every character is drawn to be deleted keep text (a duplicate or replace instead,
+    or with neither allowed the forced character), and the edit counts say what was done."""
+    df = pd.DataFrame({"c": ["a", "b", "xy", "pq"] * 50})
+    event: dict[str, Any] = {"kind": "typos", "column": "c", "rate": 1.0, "density": 1.0}
+    if operations is not None:
+        event["operations"] = operations
+    out = inject(df, {"t": event}, seed=4)
+    new = out.frame["c"]
+    assert (new.str.len() > 0).all()
+    differs = (new != df["c"]).to_numpy()
+    np.testing.assert_array_equal(out.ground_truth["t__changed"].to_numpy(), differs)
+    realised = out.events[0].realised
+    assert realised["rows_changed"] == int(differs.sum())
+    if operations == ["delete"]:  # only the two-character strings can lose a character
+        assert new.tolist()[:4] == ["a", "b", new[2], new[3]] and new.str.len().max() == 1
+        assert realised["edits"] == {"delete": 100}

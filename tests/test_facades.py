@@ -3,6 +3,8 @@ SyntheticBlockGenerator."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,7 @@ from river.datasets import synth
 
 import calmops_gen as cg
 from calmops_gen.errors import ScenarioError
+from calmops_gen.generators import GENERATORS
 from calmops_gen.synthetic import (
     DateConfig,
     GeneratorConfig,
@@ -657,3 +660,22 @@ def test_seed_only_config_fields_translate_the_same_in_method_params(tmp_path):
     saved = pd.read_csv(path)
     assert list(saved.columns) == [f"x{i}" for i in range(10)] + ["target", "block"]
     assert len(saved) == 10
+
+
+@pytest.mark.parametrize(
+    ("kind", "make"),
+    [
+        ("random_tree", lambda: synth.RandomTree(seed_tree=1, seed_sample=1)),
+        ("hyperplane", lambda: synth.Hyperplane(seed=1)),
+        ("random_rbf", lambda: synth.RandomRBF(seed_model=1, seed_sample=1)),
+    ],
+)
+def test_the_factorys_random_state_seeds_the_concept_as_rivers_seed(kind, make):
+    """``create_generator(kind, random_state=1)`` is river's generator with seed 1 (as the
+    seed's factory built it): the same 300 rows as ``as_stream`` of that river instance,
+    and the preset pair's model seeds are ``seed`` and ``seed + 1``."""
+    ours = GeneratorFactory.create_generator(kind, random_state=1)
+    assert list(itertools.islice(ours, 300)) == list(itertools.islice(as_stream(make()), 300))
+    field = GENERATORS.get(kind, "kind").Params.seed_fields[0]
+    base, drifted = GeneratorFactory.create_preset_concept_drift(kind, seed=1)
+    assert (base.concept_params[field], drifted.concept_params[field]) == (1, 2)

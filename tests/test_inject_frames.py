@@ -5,6 +5,7 @@ handed to the events as views, and a result that never shares writable memory wi
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -152,6 +153,7 @@ DTYPES = pd.DataFrame(
         "u8": np.array([0, 10, 250, 5, 7, 9], dtype=np.uint8),
         "i64n": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
         "f32n": pd.array([1.5, 2.5, None, 4.0, 5.0, 6.0], dtype="Float32"),
+        "f16": np.array([0.5, 1.0, 2.0, 4.0, 8.0, 2049.0], dtype=np.float16),
     }
 )
 
@@ -167,6 +169,8 @@ DTYPES = pd.DataFrame(
         ),
         ({"kind": "shift", "features": ["f32n"], "amount": 1.0}, "f32n", [2.5, 3.5, None, 5, 6, 7]),
         ({"kind": "set", "features": ["u8"], "value": 255}, "u8", [255] * 6),
+        # float16 holds 2048 and 2050 but not 2049 (nor 2050.5): stored values round to even
+        ({"kind": "shift", "features": ["f16"], "amount": 1.0}, "f16", [1.5, 2, 3, 5, 9, 2048]),
     ],
 )
 def test_numeric_events_keep_nullable_and_small_dtypes(
@@ -416,19 +420,39 @@ def test_conditions_on_a_nullable_boolean_column() -> None:
         {"kind": "outliers", "rate": 1.0},
         {"kind": "shift", "severity": {"metric": "psi", "target": 0.2}},
         {"kind": "clip", "low": 0.0, "high": 2.5, "profile": {"kind": "incremental"}},
+        {"kind": "multiply", "factor": 0.0},
+        {"kind": "multiply", "factor": -1.0, "profile": {"kind": "incremental"}},
+        {"kind": "set", "value": 3.0},
     ],
-    ids=["shift_std", "scale", "noise", "outliers", "severity", "clip_incremental"],
+    ids=[
+        "shift_std",
+        "scale",
+        "noise",
+        "outliers",
+        "severity",
+        "clip_incremental",
+        "multiply_0",
+        "multiply_incremental",
+        "set",
+    ],
 )
 def test_infinite_values_are_kept_and_left_out_of_reference_figures(event: dict) -> None:
     """An infinite value has no mean or spread: the reference figures are taken over the
     finite values (they used to be NaN and turn the whole column NaN), and the infinite
-    cells stay infinite (or are clipped at full weight)."""
+    cells stay infinite (or are clipped, or set, at full weight; a gain of 0 keeps them
+    infinite, not NaN), without a numpy warning."""
     x = np.r_[np.random.default_rng(0).normal(1.0, 1.0, 200), np.inf, -np.inf]
-    out = inject(pd.DataFrame({"x": x}), {"e": {**event, "features": ["x"]}}, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        out = inject(pd.DataFrame({"x": x}), {"e": {**event, "features": ["x"]}}, seed=1)
     new = out.frame["x"].to_numpy()
     assert np.isfinite(new[:200]).all()
     if event["kind"] == "clip":  # below full weight an infinite value stays; at 1 it is clipped
         assert (new[200], new[201]) == (np.inf, 0.0)
+    elif event["kind"] == "set":
+        assert (new[200], new[201]) == (3.0, 3.0)
+    elif event.get("factor") == -1.0:  # the gain passes 0 at mid-selection; here it is -1
+        assert (new[200], new[201]) == (-np.inf, np.inf)
     elif event["kind"] != "outliers":
         assert np.isinf(new[200:]).all()
     prepared = out.events[0].prepared["x"]

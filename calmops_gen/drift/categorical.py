@@ -56,7 +56,10 @@ Exact formulas (``w``: the row's profile weight, ``0 < w <= 1``):
   edit. An edit is one of ``operations`` (uniformly): ``swap`` (with the next character;
   not drawn at the last one), ``delete``, ``duplicate``, ``replace`` (by another character
   of ``alphabet``). A character taking part in a swap gets no other edit (an edit right after
-  a drawn swap is dropped). The strings are edited as a 2-D numpy array of code points (rows x
+  a drawn swap is dropped). A typo never erases a value: where every character of a string
+  would be deleted (a one-character string drawn to delete), the forced edit is a
+  ``duplicate`` or ``replace`` instead (drawn among those allowed; with neither allowed, that
+  character is kept). The strings are edited as a 2-D numpy array of code points (rows x
   longest string), so the memory is ``rows * longest string * 4`` bytes; NUL characters are
   not supported. Realised: ``rows_changed`` (typo rows whose text really changed; a swap of
   two equal characters changes nothing), ``typo_rate`` beside ``expected_typo_rate``
@@ -1308,6 +1311,18 @@ class Typos(CategoricalEvent):
         after_swap = np.zeros_like(swap)
         after_swap[:, 1:] = swap[:, :-1]
         code[after_swap] = -1
+        # a typo never erases a value: where every character would be deleted (always, for
+        # a one-character string drawn to delete), the forced edit becomes a duplicate or a
+        # replace (or, with neither allowed, no edit)
+        erased = np.flatnonzero(((code == 1) | ~inside).all(axis=1))
+        if erased.size:
+            at = erased * width + forced[erased]
+            keep = ops[ops >= 2]
+            if len(keep):
+                alt = (rng.random(erased.size) * len(keep)).astype(np.int64)
+                code.reshape(-1)[at] = keep[np.minimum(alt, len(keep) - 1)]
+            else:
+                code.reshape(-1)[at] = -1
         swap = code == 0
         out = chars.copy()
         # a swap is never drawn at a string's last character, so the next cell is in the

@@ -501,19 +501,8 @@ class NumericEvent(DriftEvent):
                     unmasked_w = (stats["sum_w"], r.dot(weights, weights))
                 w_sums = unmasked_w
             m = float(ref["reference_mean"])
-            sums = {
-                "n": r.n,
-                "old": r.total(old),
-                "old2": r.dot(old, old),
-                "new": r.total(new),
-                "delta": r.total(r.delta),
-                "delta2": r.dot(r.delta, r.delta),
-                "dev_old2": r.dev2(old, m),
-                "dev_new2": r.dev2(new, m),
-                "w": w_sums[0],
-                "w2": w_sums[1],
-                **self.extra_stats(r, ref, picked),
-            }
+            with np.errstate(over="ignore", invalid="ignore"):  # an infinite value's figures
+                sums = self._sums(r, old, new, m, w_sums, ref, picked)
             for key, value in sums.items():
                 stats[f"{f}:{key}"] = value
             if "severity_reference" in ref:
@@ -524,6 +513,32 @@ class NumericEvent(DriftEvent):
             changed = np.zeros(len(rows), dtype=bool)
         stats["changed"] = float(np.count_nonzero(changed))
         return Applied(changed=changed if self.changes_subset else None, stats=stats)
+
+    def _sums(
+        self,
+        r: Realised,
+        old: np.ndarray,
+        new: np.ndarray,
+        m: float,
+        w_sums: tuple[float, float],
+        ref: Mapping[str, Any],
+        picked: Any,
+    ) -> dict[str, float]:
+        """The additive figures of one feature in one block (summed over blocks, then
+        turned into the realised effect by :meth:`realised`)."""
+        return {
+            "n": r.n,
+            "old": r.total(old),
+            "old2": r.dot(old, old),
+            "new": r.total(new),
+            "delta": r.total(r.delta),
+            "delta2": r.dot(r.delta, r.delta),
+            "dev_old2": r.dev2(old, m),
+            "dev_new2": r.dev2(new, m),
+            "w": w_sums[0],
+            "w2": w_sums[1],
+            **self.extra_stats(r, ref, picked),
+        }
 
     def _write(
         self,
@@ -839,7 +854,8 @@ class Scale(_Factor):
 
 @EVENTS.register("multiply")
 class Multiply(_Factor):
-    """Multiply each feature by ``1 + w * (factor - 1)``."""
+    """Multiply each feature by ``1 + w * (factor - 1)`` (an infinite value times a gain of
+    0, at ``factor <= 0``, stays infinite rather than becoming NaN)."""
 
     kind: Literal["multiply"] = "multiply"
     factor: float | None = None
@@ -853,7 +869,11 @@ class Multiply(_Factor):
         picked: Any,
         integer: bool,
     ) -> np.ndarray:
-        return x * _gain(w, self.factor_for(ref))
+        factor = self.factor_for(ref)
+        out: np.ndarray = x * _gain(w, factor)
+        if factor <= 0.0:
+            return np.where(np.isinf(x) & np.isnan(out), x, out)
+        return out
 
     def at_full_weight(
         self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None

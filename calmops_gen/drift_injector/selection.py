@@ -400,6 +400,11 @@ def _time(df: pd.DataFrame, options: Mapping[str, Any], sel: Selection) -> None:
             raise ScenarioError(
                 key, f"none of these times occurs in {time_col!r} among the selected rows"
             )
+        column = df[time_col]
+        if pd.api.types.is_string_dtype(column.dtype) or column.dtype == object:
+            # text dates compare as text: the column's own texts of those moments
+            texts = pd.unique(column.to_numpy()[np.asarray(index.isin(stamps))])
+            return [{"column": time_col, "op": "in", "value": [str(t) for t in texts]}]
         return [{"column": time_col, "op": "in", "value": stamps}]
 
     where = sel.wheres[0]

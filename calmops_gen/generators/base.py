@@ -53,7 +53,9 @@ class Column:
     @property
     def numeric(self) -> bool:
         """True for int and float columns that are not nominal."""
-        return not self.nominal and (self.dtype.startswith(("int", "uint", "float", "double")))
+        return not self.nominal and self.dtype.startswith(
+            ("int", "uint", "halffloat", "float", "double")
+        )
 
 
 #: Upper bound of a generator's size parameters (features, classes, centroids, categories):

@@ -281,23 +281,36 @@ class GeneratorFactory:
 
         ``random_state`` (or ``seed``) given as keyword is the stream's seed. A parameter
         given as keyword wins over the config's field for it (``config`` holds defaults for
-        every type; the keyword is the explicit choice for this one).
+        every type; the keyword is the explicit choice for this one). The seed also pins a
+        randomly drawn concept's model seed (river's ``seed_tree``, ``seed_model``, or
+        Hyperplane's ``seed``) unless that is given, as the seed's factory passed
+        ``random_state`` to river: the same ``random_state`` builds the same tree or
+        hyperplane as before, and as :func:`~calmops_gen.synthetic.streams.as_stream` of
+        river's generator with that seed.
+
+        Examples
+        --------
+        >>> GeneratorFactory.create_generator("random_tree", random_state=1).params["seed_tree"]
+        1
         """
         kind = _kind(generator_type)
         translated, seed = ({}, DEFAULT_SEED) if config is None else _translate(kind, config)
         for alias in ("random_state", "seed"):
             if alias in params:
                 seed = seed_value(params.pop(alias), alias)
-        return SyntheticStream(kind, {**translated, **params}, seed=seed, engine=engine)
+        model = GENERATORS.get(kind, "generator_type").Params.seed_fields
+        pinned = {f: seed for f in model if f not in params and f not in translated}
+        return SyntheticStream(kind, {**translated, **pinned, **params}, seed=seed, engine=engine)
 
     @staticmethod
     def create_preset_concept_drift(
         generator_type: GeneratorType | str, seed: int = 42, drift_magnitude: float = 0.5
     ) -> tuple[SyntheticStream, SyntheticStream]:
-        """A (base, drifted) pair with the seeds ``seed`` and ``seed + 1``: the drifted
-        concept changes a parameter (see ``_PRESETS``); types without a preset differ by
-        their model seed only, which redraws a random concept (RandomRBF centroids,
-        RandomTree's tree).
+        """A (base, drifted) pair with the seeds ``seed`` and ``seed + 1``, which also seed a
+        randomly drawn concept (as the seed passed them to river): the drifted concept
+        changes a parameter (see ``_PRESETS``); types without a preset differ by their
+        model seed only, which redraws a random concept (RandomRBF centroids, RandomTree's
+        tree).
 
         ``drift_magnitude`` (at least 0) raises SEA's noise by ``0.1 * drift_magnitude`` and
         is Hyperplane's ``mag_change`` (so at most 1 there); the other types' pairs do not
@@ -315,19 +328,15 @@ class GeneratorFactory:
             )
         preset = _PRESETS.get(kind)
         defaults = seed_defaults(kind)
-        if preset is not None:
-            base = SyntheticStream(kind, defaults, seed=seed)
-            return base, SyntheticStream(kind, preset(base.params, magnitude), seed=seed + 1)
         model_fields = GENERATORS.get(kind, "generator_type").Params.seed_fields
-        if not model_fields:
+        if preset is None and not model_fields:
             raise ScenarioError(
                 "generator_type", f"{kind!r} has no preset concept drift (no concept parameter)"
             )
-        return (
-            SyntheticStream(kind, {**defaults, **{f: seed for f in model_fields}}, seed=seed),
-            SyntheticStream(
-                kind, {**defaults, **{f: seed + 1 for f in model_fields}}, seed=seed + 1
-            ),
+        base = SyntheticStream(kind, {**defaults, **{f: seed for f in model_fields}}, seed=seed)
+        drifted = preset(base.params, magnitude) if preset is not None else base.params
+        return base, SyntheticStream(
+            kind, {**drifted, **{f: seed + 1 for f in model_fields}}, seed=seed + 1
         )
 
     @staticmethod
