@@ -336,7 +336,6 @@ def _facade_call(which: str, out, **kwargs):
     ("which", "kwargs", "path", "says"),
     [
         ("one", {"target_col": "x1"}, "target_col", "'x1' is already"),
-        ("one", {"target_col": "block"}, "target_col", "'block' is already"),
         ("one", {"target_col": "timestamp", "date_start": "2024"}, "date_col", "is the target"),
         ("one", {"target_col": None}, "target_col", "non-empty"),
         ("one", {"stream": SyntheticStream("logical"), "target_col": "y"}, "target_col", "OR, XOR"),
@@ -620,6 +619,8 @@ def test_block_generator_refuses_bad_arguments_by_name(tmp_path, which, kwargs, 
          "must be in [0, 2**63), got -3"),
         (lambda: SyntheticStream("sea", seed=-1), "seed", "must be in [0, 2**63), got -1"),
         (lambda: SyntheticStream("sea", seed=1.0), "seed", "must be an integer, got 1.0"),
+        (lambda: GeneratorFactory.create_generator("sea", random_state=1, seed=2), "seed",
+         "is an alias of random_state; give one of the two"),
     ],
 )  # fmt: skip
 def test_seeds_and_magnitudes_are_checked_when_given(call, path, message):
@@ -679,3 +680,11 @@ def test_the_factorys_random_state_seeds_the_concept_as_rivers_seed(kind, make):
     field = GENERATORS.get(kind, "kind").Params.seed_fields[0]
     base, drifted = GeneratorFactory.create_preset_concept_drift(kind, seed=1)
     assert (base.concept_params[field], drifted.concept_params[field]) == (1, 2)
+
+
+def test_synthetic_generator_may_name_its_target_block(tmp_path):
+    """SyntheticGenerator's frame has no block column, so ``block`` is a free name for the
+    target (the seed allowed it): the labels are SEA's, under that name."""
+    df = SyntheticGenerator().generate(synth.SEA(), 200, target_col="block", output_dir=tmp_path)
+    assert df.columns.tolist() == ["x0", "x1", "x2", "block"]
+    assert (df["block"] == (df["x0"] + df["x1"] > 8.0)).all()

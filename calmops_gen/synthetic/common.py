@@ -134,7 +134,8 @@ def check_columns(
                 f"leave target_col at {DEFAULT_TARGET!r}",
             )
         return
-    taken = [c.name for c in columns if c.role != "target"] + ["block"]
+    # without a block column in the output (SyntheticGenerator), "block" is a free name
+    taken = [c.name for c in columns if c.role != "target"] + (["block"] if keep_block else [])
     if target_col in taken:
         raise ScenarioError(
             "target_col", f"{target_col!r} is already a column ({', '.join(taken)})"
@@ -215,13 +216,32 @@ def slug(text: str) -> str:
     return name[:64] or "dataset"
 
 
+#: Why a seed option a facade takes is refused when set, and what to do instead.
+REFUSED = {
+    "drift_config": "not supported by this facade; apply drift to what it returns with "
+    "calmops_gen.drift_injector.DriftInjector, or declare drift events under drift: in a "
+    "scenario (calmops_gen.run)",
+    "dynamics_config": "not supported: the seed's scenario dynamics (ScenarioInjector) are "
+    "not part of this version",
+    "inconsistency": "not supported: a gradual drift here mixes the two concepts by exact "
+    "shares (recorded per row), with no noise on the mixing weight",
+}
+
+
 def refuse(**options: Any) -> None:
-    """Raise for seed options this version does not support when they are set."""
+    """Raise for seed options this version does not support when they are set.
+
+    Examples
+    --------
+    >>> refuse(inconsistency=0.0)
+    >>> refuse(inconsistency=0.3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: inconsistency: not supported: a gradual drift here ...
+    """
     for key, value in options.items():
         if value:
-            raise ScenarioError(
-                key, "not supported by this version's facade; declare it in a scenario instead"
-            )
+            raise ScenarioError(key, REFUSED[key])
 
 
 def warn_report(generate_report: bool) -> None:
@@ -247,13 +267,14 @@ def seed_frame(
     appended by the seed in that order). Dates in a named time zone keep the zone of the
     run (:class:`~calmops_gen.schedule.TzdataZone`), so their wall times, and the CSV file
     :func:`write_file` makes of them, follow tzdata's rules, not the host's zone files."""
-    frame = read_frame(manifest).rename(columns={"y": target_col})
+    frame = read_frame(manifest)
     if keep_block:
         labels = list(block_labels) if block_labels is not None else None
         mapping = labels or list(range(1, len(manifest.blocks) + 1))
         frame["block"] = [mapping[b] for b in frame["block"].tolist()]
     else:
         frame = frame.drop(columns=["block"])
+    frame = frame.rename(columns={"y": target_col})
     time_col = next((c.name for c in manifest.columns if c.role == "time"), None)
     zone = start_zone(manifest.config["schedule"]["start"])
     if time_col is not None and zone is not None:  # read back from the host's zone files

@@ -295,6 +295,8 @@ class GeneratorFactory:
         """
         kind = _kind(generator_type)
         translated, seed = ({}, DEFAULT_SEED) if config is None else _translate(kind, config)
+        if "random_state" in params and "seed" in params:
+            raise ScenarioError("seed", "is an alias of random_state; give one of the two")
         for alias in ("random_state", "seed"):
             if alias in params:
                 seed = seed_value(params.pop(alias), alias)
@@ -315,6 +317,10 @@ class GeneratorFactory:
         ``drift_magnitude`` (at least 0) raises SEA's noise by ``0.1 * drift_magnitude`` and
         is Hyperplane's ``mag_change`` (so at most 1 there); the other types' pairs do not
         use it, as in the seed.
+
+        Sine and Mixed differ from the seed: its pair differed by seed only, which for them
+        (no randomly drawn concept) is one concept twice, no drift at all; here the drifted
+        one takes ``classification_function`` 1, as Agrawal's and STAGGER's do.
         """
         seed = seed_value(seed, "seed")
         magnitude = number(drift_magnitude, "drift_magnitude")
@@ -349,8 +355,10 @@ class GeneratorFactory:
     def get_generator_info(generator_type: GeneratorType | str) -> dict[str, Any]:
         """Name, description, features, task, classes, engines and parameters of a kind.
 
-        ``n_features`` and ``n_classes`` are the counts the seed returned; ``features`` and
-        ``classes`` list them."""
+        The seed returned counts under ``features`` and ``classes`` and a display name
+        (``"SEA Concepts"``); here ``name`` is the kind, ``features`` and ``classes`` list
+        the column names and labels, and the counts are ``n_features`` and ``n_classes``
+        (code reading the seed's counts reads those)."""
         kind = _kind(generator_type)
         cls = GENERATORS.get(kind, "generator_type")
         gen = cls(cls.Params(), cls.engines[0])
