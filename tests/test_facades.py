@@ -553,6 +553,9 @@ def test_block_rows_come_from_the_first_instances_seed(tmp_path):
          "needs date_config.start_date (no dates are made without it)"),
         ({"filename": "data.xlsx", "save_dataset": True}, "filename",
          "must end in .csv or .parquet, got 'data.xlsx'"),
+        ({"drift_type": "incremental", "balance": True}, "balance",
+         "cannot balance an incremental transition (each row of its window has its own "
+         "concept); use a gradual transition, or balance: false"),
     ],
 )  # fmt: skip
 def test_synthetic_generator_refuses_bad_arguments_by_name(tmp_path, kwargs, path, message):
@@ -590,6 +593,15 @@ def test_synthetic_generator_refuses_bad_arguments_by_name(tmp_path, kwargs, pat
                     "method_params": {"has_noise": False, "noise_percentage_sine": 0.1}},
          "method_params.0.noise_percentage_sine",
          "sets has_noise too, which is given; give one of the two"),
+        # the block's index and the user's own key (the seed's "function" is SEA's variant)
+        ("simple", {"method_params": [{"function": 7}, {}]}, "method_params.0.function",
+         "must be 0 to 3 (got 7)"),
+        ("simple", {"method_params": [{}, {"variant": 9}]}, "method_params.1.variant",
+         "must be 0 to 3 (got 9)"),
+        ("simple", {"methods": "tabel"}, "methods",
+         "unknown synthetic generator 'tabel'. Known: agrawal, anomaly_sine, friedman, "
+         "friedman_drift, hyperplane, led, led_drift, logical, mixed, mv, planes2d, random_rbf, "
+         "random_rbf_drift, random_tree, sea, sine, stagger, waveform"),
     ],
 )  # fmt: skip
 def test_block_generator_refuses_bad_arguments_by_name(tmp_path, which, kwargs, path, message):

@@ -60,6 +60,7 @@ from calmops_gen.synthetic.common import (
 )
 from calmops_gen.synthetic.factory import _kind, seed_defaults, translate_params
 from calmops_gen.synthetic.streams import DEFAULT_SEED, SyntheticStream, as_stream
+from calmops_gen.validation import validate
 
 DEFAULT_OUTPUT_DIR = "synthetic_output"
 
@@ -70,9 +71,44 @@ _PATHS = {
     "schedule.time_column": "date_col",
     "schedule.sizes": "n_samples_block",
     "schedule.block_params": "method_params",
-    "generator.params": "method_params",
+    "generator.params": "method_params.0",
     "output.root": "output_path",
+    "generator.balance": "balance",
 }
+
+
+def _checked(
+    kind: str, params: dict[str, Any], given: Mapping[str, Any], path: str
+) -> dict[str, Any]:
+    """``params`` of one block, validated here so that an error names the block and the
+    user's own key (``method_params.0.function``, not the engine's ``variant``).
+
+    Examples
+    --------
+    >>> _checked("sea", {"variant": 7}, {"function": 7}, "method_params.0")
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: method_params.0.function: must be 0 to 3 (got 7)
+    """
+    own = {
+        river: key
+        for key in given
+        for river in translate_params(kind, {key: given[key]}, path)
+        if river != key
+    }
+
+    def rename(err: ScenarioError) -> ScenarioError:
+        for river, key in own.items():
+            prefix = f"{path}.{river}"
+            if err.path == prefix or err.path.startswith(prefix + "."):
+                return ScenarioError(f"{path}.{key}{err.path[len(prefix) :]}", err.message)
+        return err
+
+    try:
+        validate(GENERATORS.get(kind, "methods").Params, params, path)
+    except ScenarioError as err:
+        raise err.each(rename) from None
+    return params
 
 
 def _count(n_blocks: Any) -> int:
@@ -167,7 +203,7 @@ class SyntheticBlockGenerator:
         names = _per_block(methods, n_blocks, "methods")
         if len({str(n).lower() for n in names}) != 1:
             raise ScenarioError("methods", "every block must use the same generator kind")
-        kind = _kind(str(names[0]))
+        kind = _kind(str(names[0]), "methods")
         seed = DEFAULT_SEED if random_state is None else seed_value(random_state, "random_state")
         defaults = seed_defaults(kind)
         model_seeds = GENERATORS.get(kind, "methods").Params.seed_fields
@@ -178,7 +214,7 @@ class SyntheticBlockGenerator:
             # the seed built block i as GeneratorConfig(**params, random_state=seed + i): its
             # defaults, and a random concept (tree, hyperplane, centroids) of its own
             fresh = {f: seed + i for f in model_seeds if given.get(f) is None}
-            params.append({**defaults, **fresh, **given})
+            params.append(_checked(kind, {**defaults, **fresh, **given}, p or {}, path))
         return self._write(
             kind, params, seed,
             _sizes(n_blocks, total_samples, n_samples_block),

@@ -161,12 +161,25 @@ _PRESETS: dict[str, Any] = {
 }
 
 
-def _kind(generator_type: GeneratorType | str) -> str:
+def _kind(generator_type: GeneratorType | str, path: str = "generator_type") -> str:
+    """The registered kind of a synthetic stream (``path``: the argument that named it).
+
+    Examples
+    --------
+    >>> _kind("tabel", "methods")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: methods: unknown synthetic generator 'tabel'. Known: ...
+    """
     kind = generator_type.value if isinstance(generator_type, GeneratorType) else generator_type
-    cls = GENERATORS.get(str(kind).lower(), "generator_type")
-    if not issubclass(cls, ConceptGenerator):
-        raise ScenarioError("generator_type", f"{kind!r} is not a synthetic stream generator")
-    return str(kind).lower()
+    name = str(kind).lower()
+    known = [n for n, cls in GENERATORS.items() if issubclass(cls, ConceptGenerator)]
+    if name not in known:
+        hint = suggest(name, known) or "."
+        raise ScenarioError(
+            path, f"unknown synthetic generator {kind!r}{hint} Known: {', '.join(sorted(known))}"
+        )
+    return name
 
 
 #: Seed fields with no river parameter of their own, per type (see :func:`_seed_only`).

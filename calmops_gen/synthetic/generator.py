@@ -108,6 +108,7 @@ _PATHS = {
     "schedule.rows_per_step": "date_every",
     "schedule.time_column": "date_col",
     "output.root": "output_dir",
+    "generator.balance": "balance",
     "drift.virtual.features": "drift_options.feature_cols",
     "drift.virtual.rate": "drift_options.missing_fraction",
     "drift.virtual.where": "position_of_drift",
