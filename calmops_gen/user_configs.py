@@ -137,14 +137,57 @@ def _defaults_choose_hydra(node: Any) -> bool:
     return False
 
 
-def file_problem(path: Path, relative: Path) -> str | None:
-    """Why the YAML file ``path`` (``relative`` to its config directory) is refused."""
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (as OmegaConf does;
+    PyYAML would keep the last value without a word)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict):
+                continue  # an unhashable key: PyYAML's own error below
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"found duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """A YAML error in one line: what and where (line and column, 1-based).
+
+    Examples
+    --------
+    >>> try:
+    ...     yaml.load("a: 1\\na: 2\\n", Loader=_UniqueKeyLoader)
+    ... except yaml.YAMLError as err:
+    ...     print(_yaml_problem(err))
+    found duplicate key 'a' (line 2, column 1)
+    """
+    mark = getattr(err, "problem_mark", None)
+    what = getattr(err, "problem", None) or str(err).splitlines()[0]
+    if mark is None:
+        return str(what)
+    return f"{what} (line {mark.line + 1}, column {mark.column + 1})"
+
+
+def file_problem(path: Path, relative: Path, read: bool = True) -> str | None:
+    """Why the YAML file ``path`` (``relative`` to its config directory) is refused;
+    ``read``: whether this run reads it (only then is YAML that does not parse refused:
+    another file of the folder is none of this run's business)."""
     if relative.parts[0] == "hydra":
         return f"{path}: files under a 'hydra/' folder configure Hydra itself; {_HINT}"
     try:
-        node = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return None  # Hydra reports an unreadable file it needs, with its own message
+    try:
+        node = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
+    except yaml.YAMLError as err:
+        # Hydra would print a Python traceback for it
+        return f"{path}: not valid YAML: {_yaml_problem(err)}" if read else None
     if isinstance(node, dict) and "hydra" in node:
         return f"{path}: key 'hydra': {_HINT}"
     target = next((k for k in _keys(node) if k.rsplit(".", 1)[-1] == "_target_"), None)
@@ -158,6 +201,23 @@ def file_problem(path: Path, relative: Path) -> str | None:
     return None
 
 
+def _read_files(argv: list[str]) -> set[str]:
+    """The config files (relative paths) a run reads from a user's folder: its primary
+    config (``--config-name``) and the scenario chosen with ``scenario=NAME``.
+
+    Examples
+    --------
+    >>> sorted(_read_files(["-cn", "mine", "scenario=drifty", "seed=3"]))
+    ['mine.yaml', 'scenario/drifty.yaml']
+    """
+    names = [n if n.endswith(".yaml") else f"{n}.yaml" for n in _option_values(argv, _NAME_OPTIONS)]
+    for arg in argv:
+        match = re.fullmatch(r"\+{0,2}scenario=([^,]+)", arg)
+        if match:
+            names.append(f"scenario/{match.group(1)}.yaml")
+    return set(names)
+
+
 def problems(argv: list[str], bundled: Path | None = None) -> list[str]:
     """Refusals for the YAML files of every user config directory in ``argv``; with
     ``bundled`` (the package's config directory), also for a file with the name of a
@@ -168,12 +228,13 @@ def problems(argv: list[str], bundled: Path | None = None) -> list[str]:
         for name in _option_values(argv, _NAME_OPTIONS)
         if _RECORDS in Path(name).parts
     ]
+    read = _read_files(argv)
     for folder in config_dirs(argv):
         if not folder.is_dir():
             continue  # Hydra says the directory is missing
         for path in _yaml_files(folder):
             relative = path.relative_to(folder)
-            problem = file_problem(path, relative)
+            problem = file_problem(path, relative, relative.as_posix() in read)
             if problem is None and bundled is not None and (bundled / relative).is_file():
                 problem = (
                     f"{path}: has the name of a bundled config ({relative.as_posix()}), which "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from calmops_gen.user_configs import config_dirs, problems
 
@@ -97,3 +98,45 @@ def test_the_ways_around_the_scan_are_closed(tmp_path: Path) -> None:
     assert "chooses a 'hydra/'" in problems(["-cd", str(tmp_path / "abs")])[0]
     records = ["-cd", str(tmp_path), "-cn", "outputs/d/t/.hydra/hydra"]
     assert problems(records)[0].startswith("--config-name outputs/d/t/.hydra/hydra: names a")
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("name: by\ngenerator: {kind: sea\n  schedule: [\n", "(line 3, column"),
+        ("name: a\nname: b\ngenerator: {kind: sea}\n", "found duplicate key 'name' (line 2"),
+        ("name: a\ngenerator:\n\tkind: sea\n", "found character '\\t' that cannot start"),
+    ],
+    ids=["syntax", "duplicate_key", "tab"],
+)
+def test_yaml_a_run_reads_must_parse(tmp_path: Path, text: str, says: str) -> None:
+    """Hydra prints a Python traceback for YAML it cannot read (or a key given twice): the
+    file the run reads is refused first, with the problem and where it is; a broken file
+    the run does not read is none of its business."""
+    (tmp_path / "scenario").mkdir()
+    (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "scenario" / "bad.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "good.yaml").write_text("name: good\n", encoding="utf-8")
+    for argv, name in (
+        (["-cd", str(tmp_path), "-cn", "bad"], "bad.yaml"),
+        (["-cd", str(tmp_path), "scenario=bad"], "scenario/bad.yaml"),
+    ):
+        (problem,) = problems(argv)
+        assert problem.startswith(f"{tmp_path / name}: not valid YAML: ")
+        assert says in problem
+    assert problems(["-cd", str(tmp_path), "-cn", "good"]) == []
+
+
+def test_unreadable_yaml_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """On the command line: exit 2, one line naming the file and the place, no traceback,
+    nothing written."""
+    conf = tmp_path / "conf"
+    _write(conf, "dup.yaml", "name: a\nname: b\ngenerator: {kind: sea}\n")
+    root = tmp_path / "out"
+    rc, out, err = run_cli(tmp_path, "--config-dir", str(conf), "-cn", "dup", f"output.root={root}")
+    assert rc == 2 and out == ""
+    assert err.strip() == (
+        f"calmops-gen: error: {conf / 'dup.yaml'}: not valid YAML: found duplicate key "
+        "'name' (line 2, column 1)"
+    )
+    assert not root.exists()
