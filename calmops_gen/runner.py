@@ -107,7 +107,16 @@ def run(
         The manifest, attached to the dataset directory (``manifest.directory``).
     """
     scenario = load_scenario(scenario)
-    plan = build_plan(scenario)
+    try:
+        plan = build_plan(scenario)
+    except MemoryError:
+        # planning makes the reference block of an event and the rows of a transition
+        raise ScenarioError(
+            "schedule",
+            "planning does not fit in memory: it makes a whole block (the reference block "
+            "of an event, a block in a transition window); use smaller blocks "
+            "(schedule.rows_per_block or sizes)",
+        ) from None
     if scenario.output.format == "csv":
         problem = csv_problem(plan.columns)
         if problem:

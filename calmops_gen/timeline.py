@@ -106,7 +106,29 @@ class Timeline:
         steady = self._steady(row_start, size)
         if steady is not None:
             return (steady,)
-        return tuple(sorted({s.concept for s in self.block(row_start, size).segments}))
+        # piece by piece, without per-row arrays (a block may be far larger than a window):
+        # rows past a window have the piece's concept; an incremental window's rows are all
+        # the new concept's segments (blended from the old one); a gradual window's rows take
+        # the new concept where new_concept_rows says so, else the old one
+        stop = row_start + size
+        first = int(np.searchsorted(self.starts, row_start, side="right") - 1)
+        last = int(np.searchsorted(self.starts, stop - 1, side="right") - 1)
+        found: set[int] = set()
+        for k in range(first, last + 1):
+            begin = int(self.starts[k])
+            lo = max(row_start, begin)
+            hi = min(stop, int(self.starts[k + 1])) if k + 1 < len(self.starts) else stop
+            window_end = begin + self.width if k > 0 else begin
+            if hi > window_end or not isinstance(self.transition, GradualTransition):
+                found.add(int(self.ids[k]))
+            if isinstance(self.transition, GradualTransition) and lo < window_end:
+                new = new_concept_rows(self.width, self.transition.shape)
+                new = new[lo - begin : min(hi, window_end) - begin]
+                if new.any():
+                    found.add(int(self.ids[k]))
+                if not new.all():
+                    found.add(int(self.ids[k - 1]))
+        return tuple(sorted(found))
 
     def block(self, row_start: int, size: int) -> BlockConcepts:
         """Segments and ground truth of the block covering ``[row_start, row_start + size)``."""

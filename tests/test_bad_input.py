@@ -589,6 +589,18 @@ def test_a_block_too_large_for_memory(tmp_path: Path, monkeypatch: pytest.Monkey
     assert listing(tmp_path / "out") == []
 
 
+def test_a_plan_too_large_for_memory(tmp_path: Path) -> None:
+    """A block of 10**13 rows cannot even be planned (planning makes the reference block of
+    an event): one error naming the schedule, not numpy's traceback, nothing written."""
+    scenario = sea(
+        schedule={"blocks": 2, "rows_per_block": 10**13},
+        drift={"s": {"kind": "shift", "features": ["x0"], "amount": 1.0}},
+    )
+    with pytest.raises(ScenarioError, match=r"^schedule: planning does not fit in memory"):
+        calmops_gen.run(scenario, root=tmp_path / "out")
+    assert listing(tmp_path / "out") == []
+
+
 def test_errors_name_the_path_in_the_message(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as err:
         calmops_gen.load_scenario(sea(schedule={"rows_per_block": 0}))

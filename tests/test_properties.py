@@ -11,9 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calmops_gen.errors import ScenarioError
+from calmops_gen.generators.sea import SeaParams
 from calmops_gen.injector import inject
 from calmops_gen.profiles import ramp_weights
-from calmops_gen.schedule import block_layout
+from calmops_gen.schedule import (
+    AbruptTransition,
+    GradualTransition,
+    IncrementalTransition,
+    block_layout,
+)
+from calmops_gen.timeline import Timeline
 
 N = 240
 BLOCKS = 4  # 60 rows each
@@ -242,3 +249,33 @@ def test_composed_events_touch_only_their_rows_and_columns(chosen, seed):
             touched |= w > 0
         unchanged = _identical(out.frame[name], MIXED[name])
         assert unchanged[~touched].all(), (name, np.flatnonzero(~unchanged & ~touched)[:5])
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    cuts=st.lists(st.integers(1, 300), max_size=4, unique=True),
+    ids=st.lists(st.integers(0, 2), min_size=5, max_size=5),
+    kind=st.sampled_from(["abrupt", "gradual", "incremental"]),
+    shape=st.sampled_from(["sigmoid", "linear", "cosine"]),
+    width=st.integers(1, 80),
+    start=st.integers(0, 350),
+    size=st.integers(1, 120),
+)
+def test_a_blocks_concepts_are_found_without_its_rows(
+    cuts: list[int], ids: list[int], kind: str, shape: str, width: int, start: int, size: int
+) -> None:
+    """The planner lists a block's concepts piece by piece (no per-row arrays: a block may
+    be too large for them); they are the concepts of the block's per-row segments."""
+    starts = np.array([0, *sorted(cuts)], dtype=np.int64)
+    order = np.array(ids[: len(starts)], dtype=np.int64)
+    for i in range(1, len(order)):  # a change is to another concept
+        if order[i] == order[i - 1]:
+            order[i] = (order[i] + 1) % 3
+    transition = {
+        "abrupt": AbruptTransition(),
+        "gradual": GradualTransition(width=width, shape=shape),
+        "incremental": IncrementalTransition(width=width, shape=shape),
+    }[kind]
+    timeline = Timeline(starts, order, tuple(SeaParams(variant=v) for v in range(3)), transition)
+    segments = timeline.block(start, size).segments
+    assert timeline.concept_ids(start, size) == tuple(sorted({s.concept for s in segments}))
