@@ -117,6 +117,13 @@ def _app(cfg: DictConfig) -> None:
         _fail(f"{key}: {first_line(exc)}" if key else first_line(exc))
         return
     data.pop("hydra", None)
+    if isinstance(data.get("scenario"), dict):
+        # a scenario/ file without the header: Hydra put its keys under "scenario"
+        _fail(
+            "scenario: the chosen scenario file's keys landed under 'scenario'; start the "
+            "file with the line '# @package _global_', as the bundled scenarios do"
+        )
+        return
     merge_key_twins(data)
     overrides = [o.removeprefix("++") for o in HydraConfig.get().overrides.task]
     try:

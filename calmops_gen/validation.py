@@ -138,8 +138,11 @@ def convert(
     errors: list[ScenarioError] = []
     for err in exc.errors(include_url=False):
         loc = _user_loc(list(err["loc"]), data)
-        where = join_path(path, *loc)
         kind = err["type"]
+        bad_key = bool(loc) and loc[-1] == "[key]"  # pydantic's place for a mapping's key
+        if bad_key:
+            loc = loc[:-1]
+        where = join_path(path, *loc)
         if kind == "extra_forbidden":
             fields = _fields_at(model, loc[:-1], data)
             hint = suggest(str(loc[-1]), fields)
@@ -151,6 +154,18 @@ def convert(
             continue
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             errors.append(_tag_error(err, where))
+            continue
+        if kind in ("model_type", "model_attributes_type"):  # a value where keys belong
+            given = err.get("input")
+            fields = _fields_at(model, loc, data)
+            hint = (
+                f"; to choose its kind: {where}.kind={given}"
+                if "kind" in fields and isinstance(given, str)
+                else ""
+            )
+            errors.append(
+                ScenarioError(where, f"must be a mapping of keys, got {_show(given)}{hint}")
+            )
             continue
         message = err["msg"]
         message = message.removeprefix("Value error, ")
@@ -167,6 +182,11 @@ def convert(
             said = re.search(rf"(?<![\w.]){re.escape(shown)}(?![\w.])", message)
             if not isinstance(given, Mapping) and said is None:
                 message = f"{message} (got {shown})"
+        if bad_key:
+            message = f"the key {message}"
+        if kind == "literal_error":  # a misspelt choice: output.format=parqet
+            choices = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+            message += suggest(given, choices)
         errors.append(ScenarioError(where, message))
     return errors[0] if len(errors) == 1 else ScenarioErrors(errors)
 

@@ -824,3 +824,39 @@ def test_true_in_a_list_of_numbers_is_refused_and_minus_zero_is_zero(tmp_path: P
     zeros = [sea(generator={"kind": "sea", "params": {"noise": z}}) for z in (-0.0, 0.0)]
     ids = [content_id(load_scenario(z).canonical(), "1") for z in zeros]
     assert ids[0] == ids[1]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"output": {"format": "parqet"}},
+            "output.format: must be 'parquet' or 'csv' (got 'parqet'); did you mean 'parquet'?",
+        ),
+        (
+            {"executor": {"kind": "proceses"}},
+            "executor.kind: must be 'sequential', 'processes' or 'dask' (got 'proceses'); did "
+            "you mean 'processes'?",
+        ),
+        (
+            {"output": {"format": "xlsx"}},
+            "output.format: must be 'parquet' or 'csv' (got 'xlsx')",
+        ),
+        (
+            {"generator": "sea"},
+            "generator: must be a mapping of keys, got 'sea'; to choose its kind: "
+            "generator.kind=sea",
+        ),
+        ({"schedule": 3}, "schedule: must be a mapping of keys, got 3"),
+        (
+            {"schedule": {"blocks": 4, "rows_per_block": 10, "block_params": {"two": {}}}},
+            "schedule.block_params.two: the key must be a valid integer, unable to parse "
+            "string as an integer (got 'two')",
+        ),
+    ],
+)
+def test_a_misspelt_choice_gets_a_suggestion(changes: dict, message: str) -> None:
+    """Values from a fixed list are names too: a misspelling gets the closest one."""
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.load_scenario(sea(**changes))
+    assert str(err.value) == message

@@ -140,3 +140,21 @@ def test_unreadable_yaml_is_one_line_and_exit_2(tmp_path: Path) -> None:
         "'name' (line 2, column 1)"
     )
     assert not root.exists()
+
+
+def test_a_scenario_file_without_its_package_header_is_told_so(tmp_path: Path) -> None:
+    """Without ``# @package _global_`` Hydra files a ``scenario/`` file's keys under
+    ``scenario``: one line saying to add the header (not three unrelated key errors)."""
+    conf = tmp_path / "conf"
+    _write(conf, "scenario/plain.yaml", "name: plain\ngenerator: {kind: sea}\n")
+    root = tmp_path / "out"
+    rc, out, err = run_cli(
+        tmp_path, "--config-dir", str(conf), "scenario=plain", f"output.root={root}"
+    )
+    assert (rc, out) == (2, "")
+    assert err.strip() == (
+        "calmops-gen: error: scenario: the chosen scenario file's keys landed under "
+        "'scenario'; start the file with the line '# @package _global_', as the bundled "
+        "scenarios do"
+    )
+    assert not root.exists()
