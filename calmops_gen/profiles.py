@@ -128,6 +128,14 @@ class Recurrent(_Profile):
 
     @model_validator(mode="after")
     def _check_edge(self) -> Recurrent:
+        if self.on_rows() == 0:
+            raise key_error(
+                "duty",
+                f"{self.duty:g} of a {self.period}-row period is {self.duty * self.period:g} "
+                f"rows, which rounds to none on; give a duty of at least {1 / self.period:g} "
+                "or a longer period",
+                self.duty,
+            )
         # ramps of edge rows at both ends of the on-phase must leave a row at full weight,
         # else the event never reaches its size
         most = (self.on_rows() - 1) // 2
@@ -141,8 +149,9 @@ class Recurrent(_Profile):
         return self
 
     def on_rows(self) -> int:
-        """Rows of each period that are on."""
-        return max(1, round(self.duty * self.period))
+        """Rows of each period that are on (``round(duty * period)``, at least 1: a duty
+        that rounds to none is refused)."""
+        return round(self.duty * self.period)
 
     def weights(self, positions: np.ndarray, total: int) -> np.ndarray:
         phase = np.asarray(positions, dtype=np.int64) % self.period

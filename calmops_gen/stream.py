@@ -3,7 +3,9 @@
 Both read one block at a time (memory bounded by the block), in row order, from a dataset
 directory or a :class:`~calmops_gen.manifest.Manifest`. Features are the columns with role
 ``feature``; the target is the ``target`` column; ``block``, time and label-availability
-columns are left out of ``x`` (use :func:`iter_frames` to get them). A generator with
+columns are left out of ``x`` (use :func:`iter_frames` to get them), and so is a ``table``'s
+own ``block_column`` (``month``), which is constant in each block and would hand a model or
+a drift detector the block's identity. A generator with
 several targets (``logical``: ``OR``, ``XOR``, ``AND``) gives ``y`` as a dict per row, as
 river's ``Logical`` does, and a 2-D ``y`` (one column per target) per block.
 
@@ -42,7 +44,9 @@ from calmops_gen.reading import read_block, resolve
 
 
 def _roles(manifest: Manifest) -> tuple[list[str], list[str]]:
-    features = [c.name for c in manifest.columns if c.role == "feature"]
+    generator = manifest.config.get("generator") or {}
+    blocks = (generator.get("params") or {}).get("block_column")
+    features = [c.name for c in manifest.columns if c.role == "feature" and c.name != blocks]
     targets = [c.name for c in manifest.columns if c.role == "target"]
     return features, targets
 

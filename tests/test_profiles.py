@@ -332,3 +332,15 @@ def test_a_transition_runs_across_the_blocks_a_concept_lasts(tmp_path: Path) -> 
     assert concept[2000:3500].sum() == 750 and (concept[3500:] == 1).all()
     assert concept.tolist() == calmops_gen.read_ground_truth(by_sequence)["concept"].tolist()
     assert [b.concepts for b in by_blocks.blocks] == [[0], [0], [0, 1], [0, 1]]
+
+
+@pytest.mark.parametrize(("duty", "on"), [(0.1, None), (0.125, None), (0.25, 1), (0.375, 2)])
+def test_a_recurrent_duty_that_rounds_to_no_row_is_refused(duty: float, on: int | None) -> None:
+    """``round(duty * period)`` rows are on: a duty that rounds to none is refused, not
+    quietly turned into one row (a 25% duty instead of the 10% declared)."""
+    if on is None:
+        with pytest.raises(ValidationError, match=r"rounds to none on; give a duty of at least"):
+            Recurrent(period=4, duty=duty)
+    else:
+        weights = Recurrent(period=4, duty=duty).weights(np.arange(8), 8)
+        assert weights.tolist() == ([1.0] * on + [0.0] * (4 - on)) * 2

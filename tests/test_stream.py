@@ -267,3 +267,22 @@ def test_missing_labels_are_none_for_river_and_nan_for_scikit_learn(tmp_path, la
 def test_include_takes_a_single_name(tmp_path):
     m = _sea(tmp_path, {"kind": "abrupt"})
     assert [x["block"] for x, _ in iter_stream(m, include="block")][ROWS - 1 : ROWS + 1] == [0, 1]
+
+
+def test_a_tables_block_column_is_not_a_feature_of_the_stream(tmp_path):
+    """A table's own block column (``month``) is constant in each block: handing it to a
+    model would give away the block, so x and X hold the other features only (the data and
+    iter_frames keep it)."""
+    rng = np.random.default_rng(0)
+    source = tmp_path / "t.csv"
+    pd.DataFrame(
+        {"month": np.repeat([1, 2, 3], 20), "x": rng.normal(size=60), "y": rng.integers(0, 2, 60)}
+    ).to_csv(source, index=False)
+    params = {"source": str(source), "target": "y", "block_column": "month"}
+    m = cg.run({"name": "months", "generator": {"kind": "table", "params": params}}, root=tmp_path)
+    frame = cg.read_frame(m)
+    assert [x for x, _ in iter_stream(m)] == [{"x": v} for v in frame["x"].tolist()]
+    blocks = list(iter_arrays(m))
+    assert [X.shape for X, _ in blocks] == [(20, 1)] * 3
+    np.testing.assert_array_equal(np.concatenate([X[:, 0] for X, _ in blocks]), frame["x"])
+    assert "month" in next(iter_frames(m)).columns

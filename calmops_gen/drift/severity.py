@@ -171,6 +171,10 @@ def jsd(reference: np.ndarray, other: np.ndarray) -> float:
     edges = np.linspace(lo, hi, JSD_BINS + 1)
     p, _ = np.histogram(reference, edges)
     q, _ = np.histogram(other, edges)
+    if not np.any((p > 0) & (q > 0)):
+        # no bin shared: exactly 1 (scipy's sum gives 1 - 2**-53 for some samples, which
+        # a target of 1 would never reach)
+        return 1.0
     return float(jensenshannon(p, q, base=2.0))
 
 
