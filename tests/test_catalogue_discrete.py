@@ -238,6 +238,9 @@ BAD = [
     ("anomaly_sine", {"n_samples": 100, "n_anomalies": 5, "contextual": True}, "n_contextual"),
     ("anomaly_sine", {"n_samples": 10, "n_anomalies": 2, "contextual": True, "shift": 10},
      "shift"),
+    # the default shift (4) against a smaller n_samples
+    ("anomaly_sine", {"n_samples": 4, "n_anomalies": 1, "contextual": True, "n_contextual": 1},
+     "shift"),
     ("anomaly_sine", {"n_samples": 10, "n_anomalies": 2, "contextual": True, "n_contextual": 11},
      "n_contextual"),
     ("anomaly_sine", {"n_samples": 10, "n_anomalies": 2, "contextual": True, "n_contextual": 8,

@@ -237,6 +237,20 @@ def test_expected_tree_size_bounds_the_trees_river_grows(depth: int) -> None:
     assert np.mean(sizes) <= estimate <= 20 * np.mean(sizes)
 
 
+def test_a_tree_without_numeric_features_may_be_as_deep_as_its_branches_split() -> None:
+    """Without numeric features a branch splits each nominal feature once: river builds a
+    depth-5 tree over 2 nominal features when every branch stops at level 2 (fraction 1),
+    and so do we; past that, the limit names max_tree_depth."""
+    shallow = {"n_num_features": 0, "n_cat_features": 2, "max_tree_depth": 5}
+    RandomTreeParams(**shallow, first_leaf_level=2, fraction_leaves_per_level=1.0)
+    synth.RandomTree(seed_tree=1, **shallow, first_leaf_level=2, fraction_leaves_per_level=1.0)
+    deeper = {**shallow, "first_leaf_level": 3, "fraction_leaves_per_level": 1.0}
+    with pytest.raises(ScenarioError) as err:
+        load_scenario({"name": "t", "generator": {"kind": "random_tree", "params": deeper}})
+    assert err.value.path == "generator.params.max_tree_depth"
+    assert "a branch may split 3 times" in err.value.message
+
+
 def test_runaway_trees_are_refused_with_the_remedy() -> None:
     """Depth 30 with river's defaults would never finish building; depth 14 is accepted."""
     RandomTreeParams(max_tree_depth=14)
@@ -549,6 +563,9 @@ BAD_PARAMS = [
         "transition_window",
     ),
     ("friedman_drift", {"transition_window": -1}, "transition_window"),
+    # a default checked against the values given (river refuses these too)
+    ("friedman_drift", {"drift_type": "gsg", "position": [100, 200]}, "transition_window"),
+    ("random_tree", {"n_num_features": 0, "n_cat_features": 3}, "max_tree_depth"),
     ("planes2d", {"noise": 0.1}, "noise"),
     ("mv", {"seed": 1}, "seed"),
 ]
@@ -1022,3 +1039,38 @@ def test_hyperplane_walk_memory_does_not_grow_with_drifting_features() -> None:
             tracemalloc.stop()
         assert peak < limit, (p.n_drift_features, stop, peak)
         assert path.shape == (p.n_drift_features, stop if keep else 0) and end.row == stop
+
+
+def test_river_engine_reads_the_global_clock_in_a_recurring_sequence(tmp_path: Path) -> None:
+    """One block holding a concept's rows in several separate segments (a recurring A, B
+    sequence): river's rows are taken at their own global positions, so FriedmanDrift's
+    ``gra`` drift (rows 2000 to 4000) is where it is declared, not a segment late. The
+    target minus the noiseless drifted target is river's unit-variance noise (std within
+    0.15 of 1 per 1000-row segment; a segment read at the wrong clock is about 5)."""
+    a = {"drift_type": "gra", "position": [2000, 4000]}
+    b = {"drift_type": "lea", "position": [1, 2, 3]}
+    m = cg.run(
+        {
+            "name": "clock",
+            "seed": 1,
+            "generator": {"kind": "friedman_drift", "engine": "river", "params": a},
+            "schedule": {
+                "blocks": 1,
+                "rows_per_block": 8000,
+                "concepts": {"A": a, "B": b},
+                "sequence": [{"concept": "A", "rows": 1000}, {"concept": "B", "rows": 1000}],
+                "repeat": True,
+            },
+            "output": {"ground_truth": True},
+        },
+        root=tmp_path,
+    )
+    frame = cg.read_frame(m)
+    rows = np.arange(len(frame))
+    params = cg_params("friedman_drift", **a)
+    gen = GENERATORS.get("friedman_drift", "k")(params, "river")
+    cols = {f"x{i}": frame[f"x{i}"].to_numpy() for i in range(10)}
+    residual = frame["y"].to_numpy() - gen.label(params, cols, rows)
+    for start in range(0, 8000, 2000):  # A's segments: rows [0, 1000), [2000, 3000), ...
+        part = residual[start : start + 1000]
+        assert abs(part.std() - 1.0) < 0.15, start

@@ -49,11 +49,12 @@ profiles = st.one_of(
     ),
     st.just({"kind": "incremental"}),
     st.builds(
-        # edges as long as leave a row of the on-phase at full weight (longer ones are refused)
-        lambda period, duty, edge: {"kind": "recurrent", "period": period, "duty": duty,
-                                    "edge": min(edge, (max(1, round(duty * period)) - 1) // 2)},
-        st.integers(2, 30), st.sampled_from([0.25, 0.5, 0.8, 1.0]), st.integers(0, 3),
-    ),
+        # at least one on-row a period, and edges as long as leave one of them at full weight
+        # (a duty that rounds to no row, and longer edges, are refused)
+        lambda period, on, edge: {"kind": "recurrent", "period": period, "duty": on / period,
+                                  "edge": min(edge, (on - 1) // 2)},
+        st.integers(2, 30), st.integers(1, 30), st.integers(0, 3),
+    ).filter(lambda p: p["duty"] <= 1.0),
 )  # fmt: skip
 
 

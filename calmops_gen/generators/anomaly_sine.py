@@ -82,7 +82,7 @@ class AnomalySineParams(GeneratorParams):
 
     n_samples: int = Field(default=10000, ge=1, le=MAX_PERIOD)
     contextual: bool = False
-    shift: int = 4
+    shift: int = Field(default=4, validate_default=True)  # checked against a small n_samples
     replace: bool = True
     noise: float = Field(default=0.5, ge=0.0)
     n_anomalies: int = Field(default=2500, ge=1, validate_default=True)

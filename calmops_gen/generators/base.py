@@ -336,8 +336,17 @@ class ConceptGenerator(Generator):
     ) -> pd.DataFrame:
         if self.engine == "river":
             dataset = self.river_dataset(params, SeedTree.river_seed(seq))
-            skip = int(draw.rows[0]) if draw.n and self.fast_forwards(params) else 0
-            data = river_columns(dataset, draw.n, self.river_names(), skip=skip)
+            if draw.n and self.fast_forwards(params):
+                # river's rows at the concept's own global positions: rows between them (a
+                # gradual window's or a recurring sequence's other concept) are drawn and
+                # dropped, so the clock is right whatever the block holds
+                rows = np.asarray(draw.rows, dtype=np.int64)
+                first, span = int(rows[0]), int(rows[-1] - rows[0]) + 1
+                data = river_columns(dataset, span, self.river_names(), skip=first)
+                if span != draw.n:
+                    data = {name: values[rows - first] for name, values in data.items()}
+            else:
+                data = river_columns(dataset, draw.n, self.river_names())
         else:
             data = self.sample_numpy(params, draw)
         return self.frame(data)

@@ -39,9 +39,10 @@ positions. ``position`` left out means river's default ``(50_000, 100_000, 150_0
 river for those).
 
 The river engine runs river with the block's seed, fast-forwarded to the block's first row,
-so river's row index is the global row. In a gradual (schedule) transition a concept's rows
-are taken consecutively from its first row in the block, so interleaved rows read the clock
-slightly early. FriedmanDrift has no incremental transitions (its concepts are discrete).
+so river's row index is the global row; in a gradual (schedule) transition or a recurring
+sequence a concept's rows are river's rows at their own global positions (the rows between
+are drawn and dropped). FriedmanDrift has no incremental transitions (its concepts are
+discrete).
 
 Targets ``y`` are ``double``.
 
@@ -89,7 +90,8 @@ class FriedmanDriftParams(GeneratorParams):
 
     drift_type: Literal["lea", "gra", "gsg"] = "lea"
     position: tuple[int, ...] | None = None
-    transition_window: int = Field(default=10_000, ge=0)
+    # checked at its default too (against positions given closer together)
+    transition_window: int = Field(default=10_000, ge=0, validate_default=True)
 
     @field_validator("position")
     @classmethod

@@ -34,8 +34,8 @@ river's own rows at those global positions (the block's seed sequence is not use
 walk and the numpy engine's walk are two draws of the same random process, not the same
 path: :meth:`Hyperplane.label` labels by *river's* walk (it replays river's draws for the
 concept's seed), which is what makes river's labels checkable exactly for any
-``mag_change``. In a gradual transition river's rows of a concept are consecutive from the
-concept's first row in the block, so interleaved rows read river's clock slightly early.
+``mag_change``. In a gradual transition or a recurring sequence a concept's rows are
+river's rows at their own global positions (the rows between are drawn and dropped).
 
 Without drift (``mag_change: 0``, river's default, or ``n_drift_features: 0``) the concept is
 steady, so ``balance: true`` applies (numpy engine only: river's one stream per concept has no
@@ -87,7 +87,7 @@ class HyperplaneParams(GeneratorParams):
 
     seed: int | None = Field(default=None, ge=0)
     n_features: int = Field(default=10, ge=2, le=MAX_WIDTH)
-    n_drift_features: int = Field(default=2, ge=0)
+    n_drift_features: int = Field(default=2, ge=0, validate_default=True)
     mag_change: float = Field(default=0.0, ge=0.0, le=1.0)
     noise_percentage: float = Field(default=0.05, ge=0.0, le=1.0)
     sigma: float = Field(default=0.1, ge=0.0, le=1.0)

@@ -56,10 +56,11 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from calmops_gen.generators.base import MAX_WIDTH, Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
+from calmops_gen.validation import key_error
 
 MAX_TREE_NODES = 5e7
 """Largest expected tree accepted (river's construction makes ~10 million nodes a second)."""
@@ -99,39 +100,41 @@ class RandomTreeParams(GeneratorParams):
     n_num_features: int = Field(default=5, ge=0, le=MAX_WIDTH)
     n_cat_features: int = Field(default=5, ge=0, le=MAX_WIDTH)
     n_categories_per_feature: int = Field(default=5, ge=1, le=MAX_WIDTH)
-    max_tree_depth: int = Field(default=5, ge=0)
+    max_tree_depth: int = Field(default=5, ge=0, le=MAX_WIDTH)
     first_leaf_level: int = Field(default=3, ge=0)
     fraction_leaves_per_level: float = Field(default=0.15, ge=0.0, le=1.0)
 
     seed_fields: ClassVar[tuple[str, ...]] = ("seed_tree",)
 
-    @field_validator("n_cat_features")
-    @classmethod
-    def _some_feature(cls, value: int, info: ValidationInfo) -> int:
-        if value == 0 and info.data.get("n_num_features") == 0:
-            raise ValueError("needs at least one feature (n_num_features is 0)")
-        return value
-
-    @field_validator("max_tree_depth")
-    @classmethod
-    def _enough_nominal(cls, value: int, info: ValidationInfo) -> int:
-        n_cat = info.data.get("n_cat_features")
-        if info.data.get("n_num_features") == 0 and n_cat is not None and value > n_cat:
-            raise ValueError(
-                f"must be <= n_cat_features ({n_cat}) without numeric features: a branch "
-                "cannot split a nominal feature twice"
-            )
-        return value
-
     @model_validator(mode="after")
     def _tree_fits(self) -> RandomTreeParams:
+        # checked on the whole model, so that a default (max_tree_depth 5) is checked too
+        if self.n_num_features == 0 and self.n_cat_features == 0:
+            raise key_error("n_cat_features", "needs at least one feature (n_num_features is 0)", 0)
+        # river's branch stops at max_tree_depth, or from first_leaf_level with probability
+        # fraction_leaves_per_level (1: always); without numeric features each split on the
+        # way takes a nominal feature of its own
+        deepest = self.max_tree_depth
+        if self.fraction_leaves_per_level >= 1.0:
+            deepest = min(deepest, self.first_leaf_level)
+        if self.n_num_features == 0 and deepest > self.n_cat_features:
+            raise key_error(
+                "max_tree_depth",
+                f"a branch may split {deepest} times, but without numeric features each "
+                f"split takes one of the {self.n_cat_features} nominal features "
+                "(n_cat_features); lower max_tree_depth (or first_leaf_level, with "
+                "fraction_leaves_per_level 1)",
+                self.max_tree_depth,
+            )
         size = expected_tree_size(self)
         if size > MAX_TREE_NODES:
-            raise ValueError(
-                f"max_tree_depth {self.max_tree_depth}: the tree would have more than "
-                f"{MAX_TREE_NODES:.0e} nodes on average (river makes about 10 million a second, "
-                "and past first_leaf_level the count still grows every level); lower "
-                "max_tree_depth or first_leaf_level, or raise fraction_leaves_per_level"
+            raise key_error(
+                "max_tree_depth",
+                f"{self.max_tree_depth}: the tree would have more than {MAX_TREE_NODES:.0e} "
+                "nodes on average (river makes about 10 million a second, and past "
+                "first_leaf_level the count still grows every level); lower max_tree_depth "
+                "or first_leaf_level, or raise fraction_leaves_per_level",
+                self.max_tree_depth,
             )
         return self
 
