@@ -222,10 +222,14 @@ def _add_column(frame: pd.DataFrame, name: str, values: Any) -> None:
 
 
 def time_range(plan: Plan, frame: pd.DataFrame) -> tuple[str, str] | None:
-    """ISO timestamps of the block's first and last rows (when the data has a time column)."""
+    """ISO timestamps of the block's first and last rows that have a time (when the data
+    has a time column; ``None`` when no row of the block has one: a table's missing
+    times)."""
     if plan.time_column is None or frame.empty:
         return None
-    stamps = frame[plan.time_column]
+    stamps = frame[plan.time_column].dropna()
+    if stamps.empty:
+        return None
     return pd.Timestamp(stamps.iloc[0]).isoformat(), pd.Timestamp(stamps.iloc[-1]).isoformat()
 
 

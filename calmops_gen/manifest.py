@@ -71,9 +71,9 @@ class BlockInfo(_Model):
     row_start: int
     row_stop: int = Field(description="exclusive")
     time_start: str | None = Field(
-        description="ISO 8601 timestamp of the first row (nanosecond precision)"
+        description="ISO 8601 timestamp of the first row with a time (nanosecond precision)"
     )
-    time_end: str | None = Field(description="ISO 8601 timestamp of the last row")
+    time_end: str | None = Field(description="ISO 8601 timestamp of the last row with a time")
     params: dict[str, Any] = Field(description="generator parameters of the block's concept")
     concepts: list[int] = Field(description="concept ids present in the block")
     class_counts: dict[str, int] | None = Field(

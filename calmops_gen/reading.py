@@ -90,6 +90,10 @@ def _same_categories(frames: list[pd.DataFrame]) -> None:
     >>> _same_categories(parts)
     >>> pd.concat(parts)["c"].cat.categories.tolist()
     ['b', 'a']
+    >>> parts = [pd.DataFrame({"c": pd.Categorical(v)}) for v in (["b"], [None])]
+    >>> _same_categories(parts)
+    >>> [p["c"].cat.categories.tolist() for p in parts]
+    [['b'], ['b']]
     """
     for name in frames[0].columns:
         columns = [f[name] for f in frames]
@@ -97,7 +101,12 @@ def _same_categories(frames: list[pd.DataFrame]) -> None:
             continue
         if all(c.dtype == columns[0].dtype for c in columns):
             continue
-        union = pd.api.types.union_categoricals(columns).categories
+        # a block whose values are all missing reads back with no categories, of object
+        # dtype, which pandas 3 will not unite with text categories: it takes the union
+        shown = [c for c in columns if len(c.cat.categories)]
+        if not shown:
+            continue
+        union = pd.api.types.union_categoricals(shown).categories
         for frame in frames:
             frame[name] = frame[name].cat.set_categories(union)
 

@@ -391,10 +391,12 @@ def resolve_sizes(schedule: Schedule, total: int | None, path: str) -> list[int]
     if schedule.rows_per_block is not None:
         n = -(-total // schedule.rows_per_block)
         if schedule.blocks is not None and schedule.blocks != n:
+            what = "do not cover" if schedule.blocks < n else "are more than needed for"
             raise ScenarioError(
                 f"{path}.blocks",
-                f"{schedule.blocks} blocks of {schedule.rows_per_block} rows do not cover the "
-                f"table's {total} rows ({n} blocks would)",
+                f"{schedule.blocks} blocks of {schedule.rows_per_block} rows {what} the "
+                f"table's {total} rows ({n} blocks of {schedule.rows_per_block} rows cover "
+                "them, the last one holding the rest); give one of blocks and rows_per_block",
             )
         return [schedule.rows_per_block] * (n - 1) + [total - schedule.rows_per_block * (n - 1)]
     blocks = schedule.blocks or 1

@@ -258,7 +258,8 @@ def _check_derived(
     table: pa.Table, block: BlockInfo, columns: list[ColumnInfo], name: str
 ) -> list[str]:
     """The block record's figures read from the data: ``class_counts`` (rows per class,
-    missing labels not counted) and ``time_start``/``time_end`` (first and last row)."""
+    missing labels not counted) and ``time_start``/``time_end`` (first and last row with a
+    time; none when no row has one)."""
     problems = []
     roles: dict[str, str] = {}
     for c in columns:  # the first column of each role (class_counts counts the first target)
@@ -272,8 +273,12 @@ def _check_derived(
         if found != expected:
             problems.append(f"{name}: rows per class {found}, manifest says {expected}")
     if "time" in roles and table.num_rows:
-        stamps = table.column(roles["time"])
-        ends = pd.Series(pc.take(stamps, [0, table.num_rows - 1]).to_pandas())
+        stamps = pc.drop_null(table.column(roles["time"]))
+        if not len(stamps):
+            if block.time_start is not None or block.time_end is not None:
+                problems.append(f"{name}: no row has a time, manifest says {block.time_start}")
+            return problems
+        ends = pd.Series(pc.take(stamps, [0, len(stamps) - 1]).to_pandas())
         for key, said, value in zip(
             ("time_start", "time_end"), (block.time_start, block.time_end), ends, strict=True
         ):

@@ -17,6 +17,7 @@ import calmops_gen
 from calmops_gen.errors import ScenarioError
 from calmops_gen.generators.table import Table, TableParams
 from calmops_gen.generators.table_rows import MemoryRows, ParquetRows, normalise
+from calmops_gen.validation import validate
 
 N = 1_000
 
@@ -412,3 +413,143 @@ def test_a_categorical_from_csv_blocks_keeps_every_blocks_categories(tmp_path: P
     frame = calmops_gen.read_frame(calmops_gen.run(sc, root=tmp_path / "out"))
     assert frame["c"].cat.categories.tolist() == ["a", "b"]
     assert frame["c"].tolist() == ["a"] * 5 + ["b"] * 5
+
+
+def test_missing_times_at_a_blocks_ends_verify_and_rerun(tmp_path: Path) -> None:
+    """A table's time column may miss values: a block's recorded time range is its first
+    and last rows *with* a time (none for a block without any), which verify reads the same
+    way, so the dataset verifies and running it again finds it intact."""
+    source = tmp_path / "t.parquet"
+    times = ["2024-01-05", "2024-02-05", None, None, "2024-03-01", None]
+    pq.write_table(pa.table({"ts": times, "x": list(range(6))}), source)
+    params = {"source": str(source), "time_column": "ts"}
+    scenario = {
+        "name": "gaps",
+        "generator": {"kind": "table", "params": params},
+        "schedule": {"sizes": [3, 1, 2]},
+    }
+    m = calmops_gen.run(scenario, root=tmp_path / "out")
+    assert [(b.time_start, b.time_end) for b in m.blocks] == [
+        ("2024-01-05T00:00:00", "2024-02-05T00:00:00"),
+        (None, None),
+        ("2024-03-01T00:00:00", "2024-03-01T00:00:00"),
+    ]
+    assert calmops_gen.verify_dataset(m.directory) == []
+    assert calmops_gen.run(scenario, root=tmp_path / "out").directory == m.directory
+
+
+def test_a_csv_block_of_only_missing_categories_reads_back(tmp_path: Path) -> None:
+    """``block_column`` on a category column with missing values makes a block of nothing
+    but missing values; its CSV reads back with no categories, and read_frame still joins
+    the blocks with the column's categories (pandas 3 refused to unite them)."""
+    source = tmp_path / "c.parquet"
+    column = pa.array(["a", "b", None, None, "a"]).dictionary_encode()
+    pq.write_table(pa.table({"c": column, "x": [1, 2, 3, 4, 5]}), source)
+    params = {"source": str(source), "block_column": "c"}
+    scenario = {
+        "name": "holes",
+        "generator": {"kind": "table", "params": params},
+        "output": {"format": "csv"},
+    }
+    frame = calmops_gen.read_frame(calmops_gen.run(scenario, root=tmp_path / "out"))
+    assert frame["c"].cat.categories.tolist() == ["a", "b"]
+    assert [None if pd.isna(v) else v for v in frame["c"]] == ["a", "a", "b", None, None]
+    assert frame["x"].tolist() == [1, 5, 2, 3, 4]
+
+
+@pytest.mark.parametrize(("freq", "sizes"), [("D", [2, 4]), ("W", [6]), ("MS", [6])])
+def test_block_freq_across_a_midnight_that_the_zone_skips(
+    tmp_path: Path, freq: str, sizes: list[int]
+) -> None:
+    """America/Santiago springs forward at midnight (2024-09-08 00:00 does not exist):
+    pandas 3 cannot start a period there, so the times are cut by the same wall times
+    without the zone, as pandas 2 cuts them."""
+    times = pd.date_range(
+        pd.Timestamp("2024-09-07 12:00", tz="America/Santiago"), periods=6, freq="6h"
+    )
+    source = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"ts": pa.array(times), "x": list(range(6))}), source)
+    params = {"source": str(source), "time_column": "ts", "block_freq": freq}
+    m = calmops_gen.run(
+        {"name": "stgo", "generator": {"kind": "table", "params": params}}, root=tmp_path
+    )
+    assert [b.rows for b in m.blocks] == sizes
+
+
+def test_a_block_freq_pandas_cannot_apply_is_an_error(tmp_path: Path) -> None:
+    """Business hours with a time after the last business hour: pandas' resample fails; the
+    error names block_freq (was a traceback)."""
+    source = tmp_path / "t.parquet"
+    times = pd.to_datetime(["2024-01-05 10:00", "2024-01-05 23:30"])
+    pq.write_table(pa.table({"ts": pa.array(times), "x": [1, 2]}), source)
+    params = {"source": str(source), "time_column": "ts", "block_freq": "bh"}
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.run(
+            {"name": "bh", "generator": {"kind": "table", "params": params}}, root=tmp_path / "o"
+        )
+    assert err.value.path == "generator.params.block_freq"
+    assert err.value.message == "pandas cannot cut the times by 'bh': Values falls after last bin"
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("freq", "unit"), [("M", "ME"), ("H", "h"), ("T", "min"), ("Q", "QE"), ("2M", "ME")]
+)
+def test_frequency_aliases_pandas_3_removed_are_refused_on_both_pandas(
+    freq: str, unit: str
+) -> None:
+    """pandas 2 still reads ``M`` (a month end) with a FutureWarning, pandas 3 refuses it: a
+    scenario must run the same on either, so it is refused on both, with pandas' new name."""
+    raw = {"source": "t.csv", "time_column": "ts", "block_freq": freq}
+    with pytest.raises(ScenarioError) as err:
+        validate(TableParams, raw, "generator.params")
+    assert err.value.path == "generator.params.block_freq"
+    said = f"not a pandas frequency: {freq!r} (pandas 3 spells that unit {unit!r})"
+    assert err.value.message == said
+
+
+@pytest.mark.parametrize(("blocks", "what"), [(2, "do not cover"), (5, "are more than needed for")])
+def test_blocks_and_rows_per_block_that_disagree_on_a_table_say_how(
+    tmp_path: Path, blocks: int, what: str
+) -> None:
+    """A 10-row table: 3 blocks of 4 rows cover it; 2 do not, and 5 are too many (which
+    the message used to call not covering)."""
+    source = tmp_path / "t.csv"
+    source.write_text("x\n" + "".join(f"{i}\n" for i in range(10)), encoding="utf-8")
+    scenario = {
+        "name": "t",
+        "generator": {"kind": "table", "params": {"source": str(source)}},
+        "schedule": {"rows_per_block": 4, "blocks": blocks},
+    }
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.run(scenario, root=tmp_path / "out")
+    assert err.value.path == "schedule.blocks"
+    assert err.value.message == (
+        f"{blocks} blocks of 4 rows {what} the table's 10 rows (3 blocks of 4 rows cover "
+        "them, the last one holding the rest); give one of blocks and rows_per_block"
+    )
+
+
+def test_csv_sources_that_are_not_comma_separated_text_say_what_they_are(tmp_path: Path) -> None:
+    """A semicolon-separated file would read as one column of text; a Parquet file named
+    .csv fails as CSV with its raw bytes in the message; a CSV error quoting a line with
+    control characters escapes them (they would reach the terminal)."""
+    semi = tmp_path / "semi.csv"
+    semi.write_text("a;b;c\n1;2;3\n", encoding="utf-8")
+    parquet = tmp_path / "pq.csv"
+    pq.write_table(pa.table({"x": [1, 2]}), parquet)
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2,3\x01\n", encoding="utf-8")
+    said = {}
+    for path in (semi, parquet, ragged):
+        with pytest.raises(ScenarioError) as err:
+            calmops_gen.run(
+                {"name": "t", "generator": {"kind": "table", "params": {"source": str(path)}}},
+                root=tmp_path / "out",
+            )
+        assert err.value.path == "generator.params.source"
+        said[path.name] = err.value.message
+    assert said["semi.csv"].startswith(f"{semi} reads as one column named 'a;b;c': calmops-gen")
+    assert said["pq.csv"].startswith(f"{parquet} is a Parquet file (it starts with PAR1)")
+    assert "\\x01" in said["ragged.csv"] and all(c.isprintable() for c in said["ragged.csv"])
+    assert not (tmp_path / "out").exists()

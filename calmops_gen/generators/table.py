@@ -42,10 +42,13 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import importlib
 import re
 import threading
+import warnings
 from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -95,16 +98,39 @@ class TableParams(GeneratorParams):
     @field_validator("block_freq")
     @classmethod
     def _check_freq(cls, value: str | None) -> str | None:
-        if value is not None:
+        if value is None:
+            return value
+        # pandas 2 still reads the aliases pandas 3 removed ("M", "H", "T", ...), with a
+        # FutureWarning: refused on both, so that a scenario runs the same on either
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             try:
                 offset = pd.tseries.frequencies.to_offset(value)
-            except ValueError:
-                raise ValueError(
-                    f"not a pandas frequency: {value!r} (try 'D', 'W', 'MS')"
-                ) from None
-            if offset.n <= 0:
-                raise ValueError(f"must be a positive frequency, got {value!r}")
+            except ValueError as err:
+                raise ValueError(_frequency_problem(value, str(err))) from None
+        for warning in caught:
+            if issubclass(warning.category, FutureWarning | DeprecationWarning):
+                raise ValueError(_frequency_problem(value, str(warning.message)))
+        if offset.n <= 0:
+            raise ValueError(f"must be a positive frequency, got {value!r}")
         return value
+
+
+def _frequency_problem(value: str, said: str) -> str:
+    """Why ``value`` is refused as ``block_freq``, with pandas' own suggestion if it made one.
+
+    Examples
+    --------
+    >>> _frequency_problem("M", "'M' is deprecated ... please use 'ME' instead.")
+    "not a pandas frequency: 'M' (pandas 3 spells that unit 'ME')"
+    >>> _frequency_problem("x", "Invalid frequency: x")
+    "not a pandas frequency: 'x' (try 'D', 'W', 'MS')"
+    """
+    match = re.search(r"use '([^']+)' instead|Did you mean ([^?\s]+)\?", said)
+    if match is None:
+        return f"not a pandas frequency: {value!r} (try 'D', 'W', 'MS')"
+    unit = match.group(1) or match.group(2)
+    return f"not a pandas frequency: {value!r} (pandas 3 spells that unit {unit!r})"
 
 
 def resolve_source(source: str) -> Path:
@@ -160,13 +186,28 @@ def _open(path: Path, fmt: str) -> pa.Table | pq.ParquetFile:
             file = pq.ParquetFile(path)
             _ = file.schema_arrow.names  # column names not in UTF-8 fail only when decoded
             return file
+        with path.open("rb") as head:
+            if head.read(4) == b"PAR1":
+                raise ScenarioError(
+                    f"{PARAMS_PATH}.source",
+                    f"{path} is a Parquet file (it starts with PAR1); name it .parquet or set "
+                    "generator.params.format: parquet",
+                )
         table = pacsv.read_csv(path, convert_options=CSV_OPTIONS)
-        _ = table.column_names
-        return table
+        names = table.column_names
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+        said = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in first_line(exc))
         raise ScenarioError(
-            f"{PARAMS_PATH}.source", f"cannot read {path} as {fmt}: {first_line(exc)}"
+            f"{PARAMS_PATH}.source", f"cannot read {path} as {fmt}: {said}"
         ) from None
+    if len(names) == 1 and any(sep in names[0] for sep in (";", "\t", "|")):
+        raise ScenarioError(
+            f"{PARAMS_PATH}.source",
+            f"{path} reads as one column named {names[0]!r}: calmops-gen reads comma-separated "
+            "files; write it with commas (pandas.read_csv(path, sep=...).to_csv(new, "
+            "index=False)) or as Parquet",
+        )
+    return table
 
 
 #: Integer text as pyarrow's CSV reader reads it (no sign ``+``, no spaces).
@@ -237,6 +278,14 @@ def _csv_types(path: Path, table: pa.Table) -> pa.Table:
 MAX_PERIODS = 1_000_000
 
 
+#: What pandas raises when it cannot cut times into periods: ValueError (pandas 3's
+#: nonexistent or ambiguous wall times, business hours past the last bin) and, on pandas 2,
+#: pytz's invalid-time errors.
+_CUT_ERRORS: tuple[type[Exception], ...] = (ValueError,)
+with contextlib.suppress(ImportError):  # pandas 3 does without pytz
+    _CUT_ERRORS += (importlib.import_module("pytz").exceptions.InvalidTimeError,)
+
+
 def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
     """Rows in each ``freq`` period of the (sorted) timestamps, cut as pandas' ``resample``
     cuts them (``MS`` from month starts; ``W``, weeks ending on Sunday, and ``ME``, months,
@@ -271,7 +320,20 @@ def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
                 f"{freq!r} cuts the times ({times[0]} to {times[-1]}) into {periods:,} "
                 f"periods; at most {MAX_PERIODS:,}: use a coarser frequency",
             )
-    counts = pd.Series(np.ones(len(times), dtype=np.int64), index=times).resample(freq).size()
+    ones = np.ones(len(times), dtype=np.int64)
+    try:
+        counts = pd.Series(ones, index=times).resample(freq).size()
+    except _CUT_ERRORS as err:
+        said = f"{type(err).__name__} {err}".lower()
+        wall_time = any(word in said for word in ("nonexistent", "ambiguous", "timeerror"))
+        if times.tz is None or not wall_time:
+            raise ScenarioError(
+                f"{PARAMS_PATH}.block_freq",
+                f"pandas cannot cut the times by {freq!r}: {first_line(err)}",
+            ) from None
+        # a period that starts at a wall time the zone skips (Santiago's midnight on its
+        # spring-forward day): cut by the same wall times, without the zone
+        counts = pd.Series(ones, index=times.tz_localize(None)).resample(freq).size()
     return [int(c) for c in counts.to_numpy() if c > 0]
 
 
