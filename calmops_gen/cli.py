@@ -197,6 +197,9 @@ def main() -> None:
         sys.exit(EXIT_BAD_INPUT)
     signal.signal(signal.SIGTERM, _terminated)
     sys.argv = [sys.argv[0], *force_overrides(sys.argv[1:], user_groups(sys.argv[1:]))]
+    if {"--help", "-h"} & set(sys.argv[1:]):
+        # our help text, also for a user's scenario file (which does not inherit ours)
+        sys.argv.append("hydra/help=calmops")
     try:
         _app()
     except KeyboardInterrupt:

@@ -41,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from calmops_gen._version import __version__
 from calmops_gen.drift.categorical import canon
 from calmops_gen.errors import DatasetError, first_line
 from calmops_gen.manifest import (
@@ -318,9 +319,17 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``calmops-gen-verify``."""
     parser = argparse.ArgumentParser(
         prog="calmops-gen-verify",
-        description="Re-hash a calmops-gen dataset against its manifest.",
+        description=(
+            "Check a calmops-gen dataset against its manifest: every listed file's SHA-256 "
+            "and size, row counts, column names and types, the blocks' rows, times and "
+            "class counts, the events' realised records (their own hash), and that nothing "
+            "else is in the directory."
+        ),
+        epilog="Exit status: 0 when all holds ('ok: DIR'); 1 with one line per problem; "
+        "2 for a bad command line.",
     )
     parser.add_argument("directory", type=Path, help="dataset directory (holds manifest.json)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
     problems = verify_dataset(args.directory)
     for line in problems:

@@ -674,3 +674,14 @@ def test_class_counts_use_the_same_label_text_as_the_event_records(dataset: Path
 
     _edit_manifest(dataset, older)
     assert verify_dataset(dataset) == []
+
+
+def test_verify_help_and_version_say_what_it_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    """--help names the checks and the exit statuses; --version the package's version."""
+    for flag in ("--help", "--version"):
+        with pytest.raises(SystemExit) as done:
+            verify_main([flag])
+        assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "Exit status: 0 when all holds" in " ".join(out.split())
+    assert out.rstrip().endswith(f"calmops-gen-verify {calmops_gen.__version__}")

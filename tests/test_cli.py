@@ -457,5 +457,24 @@ def test_version_and_help_name_the_tool(cli_jobs) -> None:
     assert version.stdout == f"calmops-gen {calmops_gen.__version__} (Hydra {hydra.__version__})\n"
     help_run = cli_jobs["help"]
     assert help_run.rc == 0, help_run.stderr
-    assert help_run.stdout.splitlines()[0] == "calmops-gen is powered by Hydra."
+    lines = help_run.stdout.splitlines()
+    assert lines[0] == "calmops-gen: synthetic tabular datasets with known, controlled drift."
+    assert "scenario: agrawal_abrupt, default, no_drift, table_drift" in lines
+    assert [line for line in lines if line][-1] == "Hydra's own options: calmops-gen --hydra-help"
     assert not (help_run.cwd / "datasets").exists()
+
+
+def test_help_names_the_tool_for_a_users_scenario_file(tmp_path: Path) -> None:
+    """A user's scenario file does not inherit conf/config.yaml: --help still shows
+    calmops-gen's text (Hydra's default called the tool "cli"), writing nothing."""
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "mine.yaml").write_text("name: mine\ngenerator: {kind: sea}\n", encoding="utf-8")
+    rc, out, err = run_cli(tmp_path, "--config-dir", str(conf), "--config-name", "mine", "--help")
+    assert rc == 0, err
+    assert (
+        out.splitlines()[0]
+        == "calmops-gen: synthetic tabular datasets with known, controlled drift."
+    )
+    assert "name: mine" in out.splitlines()
+    assert not (tmp_path / "datasets").exists()

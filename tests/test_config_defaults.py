@@ -98,7 +98,10 @@ def test_manifest_schema_has_design_keys() -> None:
 def test_published_schema_equals_the_model() -> None:
     published = REPO / "docs" / "manifest.schema.json"
     assert published.is_file(), "docs/manifest.schema.json is not published"
-    assert json.loads(published.read_text(encoding="utf-8")) == manifest_schema()
+    assert json.loads(published.read_text(encoding="utf-8")) == manifest_schema(), (
+        "docs/manifest.schema.json is out of date: republish it with the command in the "
+        "README's Development section"
+    )
 
 
 def test_real_manifest_fits_the_schema(tmp_path: Path) -> None:
