@@ -32,6 +32,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -39,10 +41,11 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pandas.errors import OutOfBoundsDatetime
 
 from calmops_gen.drift import DriftEvent
 from calmops_gen.engine import EventTally, TruthColumns, produce_block
-from calmops_gen.errors import ScenarioError, repeated, suggest
+from calmops_gen.errors import ScenarioError, first_line, repeated, suggest
 from calmops_gen.generators.base import BlockRequest, Column, Generator, GeneratorParams
 from calmops_gen.manifest import EventInfo
 from calmops_gen.plan import Plan, build_plan
@@ -233,6 +236,34 @@ def _check_column(frame: pd.DataFrame, name: str | None, key: str) -> None:
         )
 
 
+#: A time of day followed by a UTC offset (or Z) at the end of a text timestamp.
+_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$")
+
+
+def _text_times(sample: pd.Series, name: str) -> pd.Series | None:
+    """``sample`` (text) parsed as times, ``None`` if it is not all date/time text; text with
+    UTC offsets, and dates outside the nanosecond range, are refused."""
+    if not all(isinstance(v, str) for v in sample):
+        return None
+    offset = next((v for v in sample if _OFFSET.search(v.strip())), None)
+    if offset is not None:
+        raise ScenarioError(
+            "time_column",
+            f"{name!r} is text with UTC offsets ({offset!r}); convert it first, e.g. "
+            "pandas.to_datetime(df[col], utc=True).dt.tz_convert(zone)",
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas 2's format-inference warnings
+            return pd.Series(pd.DatetimeIndex(sample))
+    except OutOfBoundsDatetime as err:  # pandas 2 (pandas 3 parses it in a coarser unit)
+        raise ScenarioError(
+            "time_column", f"{name!r}: {first_line(err)} (the engine counts in {TIMESTAMP_RANGE})"
+        ) from None
+    except (ValueError, TypeError):
+        return None
+
+
 def _check_time(column: pd.Series, name: str) -> None:
     """Refuse a ``time_column`` that does not hold timestamps the engine can count in: a
     datetime dtype (numpy, tz-aware or Arrow) or text dates/times are times; numbers are not
@@ -255,24 +286,15 @@ def _check_time(column: pd.Series, name: str) -> None:
     """
     dtype = column.dtype
     arrow = getattr(dtype, "pyarrow_dtype", None)
+    values: pd.Series | None
     if pd.api.types.is_datetime64_any_dtype(dtype) or (
         arrow is not None and (pa.types.is_timestamp(arrow) or pa.types.is_date(arrow))
     ):
         values = column
     elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
-        text = column.dropna()
-        try:
-            if not all(isinstance(v, str) for v in text):
-                raise TypeError("not text")
-            values = pd.Series(pd.DatetimeIndex(text))
-        except (ValueError, TypeError):
-            values = None
-        if values is not None and values.dt.tz is not None:
-            raise ScenarioError(
-                "time_column",
-                f"{name!r} is text with UTC offsets ({text.iloc[0]!r}); convert it first, "
-                "e.g. pandas.to_datetime(df[col], utc=True).dt.tz_convert(zone)",
-            )
+        # text is checked on its first 1,000 values; the engine parses all of it where it
+        # needs times (a later value outside the range is reported there)
+        values = _text_times(column.dropna().iloc[:1000], name)
     else:
         values = None
     if values is None:
@@ -431,7 +453,13 @@ def inject(
                     "the frame by block, or select with where.blocks or where.condition",
                 )
     whole = TruthColumns(len(work))
-    outputs = [produce_block(plan, i, whole) for i in range(len(plan.blocks))]
+    try:
+        outputs = [produce_block(plan, i, whole) for i in range(len(plan.blocks))]
+    except OutOfBoundsDatetime as err:  # text times past the first 1,000 (see _check_time)
+        raise ScenarioError(
+            "time_column",
+            f"{time_column!r}: {first_line(err)} (the engine counts in {TIMESTAMP_RANGE})",
+        ) from None
     totals = [EventTally() for _ in plan.events]
     for out in outputs:
         for total, tally in zip(totals, out.tallies, strict=True):

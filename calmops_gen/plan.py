@@ -52,7 +52,9 @@ from calmops_gen.generators import (
 )
 from calmops_gen.scenario import Scenario
 from calmops_gen.schedule import (
+    MAX_SEGMENTS,
     TIMESTAMP_RANGE,
+    WALL_TIME_ERRORS,
     IncrementalTransition,
     as_ns,
     block_starts,
@@ -315,6 +317,10 @@ def _check_same_columns(
             )
 
 
+#: What stepping block starts raises: past pandas' range, or onto a skipped/repeated hour.
+_STEP_ERRORS: tuple[type[Exception], ...] = (OverflowError, OutOfBoundsDatetime, *WALL_TIME_ERRORS)
+
+
 def _block_starts(schedule: Any, n_blocks: int, n_rows: int) -> list[pd.Timestamp]:
     """Block start times, checked to stay within what pandas holds in nanoseconds (the
     first block's start, the last row's time and the end of the last block)."""
@@ -329,7 +335,16 @@ def _block_starts(schedule: Any, n_blocks: int, n_rows: int) -> list[pd.Timestam
         if schedule.spread == "rows" and n_rows:
             last = np.array([n_rows - 1], dtype=np.int64)
             stepped_times(first, schedule.step, last, schedule.rows_per_step)
-    except (OverflowError, OutOfBoundsDatetime, ValueError):  # dateutil: "year ... is out of range"
+    except _STEP_ERRORS as err:
+        said = f"{type(err).__name__} {err}".lower()
+        if "ambiguous" in said or "nonexistent" in said:
+            raise ScenarioError(
+                "schedule.step",
+                f"a block's start, {first} plus whole steps of {schedule.step}, falls on a "
+                "wall time the zone repeats or skips; move start off the hour of a clock "
+                "change",
+            ) from None
+        # dateutil: "year ... is out of range"
         raise ScenarioError(
             "schedule.step",
             f"the timestamps from {first} by {schedule.step} run past {TIMESTAMP_RANGE}; use a "
@@ -348,12 +363,12 @@ def _time_begin(
 
 
 def _classes(generator: Generator, timeline: Timeline) -> tuple[Hashable, ...] | None:
-    """Class labels over every concept (a later concept may add classes)."""
-    found = generator.classes()
-    if found is None or len(timeline.concepts) == 1:
-        return found
-    labels = set(found)
-    for params in timeline.concepts[1:]:
+    """Class labels over every concept the rows come from (a later concept may add
+    classes)."""
+    if generator.classes() is None:
+        return None
+    labels: set[Hashable] = set()
+    for params in timeline.concepts:
         labels |= set(generator.classes_for(params) or ())
     return tuple(sorted(labels, key=lambda v: (str(type(v)), v)))
 
@@ -387,6 +402,14 @@ def _timeline(
     pieces: list[tuple[GeneratorParams, str | None]] = []
     if schedule.sequence is not None:
         named = scenario.named_concepts()
+        cycle = sum(item.rows for item in schedule.sequence)
+        segments = -(-n_rows // cycle) * len(schedule.sequence) if schedule.repeat else 0
+        if segments > MAX_SEGMENTS:
+            raise ScenarioError(
+                "schedule.sequence",
+                f"repeats into about {segments:,} segments over the {n_rows:,} rows; at most "
+                f"{MAX_SEGMENTS:,}: use longer segments",
+            )
         row = 0
         while row < n_rows:
             for item in schedule.sequence:

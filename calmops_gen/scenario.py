@@ -310,10 +310,14 @@ class Scenario(ConfigModel):
 
     def build_generator(self) -> Generator:
         """A fresh generator object for this scenario: of its first concept (the base
-        parameters, or the first concept of ``schedule.sequence``), which sets the dataset's
-        columns; every other concept must keep them."""
+        parameters with ``block_params.0`` on top, or the first concept of
+        ``schedule.sequence``), which sets the dataset's columns; every other concept must
+        keep them."""
         sequence = self.schedule.sequence
-        params = self._named[sequence[0].concept] if sequence else self._params
+        if sequence:
+            params = self._named[sequence[0].concept]
+        else:
+            params = self._block_params.get(0, self._params)
         return self._generator_cls(params, self.engine, self.generator.balance)
 
     def params(self) -> GeneratorParams:

@@ -16,9 +16,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 from functools import cache
 from importlib import metadata, resources
 from typing import Annotated, Any, Literal, SupportsIndex
@@ -196,8 +198,57 @@ def parse_start(text: str) -> datetime:
                 f"unknown time zone {zoned['zone']!r} in {text!r} (tzdata {tzdata_version()} "
                 "has no such zone)"
             ) from None
-        stamp = stamp.tz_localize(zone) if stamp.tz is None else stamp.tz_convert(zone)
+        if stamp.tz is None:
+            wall = stamp.to_pydatetime()
+            problem = wall_time_problem(wall, zone)
+            if problem:
+                offset = wall.replace(tzinfo=zone, fold=0).isoformat()[-6:]
+                raise ValueError(
+                    f"{text!r} is {problem}; give its UTC offset (for example "
+                    f"{stamp.isoformat()}{offset}[{zoned['zone']}])"
+                )
+            stamp = stamp.tz_localize(zone)
+        else:
+            stamp = stamp.tz_convert(zone)
     return stamp.to_pydatetime()
+
+
+#: Most blocks a schedule may have (each is a file, or two) and most rows in one block (far
+#: past what memory holds: a block is made whole): a typo (``1e30``) is an error, not an
+#: overflow deep in numpy.
+MAX_BLOCKS = 1_000_000
+MAX_BLOCK_ROWS = 10**10
+#: Most concept segments a ``sequence`` may lay out (planning visits each).
+MAX_SEGMENTS = 1_000_000
+
+#: What pandas raises for a wall time a zone skips or repeats: ValueError (pandas 3) and, on
+#: pandas 2, pytz's invalid-time errors (not ValueErrors).
+WALL_TIME_ERRORS: tuple[type[Exception], ...] = (ValueError,)
+with contextlib.suppress(ImportError):  # pandas 3 does without pytz
+    WALL_TIME_ERRORS += (importlib.import_module("pytz").exceptions.InvalidTimeError,)
+
+
+def wall_time_problem(naive: datetime, zone: ZoneInfo) -> str | None:
+    """Why the wall time ``naive`` names no single instant in ``zone``: one the zone skips
+    (spring forward) or repeats (fall back); ``None`` when it names one.
+
+    Examples
+    --------
+    >>> madrid = TzdataZone("Europe/Madrid")
+    >>> wall_time_problem(datetime(2024, 10, 27, 2, 30), madrid)
+    'a wall time Europe/Madrid repeats (the clocks go back)'
+    >>> wall_time_problem(datetime(2024, 3, 31, 2, 30), madrid)
+    'a wall time Europe/Madrid skips (the clocks go forward)'
+    >>> wall_time_problem(datetime(2024, 3, 31, 12, 0), madrid) is None
+    True
+    """
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    back = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    if back != naive:
+        return f"a wall time {zone.key} skips (the clocks go forward)"
+    return f"a wall time {zone.key} repeats (the clocks go back)"
 
 
 def _named_zone(value: datetime) -> datetime:
@@ -227,6 +278,10 @@ def _named_zone(value: datetime) -> datetime:
     )
 
 
+#: One block's row count.
+BlockRows = Annotated[int, Field(gt=0, le=MAX_BLOCK_ROWS)]
+
+
 class Schedule(ConfigModel):
     """Block sizes, timestamps, per-block parameters and concept transitions.
 
@@ -241,9 +296,9 @@ class Schedule(ConfigModel):
     on to the end). A recurrent concept drift.
     """
 
-    blocks: int | None = Field(default=None, gt=0)
-    rows_per_block: int | None = Field(default=None, gt=0)
-    sizes: list[Annotated[int, Field(gt=0)]] | None = None
+    blocks: int | None = Field(default=None, gt=0, le=MAX_BLOCKS)
+    rows_per_block: int | None = Field(default=None, gt=0, le=MAX_BLOCK_ROWS)
+    sizes: Annotated[list[BlockRows], Field(max_length=MAX_BLOCKS)] | None = None
     start: datetime | None = None
     step: dict[str, int] | None = None
     spread: Literal["even", "none", "rows"] = "even"

@@ -114,16 +114,18 @@ class Timeline:
         first = int(np.searchsorted(self.starts, row_start, side="right") - 1)
         last = int(np.searchsorted(self.starts, stop - 1, side="right") - 1)
         found: set[int] = set()
+        new_rows = None
+        if isinstance(self.transition, GradualTransition):
+            new_rows = new_concept_rows(self.width, self.transition.shape)
         for k in range(first, last + 1):
             begin = int(self.starts[k])
             lo = max(row_start, begin)
             hi = min(stop, int(self.starts[k + 1])) if k + 1 < len(self.starts) else stop
             window_end = begin + self.width if k > 0 else begin
-            if hi > window_end or not isinstance(self.transition, GradualTransition):
+            if hi > window_end or new_rows is None:
                 found.add(int(self.ids[k]))
-            if isinstance(self.transition, GradualTransition) and lo < window_end:
-                new = new_concept_rows(self.width, self.transition.shape)
-                new = new[lo - begin : min(hi, window_end) - begin]
+            if new_rows is not None and lo < window_end:
+                new = new_rows[lo - begin : min(hi, window_end) - begin]
                 if new.any():
                     found.add(int(self.ids[k]))
                 if not new.all():

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -201,21 +201,39 @@ def file_problem(path: Path, relative: Path, read: bool = True) -> str | None:
     return None
 
 
-def _read_files(argv: list[str]) -> set[str]:
+def _read_files(argv: list[str], folders: Sequence[Path] = ()) -> set[str]:
     """The config files (relative paths) a run reads from a user's folder: its primary
-    config (``--config-name``) and the scenario chosen with ``scenario=NAME``.
+    config (``--config-name``), the group options chosen on the command line
+    (``scenario=NAME``, ``gen=NAME``) and those its primary config's ``defaults`` choose
+    (read from ``folders``).
 
     Examples
     --------
-    >>> sorted(_read_files(["-cn", "mine", "scenario=drifty", "seed=3"]))
-    ['mine.yaml', 'scenario/drifty.yaml']
+    >>> sorted(_read_files(["-cn", "mine", "scenario=drifty", "gen=stagger"]))
+    ['gen/stagger.yaml', 'mine.yaml', 'scenario/drifty.yaml']
+
+    (A value override such as ``seed=3`` gives ``seed/3.yaml``, a file no folder holds.)
     """
-    names = [n if n.endswith(".yaml") else f"{n}.yaml" for n in _option_values(argv, _NAME_OPTIONS)]
+    primary = [
+        n if n.endswith(".yaml") else f"{n}.yaml" for n in _option_values(argv, _NAME_OPTIONS)
+    ]
+    names = set(primary)
     for arg in argv:
-        match = re.fullmatch(r"\+{0,2}scenario=([^,]+)", arg)
+        match = re.fullmatch(r"\+{0,2}([\w/-]+)=([^,]+)", arg)  # a group choice (no dots)
         if match:
-            names.append(f"scenario/{match.group(1)}.yaml")
-    return set(names)
+            names.add(f"{match.group(1)}/{match.group(2)}.yaml")
+    for folder in folders:
+        for name in primary:
+            try:
+                node = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                continue  # reported as the primary file's own problem, if it is read
+            entries = node.get("defaults") if isinstance(node, dict) else None
+            for entry in entries if isinstance(entries, list) else []:
+                for group, choice in entry.items() if isinstance(entry, dict) else []:
+                    group = str(group).removeprefix("override ").strip().lstrip("/")
+                    names.add(f"{group}/{choice}.yaml")
+    return names
 
 
 def problems(argv: list[str], bundled: Path | None = None) -> list[str]:
@@ -228,7 +246,8 @@ def problems(argv: list[str], bundled: Path | None = None) -> list[str]:
         for name in _option_values(argv, _NAME_OPTIONS)
         if _RECORDS in Path(name).parts
     ]
-    read = _read_files(argv)
+    folders = [f for f in config_dirs(argv) if f.is_dir()]
+    read = _read_files(argv, folders)
     for folder in config_dirs(argv):
         if not folder.is_dir():
             continue  # Hydra says the directory is missing

@@ -590,10 +590,11 @@ def test_a_block_too_large_for_memory(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_a_plan_too_large_for_memory(tmp_path: Path) -> None:
-    """A block of 10**13 rows cannot even be planned (planning makes the reference block of
-    an event): one error naming the schedule, not numpy's traceback, nothing written."""
+    """A block of 10**10 rows (the most a schedule takes) cannot even be planned (planning
+    makes the reference block of an event): one error naming the schedule, not numpy's
+    traceback, nothing written."""
     scenario = sea(
-        schedule={"blocks": 2, "rows_per_block": 10**13},
+        schedule={"blocks": 2, "rows_per_block": 10**10},
         drift={"s": {"kind": "shift", "features": ["x0"], "amount": 1.0}},
     )
     with pytest.raises(ScenarioError, match=r"^schedule: planning does not fit in memory"):
@@ -860,3 +861,90 @@ def test_a_misspelt_choice_gets_a_suggestion(changes: dict, message: str) -> Non
     with pytest.raises(ScenarioError) as err:
         calmops_gen.load_scenario(sea(**changes))
     assert str(err.value) == message
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "block0", "features"),
+    [
+        ("sine", {"has_noise": True}, {"has_noise": False}, ["x0", "x1"]),
+        ("sine", {}, {"has_noise": True}, ["x0", "x1", "x2", "x3"]),
+        ("random_tree", {}, {"n_cat_features": 0}, [f"x_num_{i}" for i in range(5)]),
+    ],
+)
+def test_block_0_params_make_the_first_concept_and_its_columns(
+    tmp_path: Path, kind: str, params: dict, block0: dict, features: list[str]
+) -> None:
+    """``block_params.0`` is on top of ``generator.params`` from the first row: the first
+    concept, which sets the columns (as a sequence's first concept does). It crashed, or
+    wrote fewer columns than block 0's rows had."""
+    scenario = {
+        "name": "t",
+        "generator": {"kind": kind, "params": params},
+        "schedule": {"rows_per_block": 10, "block_params": {0: block0}},
+    }
+    m = calmops_gen.run(scenario, root=tmp_path)
+    assert [c.name for c in m.columns if c.role == "feature"] == features
+    assert calmops_gen.verify_dataset(m.directory) == []
+
+
+def test_block_0_params_that_add_classes_are_counted(tmp_path: Path) -> None:
+    """RandomRBF with ``block_params.0: {n_classes: 4}``: the manifest's class counts hold
+    all four classes (two were recorded, and the dataset failed its own verification)."""
+    scenario = {
+        "name": "t",
+        "generator": {"kind": "random_rbf"},
+        "schedule": {"rows_per_block": 200, "block_params": {0: {"n_classes": 4}}},
+    }
+    m = calmops_gen.run(scenario, root=tmp_path)
+    assert set(m.blocks[0].class_counts or {}) == {"0", "1", "2", "3"}
+    assert sum((m.blocks[0].class_counts or {}).values()) == 200
+    assert calmops_gen.verify_dataset(m.directory) == []
+
+
+@pytest.mark.parametrize(
+    ("schedule", "path", "says"),
+    [
+        ({"sizes": [2**64]}, "schedule.sizes.0", "10000000000"),
+        ({"rows_per_block": 10**30}, "schedule.rows_per_block", "at most 10000000000"),
+        ({"blocks": 10**30, "rows_per_block": 1}, "schedule.blocks", "at most 1000000"),
+        (
+            {
+                "sizes": [10**9],
+                "concepts": {"A": {}, "B": {"variant": 1}},
+                "sequence": [{"concept": "A", "rows": 1}, {"concept": "B", "rows": 1}],
+                "repeat": True,
+            },
+            "schedule.sequence",
+            "repeats into about 1,000,000,000 segments",
+        ),
+    ],
+    ids=["size", "rows_per_block", "blocks", "sequence"],
+)
+def test_sizes_past_any_machine_are_schedule_errors(
+    tmp_path: Path, schedule: dict, path: str, says: str
+) -> None:
+    """Row and block counts no machine could make (a typo: 1e30) are refused by the
+    schedule, not an overflow in numpy or a planning loop that never ends."""
+    scenario = {"name": "t", "generator": {"kind": "sea"}, "schedule": schedule}
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.run(scenario, root=tmp_path / "out")
+    assert err.value.path == path
+    assert says in err.value.message
+    assert listing(tmp_path / "out") == []
+
+
+def test_balancing_a_class_the_concept_never_makes_stops_early(tmp_path: Path) -> None:
+    """A one-leaf tree makes one class only: balancing it is refused once the class has not
+    appeared in 100,000 rows (it used to draw 64 rounds of up to 2M rows first)."""
+    scenario = {
+        "name": "t",
+        "generator": {"kind": "random_tree", "params": {"max_tree_depth": 0}, "balance": True},
+        "schedule": {"rows_per_block": 20},
+    }
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.run(scenario, root=tmp_path / "out")
+    assert err.value.path == "generator.balance"
+    assert "never appeared in" in err.value.message
+    assert "so it cannot be balanced; use balance: false" in err.value.message
+    drawn = int(err.value.message.split("never appeared in ")[1].split(" rows")[0].replace(",", ""))
+    assert 100_000 <= drawn < 2_000_000

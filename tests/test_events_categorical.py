@@ -724,3 +724,16 @@ def test_typos_never_erase_a_value(operations: list[str] | None) -> None:
     if operations == ["delete"]:  # only the two-character strings can lose a character
         assert new.tolist()[:4] == ["a", "b", new[2], new[3]] and new.str.len().max() == 1
         assert realised["edits"] == {"delete": 100}
+
+
+def test_an_arrow_dictionary_that_repeats_a_value_takes_writes() -> None:
+    """Arrow allows a dictionary to hold a value twice; a write maps each value to its first
+    place (pandas' indexer refused a repeated index)."""
+    codes = pa.array([0, 1, 2, None, 2, 0], type=pa.int8())
+    column = pa.DictionaryArray.from_arrays(codes, pa.array(["a", "a", "b"]))
+    df = pd.DataFrame({"c": pd.Series(pd.array(column, dtype=pd.ArrowDtype(column.type)))})
+    out = inject(
+        df,
+        {"m": {"kind": "merge_categories", "column": "c", "categories": ["a", "b"], "into": "b"}},
+    )
+    assert [None if pd.isna(v) else v for v in out.frame["c"]] == ["b", "b", "b", None, "b", "b"]

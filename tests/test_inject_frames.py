@@ -673,3 +673,26 @@ def test_text_times_with_utc_offsets_are_refused_with_the_conversion() -> None:
     window = {"time": ["2024-01-02T00:00+01:00", "2024-01-03T00:00+01:00"]}
     out = inject(aware, {"s": {**event, "where": window}}, time_column="ts")
     assert out.frame["x"].tolist() == [0.0, 1.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("texts", "says"),
+    [
+        (["2024-01-01T00:30:00+01:00", "2024-03-31T03:30:00+02:00"], "is text with UTC offsets"),
+        (["2024-01-01T00:30:00Z", "2024-01-02T00:30:00Z"], "is text with UTC offsets"),
+        (["2024-01-01", "9999-12-31"], "9999-12-31"),
+        (["2024-01-01"] * 1500 + ["9999-12-31"], "9999-12-31"),  # past the checked sample
+    ],
+    ids=["mixed_offsets", "zulu", "late", "late_after_the_sample"],
+)
+def test_text_time_columns_the_engine_cannot_count_are_time_column_errors(
+    texts: list[str], says: str
+) -> None:
+    """Text times are checked on a sample (parsing all of them twice made inject 4x slower);
+    a bad value past it is still a time_column error from the engine, on both pandas."""
+    df = pd.DataFrame({"x": np.zeros(len(texts)), "t": texts})
+    event = {"kind": "shift", "features": ["x"], "amount": 1.0}
+    with pytest.raises(ScenarioError) as err:
+        inject(df, {"s": event}, time_column="t")
+    assert err.value.path == "time_column"
+    assert says in err.value.message

@@ -15,7 +15,7 @@ from conftest import dataset_bytes, file_hashes
 
 import calmops_gen
 from calmops_gen.errors import ScenarioError
-from calmops_gen.generators.table import Table, TableParams
+from calmops_gen.generators.table import Table, TableParams, period_sizes
 from calmops_gen.generators.table_rows import MemoryRows, ParquetRows, normalise
 from calmops_gen.validation import validate
 
@@ -553,3 +553,13 @@ def test_csv_sources_that_are_not_comma_separated_text_say_what_they_are(tmp_pat
     assert said["pq.csv"].startswith(f"{parquet} is a Parquet file (it starts with PAR1)")
     assert "\\x01" in said["ragged.csv"] and all(c.isprintable() for c in said["ragged.csv"])
     assert not (tmp_path / "out").exists()
+
+
+def test_block_freq_in_days_and_weeks_cuts_at_local_midnights_on_both_pandas() -> None:
+    """Hourly times across Santiago's skipped midnight: pandas 3 cut the week an hour late
+    (a Monday row in the first week), pandas 2 raised; both now cut at local midnights."""
+    times = pd.date_range("2024-09-06", periods=96, freq="h", tz="UTC").tz_convert(
+        "America/Santiago"
+    )
+    assert period_sizes(pd.DatetimeIndex(times), "W") == [75, 21]
+    assert period_sizes(pd.DatetimeIndex(times), "D") == [4, 24, 24, 23, 21]

@@ -158,3 +158,13 @@ def test_a_scenario_file_without_its_package_header_is_told_so(tmp_path: Path) -
         "scenarios do"
     )
     assert not root.exists()
+
+
+def test_yaml_chosen_by_the_primary_files_defaults_must_parse(tmp_path: Path) -> None:
+    """A scenario chosen by the primary file's ``defaults`` list is read by the run too: its
+    broken YAML is refused in one line (it was Hydra's traceback)."""
+    conf = tmp_path / "conf"
+    _write(conf, "mine.yaml", "defaults:\n- scenario: broken\n- _self_\nname: mine\n")
+    _write(conf, "scenario/broken.yaml", "# @package _global_\ngenerator: {kind: sea\n")
+    (problem,) = problems(["--config-dir", str(conf), "--config-name", "mine"])
+    assert problem.startswith(f"{conf / 'scenario' / 'broken.yaml'}: not valid YAML: ")

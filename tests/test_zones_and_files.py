@@ -289,3 +289,45 @@ def test_csv_writes_named_zone_times_in_utc_and_reads_them_back(tmp_path: Path) 
     got = calmops_gen.read_frame(csv.directory)["timestamp"]
     want = calmops_gen.read_frame(parquet.directory)["timestamp"]
     assert str(got.dt.tz) == "Europe/Madrid" and got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize(
+    ("start", "step", "path", "says"),
+    [
+        (
+            "2024-10-27T02:30[Europe/Madrid]",
+            {"days": 1},
+            "schedule.start",
+            "is a wall time Europe/Madrid repeats (the clocks go back); give its UTC offset "
+            "(for example 2024-10-27T02:30:00+02:00[Europe/Madrid])",
+        ),
+        (
+            "2024-03-10T02:30[America/New_York]",
+            {"days": 1},
+            "schedule.start",
+            "is a wall time America/New_York skips (the clocks go forward)",
+        ),
+        (
+            "2024-10-26T02:30[Europe/Madrid]",
+            {"years": 1, "nanoseconds": 1},
+            "schedule.step",
+            "falls on a wall time the zone repeats or skips",
+        ),
+    ],
+    ids=["repeated", "skipped", "a_later_block"],
+)
+def test_a_start_on_a_clock_change_is_a_schedule_error(
+    tmp_path: Path, start: str, step: dict, path: str, says: str
+) -> None:
+    """A wall time a zone repeats or skips names no single instant: one line naming the key
+    (pandas 2 let pytz's exceptions escape; pandas 3 passed on advice about an argument)."""
+    scenario = {
+        "name": "t",
+        "generator": {"kind": "sea"},
+        "schedule": {"blocks": 2, "rows_per_block": 5, "start": start, "step": step},
+    }
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.run(scenario, root=tmp_path / "out")
+    assert err.value.path == path
+    assert says in err.value.message
+    assert not (tmp_path / "out").exists()

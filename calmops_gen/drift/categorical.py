@@ -437,7 +437,11 @@ def _with_dictionary_values(column: pd.Series, rows: np.ndarray, new: np.ndarray
     extra = [v for v in pd.unique(new) if v is not None and v == v and v not in seen]
     values = pa.array(known + extra, type=typ.value_type)
     codes = data.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    codes[rows] = pd.Index(values.to_pylist()).get_indexer(pd.Index(new, dtype=object))
+    # a dictionary may repeat a value (Arrow allows it): the first place names it
+    index = pd.Index(values.to_pylist())
+    first = ~index.duplicated()
+    found = index[first].get_indexer(pd.Index(new, dtype=object))
+    codes[rows] = np.where(found >= 0, np.flatnonzero(first)[found], -1)
     if len(values) - 1 > np.iinfo(typ.index_type.to_pandas_dtype()).max:
         raise ScenarioError(
             "column",
@@ -1314,7 +1318,7 @@ class Typos(CategoricalEvent):
         # a typo never erases a value: where every character would be deleted (always, for
         # a one-character string drawn to delete), the forced edit becomes a duplicate or a
         # replace (or, with neither allowed, no edit)
-        erased = np.flatnonzero(((code == 1) | ~inside).all(axis=1))
+        erased = np.flatnonzero(((code == 1) | ~inside).all(axis=1) & (lengths > 0))
         if erased.size:
             at = erased * width + forced[erased]
             keep = ops[ops >= 2]

@@ -385,6 +385,15 @@ class ConceptGenerator(Generator):
                     have[c] += take.size
             if (have >= need).all():
                 break
+            absent = [classes[c] for c in range(k) if seen[c] == 0 and need[c] > 0]
+            if absent and drawn >= NEVER_SEEN_ROWS:
+                # a class the concept never makes (a one-leaf tree, one centroid): say so now,
+                # not after 64 rounds of millions of rows
+                raise ScenarioError(
+                    "generator.balance",
+                    f"class(es) {absent} never appeared in {drawn:,} rows of this concept "
+                    f"({params.model_dump()}), so it cannot be balanced; use balance: false",
+                )
             batch = next_batch(need - have, seen, drawn, floor=256)
         else:
             short = [classes[c] for c in range(k) if have[c] < need[c]]
@@ -513,6 +522,9 @@ def as_column(values: Any, arrow_alias: str) -> Any:
 
 
 MAX_BATCH = 2_000_000
+#: Rows a class may stay unseen while balancing before it counts as one the concept never
+#: makes (a rate below 1 in 100,000 could not fill a block anyway).
+NEVER_SEEN_ROWS = 100_000
 
 
 def next_batch(missing: np.ndarray, seen: np.ndarray, drawn: int, floor: int = 1024) -> int:

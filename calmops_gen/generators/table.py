@@ -42,10 +42,8 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
-import importlib
 import re
 import threading
 import warnings
@@ -278,12 +276,8 @@ def _csv_types(path: Path, table: pa.Table) -> pa.Table:
 MAX_PERIODS = 1_000_000
 
 
-#: What pandas raises when it cannot cut times into periods: ValueError (pandas 3's
-#: nonexistent or ambiguous wall times, business hours past the last bin) and, on pandas 2,
-#: pytz's invalid-time errors.
-_CUT_ERRORS: tuple[type[Exception], ...] = (ValueError,)
-with contextlib.suppress(ImportError):  # pandas 3 does without pytz
-    _CUT_ERRORS += (importlib.import_module("pytz").exceptions.InvalidTimeError,)
+#: Nanoseconds in a day: ``block_freq`` steps of a day or more are cut in wall time.
+DAY_NS = 86_400 * 10**9
 
 
 def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
@@ -320,20 +314,18 @@ def period_sizes(times: pd.DatetimeIndex, freq: str) -> list[int]:
                 f"{freq!r} cuts the times ({times[0]} to {times[-1]}) into {periods:,} "
                 f"periods; at most {MAX_PERIODS:,}: use a coarser frequency",
             )
-    ones = np.ones(len(times), dtype=np.int64)
+    if times.tz is not None and (step is None or step >= DAY_NS):
+        # days and longer are cut at local midnights, by the wall times without the zone: a
+        # midnight the zone skips (Santiago's spring-forward day) has no instant, and pandas
+        # 2 raised there while pandas 3 cut an hour late
+        times = times.tz_localize(None)
     try:
-        counts = pd.Series(ones, index=times).resample(freq).size()
-    except _CUT_ERRORS as err:
-        said = f"{type(err).__name__} {err}".lower()
-        wall_time = any(word in said for word in ("nonexistent", "ambiguous", "timeerror"))
-        if times.tz is None or not wall_time:
-            raise ScenarioError(
-                f"{PARAMS_PATH}.block_freq",
-                f"pandas cannot cut the times by {freq!r}: {first_line(err)}",
-            ) from None
-        # a period that starts at a wall time the zone skips (Santiago's midnight on its
-        # spring-forward day): cut by the same wall times, without the zone
-        counts = pd.Series(ones, index=times.tz_localize(None)).resample(freq).size()
+        counts = pd.Series(np.ones(len(times), dtype=np.int64), index=times).resample(freq).size()
+    except ValueError as err:
+        raise ScenarioError(
+            f"{PARAMS_PATH}.block_freq",
+            f"pandas cannot cut the times by {freq!r}: {first_line(err)}",
+        ) from None
     return [int(c) for c in counts.to_numpy() if c > 0]
 
 
