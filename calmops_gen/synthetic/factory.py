@@ -299,7 +299,9 @@ class GeneratorFactory:
         Hyperplane's ``seed``) unless that is given, as the seed's factory passed
         ``random_state`` to river: the same ``random_state`` builds the same tree or
         hyperplane as before, and as :func:`~calmops_gen.synthetic.streams.as_stream` of
-        river's generator with that seed.
+        river's generator with that seed. Without one the seed is 42 (the facades'
+        default, where the seed's factory drew an unseeded, unrepeatable concept), and 42
+        seeds the concept too.
 
         Examples
         --------
