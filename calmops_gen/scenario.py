@@ -529,11 +529,32 @@ def load_scenario(source: Scenario | Mapping[str, Any] | str | Path) -> Scenario
         return source
     if isinstance(source, str | Path):
         source = _read_yaml(Path(source))
-    data = dict(source)
+    data = plain_values(dict(source))
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise convert(exc, Scenario, "", data) from None
+
+
+def plain_values(node: Any) -> Any:
+    """``node`` with numpy scalars and arrays as Python numbers and lists, all the way down
+    (a value from a DataFrame, ``np.int64(2)``, is a number to the user; the manifest and the
+    version hash need plain JSON values).
+
+    Examples
+    --------
+    >>> plain_values({"a": [np.int64(2), np.float32(0.5)], "b": np.array([1, 2]), "c": "x"})
+    {'a': [2, 0.5], 'b': [1, 2], 'c': 'x'}
+    """
+    if isinstance(node, np.generic):
+        return node.item()
+    if isinstance(node, np.ndarray):
+        return node.tolist()
+    if isinstance(node, Mapping):
+        return {k: plain_values(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return type(node)(plain_values(v) for v in node)
+    return node
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

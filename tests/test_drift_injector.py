@@ -1081,6 +1081,15 @@ RAISES: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("inject_feature_drift_recurrent", (["u"],), {"repeats": 40}, "repeats"),
     ("inject_feature_drift", (["u"],), {"index_step": 2}, "index_step"),
     ("inject_feature_drift", (["u"], "drift"), {}, "drift_type"),
+    # a time column must hold times (text that is not dates, or numbers, is refused)
+    ("inject_feature_drift", (["u"],), {"time_col": "c", "time_start": "2024-01-01"}, "time_col"),
+    ("inject_feature_drift", (["u"],), {"time_col": "z", "time_start": "2024-01-01"}, "time_col"),
+    (
+        "inject_feature_drift",
+        (["u"],),
+        {"time_start": "2024-01-01", "time_end": "2024-01-10", "time_step": "0h"},
+        "time_step",
+    ),
     # text columns take a category_flip whatever the type, but the type must exist and a
     # value they cannot use is refused
     ("inject_feature_drift", (["c"], "no_such_type", 0.5), {}, "drift_type"),

@@ -553,6 +553,8 @@ def test_block_rows_come_from_the_first_instances_seed(tmp_path):
          "needs date_config.start_date (no dates are made without it)"),
         ({"filename": "data.xlsx", "save_dataset": True}, "filename",
          "must end in .csv or .parquet, got 'data.xlsx'"),
+        ({"date_start": "2024-01-01", "date_step": "1D"}, "date_step",
+         "must be a mapping of units to counts, got '1D'"),
         ({"drift_type": "incremental", "balance": True}, "balance",
          "cannot balance an incremental transition (each row of its window has its own "
          "concept); use a gradual transition, or balance: false"),

@@ -696,3 +696,16 @@ def test_text_time_columns_the_engine_cannot_count_are_time_column_errors(
         inject(df, {"s": event}, time_column="t")
     assert err.value.path == "time_column"
     assert says in err.value.message
+
+
+def test_numpy_numbers_in_events_are_numbers() -> None:
+    """A value taken from a DataFrame (``np.int64(2)``, ``np.float32(0.5)``) is a number to
+    the user: events take it (the manifest's hash could not serialise it)."""
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [1, 1, 0, 0]})
+    events = {
+        "a": {"kind": "add", "features": ["x"], "value": np.int64(2)},
+        "c": {"kind": "concept", "rule": "threshold", "feature": "x", "threshold": np.float32(2.5)},
+    }
+    out = inject(df, events, target="y")
+    assert out.frame["x"].tolist() == [3.0, 4.0, 5.0, 6.0]
+    assert out.plan.scenario.canonical()["drift"]["a"]["value"] == 2

@@ -358,7 +358,20 @@ def _time(df: pd.DataFrame, options: Mapping[str, Any], sel: Selection) -> None:
             "time_col",
             "time selectors need a time column: pass time_col= here or to DriftInjector",
         )
-    index = pd.DatetimeIndex(df[time_col])
+    column = df[time_col]
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column):
+        index = None  # pandas would read numbers as nanoseconds since 1970
+    else:
+        try:
+            index = pd.DatetimeIndex(column)
+        except (ValueError, TypeError):
+            index = None
+    if index is None:
+        raise ScenarioError(
+            "time_col",
+            f"{time_col!r} ({column.dtype}) does not hold dates/times; convert it first "
+            "(pandas.to_datetime)",
+        )
     known = index.dropna()
     if known.empty:
         raise ScenarioError("time_col", f"{time_col!r} holds no timestamps")
@@ -414,7 +427,7 @@ def _time(df: pd.DataFrame, options: Mapping[str, Any], sel: Selection) -> None:
         t0, t1 = moment(t_start, "time_start"), moment(t_end, "time_end")
         try:
             steps = pd.date_range(t0, t1, freq=t_step)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, ZeroDivisionError):  # "0h": a step of nothing
             raise ScenarioError(
                 "time_step", f"not a pandas frequency such as '1D' or '6h': {t_step!r}"
             ) from None

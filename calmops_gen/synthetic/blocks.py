@@ -320,7 +320,7 @@ class SyntheticBlockGenerator:
         if date_start is not None:
             schedule.update(
                 start=date_start,
-                step=dict(date_step or {"days": 1}),
+                step=dict(mapping(date_step or {"days": 1}, "date_step", "of units to counts")),
                 spread="none",
                 time_column=date_col,
             )

@@ -291,7 +291,8 @@ class SyntheticGenerator:
             drift = self._virtual(base, dict(options), position, n)
         if date_start is not None:
             schedule.update(
-                start=date_start, step=dict(date_step or {"days": 1}), spread="rows",
+                start=date_start, step=dict(mapping(date_step or {"days": 1}, "date_step",
+                                                    "of units to counts")), spread="rows",
                 rows_per_step=date_every, time_column=date_col,
             )  # fmt: skip
         check_columns(
