@@ -1622,3 +1622,28 @@ def test_errors_name_conditions_blocks_and_rule_conditions(df: pd.DataFrame) -> 
         with pytest.raises(ScenarioError) as err:
             inj.inject_concept_drift(df, "swap", classes=[0, 1], condition=condition)
         assert err.value.path == path
+
+
+def test_the_frame_and_its_roles_are_named_as_the_facade_takes_them() -> None:
+    """``inject``'s own arguments reach a DriftInjector user under the facade's names: the
+    frame is ``df``, the time column ``time_col`` (given to the call or the constructor)."""
+    empty = pd.DataFrame({"a": pd.Series([], dtype=float)})
+    with pytest.raises(ScenarioError) as err:
+        DriftInjector().inject_feature_drift(empty, ["a"])
+    assert (err.value.path, err.value.message) == ("df", "has no rows")
+    text = pd.DataFrame({"a": [1.0, 2.0], "s": ["x", "y"]})
+    with pytest.raises(ScenarioError) as err:
+        DriftInjector(time_col="s").inject_feature_drift(text, ["a"])
+    assert err.value.path == "time_col"
+    assert err.value.message.startswith("'s' (")
+
+
+def test_data_quality_issues_are_named_issues(df: pd.DataFrame) -> None:
+    """``inject_data_quality_issues`` takes its steps as ``issues``: errors say so (the
+    scheduler it calls names them ``schedule``)."""
+    with pytest.raises(ScenarioError) as err:
+        injector().inject_data_quality_issues(df, [])
+    assert (err.value.path, err.value.message) == ("issues", "list at least one step")
+    with pytest.raises(ScenarioError) as err:
+        injector().inject_data_quality_issues(df, [{"method": "nope"}])
+    assert err.value.path == "issues.0.method"

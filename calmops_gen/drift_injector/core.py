@@ -58,6 +58,9 @@ _ARGUMENTS: dict[str, tuple[str, ...]] = {
 below a dotted entry the rest of the path is kept, since the argument has the same layout
 (``where.condition.0.column`` -> ``conditions.0.column``)."""
 
+_FRAME_ARGUMENTS = {"frame": "df", "time_column": "time_col", "block_column": "block_column"}
+"""``inject``'s arguments -> the DriftInjector arguments that carry them."""
+
 
 def argument_error(method: Callable[..., Any], err: ScenarioError) -> ScenarioError:
     """``err`` from the engine (path ``drift.<event id>.<key>``) renamed to the argument of
@@ -86,6 +89,9 @@ def argument_error(method: Callable[..., Any], err: ScenarioError) -> ScenarioEr
     passthrough: Collection[str] = getattr(method, PASSTHROUGH, ())
 
     def rename(one: ScenarioError) -> ScenarioError:
+        if one.path in _FRAME_ARGUMENTS:  # inject's own arguments: the frame, its roles
+            # (the roles are every method's, given to the call or to DriftInjector)
+            return ScenarioError(_FRAME_ARGUMENTS[one.path], one.message)
         parts = one.path.split(".", 2)
         if len(parts) < 3 or parts[0] != "drift":
             return one

@@ -268,11 +268,20 @@ class Schedules(DriftInjectorBase):
         ... )["a"].isna().all()
         np.True_
         """
-        return self.inject_multiple_types_of_drift(
-            df,
-            issues,
-            output_dir=output_dir,
-            generator_name=generator_name,
-            time_col=time_col,
-            block_column=block_column,
-        )
+        try:
+            return self.inject_multiple_types_of_drift(
+                df,
+                issues,
+                output_dir=output_dir,
+                generator_name=generator_name,
+                time_col=time_col,
+                block_column=block_column,
+            )
+        except ScenarioError as err:  # the steps are this method's ``issues``
+            raise err.each(
+                lambda one: (
+                    ScenarioError("issues" + one.path[len("schedule") :], one.message)
+                    if one.path == "schedule" or one.path.startswith("schedule.")
+                    else one
+                )
+            ) from None
