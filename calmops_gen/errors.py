@@ -16,9 +16,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any
 
 
@@ -63,6 +64,33 @@ class ScenarioErrors(ScenarioError):
 
     def each(self, fn: Callable[[ScenarioError], ScenarioError]) -> ScenarioError:
         return ScenarioErrors([e.each(fn) for e in self.errors])
+
+
+@contextlib.contextmanager
+def renamed_paths(names: Mapping[str, str]) -> Iterator[None]:
+    """A :class:`ScenarioError` raised in the block with its path's prefix renamed
+    (``names``: prefix -> new prefix), so a facade's user reads ``date_start: ...``, not the
+    engine's ``schedule.start: ...``.
+
+    Examples
+    --------
+    >>> with renamed_paths({"schedule.start": "date_start"}):  # doctest: +ELLIPSIS
+    ...     raise ScenarioError("schedule.start.tz", "unknown")
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: date_start.tz: unknown
+    """
+
+    def rename(err: ScenarioError) -> ScenarioError:
+        for prefix, new in names.items():
+            if err.path == prefix or err.path.startswith(prefix + "."):
+                return ScenarioError(new + err.path[len(prefix) :], err.message)
+        return err
+
+    try:
+        yield
+    except ScenarioError as err:
+        raise err.each(rename) from None
 
 
 class DatasetError(CalmopsError):

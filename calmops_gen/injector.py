@@ -257,11 +257,16 @@ def _text_times(sample: pd.Series, name: str) -> pd.Series | None:
             warnings.simplefilter("ignore")  # pandas 2's format-inference warnings
             return pd.Series(pd.DatetimeIndex(sample))
     except OutOfBoundsDatetime as err:  # pandas 2 (pandas 3 parses it in a coarser unit)
-        raise ScenarioError(
-            "time_column", f"{name!r}: {first_line(err)} (the engine counts in {TIMESTAMP_RANGE})"
-        ) from None
+        raise _past_range(name, err) from None
     except (ValueError, TypeError):
         return None
+
+
+def _past_range(name: str | None, err: OutOfBoundsDatetime) -> ScenarioError:
+    """The error for text times that pandas found outside the nanosecond range."""
+    return ScenarioError(
+        "time_column", f"{name!r}: {first_line(err)} (the engine counts in {TIMESTAMP_RANGE})"
+    )
 
 
 def _check_time(column: pd.Series, name: str) -> None:
@@ -456,10 +461,7 @@ def inject(
     try:
         outputs = [produce_block(plan, i, whole) for i in range(len(plan.blocks))]
     except OutOfBoundsDatetime as err:  # text times past the first 1,000 (see _check_time)
-        raise ScenarioError(
-            "time_column",
-            f"{time_column!r}: {first_line(err)} (the engine counts in {TIMESTAMP_RANGE})",
-        ) from None
+        raise _past_range(time_column, err) from None
     totals = [EventTally() for _ in plan.events]
     for out in outputs:
         for total, tally in zip(totals, out.tallies, strict=True):

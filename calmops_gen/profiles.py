@@ -127,7 +127,7 @@ class Recurrent(_Profile):
     shape: Shape = "linear"
 
     @model_validator(mode="after")
-    def _check_edge(self) -> Recurrent:
+    def _check_on_rows(self) -> Recurrent:
         if self.on_rows() == 0:
             raise key_error(
                 "duty",

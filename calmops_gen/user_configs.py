@@ -125,16 +125,28 @@ def _keys(node: Any, path: str = "") -> Iterator[str]:
             yield from _keys(value, f"{path}.{k}" if path else str(k))
 
 
+def _defaults(node: Any) -> Iterator[tuple[str, Any]]:
+    """``(group, choice)`` of each entry of a config's ``defaults`` list (``override`` and a
+    leading ``/`` dropped; ``choice`` is ``None`` for a plain ``- name`` entry).
+
+    Examples
+    --------
+    >>> list(_defaults({"defaults": ["_self_", {"override /scenario": "x"}]}))
+    [('_self_', None), ('scenario', 'x')]
+    """
+    entries = node.get("defaults") if isinstance(node, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        pairs = entry.items() if isinstance(entry, dict) else [(entry, None)]
+        for name, choice in pairs:
+            yield str(name).removeprefix("override ").strip().lstrip("/"), choice
+
+
 def _defaults_choose_hydra(node: Any) -> bool:
     """Whether a ``defaults`` entry chooses a ``hydra/...`` (or ``/hydra/...``) config or
     one inside Hydra's run records."""
-    entries = node.get("defaults") if isinstance(node, dict) else None
-    for entry in entries if isinstance(entries, list) else []:
-        for name in entry.keys() if isinstance(entry, dict) else [entry]:
-            group = str(name).removeprefix("override ").strip().lstrip("/")
-            if group.startswith("hydra") or _RECORDS in group.split("/"):
-                return True
-    return False
+    return any(
+        group.startswith("hydra") or _RECORDS in group.split("/") for group, _ in _defaults(node)
+    )
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -228,11 +240,9 @@ def _read_files(argv: list[str], folders: Sequence[Path] = ()) -> set[str]:
                 node = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue  # reported as the primary file's own problem, if it is read
-            entries = node.get("defaults") if isinstance(node, dict) else None
-            for entry in entries if isinstance(entries, list) else []:
-                for group, choice in entry.items() if isinstance(entry, dict) else []:
-                    group = str(group).removeprefix("override ").strip().lstrip("/")
-                    names.add(f"{group}/{choice}.yaml")
+            names.update(
+                f"{group}/{choice}.yaml" for group, choice in _defaults(node) if choice is not None
+            )
     return names
 
 
@@ -246,11 +256,9 @@ def problems(argv: list[str], bundled: Path | None = None) -> list[str]:
         for name in _option_values(argv, _NAME_OPTIONS)
         if _RECORDS in Path(name).parts
     ]
-    folders = [f for f in config_dirs(argv) if f.is_dir()]
+    folders = [f for f in config_dirs(argv) if f.is_dir()]  # Hydra reports a missing one
     read = _read_files(argv, folders)
-    for folder in config_dirs(argv):
-        if not folder.is_dir():
-            continue  # Hydra says the directory is missing
+    for folder in folders:
         for path in _yaml_files(folder):
             relative = path.relative_to(folder)
             problem = file_problem(path, relative, relative.as_posix() in read)

@@ -438,7 +438,7 @@ def _with_dictionary_values(column: pd.Series, rows: np.ndarray, new: np.ndarray
     values = pa.array(known + extra, type=typ.value_type)
     codes = data.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     # a dictionary may repeat a value (Arrow allows it): the first place names it
-    index = pd.Index(values.to_pylist())
+    index = pd.Index(known + extra)
     first = ~index.duplicated()
     found = index[first].get_indexer(pd.Index(new, dtype=object))
     codes[rows] = np.where(found >= 0, np.flatnonzero(first)[found], -1)

@@ -502,7 +502,7 @@ class NumericEvent(DriftEvent):
                 w_sums = unmasked_w
             m = float(ref["reference_mean"])
             with np.errstate(over="ignore", invalid="ignore"):  # an infinite value's figures
-                sums = self._sums(r, old, new, m, w_sums, ref, picked)
+                sums = self._sums(r, m, w_sums, ref, picked)
             for key, value in sums.items():
                 stats[f"{f}:{key}"] = value
             if "severity_reference" in ref:
@@ -517,8 +517,6 @@ class NumericEvent(DriftEvent):
     def _sums(
         self,
         r: Realised,
-        old: np.ndarray,
-        new: np.ndarray,
         m: float,
         w_sums: tuple[float, float],
         ref: Mapping[str, Any],
@@ -528,13 +526,12 @@ class NumericEvent(DriftEvent):
         turned into the realised effect by :meth:`realised`)."""
         return {
             "n": r.n,
-            "old": r.total(old),
-            "old2": r.dot(old, old),
-            "new": r.total(new),
+            "old": r.total(r.old),
+            "new": r.total(r.new),
             "delta": r.total(r.delta),
             "delta2": r.dot(r.delta, r.delta),
-            "dev_old2": r.dev2(old, m),
-            "dev_new2": r.dev2(new, m),
+            "dev_old2": r.dev2(r.old, m),
+            "dev_new2": r.dev2(r.new, m),
             "w": w_sums[0],
             "w2": w_sums[1],
             **self.extra_stats(r, ref, picked),
@@ -887,7 +884,11 @@ class Multiply(_Factor):
 
     def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
         g = _gain(r.w, self.factor_for(ref))
-        return {"old_new": r.dot(r.old, r.new), "old2_g": r.dot(r.old * g, r.old)}
+        return {
+            "old2": r.dot(r.old, r.old),
+            "old_new": r.dot(r.old, r.new),
+            "old2_g": r.dot(r.old * g, r.old),
+        }
 
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]

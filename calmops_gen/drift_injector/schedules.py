@@ -19,7 +19,7 @@ from calmops_gen.arguments import mapping
 from calmops_gen.drift_injector.core import DriftInjectorBase, Step, apply_events, argument_error
 from calmops_gen.drift_injector.options import check_frame, clean_id, report_options
 from calmops_gen.drift_injector.selection import Roles
-from calmops_gen.errors import ScenarioError, suggest
+from calmops_gen.errors import ScenarioError, renamed_paths, suggest
 from calmops_gen.manifest import EventInfo
 
 SCHEDULE_METHODS = (
@@ -268,7 +268,7 @@ class Schedules(DriftInjectorBase):
         ... )["a"].isna().all()
         np.True_
         """
-        try:
+        with renamed_paths({"schedule": "issues"}):  # the steps are this method's ``issues``
             return self.inject_multiple_types_of_drift(
                 df,
                 issues,
@@ -277,11 +277,3 @@ class Schedules(DriftInjectorBase):
                 time_col=time_col,
                 block_column=block_column,
             )
-        except ScenarioError as err:  # the steps are this method's ``issues``
-            raise err.each(
-                lambda one: (
-                    ScenarioError("issues" + one.path[len("schedule") :], one.message)
-                    if one.path == "schedule" or one.path.startswith("schedule.")
-                    else one
-                )
-            ) from None

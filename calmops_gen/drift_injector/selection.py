@@ -413,7 +413,6 @@ def _time(df: pd.DataFrame, options: Mapping[str, Any], sel: Selection) -> None:
             raise ScenarioError(
                 key, f"none of these times occurs in {time_col!r} among the selected rows"
             )
-        column = df[time_col]
         if pd.api.types.is_string_dtype(column.dtype) or column.dtype == object:
             # text dates compare as text: the column's own texts of those moments
             texts = pd.unique(column.to_numpy()[np.asarray(index.isin(stamps))])

@@ -41,14 +41,13 @@ from pathlib import Path
 from typing import Any
 
 from calmops_gen.arguments import mapping, whole
-from calmops_gen.errors import ScenarioError
+from calmops_gen.errors import ScenarioError, renamed_paths
 from calmops_gen.generators import GENERATORS
 from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
 from calmops_gen.seeding import seed_value
 from calmops_gen.synthetic.common import (
     check_columns,
-    facade_paths,
     need_start,
     output_target,
     refuse,
@@ -91,23 +90,13 @@ def _checked(
     calmops_gen.errors.ScenarioError: method_params.0.function: must be 0 to 3 (got 7)
     """
     own = {
-        river: key
+        f"{path}.{river}": f"{path}.{key}"
         for key in given
         for river in translate_params(kind, {key: given[key]}, path)
         if river != key
     }
-
-    def rename(err: ScenarioError) -> ScenarioError:
-        for river, key in own.items():
-            prefix = f"{path}.{river}"
-            if err.path == prefix or err.path.startswith(prefix + "."):
-                return ScenarioError(f"{path}.{key}{err.path[len(prefix) :]}", err.message)
-        return err
-
-    try:
+    with renamed_paths(own):
         validate(GENERATORS.get(kind, "methods").Params, params, path)
-    except ScenarioError as err:
-        raise err.each(rename) from None
     return params
 
 
@@ -332,7 +321,7 @@ class SyntheticBlockGenerator:
             "schedule": schedule,
             "output": {"root": str(directory), "format": "csv"},
         }  # fmt: skip
-        with facade_paths(_PATHS):
+        with renamed_paths(_PATHS):
             manifest = run(scenario)
         self.last_manifest = manifest
         frame = seed_frame(manifest, target_col, block_labels=block_labels)

@@ -8,14 +8,13 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import os
 import re
 import secrets
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -190,24 +189,6 @@ def refuse_legacy(method: Callable[..., Any], options: dict[str, Any]) -> None:
         raise ScenarioError(
             key, f"{method.__name__}() has no such argument{suggest(key, known) or '.'}"
         )
-
-
-@contextlib.contextmanager
-def facade_paths(names: dict[str, str]) -> Iterator[None]:
-    """Errors of the engine's config keys under the facade's argument names (``names``:
-    engine key prefix -> argument), so a user reads ``date_start: ...``, not
-    ``schedule.start: ...``."""
-
-    def rename(err: ScenarioError) -> ScenarioError:
-        for prefix, argument in names.items():
-            if err.path == prefix or err.path.startswith(prefix + "."):
-                return ScenarioError(argument + err.path[len(prefix) :], err.message)
-        return err
-
-    try:
-        yield
-    except ScenarioError as err:
-        raise err.each(rename) from None
 
 
 def slug(text: str) -> str:

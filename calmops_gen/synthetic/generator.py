@@ -80,14 +80,13 @@ import pandas as pd
 
 from calmops_gen.arguments import integer, mapping
 from calmops_gen.drift import EVENTS
-from calmops_gen.errors import ScenarioError
+from calmops_gen.errors import ScenarioError, renamed_paths
 from calmops_gen.generators import GENERATORS, ConceptGenerator
 from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
 from calmops_gen.seeding import seed_value, stable_int
 from calmops_gen.synthetic.common import (
     check_columns,
-    facade_paths,
     need_start,
     output_target,
     refuse,
@@ -299,7 +298,7 @@ class SyntheticGenerator:
             base.kind, base.params, base.engine, target_col,
             date_col if date_start is not None else None, keep_block=False,
         )  # fmt: skip
-        with facade_paths(_PATHS):
+        with renamed_paths(_PATHS):
             manifest = run(
                 {
                     "name": slug(Path(filename).stem),
