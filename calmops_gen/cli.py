@@ -202,6 +202,11 @@ def main() -> None:
         sys.argv.append("hydra/help=calmops")
     try:
         _app()
+    except BrokenPipeError:
+        # the reader went away (`calmops-gen --help | head`): no traceback, and no second
+        # error when Python flushes stdout at exit (the way Python's docs advise)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except KeyboardInterrupt:
         if _debug():
             raise

@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calmops_gen.drift.base import Site
-from calmops_gen.drift.categorical import canon
+from calmops_gen.drift.base import Moments, Site
 from calmops_gen.drift.selection import contiguous
+from calmops_gen.drift.values import canon
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.plan import BLOCK_COLUMN, EventPlan, Plan
 from calmops_gen.schedule import as_ns
@@ -49,13 +49,22 @@ class EventTally:
     affected: int = 0
     stats: dict[str, float] = field(default_factory=dict)
     copied: bool = False  # rows overwritten by copies of others (ground truth moved along)
+    moments: dict[str, Moments] = field(default_factory=dict)
 
     def add(self, other: EventTally) -> None:
-        """Accumulate another block's tally into this one."""
+        """Accumulate another block's tally into this one (blocks in order: the sums, and
+        so the recorded figures, are the same whatever the executor)."""
         self.selected += other.selected
         self.affected += other.affected
         for key, value in other.stats.items():
             self.stats[key] = self.stats.get(key, 0.0) + value
+        for key, moments in other.moments.items():
+            self.moments[key] = self.moments.get(key, Moments()) + moments
+
+    def figures(self) -> dict[str, float]:
+        """The summed stats and each merged spread's standard deviation (``<key>:std``), as
+        :meth:`~calmops_gen.drift.DriftEvent.realised` reads them."""
+        return {**self.stats, **{f"{k}:std": m.std for k, m in self.moments.items()}}
 
 
 @dataclass
@@ -298,7 +307,8 @@ def _apply_event(
         assert changed is not None, f"{ev.id}: a random-subset event needs changes_subset"
         changed[rows[applied.changed]] = True
         affected = int(applied.changed.sum())
-    return EventTally(int(positions.size), affected, applied.stats, applied.copies is not None)
+    copied = applied.copies is not None
+    return EventTally(int(positions.size), affected, applied.stats, copied, applied.moments)
 
 
 @contextlib.contextmanager

@@ -41,7 +41,7 @@ import pyarrow as pa
 from pandas.errors import OutOfBoundsDatetime
 
 from calmops_gen.drift import DriftEvent, EventContext, Span
-from calmops_gen.drift.selection import check_conditions
+from calmops_gen.drift.selection import check_conditions, zone_mismatch
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.generators import (
     BlockRequest,
@@ -52,6 +52,7 @@ from calmops_gen.generators import (
 )
 from calmops_gen.scenario import Scenario
 from calmops_gen.schedule import (
+    MAX_EVEN_SPAN,
     MAX_SEGMENTS,
     TIMESTAMP_RANGE,
     WALL_TIME_ERRORS,
@@ -335,6 +336,15 @@ def _block_starts(schedule: Any, n_blocks: int, n_rows: int) -> list[pd.Timestam
         if schedule.spread == "rows" and n_rows:
             last = np.array([n_rows - 1], dtype=np.int64)
             stepped_times(first, schedule.step, last, schedule.rows_per_step)
+        if schedule.spread == "even":
+            for i in range(n_blocks):
+                if starts[i + 1] - starts[i] > MAX_EVEN_SPAN:
+                    raise ScenarioError(
+                        "schedule.step",
+                        f"block {i} runs from {starts[i]} to {starts[i + 1]}, longer than "
+                        f"spread: even spaces rows over ({MAX_EVEN_SPAN.days} days); use a "
+                        "smaller step or spread: none",
+                    )
     except _STEP_ERRORS as err:
         said = f"{type(err).__name__} {err}".lower()
         if "ambiguous" in said or "nonexistent" in said:
@@ -558,10 +568,11 @@ def _span(plan: Plan, event: DriftEvent, path: str) -> Span:
             # it follows time only when the rows are in time order
             raise ScenarioError(
                 join_path(path, "where.time"),
-                f"the selected rows are not in time order (row {back} is earlier than the "
-                "row before it), and a profile's weight follows the row order: sort the data "
-                f"by {plan.time_column!r} (a table: generator.params.block_freq sorts it) or "
-                "use profile: abrupt",
+                f"the selected rows, taken block by block, are not in time order (row {back} "
+                "of that order is earlier than the row before it), and a profile's weight "
+                f"follows the row order: sort the data by {plan.time_column!r} (rows of a "
+                "block column whose values interleave are grouped by block first; a table's "
+                "generator.params.block_freq sorts by time) or use profile: abrupt",
             )
     elif event.needs_times() and plan.time_column is not None:
         span, _ = _timed_rows(plan, _NAT + 1, None, span)
@@ -585,16 +596,27 @@ def _time_span(
         raise ScenarioError(path, f"the dataset has no timestamps ({hint})")
     column = next(c for c in plan.columns if c.name == plan.time_column)
     tz = getattr(column.pa_type(), "tz", None)
-    if (window[0].tzinfo is not None) != (tz is not None):
-        message = (
-            f"the dataset's timestamps have a timezone ({tz}), so t0 and t1 need one too "
-            "(e.g. 2024-01-05T00:00+00:00)"
-            if tz is not None
-            else "the dataset's timestamps have no timezone, so t0 and t1 must not have one"
-        )
-        raise ScenarioError(path, message)
+    mismatch = zone_mismatch(window[0], tz, "t0 and t1")
+    if mismatch is not None:
+        raise ScenarioError(path, mismatch)
     t0, t1 = (pd.Timestamp(t).value for t in window)
-    return _timed_rows(plan, t0, t1, within)
+    span, back = _timed_rows(plan, t0, t1, within)
+    if span.total == 0:
+        times = [
+            _block_times(plan, b.index)[within.positions_in(b.row_start, b.row_stop)]
+            for b in plan.blocks
+        ]
+        known = np.concatenate(times)
+        known = known[known != _NAT]
+        extent = "none of them has one"
+        if known.size:
+            first, last = (pd.Timestamp(int(v), tz=tz) for v in (known.min(), known.max()))
+            extent = f"theirs run from {first} to {last}"
+        raise ScenarioError(
+            path,
+            f"no selected row has a timestamp in [{window[0]}, {window[1]}) ({extent})",
+        )
+    return span, back
 
 
 def _block_times(plan: Plan, index: int) -> np.ndarray:

@@ -344,7 +344,7 @@ def event_infos(plan: Plan, totals: Sequence[EventTally]) -> list[EventInfo]:
                 rows_affected=total.affected,
                 params={k: v for k, v in dump.items() if k != "kind"},
                 prepared=recorded(ev.prepared),
-                realised=ev.event.realised(total.stats, ev.prepared),
+                realised=ev.event.realised(total.figures(), ev.prepared),
             )
         )
     return events

@@ -124,7 +124,17 @@ class LabelDelay(ConfigModel):
         return self
 
     def amount(self, key: str) -> float:
-        """A delay parameter in rows, or in nanoseconds for ``unit: time``."""
+        """A delay parameter in rows, or in nanoseconds for ``unit: time`` (a whole number
+        of them, exact: a duration's own, seconds given as a number rounded to the nearest
+        nanosecond).
+
+        Examples
+        --------
+        >>> LabelDelay(unit="time", value=1.005).amount("value")
+        1005000000
+        >>> LabelDelay(unit="time", value="1000D 1ns").amount("value")
+        86400000000000001
+        """
         raw = getattr(self, key)
         if self.unit == "rows":
             if isinstance(raw, str):
@@ -134,20 +144,20 @@ class LabelDelay(ConfigModel):
             return float(raw)
         if isinstance(raw, str):
             try:
-                return float(pd.Timedelta(raw).value)
+                return int(pd.Timedelta(raw).value)
             except (OutOfBoundsTimedelta, OutOfBoundsDatetime):  # pandas 3, pandas 2
                 raise ValueError(
                     f"{key}: {raw!r} is longer than {MAX_TIME_DELAY.days} days, the longest delay"
                 ) from None
             except ValueError:
                 raise ValueError(f"{key}: not a duration: {raw!r} (try '6h', '2D')") from None
-        return float(raw) * 1e9
+        return round(float(raw) * 1e9)
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Delays (rows, or ns for time) of ``n`` rows, as int64."""
         if self.kind == "fixed":
-            out = np.full(n, self.amount("value"))
-        elif self.kind == "uniform":
+            return np.full(n, int(self.amount("value")), dtype=np.int64)
+        if self.kind == "uniform":
             lo, hi = self.amount("low"), self.amount("high")
             out = (
                 rng.integers(int(lo), int(hi) + 1, n)
@@ -268,9 +278,13 @@ class Scenario(ConfigModel):
         engines = cls.engines
         if self.generator.engine is not None and self.generator.engine not in engines:
             valid = ", ".join(engines) if engines else "none (omit the key)"
+            others = [k for k, g in GENERATORS.items() if self.generator.engine in g.engines]
             hint = suggest(self.generator.engine, engines) or (
-                " (changing generator.kind on the command line? Drop the other generator's "
-                "engine too: '~generator.engine')"
+                f" ({', '.join(others)} {'has' if len(others) == 1 else 'have'} it: changing "
+                "generator.kind on the command line? Drop the other generator's engine too: "
+                "'~generator.engine')"
+                if others
+                else ""
             )
             raise ScenarioError(
                 "generator.engine",
@@ -415,11 +429,17 @@ def _generator_params(cls: type[Generator], data: Any, path: str) -> GeneratorPa
         if foreign:
             names = [e.path.rsplit(".", 1)[-1] for e in foreign]
             valid = foreign[0].message.split("Valid keys: ", 1)[-1]
-            why = (
-                f"{cls.kind!r} does not take {'it' if len(names) == 1 else 'them'}. Changing "
-                "generator.kind on the command line? Drop the other generator's parameters "
-                "too: '~generator.params', and '~schedule.block_params' if the scenario has any"
-            )
+            owners = {
+                n: [k for k, g in GENERATORS.items() if n in g.Params.model_fields] for n in names
+            }
+            known = "; ".join(f"{n!r} is {', '.join(ks)}'s" for n, ks in owners.items() if ks)
+            why = f"{cls.kind!r} does not take {'it' if len(names) == 1 else 'them'}"
+            if known:
+                why += (
+                    f"; {known}. Changing generator.kind on the command line? Drop the other "
+                    "generator's parameters too: '~generator.params', and "
+                    "'~schedule.block_params' if the scenario has any"
+                )
             merged = (
                 ScenarioError(foreign[0].path, f"{foreign[0].message} ({why})")
                 if len(foreign) == 1

@@ -185,6 +185,17 @@ def parse_start(text: str) -> datetime:
     >>> parse_start("2024-03-30 12:00").isoformat()
     '2024-03-30T12:00:00'
     """
+    return parse_moment(text).to_pydatetime()
+
+
+def parse_moment(text: str) -> pd.Timestamp:
+    """A date/time as a scenario writes it (see :func:`parse_start`), to the nanosecond.
+
+    Examples
+    --------
+    >>> str(parse_moment("2024-07-01T09:00[Europe/Madrid]"))
+    '2024-07-01 09:00:00+02:00'
+    """
     zoned = _ZONED.fullmatch(text.strip())
     try:
         stamp = pd.Timestamp(zoned["time"] if zoned else text)
@@ -210,7 +221,7 @@ def parse_start(text: str) -> datetime:
             stamp = stamp.tz_localize(zone)
         else:
             stamp = stamp.tz_convert(zone)
-    return stamp.to_pydatetime()
+    return stamp
 
 
 #: Most blocks a schedule may have (each is a file, or two) and most rows in one block (far
@@ -479,13 +490,31 @@ def in_timestamp_range(value: Any) -> bool:
 
 
 def block_starts(schedule: Schedule, n_blocks: int) -> list[pd.Timestamp]:
-    """Start time of each block and of the end of the last (``n_blocks + 1`` values)."""
+    """Start time of each block and of the end of the last (``n_blocks + 1`` values).
+
+    Block ``i`` starts at ``start + i * step`` (see :func:`steps_from`).
+    """
     assert schedule.start is not None and schedule.step is not None
     start = pd.Timestamp(schedule.start)
-    return [
-        start + pd.DateOffset(**{k: v * i for k, v in schedule.step.items()})  # type: ignore[arg-type]
-        for i in range(n_blocks + 1)
-    ]
+    return [steps_from(start, schedule.step, i) for i in range(n_blocks + 1)]
+
+
+def steps_from(start: pd.Timestamp, step: dict[str, int], i: int) -> pd.Timestamp:
+    """``start + i * step``, by pandas' calendar arithmetic (``days`` and longer units move
+    the wall time, ``hours`` and shorter ones elapsed time). ``start`` itself for ``i = 0``:
+    adding a zero offset would read its wall time again and lose which of a repeated hour's
+    two instants it is. A later wall time the zone skips moves on by the gap (02:30 ->
+    03:30); one it repeats is its first instant (both as Python's ``fold=0``).
+
+    Examples
+    --------
+    >>> start = pd.Timestamp("2024-10-27T02:30+01:00").tz_convert("Europe/Madrid")
+    >>> [str(steps_from(start, {"days": 1}, i)) for i in (0, 1)]
+    ['2024-10-27 02:30:00+01:00', '2024-10-28 02:30:00+01:00']
+    """
+    if i == 0:
+        return start
+    return start + pd.DateOffset(**{u: v * i for u, v in step.items()})  # type: ignore[arg-type]
 
 
 #: Nanoseconds per unit of the datetime64/timedelta64 units pandas holds.
@@ -518,14 +547,13 @@ def stepped_times(
     """
     k = rows // rows_per_step
     steps, inverse = np.unique(k, return_inverse=True)
-    stamps = np.array(
-        [
-            (start + pd.DateOffset(**{u: v * int(i) for u, v in step.items()})).value  # type: ignore[arg-type]
-            for i in steps
-        ],
-        dtype=np.int64,
-    )
+    stamps = np.array([steps_from(start, step, int(i)).value for i in steps], dtype=np.int64)
     return np.asarray(stamps[inverse], dtype=np.int64)
+
+
+#: The longest block ``spread: even`` spaces rows over (2**62 ns, about 146 years): a row's
+#: offset from its block's start is counted in int64 nanoseconds.
+MAX_EVEN_SPAN = pd.Timedelta(2**62, unit="ns")
 
 
 def row_times(

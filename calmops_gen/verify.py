@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from calmops_gen._version import __version__
-from calmops_gen.drift.categorical import canon
+from calmops_gen.drift.values import canon
 from calmops_gen.errors import DatasetError, first_line
 from calmops_gen.manifest import (
     MANIFEST_NAME,

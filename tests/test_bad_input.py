@@ -649,8 +649,16 @@ CLI_CASES: dict[str, CliBad] = {
         (
             "generator.params: unknown keys 'variant', 'noise'",
             "'random_rbf' does not take them",
+            "'variant' is sea's",
             "'~generator.params'",
         ),
+    ),
+    # a key of another generator: named as that generator's (here Agrawal's), with the way
+    # to drop it; a key no generator has gets no such advice
+    "foreign-key": CliBad(
+        ("schedule.block_params.3.perturbation=0.1",),
+        2,
+        ("'sea' does not take it; 'perturbation' is agrawal's. Changing generator.kind",),
     ),
     # a misspelt tag of a transition or profile, or none at all: named, with the choices
     "transition-tag": CliBad(
@@ -948,3 +956,20 @@ def test_balancing_a_class_the_concept_never_makes_stops_early(tmp_path: Path) -
     assert "so it cannot be balanced; use balance: false" in err.value.message
     drawn = int(err.value.message.split("never appeared in ")[1].split(" rows")[0].replace(",", ""))
     assert 100_000 <= drawn < 2_000_000
+
+
+def test_a_key_or_engine_no_generator_has_gets_no_advice_about_switching(tmp_path: Path) -> None:
+    """Advice to drop another generator's keys is given only when another generator has
+    them (a typo-free key no generator takes, an engine none has: the valid ones only)."""
+    for override, says in (
+        ({"params": {"foo": 1}}, "generator.params.foo: unknown key. Valid keys: noise, variant"),
+        (
+            {"engine": "torch"},
+            "generator.engine: 'sea' has no engine 'torch'; engines: numpy, river",
+        ),
+    ):
+        scenario = {"name": "t", "generator": {"kind": "sea", **override}}
+        with pytest.raises(ScenarioError) as err:
+            calmops_gen.run(scenario, root=tmp_path)
+        assert str(err.value).startswith(says)
+        assert "generator.kind" not in str(err.value)

@@ -7,6 +7,7 @@ import functools
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -478,3 +479,28 @@ def test_help_names_the_tool_for_a_users_scenario_file(tmp_path: Path) -> None:
     )
     assert "name: mine" in out.splitlines()
     assert not (tmp_path / "datasets").exists()
+
+
+def test_help_into_a_closed_pipe_is_no_traceback(tmp_path: Path) -> None:
+    """``calmops-gen --help | head`` closes the pipe early: exit 1 without a traceback (it
+    was a BrokenPipeError traceback from Hydra's print)."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", "CALMOPS_GEN_DEBUG")
+    }
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the first write fails
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "calmops_gen", "--help"],
+            cwd=tmp_path,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert proc.returncode == 1
+    assert proc.stderr == ""

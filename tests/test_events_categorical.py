@@ -23,12 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import calmops_gen
-from calmops_gen.drift.categorical import (
-    CategoryFrequency,
-    Typos,
-    largest_remainder,
-    reassign,
-)
+from calmops_gen.drift.categorical import CategoryFrequency, Typos
+from calmops_gen.drift.picks import largest_remainder, reassign
 from calmops_gen.errors import ScenarioError
 from calmops_gen.injector import Injection, inject
 from calmops_gen.profiles import Gradual, Incremental, Recurrent
@@ -737,3 +733,26 @@ def test_an_arrow_dictionary_that_repeats_a_value_takes_writes() -> None:
         {"m": {"kind": "merge_categories", "column": "c", "categories": ["a", "b"], "into": "b"}},
     )
     assert [None if pd.isna(v) else v for v in out.frame["c"]] == ["b", "b", "b", None, "b", "b"]
+
+
+def test_a_category_an_earlier_event_adds_is_named_as_such_when_refused(tmp_path: Path) -> None:
+    """Categories are the column's as generated, before any event: naming a value that
+    ``new_category`` adds is refused with that reason (it said only "unknown category 3")."""
+    drift = {
+        "nc": {"kind": "new_category", "column": "color", "rate": 0.2},
+        "mc": {"kind": "merge_categories", "column": "color", "categories": [0, 3], "into": 0},
+    }
+    scenario = {
+        "name": "t",
+        "generator": {"kind": "stagger"},
+        "schedule": {"blocks": 2, "rows_per_block": 100},
+        "drift": drift,
+    }
+    with pytest.raises(ScenarioError) as err:
+        calmops_gen.run(scenario, root=tmp_path)
+    assert err.value.path == "drift.mc.categories"
+    assert err.value.message == (
+        "unknown category 3; known: 0, 1, 2 (the column's categories as generated, before "
+        "any event: a value an earlier event adds (new_category, merge_categories into a new "
+        "value) is not one of them)"
+    )

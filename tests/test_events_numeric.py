@@ -665,3 +665,21 @@ def test_recorded_spread_is_exact_far_from_zero(event: dict) -> None:
     got = out.events[0].realised["t"]
     assert got["std_before"] == pytest.approx(df["t"][1000:].std(ddof=0), rel=1e-6)
     assert got["std_after"] == pytest.approx(out.frame["t"][1000:].std(ddof=0), rel=1e-6)
+
+
+@pytest.mark.parametrize("amount", [1e6, 1e8])
+def test_the_recorded_spread_keeps_its_digits_far_from_the_reference(amount: float) -> None:
+    """``std_before``/``std_after`` are merged block by block from each block's own mean
+    (they were taken about the reference mean: a shift of 1e8 recorded 0.0 for a std of
+    0.98, a ``set`` to 1e6 recorded 0.07 for 0)."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(0.0, 1.0, 1000), "b": np.repeat(np.arange(4), 250)})
+    shift = {"kind": "shift", "features": ["x"], "amount": amount}
+    out = inject(frame, {"s": shift}, block_column="b")
+    got = out.events[0].realised["x"]
+    assert got["std_before"] == pytest.approx(float(frame["x"].std(ddof=0)), rel=1e-12)
+    assert got["std_after"] == pytest.approx(float(out.frame["x"].std(ddof=0)), rel=1e-9)
+    to_value = {"kind": "set", "features": ["x"], "value": amount}
+    assert (
+        inject(frame, {"s": to_value}, block_column="b").events[0].realised["x"]["std_after"] == 0.0
+    )

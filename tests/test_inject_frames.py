@@ -294,7 +294,7 @@ def test_a_profile_over_a_time_selection_needs_rows_in_time_order() -> None:
     frame = pd.DataFrame({"t": t, "x": np.zeros(5)})
     ramp = {"kind": "add", "features": ["x"], "value": 4.0, "profile": {"kind": "incremental"}}
     window = {"time": ["2024-01-01", "2024-01-10"]}
-    with pytest.raises(ScenarioError, match=r"row 1 is earlier than the row before it") as err:
+    with pytest.raises(ScenarioError, match=r"row 1 of that order is earlier than") as err:
         inject(frame, {"r": {**ramp, "where": window}}, time_column="t")
     assert err.value.path == "drift.r.where.time"
     # rows 1, 3, 4 (01-01, 01-02, 01-03) are in order: the ramp runs over them
@@ -304,7 +304,7 @@ def test_a_profile_over_a_time_selection_needs_rows_in_time_order() -> None:
     # each block in order, but block 1 starts before block 0 ends
     later = pd.to_datetime(["2024-01-05", "2024-01-06", "2024-01-02", "2024-01-03", "2024-01-04"])
     blocks = pd.DataFrame({"t": later, "x": np.zeros(5), "b": [0, 0, 1, 1, 1]})
-    with pytest.raises(ScenarioError, match=r"row 2 is earlier"):
+    with pytest.raises(ScenarioError, match=r"row 2 of that order is earlier"):
         inject(blocks, {"r": {**ramp, "where": window}}, time_column="t", block_column="b")
     abrupt = {**ramp, "profile": {"kind": "abrupt"}, "where": window}
     assert inject(frame, {"r": abrupt}, time_column="t").frame["x"].tolist() == [4.0] * 5

@@ -9,7 +9,8 @@ An event is a frozen pydantic model (its YAML keys) that the runner drives in th
    reference mean and std of a column), recorded in the manifest;
 3. :meth:`DriftEvent.apply` per block, on the rows the selection picked and their profile
    weights; it changes the frame in place and returns additive statistics that are summed
-   over blocks and turned into realised effects by :meth:`DriftEvent.realised`.
+   over blocks (and :class:`Moments`, merged over blocks) and turned into realised effects
+   by :meth:`DriftEvent.realised`.
 
 Working data that :meth:`DriftEvent.apply` needs but that is not a figure (a reference
 block's values) goes into the prepared figures wrapped in :class:`Unrecorded`: the events
@@ -21,6 +22,7 @@ which rows it changed; the ground truth records them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
@@ -86,7 +88,9 @@ class Applied:
     """Result of applying an event to one block.
 
     ``changed`` (for ``changes_subset`` events) is a boolean per selected row; ``stats`` holds
-    additive figures (sums and counts) that are summed over blocks. ``copies`` (for events
+    additive figures (sums and counts) that are summed over blocks, ``moments`` spreads that
+    are merged over blocks (:class:`Moments`; :meth:`DriftEvent.realised` gets each one's
+    standard deviation as ``<key>:std``). ``copies`` (for events
     that overwrite whole rows with copies of other rows) is ``(dst, src)``: the frame
     positions written (each once) and the positions their content came from; the engine
     moves the rows' ground truth (concept, earlier events' weights and changed flags) with
@@ -96,6 +100,52 @@ class Applied:
     changed: np.ndarray | None = None
     stats: dict[str, float] = field(default_factory=dict)
     copies: tuple[np.ndarray, np.ndarray] | None = None
+    moments: dict[str, Moments] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Count, mean and sum of squared deviations from the mean (``m2``) of some values.
+
+    Two blocks' moments merge by Chan, Golub and LeVeque's pairwise update, so a spread far
+    smaller than the values' distance from 0 or from a reference keeps its digits (a sum of
+    squares about a fixed centre loses them once the values move away from it).
+
+    Examples
+    --------
+    >>> x = np.array([1e8 + 1.0, 1e8 - 1.0, 1e8 + 3.0])
+    >>> both = Moments.of(x[:1]) + Moments.of(x[1:])
+    >>> both.mean, both.std == float(x.std())
+    (100000001.0, True)
+    """
+
+    n: float = 0.0
+    mean: float = 0.0
+    m2: float = 0.0
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> Moments:
+        """The moments of ``x`` (two passes: the mean, then the deviations from it)."""
+        if not len(x):
+            return cls()
+        mean = float(np.add.reduce(x)) / len(x)
+        d = x - mean
+        return cls(float(len(x)), mean, float(np.einsum("i,i->", d, d)))
+
+    def __add__(self, other: Moments) -> Moments:
+        if not other.n:
+            return self
+        if not self.n:
+            return other
+        n = self.n + other.n
+        delta = other.mean - self.mean
+        m2 = self.m2 + other.m2 + delta * delta * (self.n * other.n / n)
+        return Moments(n, self.mean + delta * (other.n / n), m2)
+
+    @property
+    def std(self) -> float:
+        """Population standard deviation (0 without values)."""
+        return math.sqrt(self.m2 / self.n) if self.n else 0.0
 
 
 @dataclass(frozen=True, eq=False)

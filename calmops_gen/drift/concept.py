@@ -36,9 +36,10 @@ the first); a multiclass target needs both. With profile weight ``w`` each row t
 rule covers takes its new label with probability ``w`` (so a gradual concept drift is a
 growing share of rows under the new concept). Rows with a missing label or missing feature
 values are left alone. ``changes_subset``: the ground truth marks the rows whose label
-changed. Realised: ``rows``, ``labels_changed``, ``share_changed`` (changed / selected rows)
-beside ``expected_share_changed`` (the sum of ``w`` over the rows whose rule label differs
-from their label, / selected rows), ``counts_before`` and ``counts_after`` per class.
+changed. Realised: ``rows``, ``labels_changed``, ``share_changed`` (changed / rows acted
+on, the selected rows with weight > 0) beside ``expected_share_changed`` (the sum of ``w``
+over the rows whose rule label differs from their label, / rows acted on),
+``counts_before`` and ``counts_after`` per class.
 
 Examples
 --------
@@ -68,17 +69,11 @@ from calmops_gen.drift.base import (
     Site,
     require_columns,
 )
-from calmops_gen.drift.categorical import (
-    Value,
-    at_rows,
-    canon,
-    codes_of,
-    match_values,
-    write_codes,
-)
+from calmops_gen.drift.cells import at_rows, codes_of, write_codes
 from calmops_gen.drift.labels import require_classes
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.drift.selection import Condition, check_conditions
+from calmops_gen.drift.values import Value, canon, match_values
 from calmops_gen.errors import ScenarioError, join_path
 
 Rule = Literal["threshold", "linear", "swap"]

@@ -81,19 +81,10 @@ from calmops_gen.drift.base import (
     Site,
     require_columns,
 )
-from calmops_gen.drift.categorical import (
-    LabelMap,
-    Value,
-    at_rows,
-    canon,
-    category_set,
-    codes_of,
-    match_values,
-    rows_differ,
-    take_rows,
-)
+from calmops_gen.drift.cells import at_rows, codes_of, rows_differ, take_rows
 from calmops_gen.drift.labels import resampled_columns
 from calmops_gen.drift.registry import EVENTS
+from calmops_gen.drift.values import LabelMap, Value, canon, category_set, match_values
 from calmops_gen.errors import ScenarioError, join_path
 
 MATRIX_TOLERANCE = 1e-8
@@ -373,7 +364,7 @@ class CovariateShift(DriftEvent):
         else:
             assert self.weighting is not None
             cats = category_set(ref, self.feature)
-            idx = match_values(list(self.weighting), cats, join_path(path, "weighting"), "value")
+            idx = match_values(list(self.weighting), cats, join_path(path, "weighting"), "category")
             vec = np.ones(len(cats))
             vec[idx] = list(self.weighting.values())
             out.update(categories=cats, weights=vec.tolist())

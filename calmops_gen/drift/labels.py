@@ -15,12 +15,12 @@ table, the distinct values of its target column; classes in YAML match by value 
 (``1`` matches ``"1"``, ``true`` matches ``True``). Missing labels are never flipped. The
 ground truth records which rows changed; the manifest records ``rows_flipped`` and the
 realised ``flip_rate`` next to ``expected_flip_rate`` (``p(y) * w`` summed over the rows with
-a label, divided by the selected rows), and per class its rows, flips, flip rate and
-expected flip rate.
+a label, divided by the rows acted on: the selected rows with weight > 0), and per class
+its rows, flips, flip rate and expected flip rate.
 
 ``prior_shift``: per block, the selected rows with a label are resampled so that their class
 proportions move toward ``target`` (``{class: p}``, summing to 1): the same least-change
-scheme as ``category_frequency`` (:func:`calmops_gen.drift.categorical.reassign`): target
+scheme as ``category_frequency`` (:func:`calmops_gen.drift.picks.reassign`): target
 counts are the largest-remainder rounding of ``target * n``, a class with a surplus gives up
 ``(c_k - t_k) / c_k * sum(w over its rows)`` rows (rounded so the total is exact; picked at
 random with probability proportional to ``w``) and the classes with a deficit receive them in
@@ -64,21 +64,17 @@ import pyarrow as pa
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from calmops_gen.drift.base import Applied, DriftEvent, EventContext, Site, require_target
-from calmops_gen.drift.categorical import (
+from calmops_gen.drift.cells import at_rows, codes_of, known_rows, take_rows, write_codes
+from calmops_gen.drift.picks import reassign
+from calmops_gen.drift.registry import EVENTS
+from calmops_gen.drift.values import (
     LabelMap,
     Value,
-    at_rows,
     canon,
-    codes_of,
-    known_rows,
     match_values,
     proportion_vector,
     proportions_field,
-    reassign,
-    take_rows,
-    write_codes,
 )
-from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.validation import key_error
 

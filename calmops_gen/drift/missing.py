@@ -5,7 +5,8 @@ one independent draw per cell; ``w`` is the row's profile weight and ``r = rate 
 
 * ``mechanism: mcar``: ``p = r``: completely at random;
 * ``mechanism: mar``: ``p = G(driver) ** ((1 - r) / r)``, driven by another column
-  (``driver``, a numeric feature that is not one of ``features``), where ``G`` is the
+  (``driver``, a numeric or bool feature that is not one of ``features``; ``True`` counts
+  as 1), where ``G`` is the
   driver's empirical CDF in the reference block (``reference_block``, default 0;
   ``direction: high``) or ``1 - CDF`` (``direction: low``). For ``U`` uniform on [0, 1],
   ``E[U ** k] = 1 / (k + 1)``, so with ``k = (1 - r) / r`` the mean probability over rows
@@ -26,9 +27,10 @@ share of the reference (``mass``), and a row whose driver equals a reference val
 ``G = cdf - mass / 2 + u * mass`` with ``u`` uniform on [0, 1] (one more draw per row, after
 the cell draws), the randomised probability integral transform, which is exactly uniform
 over the reference, so the mean probability is ``r`` again. Cells already missing stay
-missing and are not counted as changed. Integer and boolean columns that receive missing
-values become pandas' nullable twins (``int32`` -> ``Int32``, ``bool`` -> ``boolean``), so
-later events still see integers (and round to them); the written type is unchanged, with
+missing and are not counted as changed. Integer and boolean columns the event acts on
+become pandas' nullable twins (``int32`` -> ``Int32``, ``bool`` -> ``boolean``), whether or
+not a draw blanked a cell (the dtype never depends on the draws), so later events still see
+integers (and round to them); the written type is unchanged, with
 nulls. String columns get their dtype's missing value.
 
 Realised effects per feature: ``missing_rate`` (cells made missing / selected cells) beside
@@ -67,7 +69,7 @@ from calmops_gen.drift.base import (
     Site,
     require_columns,
 )
-from calmops_gen.drift.categorical import at_rows
+from calmops_gen.drift.cells import at_rows
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.generators.base import nullable_twin
@@ -195,7 +197,14 @@ class Missing(DriftEvent):
             numeric=True if self.mechanism == "mnar" else None,
         )
         if self.driver is not None:
-            require_columns(ctx, [self.driver], join_path(path, "driver"), numeric=True)
+            require_columns(ctx, [self.driver], join_path(path, "driver"))
+            col = ctx.columns[self.driver]
+            if not (col.numeric or col.dtype == "bool"):
+                raise ScenarioError(
+                    join_path(path, "driver"),
+                    f"{self.driver!r} is not numeric or bool ({col.dtype}"
+                    f"{', nominal: its codes have no order' if col.nominal else ''})",
+                )
             if self.driver in self.features:
                 raise ScenarioError(
                     join_path(path, "driver"),

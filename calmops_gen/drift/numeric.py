@@ -24,8 +24,10 @@ rate and uses ``rate * w`` as the per-row probability:
 * ``clip``: ``x + w * (clip(x, low, high) - x)``: a sensor saturating; at full weight values
   outside ``[low, high]`` are set to the nearer bound, at ``w < 1`` they move that share of
   the way; values inside are untouched. Bounds are absolute (``low``, ``high``) or quantiles
-  of the reference block (``low_quantile``, ``high_quantile``); one side may be open. The
-  rows whose value changed are recorded as ``changed``;
+  of the reference block (``low_quantile``, ``high_quantile``); one side may be open. On an
+  integer column the bounds are the integers inside them (``ceil(low)``, ``floor(high)``),
+  so a clipped value stays inside ``[low, high]`` after rounding. The rows whose value
+  changed are recorded as ``changed``;
 * ``range_violation``: the opposite defect, values outside their valid range ``[low, high]``
   (default: the reference block's min and max; absolute or ``*_quantile``): each selected
   row is picked with probability ``rate * w``; every feature of a picked row moves to
@@ -104,6 +106,7 @@ from calmops_gen.drift.base import (
     DriftEvent,
     EventContext,
     Features,
+    Moments,
     Site,
     Unrecorded,
     integer_overflow,
@@ -164,6 +167,10 @@ class Realised:
     def dot(self, x: np.ndarray, y: np.ndarray) -> float:
         """Sum of ``x * y`` over the rows with both values."""
         return float(np.einsum("i,i->", self._masked(x), self._masked(y)))
+
+    def moments(self, x: np.ndarray) -> Moments:
+        """:class:`Moments` of ``x`` over the rows with both values."""
+        return Moments.of(self._masked(x))
 
     def dev2(self, x: np.ndarray, m: float) -> float:
         """Sum of ``(x - m) ** 2`` over the rows with both values."""
@@ -479,6 +486,7 @@ class NumericEvent(DriftEvent):
         stats = {"rows": float(len(rows)), "sum_w": float(weights.sum()), **stats}
         at = contiguous(rows)
         changed: np.ndarray | None = None
+        moments: dict[str, Moments] = {}
         unmasked_w: tuple[float, float] | None = None  # the weight sums over every row
         for f in self.features:
             ref = prepared[f]
@@ -500,9 +508,10 @@ class NumericEvent(DriftEvent):
                 if unmasked_w is None:
                     unmasked_w = (stats["sum_w"], r.dot(weights, weights))
                 w_sums = unmasked_w
-            m = float(ref["reference_mean"])
             with np.errstate(over="ignore", invalid="ignore"):  # an infinite value's figures
-                sums = self._sums(r, m, w_sums, ref, picked)
+                sums = self._sums(r, w_sums, ref, picked)
+                moments[f"{f}:spread_old"] = r.moments(r.old)
+                moments[f"{f}:spread_new"] = r.moments(r.new)
             for key, value in sums.items():
                 stats[f"{f}:{key}"] = value
             if "severity_reference" in ref:
@@ -512,12 +521,13 @@ class NumericEvent(DriftEvent):
         if changed is None:
             changed = np.zeros(len(rows), dtype=bool)
         stats["changed"] = float(np.count_nonzero(changed))
-        return Applied(changed=changed if self.changes_subset else None, stats=stats)
+        return Applied(
+            changed=changed if self.changes_subset else None, stats=stats, moments=moments
+        )
 
     def _sums(
         self,
         r: Realised,
-        m: float,
         w_sums: tuple[float, float],
         ref: Mapping[str, Any],
         picked: Any,
@@ -530,8 +540,6 @@ class NumericEvent(DriftEvent):
             "new": r.total(r.new),
             "delta": r.total(r.delta),
             "delta2": r.dot(r.delta, r.delta),
-            "dev_old2": r.dev2(r.old, m),
-            "dev_new2": r.dev2(r.new, m),
             "w": w_sums[0],
             "w2": w_sums[1],
             **self.extra_stats(r, ref, picked),
@@ -598,21 +606,14 @@ class NumericEvent(DriftEvent):
                 out[f] = {"rows": 0}
                 continue
             mean = {k: np.float64(totals[f"{f}:{k}"]) / n for k in ("old", "new")}
-            # about the reference mean, not E[x^2] - E[x]^2, which loses every digit of a
-            # column far from 0 (epoch seconds); |x| > 1e154: inf, not a crash
-            m = np.float64(prepared[f]["reference_mean"])
-            with np.errstate(over="ignore", invalid="ignore"):
-                std_before, std_after = (
-                    float(np.sqrt(max(totals[f"{f}:dev_{k}2"] / n - (mean[k] - m) ** 2, 0.0)))
-                    for k in ("old", "new")
-                )
             out[f] = {
                 "rows": int(n),
                 "mean_weight": totals["sum_w"] / totals["rows"],
                 "mean_before": float(mean["old"]),
                 "mean_after": float(mean["new"]),
-                "std_before": std_before,
-                "std_after": std_after,
+                # merged block by block (|x| > 1e154: inf, not a crash)
+                "std_before": totals[f"{f}:spread_old:std"],
+                "std_after": totals[f"{f}:spread_new:std"],
                 **self.effect(totals, f, prepared[f]),
             }
             if "severity" in prepared[f]:
@@ -838,6 +839,10 @@ class Scale(_Factor):
     ) -> np.ndarray:
         m = float(ref["reference_mean"])
         return m + (x - m) * _gain(1.0, p)
+
+    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
+        m = float(ref["reference_mean"])
+        return {"dev_old2": r.dev2(r.old, m), "dev_new2": r.dev2(r.new, m)}
 
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]

@@ -55,11 +55,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from calmops_gen.drift.base import EventContext, Site
 from calmops_gen.drift.numeric import NumericEvent, Realised
 from calmops_gen.drift.registry import EVENTS
+from calmops_gen.drift.selection import moment_us, zone_mismatch
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.schedule import TIMESTAMP_RANGE, in_timestamp_range
 from calmops_gen.validation import key_error
@@ -99,6 +100,11 @@ class Trend(NumericEvent):
     midpoint: float | None = None
     steepness: float | None = Field(default=None, gt=0.0)
     step_std: float | None = Field(default=None, gt=0.0)
+
+    @field_validator("origin", mode="before")
+    @classmethod
+    def _parse_origin(cls, value: Any) -> Any:
+        return None if value is None else moment_us(value)
 
     @model_validator(mode="after")
     def _form_keys(self) -> Trend:
@@ -153,6 +159,10 @@ class Trend(NumericEvent):
                 + ctx.hints.get("time", "the dataset has none")
                 + ")",
             )
+        if self.origin is not None:
+            mismatch = zone_mismatch(self.origin, _time_zone(ctx), "origin")
+            if mismatch is not None:
+                raise ScenarioError(join_path(path, "origin"), mismatch)
 
     def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
         stats = super().prepare(ctx, path)
@@ -168,7 +178,10 @@ class Trend(NumericEvent):
                 origin = int(start.value)
             else:
                 origin = self._first_time(ctx, span.first)
-            return {"origin_ns": origin, "origin": pd.Timestamp(origin).isoformat()}
+            stamp, tz = pd.Timestamp(origin, unit="ns"), _time_zone(ctx)
+            if tz is not None:
+                stamp = stamp.tz_localize("UTC").tz_convert(tz)
+            return {"origin_ns": origin, "origin": stamp.isoformat()}
         if self.form != "random_walk":
             return {}
         counts = [
@@ -292,3 +305,9 @@ class Trend(NumericEvent):
 
 def _role(ctx: EventContext, role: str) -> str | None:
     return next((c.name for c in ctx.columns.values() if c.role == role), None)
+
+
+def _time_zone(ctx: EventContext) -> Any:
+    """The zone of the dataset's time column (``None``: naive, or no time column)."""
+    name = _role(ctx, "time")
+    return None if name is None else getattr(ctx.columns[name].pa_type(), "tz", None)
