@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.util
 import logging
@@ -35,7 +36,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -220,6 +221,7 @@ class DaskExecutor(Executor):
                     yield client
                 return
             try:
+                _handshake(self.address)
                 client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
             except (OSError, TimeoutError) as exc:
                 raise ScenarioError(
@@ -233,6 +235,34 @@ class DaskExecutor(Executor):
                 finally:  # long-lived workers: do not keep this run's table
                     with contextlib.suppress(Exception):
                         client.run(forget_sources)
+
+
+def _handshake(address: str) -> None:
+    """Open and close one connection to ``address`` with Dask's own handshake, in a thread
+    of its own (the caller may be running an event loop, as a notebook does).
+
+    A server of another kind that answers (an HTTP server) fails here as a
+    :class:`ScenarioError`: Dask reads its reply as a frame length and asks for exabytes.
+    Found by a ``Client``, that was a traceback, and the half-made client waited 20 s at
+    exit to close.
+    """
+    from distributed.comm.core import connect
+
+    async def once() -> None:
+        comm = await connect(address, timeout=CONNECT_TIMEOUT)
+        await comm.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            pool.submit(asyncio.run, once()).result()
+        except (OSError, TimeoutError):
+            raise
+        except Exception as exc:
+            raise ScenarioError(
+                "executor.address",
+                f"{address} did not answer as a Dask scheduler "
+                f"({type(exc).__name__}: {first_line(exc)})",
+            ) from None
 
 
 def _check_workers(client: Any) -> None:

@@ -258,13 +258,12 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
     blocks: list[BlockPlan] = []
     row = 0
     for i, size in enumerate(sizes):
-        piece = int(np.searchsorted(timeline.starts, row, side="right") - 1)
         blocks.append(
             BlockPlan(
                 index=i,
                 row_start=row,
                 size=size,
-                params=timeline.concepts[timeline.ids[piece]].model_dump(mode="json"),
+                params=timeline.concepts[timeline.concept_at(row)].model_dump(mode="json"),
                 concepts=timeline.concept_ids(row, size),
                 time_begin=_time_begin(schedule, starts, i),
                 time_end=starts[i + 1] if starts else None,

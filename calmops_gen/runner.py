@@ -377,7 +377,9 @@ def remove_stale_staging(final: Path) -> list[Path]:
     folder's :data:`LOCK_NAME` while it lasts is free. The lock decides where the process
     id cannot: runs in containers that share the host's name but not its process ids see
     each other's ids as unused. Folders of other machines (an output root shared over the
-    network) and of live runs are left alone.
+    network) and of live runs are left alone, and so is anything under such a name that is
+    not a real folder (a symbolic link is never followed, renamed or removed: a run makes
+    none).
 
     Examples
     --------
@@ -402,7 +404,7 @@ def remove_stale_staging(final: Path) -> list[Path]:
     removed = []
     for path in entries:
         match = pattern.fullmatch(path.name)
-        if match is None or _alive(int(match.group(2))):
+        if match is None or not _real_folder(path) or _alive(int(match.group(2))):
             continue
         staging = path.with_name(f".{final.name}.tmp-{host}-{match.group(2)}-{match.group(3)}")
         with _ended(staging) as ended:
@@ -423,6 +425,11 @@ def remove_stale_staging(final: Path) -> list[Path]:
     return removed
 
 
+def _real_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder and not a symbolic link to one."""
+    return path.is_dir() and not path.is_symlink()
+
+
 def _hidden(final: Path, kind: str) -> Path:
     """A new hidden sibling of ``final`` named after this host and process."""
     return final.with_name(f".{final.name}.{kind}-{_host()}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
@@ -438,9 +445,11 @@ def _ended(staging: Path) -> Iterator[bool]:
     """
     fd = None
     ended = True
-    if fcntl is not None:
-        with contextlib.suppress(FileNotFoundError):
-            fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    if fcntl is not None and _real_folder(staging):
+        # gone (the run published or was cleaned up), or a link, never followed: a run
+        # makes none, so the process id has the last word
+        with contextlib.suppress(OSError):
+            fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
             ended = _lock(fd, staging)  # held: alive in a process we cannot see
     try:
         yield ended

@@ -88,6 +88,28 @@ class Timeline:
             return int(self.ids[k0])
         return None
 
+    def concept_at(self, row: int) -> int:
+        """The concept that produces global ``row`` (in an incremental window, the one the
+        row's blend moves toward).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from calmops_gen.generators.sea import SeaParams
+        >>> from calmops_gen.schedule import GradualTransition
+        >>> tl = Timeline(np.array([0, 4]), np.array([0, 1]),
+        ...               (SeaParams(variant=0), SeaParams(variant=1)),
+        ...               GradualTransition(width=4, shape="linear"))
+        >>> [tl.concept_at(r) for r in range(3, 9)]
+        [0, 0, 0, 1, 1, 1]
+        """
+        k = int(np.searchsorted(self.starts, row, side="right") - 1)
+        into = row - int(self.starts[k])
+        if k > 0 and isinstance(self.transition, GradualTransition) and into < self.width:
+            new = bool(new_concept_rows(self.width, self.transition.shape)[into])
+            return int(self.ids[k] if new else self.ids[k - 1])
+        return int(self.ids[k])
+
     def concept_ids(self, row_start: int, size: int) -> tuple[int, ...]:
         """The concepts that produce rows of the block (in a gradual window a concept may
         hand over no row of a block yet: a sigmoid's first rows).

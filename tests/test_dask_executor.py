@@ -6,8 +6,10 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socketserver
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -192,6 +194,33 @@ def test_an_unreachable_scheduler_is_a_clean_error(
         calmops_gen.run(sc, root=root)
     assert err.value.path == "executor.address"
     assert err.value.message.startswith("cannot reach a Dask scheduler at tcp://127.0.0.1:9")
+    assert not root.exists()
+
+
+class _Http(socketserver.BaseRequestHandler):
+    """A server of another kind: one HTTP error for whatever comes."""
+
+    def handle(self) -> None:
+        with contextlib.suppress(OSError):
+            self.request.recv(1024)
+            self.request.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n" * 4)
+
+
+def test_an_address_where_another_server_answers_is_a_clean_error(tmp_path: Path) -> None:
+    """Dask read an HTTP reply as a frame length: a MemoryError traceback (3 EiB), exit 1,
+    and a 20 s wait at exit for the half-made client; now one error naming the address."""
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Http) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        address = f"tcp://127.0.0.1:{server.server_address[1]}"
+        sc = _scenario(executor={"kind": "dask", "address": address})
+        root = tmp_path / "out"
+        try:
+            with pytest.raises(ScenarioError) as err:
+                calmops_gen.run(sc, root=root)
+        finally:
+            server.shutdown()
+    assert err.value.path == "executor.address"
+    assert err.value.message.startswith(f"{address} did not answer as a Dask scheduler (")
     assert not root.exists()
 
 

@@ -221,6 +221,17 @@ def test_facades_write_only_inside_the_output_directory(tmp_path, filename):
     assert sorted(p.name for p in tmp_path.rglob("*")) == []
 
 
+def test_a_file_name_too_long_for_a_file_system_is_refused_first(tmp_path):
+    """A 300-byte name published the dataset, then failed with the system's OSError."""
+    out = tmp_path / "out"
+    with pytest.raises(ScenarioError, match="filename: a file name of 304 bytes"):
+        SyntheticBlockGenerator().generate_blocks_simple(
+            output_path=str(out), filename="a" * 300 + ".csv", n_blocks=2, total_samples=100,
+            methods="sea",
+        )  # fmt: skip
+    assert not out.exists()
+
+
 def test_block_generator_with_instances_and_labels(tmp_path):
     path = SyntheticBlockGenerator().generate(
         output_dir=tmp_path, filename="blocks.csv", n_blocks=3, total_samples=900,

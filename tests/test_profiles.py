@@ -239,6 +239,12 @@ def test_block_records_list_the_concepts_that_produce_their_rows(
     found = [sorted(set(g["concept"])) for _, g in truth.groupby("block")]
     assert [b.concepts for b in manifest.blocks] == found
     assert found[2] == ([0] if shape == "sigmoid" else [0, 1])
+    # a block's params are those of the concept of its first row (they were the new
+    # concept's from the change on, though a window's first row is always the old one)
+    variants = {0: 0, 1: 3}
+    firsts = truth.groupby("block")["concept"].first().tolist()
+    assert [b.params["variant"] for b in manifest.blocks] == [variants[c] for c in firsts]
+    assert manifest.blocks[2].params["variant"] == 0
 
 
 # --------------------------------------------------------------------------------------------

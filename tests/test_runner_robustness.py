@@ -309,6 +309,25 @@ def test_stale_staging_is_removed_only_once_its_lock_is_free(tmp_path: Path) -> 
 
 
 @needs_flock
+def test_the_clean_up_never_follows_a_link(tmp_path: Path) -> None:
+    """A link named like a dead run's staging folder is left alone (the clean-up created
+    ``<target>/.lock`` through it, then renamed the link), and a dead run's folder whose
+    lock file is a link is removed without creating the link's target."""
+    final, outside = tmp_path / "root" / "abc", tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "root").mkdir()
+    linked = _hidden(final, "tmp", DEAD_PID, "0123abcd")
+    linked.symlink_to(outside, target_is_directory=True)
+    dead = _hidden(final, "tmp", DEAD_PID + 1, "4567abcd")
+    (dead / "data").mkdir(parents=True)
+    (dead / LOCK_NAME).symlink_to(outside / "created")
+    assert remove_stale_staging(final) == [dead]
+    assert list(outside.iterdir()) == []
+    assert [p.name for p in (tmp_path / "root").iterdir()] == [linked.name]
+    assert linked.is_symlink()
+
+
+@needs_flock
 def test_a_new_staging_folder_locked_by_another_clean_up_is_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exclusive_run: None
 ) -> None:

@@ -25,6 +25,7 @@ from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.generators import GENERATORS
 from calmops_gen.manifest import Manifest
 from calmops_gen.reading import read_frame
+from calmops_gen.scenario import NAME_MAX
 from calmops_gen.schedule import TzdataZone, start_zone
 from calmops_gen.validation import validate
 
@@ -36,8 +37,9 @@ FILE_FORMATS = (".csv", ".parquet")
 def check_filename(filename: Any) -> str:
     """``filename`` if it names a file directly inside the output directory (no directory
     part, no ``..``, no ``/`` or ``\\`` on any system; the facades never write outside
-    ``output_dir``), holds no control character (NUL, newline, ...) and ends in ``.csv`` or
-    ``.parquet`` (the format :func:`write_file` writes).
+    ``output_dir``), holds no control character (NUL, newline, ...), is at most
+    :data:`~calmops_gen.scenario.NAME_MAX` bytes long and ends in ``.csv`` or ``.parquet``
+    (the format :func:`write_file` writes).
 
     Examples
     --------
@@ -67,6 +69,13 @@ def check_filename(filename: Any) -> str:
         raise ScenarioError(
             "filename",
             f"must hold no control character (NUL, newline, ...), got {filename!r}",
+        )
+    size = len(name.encode("utf-8", "surrogateescape"))
+    if size > NAME_MAX:
+        raise ScenarioError(
+            "filename",
+            f"a file name of {size} bytes ({name[:12]!r}...); file systems allow at most "
+            f"{NAME_MAX}",
         )
     if Path(name).suffix.lower() not in FILE_FORMATS:
         # the file is written in the format its name says (see write_file)
