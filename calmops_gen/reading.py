@@ -21,8 +21,9 @@ import pandas as pd
 import pyarrow as pa
 
 from calmops_gen.errors import DatasetError, first_line
+from calmops_gen.generators.base import arrow_to_pandas, nullable_columns
 from calmops_gen.manifest import MANIFEST_NAME, ColumnInfo, Manifest, read_manifest
-from calmops_gen.storage import parse_type, read_file
+from calmops_gen.storage import read_checked
 
 
 def resolve(dataset: Manifest | Path | str) -> Manifest:
@@ -68,11 +69,12 @@ def resolve(dataset: Manifest | Path | str) -> Manifest:
     return read_manifest(path)
 
 
-def _read(manifest: Manifest, files: list[str], columns: list[ColumnInfo]) -> pd.DataFrame:
-    types = pa.schema(
-        [pa.field(c.name, t) for c in columns if (t := parse_type(c.dtype)) is not None]
-    )
-    frames = [_read_one(manifest.directory / f, types, [c.name for c in columns]) for f in files]
+def _read(
+    manifest: Manifest, files: list[tuple[str, int]], columns: list[ColumnInfo]
+) -> pd.DataFrame:
+    """The blocks ``files`` (path in the dataset, rows) with ``columns``, as one frame."""
+    expected = [(c.name, c.dtype) for c in columns]
+    frames = [_read_one(manifest.directory / f, rows, expected) for f, rows in files]
     if not frames:
         return pd.DataFrame(columns=[c.name for c in columns])
     _same_categories(frames)
@@ -111,23 +113,27 @@ def _same_categories(frames: list[pd.DataFrame]) -> None:
             frame[name] = frame[name].cat.set_categories(union)
 
 
-def _read_one(path: Path, types: pa.Schema, names: list[str]) -> pd.DataFrame:
-    """One block file, which must hold the manifest's columns in order; a missing,
-    damaged or altered file is a :class:`DatasetError` (the library's own error says why)."""
+def _read_one(path: Path, rows: int, expected: list[tuple[str, str]]) -> pd.DataFrame:
+    """One block file, which must hold the manifest's rows and columns (names and types, in
+    order); a missing, damaged or altered file is a :class:`DatasetError` (the library's own
+    error, or the difference, says why). Its bytes are not hashed: that is
+    :func:`~calmops_gen.verify.verify_dataset`'s job."""
     if not path.is_file():
         raise DatasetError(f"{path}: missing; check the dataset with calmops-gen-verify")
     try:
-        frame = read_file(path, types)
+        table, problems = read_checked(path, rows, expected)
     except (OSError, pa.ArrowException) as err:  # truncated, not Parquet/CSV, unreadable
         raise DatasetError(
             f"{path}: cannot be read ({first_line(err)}); check the dataset with calmops-gen-verify"
         ) from None
-    if list(frame.columns) != names:
+    if problems:
         raise DatasetError(
-            f"{path}: holds columns {list(frame.columns)}, the manifest {names}; check the "
-            "dataset with calmops-gen-verify"
+            f"{path}: {'; '.join(problems)}; check the dataset with calmops-gen-verify"
         )
-    return frame
+    # an integer or bool column holding a missing value comes back as pandas' nullable
+    # dtype (Int64, boolean), as it was written, not as float64 (which would round integers
+    # above 2**53) or object
+    return arrow_to_pandas(table, nullable_columns(table))
 
 
 def read_block(dataset: Manifest | Path | str, index: int) -> pd.DataFrame:
@@ -139,19 +145,19 @@ def read_block(dataset: Manifest | Path | str, index: int) -> pd.DataFrame:
         raise DatasetError(
             f"block {index} does not exist ({len(manifest.blocks)} blocks)"
         ) from None
-    return _read(manifest, [block.file], manifest.columns)
+    return _read(manifest, [(block.file, block.rows)], manifest.columns)
 
 
 def read_frame(dataset: Manifest | Path | str) -> pd.DataFrame:
     """All data blocks of a dataset (a manifest or a dataset directory), in row order."""
     manifest = resolve(dataset)
-    return _read(manifest, [b.file for b in manifest.blocks], manifest.columns)
+    return _read(manifest, [(b.file, b.rows) for b in manifest.blocks], manifest.columns)
 
 
 def read_ground_truth(dataset: Manifest | Path | str) -> pd.DataFrame:
     """All ground-truth blocks of a dataset, in row order."""
     manifest = resolve(dataset)
-    files = [b.ground_truth_file for b in manifest.blocks if b.ground_truth_file]
+    files = [(b.ground_truth_file, b.rows) for b in manifest.blocks if b.ground_truth_file]
     if not files:
         raise DatasetError(f"{manifest.directory}: written without ground truth")
     return _read(manifest, files, manifest.ground_truth_columns)

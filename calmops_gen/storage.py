@@ -14,7 +14,7 @@ Examples
 >>> cols = (Column("a", "int64", "feature"),)
 >>> with tempfile.TemporaryDirectory() as d:
 ...     rec = write_frame(pd.DataFrame({"a": [1, 2]}), cols, Path(d) / "f.parquet", "parquet")
-...     read_file(Path(d) / "f.parquet")["a"].tolist(), rec.rows
+...     read_arrow(Path(d) / "f.parquet").column("a").to_pylist(), rec.rows
 ([1, 2], 2)
 """
 
@@ -33,7 +33,6 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from calmops_gen.generators import Column
-from calmops_gen.generators.base import arrow_to_pandas, nullable_columns
 
 CHUNK = 1 << 20
 
@@ -224,15 +223,41 @@ def parse_type(alias: str) -> pa.DataType | None:
         return None
 
 
-def read_file(path: Path, types: pa.Schema | None = None) -> pd.DataFrame:
-    """Read one block file (Parquet or CSV) as pandas; CSV columns get ``types`` if given.
+def read_checked(
+    path: Path, rows: int, expected: list[tuple[str, str]]
+) -> tuple[pa.Table, list[str]]:
+    """Read one block file as Arrow and say how it differs from what its manifest records:
+    ``rows`` rows and the columns ``expected`` (name, Arrow type text) in order. A CSV file's
+    types are imposed while parsing (CSV carries none), so only its names are compared.
 
-    An integer or bool column holding a missing value comes back as pandas' nullable dtype
-    (``Int64``, ``boolean``), as it was written, not as float64 (which would round integers
-    above 2**53) or object.
+    Raises the reader's ``OSError`` or ``pyarrow.ArrowException`` for an unreadable file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = Path(d) / "b.parquet"
+    ...     pq.write_table(pa.table({"x": ["1.5"]}), path)
+    ...     for problem in read_checked(path, 2, [("x", "double")])[1]:
+    ...         print(problem)
+    1 rows, manifest says 2
+    columns [('x', 'string')] differ from the manifest's [('x', 'double')]
     """
-    table = read_arrow(path, types)
-    return arrow_to_pandas(table, nullable_columns(table))
+    csv = path.suffix == ".csv"
+    types = pa.schema([pa.field(n, parse_type(t) or pa.string()) for n, t in expected])
+    table = read_arrow(path, types if csv else None)
+    problems = []
+    if table.num_rows != rows:
+        problems.append(f"{table.num_rows} rows, manifest says {rows}")
+    if csv:
+        names = [n for n, _ in expected]
+        if table.column_names != names:
+            problems.append(f"columns {table.column_names} differ from the manifest's {names}")
+    else:
+        found = [(f.name, str(f.type)) for f in table.schema]
+        if found != expected:
+            problems.append(f"columns {found} differ from the manifest's {expected}")
+    return table, problems
 
 
 def read_arrow(path: Path, types: pa.Schema | None = None) -> pa.Table:

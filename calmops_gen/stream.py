@@ -124,6 +124,7 @@ def iter_stream(
     features, targets = _roles(manifest)
     names = {c.name for c in manifest.columns}
     extra = [include] if isinstance(include, str) else [str(name) for name in include]
+    extra = list(dict.fromkeys(extra))  # a name given twice is added once
     for name in extra:
         if name != "row" and (name not in names or name in features or name in targets):
             others = [*sorted(names - set(features) - set(targets)), "row"]

@@ -53,7 +53,7 @@ from calmops_gen.manifest import (
     read_manifest,
 )
 from calmops_gen.scenario import content_id
-from calmops_gen.storage import parse_type, read_arrow, sha256_file
+from calmops_gen.storage import read_checked, sha256_file
 
 _DATA_DIRS = ("data", "ground_truth")
 
@@ -292,27 +292,11 @@ def _check_table(
     path: Path, name: str, rows: int, columns: list[ColumnInfo]
 ) -> tuple[list[str], pa.Table | None]:
     """Problems with the file's rows and schema, and the table (``None`` if unreadable)."""
-    expected = [(c.name, c.dtype) for c in columns]
-    types = pa.schema([pa.field(c.name, parse_type(c.dtype) or pa.string()) for c in columns])
     try:
-        table = read_arrow(path, types if path.suffix == ".csv" else None)
+        table, problems = read_checked(path, rows, [(c.name, c.dtype) for c in columns])
     except (pa.ArrowInvalid, OSError, ValueError) as exc:
         return [f"{name}: unreadable ({first_line(exc)})"], None
-    problems = []
-    if table.num_rows != rows:
-        problems.append(f"{name}: {table.num_rows} rows, manifest says {rows}")
-    if path.suffix == ".csv":
-        # CSV carries no types: they were enforced while parsing; compare names.
-        names = [n for n, _ in expected]
-        if table.column_names != names:
-            problems.append(
-                f"{name}: columns {table.column_names} differ from the manifest's {names}"
-            )
-    else:
-        found = [(f.name, str(f.type)) for f in table.schema]
-        if found != expected:
-            problems.append(f"{name}: columns {found} differ from the manifest's {expected}")
-    return problems, table
+    return [f"{name}: {p}" for p in problems], table
 
 
 def main(argv: list[str] | None = None) -> int:

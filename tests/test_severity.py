@@ -560,3 +560,42 @@ def test_a_jsd_of_one_is_reached_where_the_histograms_part() -> None:
         assert record["achieved"] == 1.0
         solved[metric] = record["solved_parameter"]
     assert solved["jsd"] == pytest.approx(solved["ks"], rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("values", "target"),
+    [
+        (np.ones(1000) + np.r_[np.random.default_rng(0).normal(0, 1e-6, 20), np.zeros(980)], 0.5),
+        (1e9 + np.random.default_rng(0).integers(0, 3, 1000).astype(float), 0.2),
+    ],
+    ids=["near-constant", "codes-near-1e9"],
+)
+def test_multiply_refuses_a_target_inside_a_jump_at_a_factor_of_one(
+    values: np.ndarray, target: float
+) -> None:
+    """A factor one float step above 1 moves every value of such a column at once; the
+    solve stopped past that jump and wrote a KS of 0.98 for a target of 0.5 (0.353 for
+    0.2), where shift and scale refuse the same target."""
+    event = {"kind": "multiply", "features": ["x"], "severity": {"metric": "ks", "target": target}}
+    with pytest.raises(ScenarioError) as err:
+        inject(pd.DataFrame({"x": values}), {"e": event}, seed=1)
+    assert err.value.path == "drift.e.severity.target"
+    assert "falls inside a jump of the distance from 0 to" in err.value.message
+    assert "at factor 1.0000000000000" in err.value.message
+
+
+def test_severity_on_a_float32_extension_column_measures_the_written_values() -> None:
+    """``by_block`` on a nullable Float32 column was measured before the values were rounded
+    to float32 (a KS of 0.087 recorded for 0.086 written); now on the stored values, as for
+    a numpy float32 column."""
+    x = (1e7 + np.random.default_rng(0).normal(0, 100, 2000)).astype(np.float32)
+    frame = pd.DataFrame({"b": np.repeat([0, 1], 1000), "x": pd.Series(x).astype("Float32")})
+    event = {"kind": "shift", "features": ["x"], "severity": {"metric": "ks", "target": 0.05}}
+    out = inject(frame, {"e": event}, seed=1, block_column="b")
+    by_block = out.events[0].realised["x"]["severity"]["by_block"]
+    reference = frame["x"].to_numpy(dtype=np.float64)[:1000]
+    for entry in by_block:
+        rows = slice(1000 * entry["block"], 1000 * (entry["block"] + 1))
+        written = out.frame["x"].to_numpy(dtype=np.float64)[rows]
+        want = stats.ks_2samp(reference, written).statistic
+        assert entry["distance"] == pytest.approx(want, abs=1e-12)

@@ -286,3 +286,30 @@ def test_a_tables_block_column_is_not_a_feature_of_the_stream(tmp_path):
     assert [X.shape for X, _ in blocks] == [(20, 1)] * 3
     np.testing.assert_array_equal(np.concatenate([X[:, 0] for X, _ in blocks]), frame["x"])
     assert "month" in next(iter_frames(m)).columns
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda f: f.iloc[:5], "5 rows, manifest says 4000"),
+        (lambda f: f.assign(y=f["y"].astype(str)), "columns [('x0', 'double'), "),
+    ],
+    ids=["rows", "types"],
+)
+def test_a_block_file_that_disagrees_with_the_manifest_is_not_read(tmp_path, change, says):
+    """Reading read a block with rows dropped (the stream's ``row`` then no longer matched
+    ``label_available_at``) or a bool target rewritten as text (new classes for a model)
+    without a word; rows and types are checked against the manifest now."""
+    m = _sea(tmp_path, {"kind": "abrupt"})
+    path = m.directory / m.blocks[1].file
+    change(pd.read_parquet(path)).to_parquet(path, index=False)
+    for read in (cg.read_frame, lambda d: list(iter_stream(d)), lambda d: list(iter_arrays(d))):
+        with pytest.raises(cg.DatasetError, match="check the dataset") as err:
+            read(m)
+        assert str(path) in str(err.value) and says in str(err.value)
+
+
+def test_a_name_given_twice_to_include_is_added_once(tmp_path):
+    m = _sea(tmp_path, {"kind": "abrupt"})
+    first = next(iter_stream(m, include=["row", "block", "row"]))[0]
+    assert list(first) == ["x0", "x1", "x2", "row", "block"]

@@ -576,10 +576,12 @@ class NumericEvent(DriftEvent):
             if integer:
                 new = np.rint(new)
                 fits_integer(new[~np.isnan(new)], np.dtype(cast(Any, dtype).numpy_dtype), f)
+            stored = pd.array(new, dtype=cast(Any, dtype))
             restored = column.array.copy()
-            restored[rows] = pd.array(new, dtype=cast(Any, dtype))
+            restored[rows] = stored
             frame[f] = pd.Series(restored, index=frame.index, name=f)
-            return old, new
+            # as stored (a Float32 column rounds), as the numpy branch returns them
+            return old, np.asarray(stored.to_numpy(dtype=np.float64, na_value=np.nan))
         source = column.to_numpy()
         integer = dtype.kind in "iu"
         # a slice is a view: no gather (the column is replaced below, never written to)

@@ -33,7 +33,9 @@ Metrics (``reference`` = ``r``, drifted = ``d``):
   ``r`` and ``d`` over :data:`JSD_BINS` equal-width bins spanning both samples
   (``scipy.spatial.distance.jensenshannon``);
 * ``psi``: the population stability index over the reference deciles (bins cut at the
-  reference's 10%, ..., 90% quantiles, open at both ends, repeated cut points merged):
+  reference's 10%, ..., 90% quantiles, open at both ends, repeated cut points merged; a
+  value equal to a cut point falls in the bin above it, ``[c_k, c_k+1)``, which matters on
+  integer data):
   ``sum((q - p) * ln(q / p))`` with bin shares ``p`` (reference) and ``q`` (drifted), each
   floored at :data:`PSI_FLOOR` so that empty bins stay finite.
 
@@ -281,15 +283,16 @@ def solve(
 
 
 def _near(p: float, neutral: float) -> str:
-    """``p`` to 6 significant digits, or to 15 when those would not tell it from ``neutral``.
+    """``p`` to 6 significant digits, or with every digit it needs (the shortest text that
+    reads back as ``p``) when those would not tell it from ``neutral``.
 
     Examples
     --------
-    >>> _near(1.154230754, 1.0), _near(1.0 + 1e-12, 1.0)
-    ('1.15423', '1.000000000001')
+    >>> _near(1.154230754, 1.0), _near(1.0 + 1e-12, 1.0), _near(1.0 + 2**-50, 1.0)
+    ('1.15423', '1.000000000001', '1.0000000000000009')
     """
     short = f"{p:.6g}"
-    return short if short != f"{neutral:.6g}" else f"{p:.15g}"
+    return short if short != f"{neutral:.6g}" else repr(float(p))
 
 
 def _immobile(
@@ -383,13 +386,23 @@ def _far_side(
     0.3
     """
     sign = 1.0 if far >= root else -1.0
-    delta = tol
+    # at least two float steps: a tolerance below the spacing of the parameter (a factor
+    # near 1 on a column whose spread is tiny next to its mean) would step nowhere
+    delta = max(tol, 2.0 * float(np.spacing(abs(root))))
     at_root = dist(root)
     if at_root >= target:
-        back = root - sign * delta
-        if sign * (back - neutral) < 0:  # not past the neutral parameter (distance 0)
-            back = neutral
-        return root, dist(back), at_root
+        # the distance just short of the jump: steps back (doubling) until it falls below
+        # the target, at the latest at the neutral parameter (distance 0); Brent may stop
+        # past a jump that lies right at the neutral parameter (a factor of 1 + 1 ulp moves
+        # every value of a column near 1e9)
+        while True:
+            back = root - sign * delta
+            if sign * (back - neutral) <= 0:  # not past the neutral parameter
+                return root, dist(neutral), at_root
+            below = dist(back)
+            if below < target:
+                return root, below, at_root
+            delta *= 2.0
     below = at_root
     while abs(far - root) > delta:
         p = root + sign * delta
