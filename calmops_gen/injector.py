@@ -395,10 +395,25 @@ def inject(
         in order of first appearance; missing values form one block of their own), label
         events.
 
+    Returns
+    -------
+    Injection
+        The drifted copy, the per-row ground truth and the events' manifest records.
+
     Raises
     ------
     ScenarioError
         For invalid events or columns, naming the event id and key (``drift.<id>.<key>``).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"x": np.zeros(4), "y": [0, 1, 0, 1]})
+    >>> out = inject(df, {"up": {"kind": "add", "features": ["x"], "value": 2.0,
+    ...                          "profile": {"kind": "incremental"}}})
+    >>> out.frame["x"].tolist(), out.ground_truth["up"].round(3).tolist()
+    ([0.0, 0.6666666666666666, 1.3333333333333333, 2.0], [0.0, 0.333, 0.667, 1.0])
+    >>> df["x"].tolist()  # the input is untouched
+    [0.0, 0.0, 0.0, 0.0]
     """
     if not isinstance(frame, pd.DataFrame):
         raise ScenarioError("frame", f"must be a pandas DataFrame, got {type(frame).__name__}")

@@ -197,7 +197,24 @@ class Manifest(_Model):
 
 
 def read_manifest(directory: Path | str) -> Manifest:
-    """Read and validate ``manifest.json`` of a dataset directory."""
+    """Read and validate ``manifest.json`` of a dataset directory.
+
+    Raises
+    ------
+    DatasetError
+        When the file is missing, unreadable or not a valid manifest.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from calmops_gen.runner import run
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     written = run({"name": "m", "generator": {"kind": "sea"},
+    ...                    "schedule": {"rows_per_block": 10}}, root=root)
+    ...     read = read_manifest(written.directory)
+    >>> read.version == written.version, [c.name for c in read.columns]
+    (True, ['x0', 'x1', 'x2', 'y', 'block'])
+    """
     directory = Path(directory)
     path = directory / MANIFEST_NAME
     try:

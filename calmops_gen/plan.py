@@ -459,11 +459,11 @@ def _timeline(
         concepts,
         schedule.transition,
     )
-    _check_transition(timeline, generator, scenario, n_rows)
+    _check_transition(timeline, generator, n_rows)
     return timeline, tuple(names)
 
 
-def _check_transition(timeline: Timeline, generator: Generator, scenario: Scenario, n: int) -> None:
+def _check_transition(timeline: Timeline, generator: Generator, n: int) -> None:
     transition = timeline.transition
     if isinstance(transition, IncrementalTransition) and timeline.changes():
         if not (isinstance(generator, ConceptGenerator) and generator.supports_blend()):

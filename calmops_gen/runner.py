@@ -105,6 +105,25 @@ def run(
     -------
     Manifest
         The manifest, attached to the dataset directory (``manifest.directory``).
+
+    Raises
+    ------
+    ScenarioError
+        For an invalid scenario, naming the config path; nothing is written.
+    DatasetError
+        When the dataset cannot be written, or an existing version fails verification.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     m = run({"name": "demo", "generator": {"kind": "sea"},
+    ...              "schedule": {"blocks": 2, "rows_per_block": 100},
+    ...              "drift": {"flips": {"kind": "label_flip", "rate": 0.5,
+    ...                                  "where": {"blocks": [1]}}}}, root=root)
+    ...     directory = m.directory.relative_to(Path(root).resolve())
+    >>> directory.parent.name, m.rows, m.events[0].rows_selected
+    ('demo', 200, 100)
     """
     scenario = load_scenario(scenario)
     try:

@@ -375,13 +375,6 @@ class Scenario(ConfigModel):
         """
         return content_id(self.canonical(), __version__, inputs, tzdata_version())
 
-    def updated(self, **changes: Any) -> Scenario:
-        """A re-validated copy with top-level sections replaced (``output={...}``)."""
-        data = self.model_dump()
-        for key, value in changes.items():
-            data[key] = {**data[key], **value} if isinstance(value, Mapping) else value
-        return load_scenario(data)
-
 
 RIVER_SEEDS = frozenset({"seed", "seed_model", "seed_sample", "seed_tree", "random_state"})
 
@@ -540,10 +533,23 @@ def _plain_zero(value: Any) -> Any:
 def load_scenario(source: Scenario | Mapping[str, Any] | str | Path) -> Scenario:
     """Validate a scenario from a mapping, a YAML file path or an existing :class:`Scenario`.
 
+    Unset keys take their defaults; the result is immutable and hashes to the dataset's
+    version (:meth:`Scenario.version_id`).
+
     Raises
     ------
     ScenarioError
         Naming the config path of the first problem (or of every structural problem).
+
+    Examples
+    --------
+    >>> sc = load_scenario({"name": "demo", "generator": {"kind": "sea"}})
+    >>> sc.seed, sc.schedule.blocks, sc.output.format
+    (42, None, 'parquet')
+    >>> load_scenario({"name": "demo", "generator": {"kind": "saa"}})
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: generator.kind: unknown generator 'saa'; did you mean ...
     """
     if isinstance(source, Scenario):
         return source

@@ -59,7 +59,23 @@ _DATA_DIRS = ("data", "ground_truth")
 
 
 def verify_dataset(directory: Path | str) -> list[str]:
-    """Problems found in the dataset at ``directory`` (empty when it is intact)."""
+    """Problems found in the dataset at ``directory`` (empty when it is intact): one line
+    each, as ``calmops-gen-verify`` prints them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from calmops_gen.runner import run
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     m = run({"name": "v", "generator": {"kind": "sea"},
+    ...              "schedule": {"rows_per_block": 10}}, root=root)
+    ...     intact = verify_dataset(m.directory)
+    ...     with open(m.directory / m.blocks[0].file, "ab") as f:
+    ...         _ = f.write(b"!")
+    ...     damaged = verify_dataset(m.directory)
+    >>> intact, [line.split(":")[0] for line in damaged]
+    ([], ['data/block-00000.parquet', 'data/block-00000.parquet'])
+    """
     directory = Path(directory)
     try:
         manifest = read_manifest(directory)

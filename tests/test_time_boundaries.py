@@ -201,3 +201,27 @@ def test_a_window_takes_a_named_zone_as_schedule_start_does(tmp_path: Path) -> N
         truth = calmops_gen.read_ground_truth(manifest)
         picked.append(np.flatnonzero(truth["s"].to_numpy() > 0).tolist())
     assert picked == [[2, 3, 4, 5]] * 2
+
+
+def test_a_condition_on_a_zoned_time_column_takes_the_named_zone_form(tmp_path: Path) -> None:
+    """Conditions compared text times with pandas' parser, which refused the
+    ``[Europe/Madrid]`` form that where.time and schedule.start take."""
+    schedule = {
+        "sizes": [8],
+        "start": "2024-10-27T02:00+02:00[Europe/Madrid]",
+        "step": {"hours": 4},
+    }
+    picked = []
+    for value in ("2024-10-27T02:00+01:00[Europe/Madrid]", "2024-10-27T02:00+01:00"):
+        condition = [{"column": "timestamp", "op": ">=", "value": value}]
+        event = {
+            "kind": "shift",
+            "features": ["x0"],
+            "amount": 1.0,
+            "where": {"condition": condition},
+        }
+        truth = calmops_gen.read_ground_truth(
+            calmops_gen.run(scenario(schedule, s=event), root=tmp_path)
+        )
+        picked.append(np.flatnonzero(truth["s"].to_numpy() > 0).tolist())
+    assert picked == [[2, 3, 4, 5, 6, 7]] * 2

@@ -32,7 +32,7 @@ import pandas as pd
 from pydantic import AfterValidator, Field
 
 from calmops_gen.drift.selection import Span, Where
-from calmops_gen.errors import ScenarioError, repeated, suggest
+from calmops_gen.errors import ScenarioError, join_path, repeated, suggest
 from calmops_gen.generators.base import Column
 from calmops_gen.profiles import Abrupt, Profile
 from calmops_gen.validation import ConfigModel
@@ -289,6 +289,25 @@ def require_columns(
             raise ScenarioError(
                 path, f"{name!r} is not numeric ({col.dtype}{', nominal' if col.nominal else ''})"
             )
+
+
+def require_block(ctx: EventContext, block: int, path: str) -> None:
+    """Check that block ``block`` (an event's ``reference_block``) exists.
+
+    Examples
+    --------
+    >>> ctx = EventContext(columns={}, classes=None, n_rows=10, n_blocks=2,
+    ...                    reference=lambda b: pd.DataFrame())
+    >>> require_block(ctx, 2, "drift.e")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    calmops_gen.errors.ScenarioError: drift.e.reference_block: block 2 does not exist (...)
+    """
+    if block >= ctx.n_blocks:
+        raise ScenarioError(
+            join_path(path, "reference_block"),
+            f"block {block} does not exist (the dataset has {ctx.n_blocks})",
+        )
 
 
 def require_target(ctx: EventContext, path: str) -> Column:

@@ -86,7 +86,7 @@ Examples
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -100,6 +100,7 @@ from calmops_gen.drift.base import (
     EventContext,
     Site,
     integer_overflow,
+    require_block,
     require_columns,
 )
 from calmops_gen.drift.cells import (
@@ -118,13 +119,17 @@ from calmops_gen.drift.registry import EVENTS
 from calmops_gen.drift.values import (
     LabelMap,
     Value,
+    by_label,
     canon,
     category_set,
     find_value,
+    get_counts,
     match_values,
     plain,
+    proportion_report,
     proportion_vector,
     proportions_field,
+    put_counts,
 )
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.generators.base import Column
@@ -164,10 +169,6 @@ def require_categorical(
     raise ScenarioError(path, f"{name!r} is not categorical ({col.dtype})")
 
 
-def _named(categories: Sequence[Any], counts: np.ndarray | Sequence[float]) -> dict[str, Any]:
-    return {canon(c): plain(v) for c, v in zip(categories, counts, strict=True)}
-
-
 # ---------------------------------------------------------------------------------------------
 # Events
 # ---------------------------------------------------------------------------------------------
@@ -187,11 +188,7 @@ class CategoricalEvent(DriftEvent):
 
     def check(self, ctx: EventContext, path: str) -> None:
         require_categorical(ctx, self.column, join_path(path, "column"), strings=self.strings_only)
-        if self.reference_block >= ctx.n_blocks:
-            raise ScenarioError(
-                join_path(path, "reference_block"),
-                f"block {self.reference_block} does not exist (the dataset has {ctx.n_blocks})",
-            )
+        require_block(ctx, self.reference_block, path)
 
     def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
         cats = category_set(ctx.reference(self.reference_block), self.column)
@@ -273,11 +270,11 @@ class CategoryFlip(CategoricalEvent):
             "flipped": float(len(at)),
             "expected_flips": float((p if movable.all() else p[movable]).sum()),
         }
-        from_counts = np.bincount(codes[at], minlength=k)
-        to_counts = np.bincount(new_flip, minlength=k)
-        for i in range(k):
-            stats[f"from:{i}"] = float(from_counts[i])
-            stats[f"to:{i}"] = float(to_counts[i])
+        put_counts(
+            stats,
+            flipped_from=np.bincount(codes[at], minlength=k),
+            flipped_to=np.bincount(new_flip, minlength=k),
+        )
         return Applied(changed=flip, stats=stats)
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
@@ -287,8 +284,10 @@ class CategoryFlip(CategoricalEvent):
             "rows_flipped": int(totals.get("flipped", 0.0)),
             "flip_rate": totals.get("flipped", 0.0) / rows if rows else 0.0,
             "expected_flip_rate": totals.get("expected_flips", 0.0) / rows if rows else 0.0,
-            "flipped_from": {canon(c): int(totals.get(f"from:{i}", 0)) for i, c in enumerate(cats)},
-            "flipped_to": {canon(c): int(totals.get(f"to:{i}", 0)) for i, c in enumerate(cats)},
+            **{
+                key: by_label(cats, get_counts(totals, key, len(cats)).astype(np.int64))
+                for key in ("flipped_from", "flipped_to")
+            },
         }
 
 
@@ -335,31 +334,17 @@ class CategoryFrequency(CategoricalEvent):
         known = known_rows(after, codes)
         counts_after = np.bincount(known, minlength=k)
         stats: dict[str, float] = {"rows": float(len(known)), "moved": float(len(moved))}
-        for i in range(k):
-            stats[f"before:{i}"] = float(fig["counts"][i])
-            stats[f"after:{i}"] = float(counts_after[i])
-            stats[f"expected:{i}"] = float(fig["expected_after"][i])
+        put_counts(stats, before=fig["counts"], after=counts_after, expected=fig["expected_after"])
         return Applied(changed=changed, stats=stats)
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
-        cats = prepared["categories"]
-        target = np.asarray(prepared["target"])
         n = totals.get("rows", 0.0)
         if not n:
             return {"rows": 0}
-        k = len(cats)
-        before = np.array([totals.get(f"before:{i}", 0.0) for i in range(k)]) / n
-        after = np.array([totals.get(f"after:{i}", 0.0) for i in range(k)]) / n
-        expected = np.array([totals.get(f"expected:{i}", 0.0) for i in range(k)]) / n
         return {
             "rows": int(n),
             "rows_moved": int(totals.get("moved", 0.0)),
-            "target": _named(cats, target),
-            "proportions_before": _named(cats, before),
-            "proportions_after": _named(cats, after),
-            "expected_proportions": _named(cats, expected),
-            "total_variation_before": float(np.abs(before - target).sum() / 2),
-            "total_variation_after": float(np.abs(after - target).sum() / 2),
+            **proportion_report(prepared["categories"], np.asarray(prepared["target"]), totals, n),
         }
 
 

@@ -215,7 +215,9 @@ def write_codes(
             new = pa.array(list(categories), type=data.type).take(pa.array(codes))
             if _write_arrow(frame, name, rows, new):
                 return
-    write_values(frame, name, rows, [categories[i] for i in codes])
+    values = np.empty(len(categories), dtype=object)
+    values[:] = list(categories)
+    write_values(frame, name, rows, values[codes])
 
 
 def equals_value(column: pd.Series, value: Any) -> np.ndarray:

@@ -67,13 +67,14 @@ from calmops_gen.drift.base import (
     EventContext,
     Features,
     Site,
+    require_block,
     require_columns,
 )
 from calmops_gen.drift.cells import at_rows, codes_of, write_codes
 from calmops_gen.drift.labels import require_classes
 from calmops_gen.drift.registry import EVENTS
 from calmops_gen.drift.selection import Condition, check_conditions
-from calmops_gen.drift.values import Value, canon, match_values
+from calmops_gen.drift.values import Value, by_label, canon, get_counts, match_values, put_counts
 from calmops_gen.errors import ScenarioError, join_path
 
 Rule = Literal["threshold", "linear", "swap"]
@@ -202,11 +203,7 @@ class Concept(DriftEvent):
             require_columns(ctx, self.features, join_path(path, "features"), numeric=True)
         else:
             check_conditions(self.condition or (), ctx.columns, join_path(path, "condition"))
-        if self.reference_block >= ctx.n_blocks:
-            raise ScenarioError(
-                join_path(path, "reference_block"),
-                f"block {self.reference_block} does not exist (the dataset has {ctx.n_blocks})",
-            )
+        require_block(ctx, self.reference_block, path)
 
     def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
         target = ctx.target
@@ -366,9 +363,7 @@ class Concept(DriftEvent):
             "changed": float(changed.sum()),
             "expected": float(weights[differs].sum()),
         }
-        for i in range(k):
-            stats[f"before:{i}"] = float(before_counts[i])
-            stats[f"after:{i}"] = float(after_counts[i])
+        put_counts(stats, before=before_counts, after=after_counts)
         return Applied(changed=changed, stats=stats)
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
@@ -381,10 +376,10 @@ class Concept(DriftEvent):
             "labels_changed": int(totals.get("changed", 0.0)),
             "share_changed": totals.get("changed", 0.0) / rows if rows else 0.0,
             "expected_share_changed": totals.get("expected", 0.0) / rows if rows else 0.0,
-            "counts_before": {
-                canon(c): int(totals.get(f"before:{i}", 0.0)) for i, c in enumerate(classes)
-            },
-            "counts_after": {
-                canon(c): int(totals.get(f"after:{i}", 0.0)) for i, c in enumerate(classes)
+            **{
+                f"counts_{key}": by_label(
+                    classes, get_counts(totals, key, len(classes)).astype(np.int64)
+                )
+                for key in ("before", "after")
             },
         }

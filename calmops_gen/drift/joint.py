@@ -79,12 +79,21 @@ from calmops_gen.drift.base import (
     EventContext,
     Features,
     Site,
+    require_block,
     require_columns,
 )
 from calmops_gen.drift.cells import at_rows, codes_of, rows_differ, take_rows
 from calmops_gen.drift.labels import resampled_columns
 from calmops_gen.drift.registry import EVENTS
-from calmops_gen.drift.values import LabelMap, Value, canon, category_set, match_values
+from calmops_gen.drift.values import (
+    LabelMap,
+    Value,
+    by_label,
+    category_set,
+    get_counts,
+    match_values,
+    put_counts,
+)
 from calmops_gen.errors import ScenarioError, join_path
 
 MATRIX_TOLERANCE = 1e-8
@@ -192,9 +201,6 @@ class Correlation(DriftEvent):
 
     def check(self, ctx: EventContext, path: str) -> None:
         require_columns(ctx, self.features, join_path(path, "features"), numeric=True)
-
-    def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
-        return {}
 
     def apply(
         self,
@@ -339,11 +345,7 @@ class CovariateShift(DriftEvent):
                 join_path(path, "feature"),
                 f"{self.feature!r} is a {typ} column: weighting needs single values to weigh",
             )
-        if self.reference_block >= ctx.n_blocks:
-            raise ScenarioError(
-                join_path(path, "reference_block"),
-                f"block {self.reference_block} does not exist (the dataset has {ctx.n_blocks})",
-            )
+        require_block(ctx, self.reference_block, path)
 
     def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
         ref = ctx.reference(self.reference_block)
@@ -432,10 +434,7 @@ class CovariateShift(DriftEvent):
             after_c = np.bincount(new_codes[new_codes >= 0], minlength=k)
             exp_c = np.bincount(codes[old_ok], weights=q[old_ok], minlength=k)
             exp_c = exp_c * (old_ok.sum() / exp_c.sum()) if exp_c.sum() else exp_c
-            for i in range(k):
-                stats[f"before:{i}"] = float(before_c[i])
-                stats[f"after:{i}"] = float(after_c[i])
-                stats[f"expected:{i}"] = float(exp_c[i])
+            put_counts(stats, before=before_c, after=after_c, expected=exp_c)
             stats["known"] = float(old_ok.sum())
         return Applied(changed=changed, stats=stats, copies=(rows[dst], rows[src]))
 
@@ -456,14 +455,11 @@ class CovariateShift(DriftEvent):
                 expected_feature_mean=totals["sum_expected"] / n,
             )
         if self.weighting is not None and totals.get("known"):
-            known = totals["known"]
             cats = prepared["categories"]
             for key, name in (
                 ("before", "proportions_before"),
                 ("after", "proportions_after"),
                 ("expected", "expected_proportions"),
             ):
-                out[name] = {
-                    canon(c): totals.get(f"{key}:{i}", 0.0) / known for i, c in enumerate(cats)
-                }
+                out[name] = by_label(cats, get_counts(totals, key, len(cats)) / totals["known"])
         return out

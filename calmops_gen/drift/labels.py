@@ -72,8 +72,10 @@ from calmops_gen.drift.values import (
     Value,
     canon,
     match_values,
+    proportion_report,
     proportion_vector,
     proportions_field,
+    put_counts,
 )
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.validation import key_error
@@ -218,13 +220,12 @@ class LabelFlip(DriftEvent):
             "expected_flips": float(p.sum()),
         }
         known = known_rows(codes)
-        rows_per = np.bincount(known, minlength=k)
-        flips_per = np.bincount(old_flip, minlength=k)
-        expected_per = np.bincount(known, weights=known_rows(p, codes), minlength=k)
-        for i in range(k):
-            stats[f"rows:{i}"] = float(rows_per[i])
-            stats[f"flipped:{i}"] = float(flips_per[i])
-            stats[f"expected:{i}"] = float(expected_per[i])
+        put_counts(
+            stats,
+            rows=np.bincount(known, minlength=k),
+            flipped=np.bincount(old_flip, minlength=k),
+            expected=np.bincount(known, weights=known_rows(p, codes), minlength=k),
+        )
         return Applied(changed=flip, stats=stats)
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
@@ -326,34 +327,18 @@ class PriorShift(DriftEvent):
             "moved": float(len(moved)),
             "short": float(short),
         }
-        for i in range(k):
-            stats[f"before:{i}"] = float(counts[i])
-            stats[f"after:{i}"] = float(counts_after[i])
-            stats[f"expected:{i}"] = float(expected[i])
+        put_counts(stats, before=counts, after=counts_after, expected=expected)
         return Applied(changed=changed, stats=stats, copies=copies)
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
-        classes = prepared["classes"]
-        k = len(classes)
         n = totals.get("rows", 0.0)
         if not n:
             return {"rows": 0}
-        target = np.asarray(prepared["proportions"])
-        before = np.array([totals.get(f"before:{i}", 0.0) for i in range(k)]) / n
-        after = np.array([totals.get(f"after:{i}", 0.0) for i in range(k)]) / n
-        expected = np.array([totals.get(f"expected:{i}", 0.0) for i in range(k)]) / n
-
-        def named(vec: np.ndarray) -> dict[str, float]:
-            return {canon(c): float(v) for c, v in zip(classes, vec, strict=True)}
-
         return {
             "rows": int(n),
             "rows_resampled": int(totals.get("moved", 0.0)),
-            "target": named(target),
-            "proportions_before": named(before),
-            "proportions_after": named(after),
-            "expected_proportions": named(expected),
-            "total_variation_before": float(np.abs(before - target).sum() / 2),
-            "total_variation_after": float(np.abs(after - target).sum() / 2),
+            **proportion_report(
+                prepared["classes"], np.asarray(prepared["proportions"]), totals, n
+            ),
             "blocks_short": int(totals.get("short", 0.0)),
         }

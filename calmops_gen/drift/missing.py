@@ -67,6 +67,7 @@ from calmops_gen.drift.base import (
     EventContext,
     Features,
     Site,
+    require_block,
     require_columns,
 )
 from calmops_gen.drift.cells import at_rows
@@ -211,11 +212,8 @@ class Missing(DriftEvent):
                     f"{self.driver!r} is also one of the features; a MAR driver must be "
                     "another column (use mechanism mnar for missingness driven by the value)",
                 )
-        if self.mechanism != "mcar" and self.reference_block >= ctx.n_blocks:
-            raise ScenarioError(
-                join_path(path, "reference_block"),
-                f"block {self.reference_block} does not exist (the dataset has {ctx.n_blocks})",
-            )
+        if self.mechanism != "mcar":
+            require_block(ctx, self.reference_block, path)
 
     def drivers(self) -> list[str]:
         """The columns whose reference CDF the event needs."""

@@ -110,6 +110,7 @@ from calmops_gen.drift.base import (
     Site,
     Unrecorded,
     integer_overflow,
+    require_block,
     require_columns,
     write_rows,
 )
@@ -288,11 +289,7 @@ class NumericEvent(DriftEvent):
 
     def check(self, ctx: EventContext, path: str) -> None:
         require_columns(ctx, self.features, join_path(path, "features"), numeric=True)
-        if self.reference_block >= ctx.n_blocks:
-            raise ScenarioError(
-                join_path(path, "reference_block"),
-                f"block {self.reference_block} does not exist (the dataset has {ctx.n_blocks})",
-            )
+        require_block(ctx, self.reference_block, path)
 
     def prepare(self, ctx: EventContext, path: str) -> dict[str, Any]:
         ref = ctx.reference(self.reference_block)

@@ -255,7 +255,7 @@ def _timestamp(value: Any) -> pd.Timestamp:
     would read them as nanoseconds since 1970)."""
     if isinstance(value, bool | int | float):
         raise TypeError("a number is not a date/time")
-    return pd.Timestamp(value)
+    return parse_moment(value) if isinstance(value, str) else pd.Timestamp(value)
 
 
 def moment_us(value: Any) -> datetime:

@@ -12,7 +12,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 import numpy as np
@@ -154,3 +154,65 @@ def proportion_vector(
 
 
 PROPORTION_TOLERANCE = 1e-6
+
+
+def by_label(labels: Sequence[Any], values: Iterable[Any]) -> dict[str, Any]:
+    """``{label: value}`` for a manifest record: labels as :func:`canon` writes them, values
+    as plain Python numbers.
+
+    Examples
+    --------
+    >>> by_label([True, False], np.array([3, 1]))
+    {'true': 3, 'false': 1}
+    """
+    return {canon(c): plain(v) for c, v in zip(labels, values, strict=True)}
+
+
+def put_counts(stats: dict[str, float], **counts: np.ndarray) -> None:
+    """Add per-label counts to an event's block figures as ``<name>:<i>`` for label ``i``
+    (summed over blocks; read back with :func:`get_counts`).
+
+    Examples
+    --------
+    >>> stats = {}
+    >>> put_counts(stats, before=np.array([2, 0]))
+    >>> stats, get_counts(stats, "before", 2).tolist()
+    ({'before:0': 2.0, 'before:1': 0.0}, [2.0, 0.0])
+    """
+    for name, vec in counts.items():
+        for i, v in enumerate(vec):
+            stats[f"{name}:{i}"] = float(v)
+
+
+def get_counts(totals: Mapping[str, float], name: str, k: int) -> np.ndarray:
+    """The ``k`` per-label counts :func:`put_counts` added as ``name``, summed over blocks."""
+    return np.array([totals.get(f"{name}:{i}", 0.0) for i in range(k)])
+
+
+def proportion_report(
+    labels: Sequence[Any], target: np.ndarray, totals: Mapping[str, float], n: float
+) -> dict[str, Any]:
+    """The proportions before, after and expected over ``n`` rows (from the counts put as
+    ``before``, ``after`` and ``expected``) beside ``target``, and the total variation
+    distance to the target before and after (half the L1 distance).
+
+    Examples
+    --------
+    >>> totals = {"before:0": 3.0, "before:1": 1.0, "after:0": 2.0, "after:1": 2.0,
+    ...           "expected:0": 2.0, "expected:1": 2.0}
+    >>> report = proportion_report(["a", "b"], np.array([0.5, 0.5]), totals, 4.0)
+    >>> report["proportions_before"], report["total_variation_before"]
+    ({'a': 0.75, 'b': 0.25}, 0.25)
+    """
+    k = len(labels)
+    before, after, expected = (
+        get_counts(totals, key, k) / n for key in ("before", "after", "expected")
+    )
+    return {
+        "target": by_label(labels, target),
+        "proportions_before": by_label(labels, before),
+        "proportions_after": by_label(labels, after),
+        "expected_proportions": by_label(labels, expected),
+        "total_variation_before": float(np.abs(before - target).sum() / 2),
+        "total_variation_after": float(np.abs(after - target).sum() / 2),
+    }

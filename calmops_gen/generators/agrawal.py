@@ -37,13 +37,12 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
-from calmops_gen.errors import ScenarioError
+from calmops_gen.generators.balance import alternate_classes
 from calmops_gen.generators.base import (
     Column,
     ConceptGenerator,
     Draw,
     GeneratorParams,
-    next_batch,
 )
 from calmops_gen.generators.registry import GENERATORS
 
@@ -58,7 +57,6 @@ _INT_RANGES = (
     ("zipcode", 0, 8),
     ("hyears", 1, 30),
 )
-_MAX_BALANCE_ROUNDS = 64
 
 Arrays = dict[str, np.ndarray]
 
@@ -181,53 +179,6 @@ def _draw_features(n: int, rng: np.random.Generator) -> Arrays:
     return cols
 
 
-def _balanced(n: int, function: int, rng: np.random.Generator) -> tuple[Arrays, np.ndarray]:
-    """``n`` rows whose classes alternate 1, 0, 1, 0, ... (river's ``balance_classes``: its
-    first row is of class 1), kept in the order drawn from batches of unbalanced rows.
-
-    Examples
-    --------
-    >>> [_balanced(n, 0, np.random.default_rng(0))[1].tolist() for n in (0, 1, 2, 3)]
-    [[], [1], [1, 0], [1, 0, 1]]
-    """
-    if n == 0:
-        return _draw_features(0, rng), np.empty(0, dtype=np.int64)
-    need = {1: (n + 1) // 2, 0: n // 2}
-    found: dict[int, list[Arrays]] = {0: [], 1: []}
-    have = {0: 0, 1: 0}
-    seen = np.zeros(2, dtype=np.int64)
-    drawn, size = 0, max(2 * n, 1024)
-    for _ in range(_MAX_BALANCE_ROUNDS):
-        batch = _draw_features(size, rng)
-        y = agrawal_label(batch, function)
-        seen += np.bincount(y, minlength=2)
-        drawn += size
-        for cls in (0, 1):
-            if have[cls] < need[cls]:
-                idx = np.flatnonzero(y == cls)[: need[cls] - have[cls]]
-                found[cls].append({k: v[idx] for k, v in batch.items()})
-                have[cls] += len(idx)
-        if have[0] >= need[0] and have[1] >= need[1]:
-            break
-        missing = np.array([need[0] - have[0], need[1] - have[1]])
-        size = next_batch(np.maximum(missing, 0), seen, drawn)
-    else:
-        raise ScenarioError(
-            "generator.params.balance_classes",
-            f"function {function} produced too few rows of one class to balance",
-        )
-    cols: Arrays = {}
-    y_out = np.empty(n, dtype=np.int64)
-    y_out[0::2], y_out[1::2] = 1, 0
-    for name in FEATURES:
-        out = np.empty(n, dtype=found[1][0][name].dtype)  # class 1 has a row whenever n > 0
-        out[0::2] = np.concatenate([p[name] for p in found[1]])
-        if found[0]:  # no class-0 row when n == 1
-            out[1::2] = np.concatenate([p[name] for p in found[0]])
-        cols[name] = out
-    return cols, y_out
-
-
 def _perturb(
     val: np.ndarray, lo: Any, hi: Any, span: Any, p: float, rng: np.random.Generator
 ) -> np.ndarray:
@@ -256,7 +207,13 @@ class Agrawal(ConceptGenerator):
         n, rng = draw.n, draw.rng
         fn = params.classification_function
         if params.balance_classes:
-            cols, y = _balanced(n, fn, rng)
+
+            def batch(m: int) -> tuple[Arrays, np.ndarray]:
+                features = _draw_features(m, rng)
+                return features, agrawal_label(features, fn)
+
+            path, what = "generator.params.balance_classes", f"function {fn}"
+            cols, y = alternate_classes(n, batch, path, what)
         else:
             cols = _draw_features(n, rng)
             y = agrawal_label(cols, fn)

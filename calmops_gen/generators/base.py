@@ -590,11 +590,22 @@ def interleave(parts: Sequence[pd.DataFrame], rows: Sequence[np.ndarray]) -> pd.
 def river_columns(
     dataset: Any, n: int, names: Mapping[Hashable, str], skip: int = 0
 ) -> dict[str, np.ndarray]:
-    """Take ``n`` rows (after ``skip``) from a river dataset as column arrays (target: ``y``)."""
+    """Take ``n`` rows (after ``skip``) from a river dataset as column arrays (target: ``y``;
+    several targets, river's dict per row such as Logical's: one column per key).
+
+    Examples
+    --------
+    >>> rows = [({"a": 1}, {"OR": 1, "AND": 0}), ({"a": 0}, {"OR": 0, "AND": 0})]
+    >>> {k: v.tolist() for k, v in river_columns(rows, 2, {"a": "x0"}).items()}
+    {'x0': [1, 0], 'OR': [1, 0], 'AND': [0, 0]}
+    """
     rows = list(itertools.islice(iter(dataset), skip, skip + n))
     if not rows:
         return {}
     keys = list(rows[0][0])
     out = {names.get(k, str(k)): np.array([x[k] for x, _ in rows]) for k in keys}
-    out["y"] = np.array([y for _, y in rows])
+    if isinstance(rows[0][1], dict):
+        out.update({str(t): np.array([y[t] for _, y in rows]) for t in rows[0][1]})
+    else:
+        out["y"] = np.array([y for _, y in rows])
     return out

@@ -40,7 +40,6 @@ from collections.abc import Hashable, Iterator, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 from pydantic import Field
 
 from calmops_gen.errors import ScenarioError
@@ -164,18 +163,3 @@ class Logical(ConceptGenerator):
 
     def river_dataset(self, params: Any, seed: int) -> Any:
         return _LogicalPasses(params, seed)
-
-    def _sample(
-        self, params: GeneratorParams, draw: Draw, seq: np.random.SeedSequence
-    ) -> pd.DataFrame:
-        """As :meth:`ConceptGenerator._sample`; river's targets are a dict per row, split
-        here into the three target columns."""
-        if self.engine != "river":
-            return super()._sample(params, draw, seq)
-        rows = list(itertools.islice(self.river_dataset(params, SeedTree.river_seed(seq)), draw.n))
-        data = {
-            name: np.array([part[name] for part in parts], dtype=np.int64)
-            for names, parts in ((FEATURES, [x for x, _ in rows]), (TARGETS, [y for _, y in rows]))
-            for name in names
-        }
-        return self.frame(data)

@@ -12,7 +12,7 @@ river behaviours reproduced on purpose, so both engines give the same distributi
   (river's rejection sampling; all four features are redrawn until the class fits), so a
   balanced block has exactly ``ceil(n / 2)`` positives and the features of a row of class
   ``c`` follow their distribution given class ``c``; the numpy engine draws batches and
-  interleaves the rows of each class (:func:`~calmops_gen.generators.sine.alternate_classes`).
+  interleaves the rows of each class (:func:`~calmops_gen.generators.balance.alternate_classes`).
   Both engines restart the alternation at the first row of each block.
 
 ``x0`` and ``x1`` are boolean nominal features (river emits ``True``/``False``); river's
@@ -37,9 +37,10 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
+from calmops_gen.generators.balance import alternate_classes
 from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
-from calmops_gen.generators.sine import alternate_classes, below
+from calmops_gen.generators.sine import below
 
 Arrays = dict[str, np.ndarray]
 

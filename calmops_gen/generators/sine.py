@@ -16,8 +16,8 @@ river behaviours reproduced on purpose, so both engines give the same distributi
   (river's rejection sampling), so a balanced block has exactly ``ceil(n / 2)`` positives and
   the relevant features of a row of class ``c`` follow their distribution given class ``c``.
   The numpy engine samples batches, keeps rows of each class in order and interleaves them
-  (:func:`alternate_classes`), which gives exactly that distribution. Both engines restart
-  the alternation at the first row of each block.
+  (:func:`~calmops_gen.generators.balance.alternate_classes`), which gives exactly that
+  distribution. Both engines restart the alternation at the first row of each block.
 * the noise features are drawn after the class is settled, so they stay uniform and
   independent of the class even when balancing.
 
@@ -35,20 +35,18 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Hashable, Mapping
 from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
 
-from calmops_gen.errors import ScenarioError
+from calmops_gen.generators.balance import alternate_classes
 from calmops_gen.generators.base import Column, ConceptGenerator, Draw, GeneratorParams
 from calmops_gen.generators.registry import GENERATORS
 
 Arrays = dict[str, np.ndarray]
-
-_MAX_BALANCE_ROUNDS = 64
 
 
 class SineParams(GeneratorParams):
@@ -140,57 +138,6 @@ def _sine_class(x0: np.ndarray, x1: np.ndarray, function: int) -> np.ndarray:
     if function % 2:
         np.logical_not(under, out=under)
     return under
-
-
-def alternate_classes(
-    n: int, draw_batch: Callable[[int], tuple[Arrays, np.ndarray]], path: str
-) -> tuple[Arrays, np.ndarray]:
-    """``n`` rows whose classes alternate 1, 0, 1, 0, ... (river's ``balance_classes``).
-
-    ``draw_batch(m)`` returns ``m`` unbalanced rows and their 0/1 (or boolean) labels; rows
-    of each class
-    are kept in the order drawn, which is what river's rejection sampler yields. Batches are
-    drawn until both classes have enough rows (usually one batch of ``1.125 n`` rows), then
-    every column is gathered once, in the alternating order.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> def batch(m):
-    ...     u = rng.random(m)
-    ...     return {"u": u}, (u < 0.2).astype(np.int64)
-    >>> cols, y = alternate_classes(5, batch, "p")
-    >>> y.tolist(), bool(np.all((cols["u"] < 0.2) == (y == 1)))
-    ([1, 0, 1, 0, 1], True)
-    """
-    need = np.array([n // 2, (n + 1) // 2])  # rows of class 0, class 1
-    seen = np.zeros(2, dtype=np.int64)
-    batches: list[tuple[Arrays, np.ndarray]] = []
-    size = n + n // 8 + 256  # enough for two near-even classes in one round
-    for _ in range(_MAX_BALANCE_ROUNDS):
-        batch, y = draw_batch(size)
-        batches.append((batch, y))
-        count = int(np.count_nonzero(y))
-        seen += (len(y) - count, count)
-        if (seen >= need).all():
-            break
-        # next batch sized from the class rates seen so far (with a margin)
-        short = max((need[c] - seen[c]) * seen.sum() / max(seen[c], 1) for c in (0, 1))
-        size = max(int(1.2 * short) + 256, 1024)
-    else:
-        raise ScenarioError(path, "the concept produced too few rows of one class to balance")
-    if len(batches) == 1:
-        cols, y = batches[0]
-    else:
-        cols = {k: np.concatenate([b[k] for b, _ in batches]) for k in batches[0][0]}
-        y = np.concatenate([labels for _, labels in batches])
-    ones = np.asarray(y, dtype=bool)
-    order = np.empty(n, dtype=np.intp)
-    order[0::2] = np.flatnonzero(ones)[: need[1]]
-    order[1::2] = np.flatnonzero(~ones)[: need[0]]
-    y_out = np.zeros(n, dtype=np.int64)
-    y_out[0::2] = 1
-    return {k: np.take(v, order) for k, v in cols.items()}, y_out
 
 
 @GENERATORS.register("sine")

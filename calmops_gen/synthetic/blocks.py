@@ -47,6 +47,7 @@ from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
 from calmops_gen.seeding import seed_value
 from calmops_gen.synthetic.common import (
+    DEFAULT_OUTPUT_DIR,
     check_columns,
     need_start,
     output_target,
@@ -60,8 +61,6 @@ from calmops_gen.synthetic.common import (
 from calmops_gen.synthetic.factory import _kind, seed_defaults, translate_params
 from calmops_gen.synthetic.streams import DEFAULT_SEED, SyntheticStream, as_stream
 from calmops_gen.validation import validate
-
-DEFAULT_OUTPUT_DIR = "synthetic_output"
 
 #: Engine config keys -> this facade's arguments (for error messages).
 _PATHS = {

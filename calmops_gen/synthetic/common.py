@@ -30,6 +30,8 @@ from calmops_gen.schedule import TzdataZone, start_zone
 from calmops_gen.validation import validate
 
 DEFAULT_TARGET = "target"
+#: Where the facades write without an output directory (the seed's default).
+DEFAULT_OUTPUT_DIR = "synthetic_output"
 #: The extensions a seed-style file may have: it is written in that format.
 FILE_FORMATS = (".csv", ".parquet")
 
@@ -261,7 +263,8 @@ def seed_frame(
     if keep_block:
         labels = list(block_labels) if block_labels is not None else None
         mapping = labels or list(range(1, len(manifest.blocks) + 1))
-        frame["block"] = [mapping[b] for b in frame["block"].tolist()]
+        # the labels' own dtype, inferred once (ints stay int64, text is text)
+        frame["block"] = pd.Series(mapping).take(frame["block"].to_numpy()).set_axis(frame.index)
     else:
         frame = frame.drop(columns=["block"])
     frame = frame.rename(columns={"y": target_col})

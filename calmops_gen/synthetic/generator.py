@@ -86,6 +86,7 @@ from calmops_gen.manifest import Manifest
 from calmops_gen.runner import run
 from calmops_gen.seeding import seed_value, stable_int
 from calmops_gen.synthetic.common import (
+    DEFAULT_OUTPUT_DIR,
     check_columns,
     need_start,
     output_target,
@@ -201,7 +202,7 @@ def _drift_stream(base: SyntheticStream, instance: Any, drift_type: str) -> Synt
 class SyntheticGenerator:
     """A dataset from one generator, with a drift between two concepts (seed API)."""
 
-    DEFAULT_OUTPUT_DIR: ClassVar[str] = "synthetic_output"
+    DEFAULT_OUTPUT_DIR: ClassVar[str] = DEFAULT_OUTPUT_DIR
 
     def __init__(self, random_state: int | None = None) -> None:
         self.random_state = (
