@@ -38,7 +38,7 @@ from calmops_gen.drift.selection import contiguous
 from calmops_gen.drift.values import canon
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.plan import BLOCK_COLUMN, EventPlan, Plan
-from calmops_gen.schedule import as_ns
+from calmops_gen.times import as_ns
 
 
 @dataclass

@@ -52,7 +52,8 @@ from calmops_gen.plan import Plan, build_plan
 from calmops_gen.roles import one_role_each
 from calmops_gen.runner import event_infos
 from calmops_gen.scenario import load_scenario
-from calmops_gen.schedule import TIMESTAMP_RANGE, block_layout, in_timestamp_range
+from calmops_gen.schedule import block_layout
+from calmops_gen.times import TIMESTAMP_RANGE, in_timestamp_range
 
 MEMORY_SOURCE = "<memory>"
 _COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3

@@ -41,7 +41,7 @@ import pyarrow as pa
 from pandas.errors import OutOfBoundsDatetime
 
 from calmops_gen.drift import DriftEvent, EventContext, Span
-from calmops_gen.drift.selection import check_conditions, zone_mismatch
+from calmops_gen.drift.selection import check_conditions
 from calmops_gen.errors import ScenarioError, join_path
 from calmops_gen.generators import (
     BlockRequest,
@@ -54,10 +54,7 @@ from calmops_gen.scenario import Scenario
 from calmops_gen.schedule import (
     MAX_EVEN_SPAN,
     MAX_SEGMENTS,
-    TIMESTAMP_RANGE,
-    WALL_TIME_ERRORS,
     IncrementalTransition,
-    as_ns,
     block_starts,
     resolve_sizes,
     row_times,
@@ -65,6 +62,7 @@ from calmops_gen.schedule import (
 )
 from calmops_gen.seeding import SeedTree
 from calmops_gen.timeline import BlockConcepts, Timeline
+from calmops_gen.times import TIMESTAMP_RANGE, WALL_TIME_ERRORS, as_ns, zone_mismatch
 
 BLOCK_COLUMN = "block"
 _NAT = int(np.iinfo(np.int64).min)  # a missing timestamp, as int64 ns
@@ -188,6 +186,38 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
             f"{generator.kind!r} cannot be balanced: balancing needs a synthetic "
             "classification generator",
         )
+    sizes = _block_sizes(scenario, generator)
+    base_columns = generator.columns()
+    columns = _data_columns(scenario, generator, base_columns)
+    seeds = SeedTree(scenario.seed)
+    timeline, names = _timeline(scenario, generator, sizes, seeds)
+    _check_same_columns(generator, timeline.concepts, names, base_columns)
+    if generator.balance:  # per concept: a later one may drift internally
+        assert isinstance(generator, ConceptGenerator)
+        for params in timeline.concepts:
+            generator.check_balance(params)
+    blocks = _block_plans(scenario.schedule, sizes, timeline)
+    plan = Plan(
+        scenario=scenario,
+        generator=generator,
+        columns=tuple(columns),
+        gt_columns=(),
+        blocks=tuple(blocks),
+        events=(),
+        timeline=timeline,
+        concept_names=names,
+        seeds=seeds,
+        version=scenario.version(generator.inputs()),
+        classes=_classes(generator, timeline),
+        states=_stream_states(generator, timeline, [b.row_start for b in blocks], seeds),
+    )
+    events = _plan_events(plan)  # events are checked and prepared against the plan
+    gt_columns = _truth_columns(generator, timeline, events)
+    return dataclasses.replace(plan, events=tuple(events), gt_columns=gt_columns)
+
+
+def _block_sizes(scenario: Scenario, generator: Generator) -> list[int]:
+    """Rows of each block: the table's own blocks, or the schedule's."""
     schedule = scenario.schedule
     cut = generator.cuts_own_blocks()  # checked before own_sizes() reads the data
     if cut and (schedule.sizes or schedule.rows_per_block or schedule.blocks):
@@ -199,15 +229,21 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
     sizes = generator.own_sizes()
     if sizes is None:
         sizes = resolve_sizes(schedule, generator.source_rows(), "schedule")
-    n_blocks = len(sizes)
-    for b in scenario.schedule.block_params:
-        if b >= n_blocks:
+    for b in schedule.block_params:
+        if b >= len(sizes):
             raise ScenarioError(
-                f"schedule.block_params.{b}", f"block {b} does not exist ({n_blocks} blocks)"
+                f"schedule.block_params.{b}", f"block {b} does not exist ({len(sizes)} blocks)"
             )
-    base_columns = generator.columns()
-    has_time = any(c.role == "time" for c in base_columns)
-    if has_time and schedule.timed:
+    return sizes
+
+
+def _data_columns(
+    scenario: Scenario, generator: Generator, base_columns: tuple[Column, ...]
+) -> list[Column]:
+    """The dataset's columns: the generator's, then ``block``, the schedule's time column
+    and the label-availability column where the scenario adds them."""
+    schedule = scenario.schedule
+    if any(c.role == "time" for c in base_columns) and schedule.timed:
         raise ScenarioError(
             "schedule.start", "the table has its own time_column; remove start and step"
         )
@@ -224,37 +260,30 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
         start = pd.DatetimeIndex([schedule.start]).as_unit("ns")
         time_type = pa.Array.from_pandas(start).type
         columns.append(Column(schedule.time_column, str(time_type), "time", arrow_type=time_type))
-
     delay = scenario.label_delay
-    if delay is not None:
-        if not any(c.role == "target" for c in columns):
-            raise ScenarioError(
-                "label_delay",
-                f"the dataset has no target column ({generator.role_hints['target']})",
-            )
-        if delay.unit == "time" and not any(c.role == "time" for c in columns):
-            raise ScenarioError(
-                "label_delay.unit",
-                f"time delays need timestamps ({generator.role_hints['time']})",
-            )
-        if delay.column in {c.name for c in columns}:
-            raise ScenarioError("label_delay.column", f"{delay.column!r} is already a column")
-        if delay.unit == "rows":
-            columns.append(Column(delay.column, "int64", "label_time"))
-        else:  # the time column's own type, timezone included
-            time = next(c for c in columns if c.role == "time")
-            columns.append(
-                Column(delay.column, time.dtype, "label_time", arrow_type=time.pa_type())
-            )
-    seeds = SeedTree(scenario.seed)
-    timeline, names = _timeline(scenario, generator, sizes, seeds)
-    _check_same_columns(generator, timeline.concepts, names, base_columns)
-    if generator.balance:  # per concept: a later one may drift internally
-        assert isinstance(generator, ConceptGenerator)
-        for params in timeline.concepts:
-            generator.check_balance(params)
+    if delay is None:
+        return columns
+    if not any(c.role == "target" for c in columns):
+        raise ScenarioError(
+            "label_delay", f"the dataset has no target column ({generator.role_hints['target']})"
+        )
+    if delay.unit == "time" and not any(c.role == "time" for c in columns):
+        raise ScenarioError(
+            "label_delay.unit", f"time delays need timestamps ({generator.role_hints['time']})"
+        )
+    if delay.column in {c.name for c in columns}:
+        raise ScenarioError("label_delay.column", f"{delay.column!r} is already a column")
+    if delay.unit == "rows":
+        columns.append(Column(delay.column, "int64", "label_time"))
+    else:  # the time column's own type, timezone included
+        time = next(c for c in columns if c.role == "time")
+        columns.append(Column(delay.column, time.dtype, "label_time", arrow_type=time.pa_type()))
+    return columns
 
-    starts = _block_starts(schedule, n_blocks, sum(sizes)) if schedule.timed else None
+
+def _block_plans(schedule: Any, sizes: list[int], timeline: Timeline) -> list[BlockPlan]:
+    """Each block's rows, concepts (and the parameters of its first row's) and times."""
+    starts = _block_starts(schedule, len(sizes), sum(sizes)) if schedule.timed else None
     blocks: list[BlockPlan] = []
     row = 0
     for i, size in enumerate(sizes):
@@ -270,33 +299,24 @@ def build_plan(scenario: Scenario, generator: Generator | None = None) -> Plan:
             )
         )
         row += size
+    return blocks
 
-    states = _stream_states(generator, timeline, [b.row_start for b in blocks], seeds)
-    gt_columns = [Column("row", "int64", "row"), Column(BLOCK_COLUMN, "int64", "block")]
+
+def _truth_columns(
+    generator: Generator, timeline: Timeline, events: list[EventPlan]
+) -> tuple[Column, ...]:
+    """The ground truth's columns: ``row``, ``block``, the concept (and its weight in
+    incremental transitions), then each event's weight and changed flag."""
+    columns = [Column("row", "int64", "row"), Column(BLOCK_COLUMN, "int64", "block")]
     if generator.has_concepts:
-        gt_columns.append(Column("concept", "int64", "concept"))
+        columns.append(Column("concept", "int64", "concept"))
         if isinstance(timeline.transition, IncrementalTransition):
-            gt_columns.append(Column("concept_weight", "double", "concept_weight"))
-    plan = Plan(
-        scenario=scenario,
-        generator=generator,
-        columns=tuple(columns),
-        gt_columns=(),
-        blocks=tuple(blocks),
-        events=(),
-        timeline=timeline,
-        concept_names=names,
-        seeds=seeds,
-        version=scenario.version(generator.inputs()),
-        classes=_classes(generator, timeline),
-        states=states,
-    )
-    events = _plan_events(plan)
+            columns.append(Column("concept_weight", "double", "concept_weight"))
     for ev in events:
-        gt_columns.append(Column(ev.id, "double", "event_weight"))
+        columns.append(Column(ev.id, "double", "event_weight"))
         if ev.subset_column:
-            gt_columns.append(Column(ev.subset_column, "bool", "event_changed"))
-    return Plan(**{**plan.__dict__, "events": tuple(events), "gt_columns": tuple(gt_columns)})
+            columns.append(Column(ev.subset_column, "bool", "event_changed"))
+    return tuple(columns)
 
 
 def _check_same_columns(

@@ -51,7 +51,8 @@ from calmops_gen._version import __version__
 from calmops_gen.drift import EVENTS, DriftEvent
 from calmops_gen.errors import ScenarioError, ScenarioErrors, first_line, join_path, suggest
 from calmops_gen.generators import GENERATORS, Generator, GeneratorParams
-from calmops_gen.schedule import Schedule, start_zone, tzdata_version
+from calmops_gen.schedule import Schedule
+from calmops_gen.times import start_zone, tzdata_version
 from calmops_gen.validation import ConfigModel, convert, key_error, validate
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")

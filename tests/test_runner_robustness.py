@@ -21,11 +21,12 @@ from conftest import dataset_bytes, file_hashes, listing, run_cli, sea
 
 import calmops_gen
 import calmops_gen.runner
+import calmops_gen.staging
 from calmops_gen.errors import DatasetError, ScenarioError
 from calmops_gen.executors import _context
 from calmops_gen.plan import build_plan
-from calmops_gen.runner import LOCK_NAME, _host, remove_stale_staging
 from calmops_gen.scenario import load_scenario
+from calmops_gen.staging import LOCK_NAME, host, remove_stale_staging
 from calmops_gen.verify import verify_dataset
 
 try:
@@ -253,7 +254,7 @@ def _staging_folder(final: Path) -> Path:
 
 
 def _hidden(final: Path, kind: str, pid: int, suffix: str) -> Path:
-    return final.parent / f".{final.name}.{kind}-{_host()}-{pid}-{suffix}"
+    return final.parent / f".{final.name}.{kind}-{host()}-{pid}-{suffix}"
 
 
 def _on_block(monkeypatch: pytest.MonkeyPatch, index: int, action: Any) -> None:
@@ -280,7 +281,7 @@ def test_a_live_runs_staging_folder_survives_a_clean_up_that_thinks_it_dead(
     dataset comes out whole."""
     expected = calmops_gen.run(_scenario(), root=tmp_path / "reference")
     root = tmp_path / "out"
-    monkeypatch.setattr(calmops_gen.runner, "_alive", lambda pid: False)
+    monkeypatch.setattr(calmops_gen.staging, "alive", lambda pid: False)
     removed: list[Path] = []
     _on_block(
         monkeypatch,
@@ -505,9 +506,9 @@ def test_an_interrupted_overwrite_leaves_a_folder_the_next_run_removes(
         calmops_gen.run(_scenario(output={"overwrite": True}), root=final.parent.parent)
     monkeypatch.setattr(shutil, "rmtree", real)
     (old,) = final.parent.glob(f".{final.name}.old-*")
-    assert old.name.startswith(f".{final.name}.old-{_host()}-{os.getpid()}-")
+    assert old.name.startswith(f".{final.name}.old-{host()}-{os.getpid()}-")
     assert verify_dataset(final) == []
-    monkeypatch.setattr(calmops_gen.runner, "_alive", lambda pid: False)  # that run is gone
+    monkeypatch.setattr(calmops_gen.staging, "alive", lambda pid: False)  # that run is gone
     again = calmops_gen.run(_scenario(), root=final.parent.parent)
     assert verify_dataset(again.directory) == []
     assert [p.name for p in final.parent.iterdir()] == [final.name]

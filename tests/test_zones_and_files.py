@@ -23,9 +23,9 @@ import calmops_gen
 from calmops_gen._version import __version__
 from calmops_gen.errors import ScenarioError
 from calmops_gen.scenario import content_id, load_scenario
-from calmops_gen.schedule import TzdataZone, tzdata_version
 from calmops_gen.synthetic import SyntheticBlockGenerator, SyntheticGenerator, SyntheticStream
 from calmops_gen.synthetic.common import write_file
+from calmops_gen.times import TzdataZone, tzdata_version
 from calmops_gen.verify import verify_dataset
 
 MADRID_START = "2024-03-30T12:00[Europe/Madrid]"  # the clocks move on 2024-03-31 at 02:00

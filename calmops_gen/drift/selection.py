@@ -36,7 +36,13 @@ import pyarrow as pa
 from pydantic import Field, field_validator, model_validator
 
 from calmops_gen.errors import ScenarioError, join_path, suggest
-from calmops_gen.schedule import NS_PER_UNIT, TIMESTAMP_RANGE, in_timestamp_range, parse_moment
+from calmops_gen.times import (
+    NS_PER_UNIT,
+    TIMESTAMP_RANGE,
+    in_timestamp_range,
+    moment_us,
+    parse_moment,
+)
 from calmops_gen.validation import ConfigModel
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
@@ -256,55 +262,6 @@ def _timestamp(value: Any) -> pd.Timestamp:
     if isinstance(value, bool | int | float):
         raise TypeError("a number is not a date/time")
     return parse_moment(value) if isinstance(value, str) else pd.Timestamp(value)
-
-
-def moment_us(value: Any) -> datetime:
-    """A moment given in a scenario (an end of ``where.time``, a trend's ``origin``) as a
-    Python datetime, at microsecond resolution (finer digits are dropped, not warned about).
-    An aware time keeps its instant: it is floored in UTC, so one at a wall time its zone
-    repeats stays that instant.
-
-    Examples
-    --------
-    >>> moment_us("2024-01-01T12:00:00.0000019").isoformat()
-    '2024-01-01T12:00:00.000001'
-    >>> late = pd.Timestamp("2024-10-27T01:30Z").tz_convert("Europe/Madrid")
-    >>> moment_us(late).isoformat()
-    '2024-10-27T02:30:00+01:00'
-    >>> moment_us("2024-10-27T02:30+01:00[Europe/Madrid]").isoformat()  # a zone, as for start
-    '2024-10-27T02:30:00+01:00'
-    """
-    if isinstance(value, bool | int | float):
-        raise ValueError(
-            f"{value!r} is a number; give dates/times as text (2024-01-05T12:00) or datetimes "
-            "(pandas would read a number as nanoseconds since 1970)"
-        )
-    t = parse_moment(value) if isinstance(value, str) else pd.Timestamp(value)
-    if t.tzinfo is None:
-        return t.floor("us").to_pydatetime()
-    return t.tz_convert("UTC").floor("us").tz_convert(t.tz).to_pydatetime()
-
-
-def zone_mismatch(moment: datetime, tz: Any, what: str) -> str | None:
-    """Why ``moment`` (named ``what`` in the message) cannot be compared with a time column
-    in zone ``tz`` (``None``: naive): one is aware and the other naive. ``None`` when they
-    agree.
-
-    Examples
-    --------
-    >>> zone_mismatch(datetime(2024, 1, 5), None, "origin") is None
-    True
-    >>> zone_mismatch(datetime(2024, 1, 5), "UTC", "origin")  # doctest: +ELLIPSIS
-    "the dataset's timestamps have a timezone (UTC), so origin must have one too ..."
-    """
-    if (moment.tzinfo is not None) == (tz is not None):
-        return None
-    if tz is not None:
-        return (
-            f"the dataset's timestamps have a timezone ({tz}), so {what} must have one too "
-            "(e.g. 2024-01-05T00:00+00:00)"
-        )
-    return f"the dataset's timestamps have no timezone, so {what} must not have one"
 
 
 def _moment_ns(value: Any) -> int:

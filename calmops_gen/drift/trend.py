@@ -60,9 +60,8 @@ from pydantic import Field, field_validator, model_validator
 from calmops_gen.drift.base import EventContext, Site
 from calmops_gen.drift.numeric import NumericEvent, Realised
 from calmops_gen.drift.registry import EVENTS
-from calmops_gen.drift.selection import moment_us, zone_mismatch
 from calmops_gen.errors import ScenarioError, join_path
-from calmops_gen.schedule import TIMESTAMP_RANGE, in_timestamp_range
+from calmops_gen.times import TIMESTAMP_RANGE, in_timestamp_range, moment_us, zone_mismatch
 from calmops_gen.validation import key_error
 
 DAY_NS = 86_400_000_000_000

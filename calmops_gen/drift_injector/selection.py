@@ -19,7 +19,8 @@ import pandas as pd
 from calmops_gen.arguments import integer, number, whole
 from calmops_gen.drift_injector.options import check_shape, check_window_options, plain
 from calmops_gen.errors import ScenarioError
-from calmops_gen.schedule import as_ns, block_layout
+from calmops_gen.schedule import block_layout
+from calmops_gen.times import as_ns
 
 TIME_EPSILON = pd.Timedelta(1, "us")
 """Added to an inclusive ``time_end``: the engine's ``where.time`` has microsecond resolution."""

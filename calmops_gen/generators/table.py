@@ -77,7 +77,8 @@ from calmops_gen.generators.table_rows import (
     normalise,
 )
 from calmops_gen.roles import one_role_each
-from calmops_gen.schedule import NS_PER_UNIT, as_ns, block_layout
+from calmops_gen.schedule import block_layout
+from calmops_gen.times import NS_PER_UNIT, as_ns
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data"
 _BUNDLED = re.compile(r"^bundled:([a-z0-9][a-z0-9_.-]*)$")

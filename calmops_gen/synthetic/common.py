@@ -26,7 +26,7 @@ from calmops_gen.generators import GENERATORS
 from calmops_gen.manifest import Manifest
 from calmops_gen.reading import read_frame
 from calmops_gen.scenario import NAME_MAX
-from calmops_gen.schedule import TzdataZone, start_zone
+from calmops_gen.times import TzdataZone, start_zone
 from calmops_gen.validation import validate
 
 DEFAULT_TARGET = "target"
@@ -257,7 +257,7 @@ def seed_frame(
     ``block_labels``, one per block: :func:`check_columns` checked them before the run),
     columns in the seed's order: features, target, then the date column and ``block`` (each
     appended by the seed in that order). Dates in a named time zone keep the zone of the
-    run (:class:`~calmops_gen.schedule.TzdataZone`), so their wall times, and the CSV file
+    run (:class:`~calmops_gen.times.TzdataZone`), so their wall times, and the CSV file
     :func:`write_file` makes of them, follow tzdata's rules, not the host's zone files."""
     frame = read_frame(manifest)
     if keep_block:
