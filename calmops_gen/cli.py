@@ -201,7 +201,10 @@ def main() -> None:
         # our help text, also for a user's scenario file (which does not inherit ours)
         sys.argv.append("hydra/help=calmops")
     try:
-        _app()
+        try:
+            _app()
+        finally:
+            sys.stdout.flush()  # a reader gone early is found here, not at Python's exit
     except BrokenPipeError:
         # the reader went away (`calmops-gen --help | head`): no traceback, and no second
         # error when Python flushes stdout at exit (the way Python's docs advise)

@@ -247,9 +247,14 @@ def _handshake(address: str) -> None:
     exit to close.
     """
     from distributed.comm.core import connect
+    from distributed.security import Security
+
+    # the client's connection settings from Dask's config (TLS certificates), as a Client
+    # takes them
+    settings = Security().get_connection_args("client")
 
     async def once() -> None:
-        comm = await connect(address, timeout=CONNECT_TIMEOUT)
+        comm = await connect(address, timeout=CONNECT_TIMEOUT, **settings)
         await comm.close()
 
     with ThreadPoolExecutor(1) as pool:

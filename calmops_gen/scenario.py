@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -152,7 +153,8 @@ class LabelDelay(ConfigModel):
                 ) from None
             except ValueError:
                 raise ValueError(f"{key}: not a duration: {raw!r} (try '6h', '2D')") from None
-        return round(float(raw) * 1e9)
+        ns = float(raw) * 1e9
+        return round(ns) if math.isfinite(ns) else ns  # too long: refused by the caller
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Delays (rows, or ns for time) of ``n`` rows, as int64."""

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -352,11 +353,15 @@ def row_times(
     return np.asarray(offsets + base)
 
 
+@functools.lru_cache(maxsize=8)
 def new_concept_rows(width: int, shape: Shape) -> np.ndarray:
-    """Which of the first ``width`` rows of a gradual transition take the new concept."""
+    """Which of the first ``width`` rows of a gradual transition take the new concept
+    (read-only, computed once per width and shape: planning asks for it per block)."""
     weights = ramp_weights(shape, np.arange(width), width)
     cumulative = np.floor(np.cumsum(weights) + 0.5)
-    return np.asarray(np.diff(cumulative, prepend=0.0) > 0)
+    new = np.asarray(np.diff(cumulative, prepend=0.0) > 0)
+    new.flags.writeable = False
+    return new
 
 
 def block_layout(column: pd.Series) -> tuple[list[int], np.ndarray | None]:

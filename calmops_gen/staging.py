@@ -132,10 +132,17 @@ def _ended(staging: Path) -> Iterator[bool]:
     fd = None
     ended = True
     if fcntl is not None and _real_folder(staging):
-        # gone (the run published or was cleaned up), or a link, never followed: a run
-        # makes none, so the process id has the last word
-        with contextlib.suppress(OSError):
-            fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            # read only (a lock needs no more), never created, never through a link
+            fd = os.open(staging / LOCK_NAME, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:  # the process id has the last word
+            pass
+        except OSError as exc:
+            # a link (a run makes none): the process id decides; a lock file this process
+            # may not open (another user's run, in a container that shares the host's
+            # name) is a live run's, left alone
+            ended = exc.errno == errno.ELOOP
+        else:
             ended = _lock(fd, staging)  # held: alive in a process we cannot see
     try:
         yield ended

@@ -230,6 +230,12 @@ def test_a_file_name_too_long_for_a_file_system_is_refused_first(tmp_path):
             methods="sea",
         )  # fmt: skip
     assert not out.exists()
+    with pytest.raises(ScenarioError, match="filename: holds characters no file name can hold"):
+        SyntheticBlockGenerator().generate_blocks_simple(
+            output_path=str(out), filename="a\ud800.csv", n_blocks=2, total_samples=100,
+            methods="sea",
+        )  # fmt: skip
+    assert not out.exists()
 
 
 def test_block_generator_with_instances_and_labels(tmp_path):

@@ -310,6 +310,29 @@ def test_stale_staging_is_removed_only_once_its_lock_is_free(tmp_path: Path) -> 
 
 
 @needs_flock
+def test_a_lock_file_the_clean_up_may_not_open_is_a_live_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another user's run (a container sharing the host's name, its pid unknown here) has
+    a lock file this process may not open: its folder is left alone (the open for writing
+    failed, was taken as the run having ended, and the live folder was moved away)."""
+    final = tmp_path / "abc"
+    staging = _hidden(final, "tmp", DEAD_PID, "0123abcd")
+    (staging / "data").mkdir(parents=True)
+    (staging / LOCK_NAME).touch()
+    real_open = os.open
+
+    def refused(path: Any, flags: int, *args: Any) -> int:
+        if Path(path).name == LOCK_NAME:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(calmops_gen.staging.os, "open", refused)
+    assert remove_stale_staging(final) == []
+    assert sorted(p.name for p in staging.iterdir()) == [LOCK_NAME, "data"]
+
+
+@needs_flock
 def test_the_clean_up_never_follows_a_link(tmp_path: Path) -> None:
     """A link named like a dead run's staging folder is left alone (the clean-up created
     ``<target>/.lock`` through it, then renamed the link), and a dead run's folder whose

@@ -225,3 +225,26 @@ def test_a_condition_on_a_zoned_time_column_takes_the_named_zone_form(tmp_path: 
         )
         picked.append(np.flatnonzero(truth["s"].to_numpy() > 0).tolist())
     assert picked == [[2, 3, 4, 5, 6, 7]] * 2
+
+
+def test_a_huge_time_delay_is_refused_not_an_overflow() -> None:
+    """Seconds rounded to nanoseconds overflowed (OverflowError, a traceback) past 1.8e299."""
+    schedule = {"rows_per_block": 10, "start": "2024-01-01", "step": {"hours": 1}}
+    with pytest.raises(ScenarioError, match="time delays must be at most 36525 days") as err:
+        calmops_gen.load_scenario(
+            scenario(schedule) | {"label_delay": {"unit": "time", "value": 1e300}}
+        )
+    assert err.value.path == "label_delay"
+
+
+def test_a_condition_at_a_repeated_wall_time_says_to_give_the_offset(tmp_path: Path) -> None:
+    schedule = {
+        "sizes": [8],
+        "start": "2024-10-27T02:00+02:00[Europe/Madrid]",
+        "step": {"hours": 4},
+    }
+    condition = [{"column": "timestamp", "op": ">=", "value": "2024-10-27T02:30[Europe/Madrid]"}]
+    event = {"kind": "shift", "features": ["x0"], "amount": 1.0, "where": {"condition": condition}}
+    with pytest.raises(ScenarioError, match=r"repeats .*give its UTC offset") as err:
+        calmops_gen.run(scenario(schedule, s=event), root=tmp_path)
+    assert err.value.path.startswith("drift.s.where.condition")

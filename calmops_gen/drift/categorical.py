@@ -136,7 +136,7 @@ from calmops_gen.generators.base import Column
 from calmops_gen.validation import key_error
 
 # ---------------------------------------------------------------------------------------------
-# Shared helpers (also used by the label, concept and joint events)
+# Checks
 # ---------------------------------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import Field, field_validator, model_validator
 
-from calmops_gen.errors import ScenarioError, join_path, suggest
+from calmops_gen.errors import ScenarioError, first_line, join_path, suggest
 from calmops_gen.times import (
     NS_PER_UNIT,
     TIMESTAMP_RANGE,
@@ -121,8 +121,10 @@ class Condition(ConfigModel):
             aware = arrow_type.tz is not None
             try:
                 stamps = [_timestamp(v) for v in values]
-            except (ValueError, TypeError):
+            except TypeError:
                 return "the column holds timestamps: give dates/times"
+            except ValueError as exc:  # the parser says why (a wall time a zone repeats, ...)
+                return f"the column holds timestamps: give dates/times ({first_line(exc)})"
             if not all(in_timestamp_range(t) for t in stamps):
                 return f"{self.value!r} is outside {TIMESTAMP_RANGE}"
             ok = all((t.tzinfo is not None) == aware for t in stamps)

@@ -72,7 +72,12 @@ def check_filename(filename: Any) -> str:
             "filename",
             f"must hold no control character (NUL, newline, ...), got {filename!r}",
         )
-    size = len(name.encode("utf-8", "surrogateescape"))
+    try:
+        size = len(name.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:
+        raise ScenarioError(
+            "filename", f"holds characters no file name can hold, got {filename!r}"
+        ) from None
     if size > NAME_MAX:
         raise ScenarioError(
             "filename",
