@@ -1,42 +1,14 @@
-"""Numeric feature events: ``shift``, ``scale``, ``noise``, ``add``, ``multiply``, ``set``,
-``clip`` and ``range_violation``.
+"""What every numeric feature event shares: reference figures, integer storage, severity
+calibration and the realised figures.
+
+The events: :mod:`~calmops_gen.drift.arithmetic` (``shift``, ``add``, ``scale``,
+``multiply``, ``noise``, ``set``), :mod:`~calmops_gen.drift.bounds` (``clip``,
+``range_violation``), :mod:`~calmops_gen.drift.trend` and
+:mod:`~calmops_gen.drift.outliers`.
 
 Each acts on the named numeric features, at the selected rows, with the row's profile weight
-``w`` (0 < w <= 1). Events with a magnitude apply it times ``w``; ``range_violation`` has a
-rate and uses ``rate * w`` as the per-row probability:
-
-* ``shift``: ``x + w * a``, with ``a = amount``, ``a = amount_std * std_ref`` or ``a`` solved
-  from ``severity``;
-* ``add``: ``x + w * value`` (``value`` or ``severity``): ``shift`` under another name;
-* ``scale``: ``m_ref + (x - m_ref) * (1 + w * (factor - 1))``: spread around the reference
-  mean grows by ``factor`` at full weight (``factor`` or ``severity``);
-* ``multiply``: ``x * (1 + w * (factor - 1))``: a multiplicative drift about zero, such as a
-  unit or currency change (``factor`` or ``severity``; its ``direction: up`` is a factor
-  above 1, larger magnitudes, which makes negative values more negative, and ``down`` a
-  factor below 1);
-* ``noise``: ``x + w * s * z`` with ``s = amount``, ``amount_std * std_ref`` or solved from
-  ``severity``, and ``z`` standard Gaussian (``distribution: gaussian``) or uniform on
-  ``[-sqrt(3), sqrt(3)]`` (``distribution: uniform``: the same standard deviation ``s``);
-* ``set``: ``(1 - w) * x + w * value``: rows at full weight take exactly ``value``, rows at
-  ``w < 1`` interpolate between their own value and ``value``; a missing value stays
-  missing (as for every numeric event), and a ``value`` that is not whole is refused on an
-  integer column (it could not be stored);
-* ``clip``: ``x + w * (clip(x, low, high) - x)``: a sensor saturating; at full weight values
-  outside ``[low, high]`` are set to the nearer bound, at ``w < 1`` they move that share of
-  the way; values inside are untouched. Bounds are absolute (``low``, ``high``) or quantiles
-  of the reference block (``low_quantile``, ``high_quantile``); one side may be open. On an
-  integer column the bounds are the integers inside them (``ceil(low)``, ``floor(high)``),
-  so a clipped value stays inside ``[low, high]`` after rounding. The rows whose value
-  changed are recorded as ``changed``;
-* ``range_violation``: the opposite defect, values outside their valid range ``[low, high]``
-  (default: the reference block's min and max; absolute or ``*_quantile``): each selected
-  row is picked with probability ``rate * w``; every feature of a picked row moves to
-  ``high + e * (1 + u)`` (``side: high``), ``low - e * (1 + u)`` (``side: low``) or either
-  with probability 1/2 per feature (``side: both``), ``u ~ U(0, 1)``, with the excess
-  ``e = excess`` or ``excess_std * std_ref`` (default ``excess_std`` 1). Missing values
-  stay missing. Integer columns step at least one unit outside
-  (``floor(high) + max(1, ceil(e * (1 + u)))``, mirrored below). The rows that changed
-  (the picked ones, less any whose values were all missing) are recorded as ``changed``.
+``w`` (0 < w <= 1). Events with a magnitude apply it times ``w``; events with a rate
+(``range_violation``, ``outliers``) use ``rate * w`` as the per-row probability.
 
 ``m_ref``, ``std_ref``, the reference min, max and quantiles are those of the column in the
 reference block (``reference_block``, default 0) as generated, before any event; they are
@@ -54,23 +26,9 @@ so the distance on the written data is measured and recorded as well (``by_block
 
 Realised effects per feature (sums over every block, so exact whatever the executor) go to
 the manifest: for every event ``rows``, ``mean_weight``, ``mean_before``, ``mean_after``,
-``std_before``, ``std_after``; then in each event's own terms:
+``std_before``, ``std_after`` (each block's moments merged, so a spread far smaller than
+the values keeps its digits); then figures in each event's own terms (see its module) and:
 
-* ``shift``/``add``: ``mean_shift`` (mean of ``x_new - x_old``) beside
-  ``expected_mean_shift`` (the magnitude times the mean weight);
-* ``scale``: ``scale_about_reference`` (RMS deviation from the reference mean after /
-  before) beside ``factor``;
-* ``multiply``: ``realised_factor`` (least-squares ratio ``sum(x_old * x_new) /
-  sum(x_old ** 2)``) beside ``expected_factor`` (the same ratio for ``1 + w * (factor -
-  1)``: equal to ``factor`` at full weight);
-* ``noise``: ``noise_rms`` beside ``expected_noise_rms`` (``s * sqrt(mean(w ** 2))``);
-* ``set``: ``share_at_value`` (rows now exactly at ``value``) and ``expected_mean_after``;
-* ``clip``: ``outside_before``/``outside_after`` (shares of rows outside ``[low, high]``)
-  and ``clipped_rate`` (share of rows changed);
-* ``range_violation``: ``violation_rate`` (share of the rows with a value that were moved
-  outside; a missing value stays missing) beside ``expected_violation_rate`` (mean of
-  ``rate * w``), ``outside_after`` and ``mean_excess`` (mean distance outside the range of
-  the moved rows);
 * with ``severity``: the ``severity`` record (metric, target, solved parameter, achieved)
   and ``by_block``: for each block the event acts on, ``{block, full_weight_rows,
   distance}``, the distance (same metric and bins as the solve) between the reference values
@@ -80,6 +38,7 @@ the manifest: for every event ``rows``, ``mean_weight``, ``mean_before``, ``mean
 Examples
 --------
 >>> import numpy as np, pandas as pd
+>>> from calmops_gen.drift.arithmetic import Set, Shift
 >>> ev = Shift(kind="shift", features=["a"], amount=2.0)
 >>> frame = pd.DataFrame({"a": [1.0, 1.0, 1.0]})
 >>> ref = {"a": {"reference_mean": 1.0, "reference_std": 0.0}}
@@ -95,11 +54,11 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Literal, cast
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from calmops_gen.drift.base import (
     Applied,
@@ -114,21 +73,15 @@ from calmops_gen.drift.base import (
     require_columns,
     write_rows,
 )
-from calmops_gen.drift.registry import EVENTS
 from calmops_gen.drift.selection import contiguous
 from calmops_gen.drift.severity import (
-    BRACKET_FACTOR,
     BRACKET_STDS,
-    NOISE_DRAWS,
     Severity,
     distance,
     solve,
 )
 from calmops_gen.errors import ScenarioError, join_path
-from calmops_gen.seeding import stable_int
 from calmops_gen.validation import key_error
-
-SQRT3 = float(np.sqrt(3.0))
 
 
 class Realised:
@@ -278,6 +231,11 @@ def push_outside(
     return out
 
 
+def spread(ref: Mapping[str, Any]) -> float:
+    """The reference std, or for a constant column its magnitude (at least 1)."""
+    return float(ref["reference_std"]) or max(abs(float(ref["reference_mean"])), 1.0)
+
+
 class NumericEvent(DriftEvent):
     """Shared behaviour of events that transform numeric feature values."""
 
@@ -359,13 +317,18 @@ class NumericEvent(DriftEvent):
 
     def severity_bracket(self, severity: Severity, ref: Mapping[str, Any]) -> tuple[float, float]:
         """Neutral parameter (distance 0) and far end of the search."""
-        far = BRACKET_STDS * _spread(ref)
+        far = BRACKET_STDS * spread(ref)
         return 0.0, far if severity.direction == "up" else -far
 
     def severity_unit(self, ref: Mapping[str, Any]) -> float:
         """The change of the parameter that moves values by about one reference std (the
         solve resolves the parameter to a fraction of it): one std for an amount."""
-        return _spread(ref)
+        return spread(ref)
+
+    def severity_draws(self, n: int) -> np.ndarray | None:
+        """The per-row random draws the event makes, fixed for its severity solve (one
+        row of ``n`` per draw); ``None`` for an event without any."""
+        return None
 
     def _solve(
         self,
@@ -380,10 +343,7 @@ class NumericEvent(DriftEvent):
         event at full weight on the reference block, stored as the column stores it. Noise
         is drawn :data:`~calmops_gen.drift.severity.NOISE_DRAWS` times from one constant
         seed: the same draws whatever the event, the feature or the run."""
-        z = None
-        if isinstance(self, Noise):
-            seeds = np.random.SeedSequence(stable_int("severity.noise")).spawn(NOISE_DRAWS)
-            z = np.stack([self.unit_draw(np.random.default_rng(s), values.size) for s in seeds])
+        z = self.severity_draws(values.size)
         neutral, far = self.severity_bracket(severity, ref)
         store = as_stored(dtype)
 
@@ -627,7 +587,7 @@ class NumericEvent(DriftEvent):
         raise NotImplementedError
 
 
-def _exactly_one(event: object, keys: tuple[str, ...]) -> None:
+def exactly_one(event: object, keys: tuple[str, ...]) -> None:
     given = [k for k in keys if getattr(event, k) is not None]
     if len(given) != 1:
         blame = given[1] if len(given) > 1 else keys[0]
@@ -675,526 +635,3 @@ class AtRate(NumericEvent):
         site: Site | None = None,
     ) -> tuple[Any, dict[str, float]]:
         return pick_at_rate(self.rate, weights, rng)
-
-
-class _Magnitude(NumericEvent):
-    """An event whose magnitude is ``amount``, ``amount_std`` reference stds or a severity."""
-
-    amount: float | None = None
-    amount_std: float | None = None
-    severity: Severity | None = None
-
-    @model_validator(mode="after")
-    def _one_amount(self) -> _Magnitude:
-        _exactly_one(self, ("amount", "amount_std", "severity"))
-        return self
-
-    def needs_std(self) -> bool:
-        return self.amount_std is not None
-
-    def severity_spec(self) -> Severity | None:
-        return self.severity
-
-    def magnitude(self, ref: Mapping[str, Any]) -> float:
-        """Absolute magnitude for a feature with reference figures ``ref``."""
-        if self.amount is not None:
-            return self.amount
-        if self.amount_std is not None:
-            return self.amount_std * float(ref["reference_std"])
-        return float(ref["severity"]["solved_parameter"])
-
-
-class _Additive(NumericEvent):
-    """An event that adds ``w * added(ref)`` to each feature (``shift``, ``add``); its
-    realised effect is the mean shift, next to the expected ``added * mean(w)``."""
-
-    effect_key: ClassVar[str]
-
-    def added(self, ref: Mapping[str, Any]) -> float:
-        """The value added at full weight for a feature with reference figures ``ref``."""
-        raise NotImplementedError
-
-    def transform(
-        self,
-        x: np.ndarray,
-        w: np.ndarray,
-        rng: np.random.Generator,
-        ref: Mapping[str, Any],
-        picked: Any,
-        integer: bool,
-    ) -> np.ndarray:
-        return x + w * self.added(ref)
-
-    def at_full_weight(
-        self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
-    ) -> np.ndarray:
-        return x + p
-
-    def effect(
-        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        a, n = self.added(ref), totals[f"{feature}:n"]
-        return {
-            self.effect_key: a,
-            "mean_shift": totals[f"{feature}:delta"] / n,
-            "expected_mean_shift": a * totals[f"{feature}:w"] / n,
-        }
-
-
-@EVENTS.register("shift")
-class Shift(_Additive, _Magnitude):
-    """Add ``w * amount`` (or ``w * amount_std * std_ref``, or a solved severity) to each
-    feature."""
-
-    kind: Literal["shift"] = "shift"
-    effect_key: ClassVar[str] = "amount"
-
-    def added(self, ref: Mapping[str, Any]) -> float:
-        return self.magnitude(ref)
-
-
-@EVENTS.register("add")
-class Add(_Additive):
-    """Add ``w * value`` (or a solved severity) to each feature: ``x + w * value``."""
-
-    kind: Literal["add"] = "add"
-    effect_key: ClassVar[str] = "value"
-    value: float | None = None
-    severity: Severity | None = None
-
-    @model_validator(mode="after")
-    def _one_value(self) -> Add:
-        _exactly_one(self, ("value", "severity"))
-        return self
-
-    def severity_spec(self) -> Severity | None:
-        return self.severity
-
-    def added(self, ref: Mapping[str, Any]) -> float:
-        if self.value is not None:
-            return self.value
-        return float(ref["severity"]["solved_parameter"])
-
-
-def _spread(ref: Mapping[str, Any]) -> float:
-    """The reference std, or for a constant column its magnitude (at least 1)."""
-    return float(ref["reference_std"]) or max(abs(float(ref["reference_mean"])), 1.0)
-
-
-def _gain(w: np.ndarray | float, factor: float) -> np.ndarray | float:
-    """The multiplier at weight ``w``: ``1 + w * (factor - 1)`` (the severity solve uses it
-    at ``w = 1`` too, so the data gets the very values the solve measured)."""
-    return 1.0 + w * (factor - 1.0)
-
-
-class _Factor(NumericEvent):
-    """An event with a multiplicative ``factor`` (or a solved severity)."""
-
-    factor: float | None = None
-    severity: Severity | None = None
-
-    @model_validator(mode="after")
-    def _one_factor(self) -> _Factor:
-        _exactly_one(self, ("factor", "severity"))
-        return self
-
-    def severity_spec(self) -> Severity | None:
-        return self.severity
-
-    def factor_for(self, ref: Mapping[str, Any]) -> float:
-        """The factor at full weight for a feature with reference figures ``ref``."""
-        if self.factor is not None:
-            return self.factor
-        return float(ref["severity"]["solved_parameter"])
-
-    def severity_bracket(self, severity: Severity, ref: Mapping[str, Any]) -> tuple[float, float]:
-        return 1.0, BRACKET_FACTOR if severity.direction == "up" else 1.0 / BRACKET_FACTOR
-
-    def severity_unit(self, ref: Mapping[str, Any]) -> float:
-        return 1.0  # scale: a factor 1 + d moves x - m by d * (x - m), d stds
-
-
-@EVENTS.register("scale")
-class Scale(_Factor):
-    """Stretch each feature around its reference mean by ``factor`` (at full weight)."""
-
-    kind: Literal["scale"] = "scale"
-    factor: float | None = Field(default=None, gt=0.0)
-
-    def transform(
-        self,
-        x: np.ndarray,
-        w: np.ndarray,
-        rng: np.random.Generator,
-        ref: Mapping[str, Any],
-        picked: Any,
-        integer: bool,
-    ) -> np.ndarray:
-        m = float(ref["reference_mean"])
-        return m + (x - m) * _gain(w, self.factor_for(ref))
-
-    def at_full_weight(
-        self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
-    ) -> np.ndarray:
-        m = float(ref["reference_mean"])
-        return m + (x - m) * _gain(1.0, p)
-
-    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
-        m = float(ref["reference_mean"])
-        return {"dev_old2": r.dev2(r.old, m), "dev_new2": r.dev2(r.new, m)}
-
-    def effect(
-        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        old, new = totals[f"{feature}:dev_old2"], totals[f"{feature}:dev_new2"]
-        return {
-            "factor": self.factor_for(ref),
-            "scale_about_reference": float(np.sqrt(new / old)) if old > 0 else None,
-        }
-
-
-@EVENTS.register("multiply")
-class Multiply(_Factor):
-    """Multiply each feature by ``1 + w * (factor - 1)`` (an infinite value times a gain of
-    0, at ``factor <= 0``, stays infinite rather than becoming NaN)."""
-
-    kind: Literal["multiply"] = "multiply"
-    factor: float | None = None
-
-    def transform(
-        self,
-        x: np.ndarray,
-        w: np.ndarray,
-        rng: np.random.Generator,
-        ref: Mapping[str, Any],
-        picked: Any,
-        integer: bool,
-    ) -> np.ndarray:
-        factor = self.factor_for(ref)
-        out: np.ndarray = x * _gain(w, factor)
-        if factor <= 0.0:
-            return np.where(np.isinf(x) & np.isnan(out), x, out)
-        return out
-
-    def at_full_weight(
-        self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
-    ) -> np.ndarray:
-        return x * _gain(1.0, p)
-
-    def severity_unit(self, ref: Mapping[str, Any]) -> float:
-        # a factor 1 + d moves x by d * x: d = std / rms(x) moves a typical value by one std
-        spread = _spread(ref)
-        return spread / float(np.hypot(float(ref["reference_mean"]), spread))
-
-    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
-        g = _gain(r.w, self.factor_for(ref))
-        return {
-            "old2": r.dot(r.old, r.old),
-            "old_new": r.dot(r.old, r.new),
-            "old2_g": r.dot(r.old * g, r.old),
-        }
-
-    def effect(
-        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        old2 = totals[f"{feature}:old2"]
-        return {
-            "factor": self.factor_for(ref),
-            "realised_factor": totals[f"{feature}:old_new"] / old2 if old2 > 0 else None,
-            "expected_factor": totals[f"{feature}:old2_g"] / old2 if old2 > 0 else None,
-        }
-
-
-@EVENTS.register("noise")
-class Noise(_Magnitude):
-    """Add noise of std ``w * amount`` (or ``w * amount_std * std_ref``, or a solved
-    severity), Gaussian or uniform."""
-
-    kind: Literal["noise"] = "noise"
-    distribution: Literal["gaussian", "uniform"] = "gaussian"
-    amount: float | None = Field(default=None, ge=0.0)
-    amount_std: float | None = Field(default=None, ge=0.0)
-
-    @model_validator(mode="after")
-    def _no_down(self) -> Noise:
-        if self.severity is not None and self.severity.direction == "down":
-            raise key_error(
-                "severity.direction", "noise only adds spread: direction must be up", "down"
-            )
-        return self
-
-    def unit_draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """``n`` draws of mean 0 and std 1 from the declared distribution."""
-        if self.distribution == "uniform":
-            return rng.uniform(-SQRT3, SQRT3, n)
-        return rng.standard_normal(n)
-
-    def transform(
-        self,
-        x: np.ndarray,
-        w: np.ndarray,
-        rng: np.random.Generator,
-        ref: Mapping[str, Any],
-        picked: Any,
-        integer: bool,
-    ) -> np.ndarray:
-        out: np.ndarray = x + w * self.magnitude(ref) * self.unit_draw(rng, len(x))
-        return out
-
-    def at_full_weight(
-        self, x: np.ndarray, p: float, ref: Mapping[str, Any], z: np.ndarray | None
-    ) -> np.ndarray:
-        assert z is not None
-        return x + p * z
-
-    def effect(
-        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        s = self.magnitude(ref)
-        n = totals[f"{feature}:n"]
-        return {
-            "amount": s,
-            "distribution": self.distribution,
-            "noise_rms": float(np.sqrt(totals[f"{feature}:delta2"] / n)),
-            "expected_noise_rms": float(s * np.sqrt(totals[f"{feature}:w2"] / n)),
-        }
-
-
-@EVENTS.register("set")
-class Set(NumericEvent):
-    """Set each feature to ``value`` (``(1 - w) * x + w * value``: ``w < 1`` interpolates)."""
-
-    kind: Literal["set"] = "set"
-    value: float
-
-    def check(self, ctx: EventContext, path: str) -> None:
-        super().check(ctx, path)
-        if float(self.value).is_integer():
-            return
-        for f in self.features:
-            if ctx.columns[f].dtype.startswith(("int", "uint")):
-                raise ScenarioError(
-                    join_path(path, "value"),
-                    f"{self.value:g} is not a whole number but {f!r} holds integers "
-                    f"({ctx.columns[f].dtype}); give a whole value or a float column",
-                )
-
-    def transform(
-        self,
-        x: np.ndarray,
-        w: np.ndarray,
-        rng: np.random.Generator,
-        ref: Mapping[str, Any],
-        picked: Any,
-        integer: bool,
-    ) -> np.ndarray:
-        out: np.ndarray = (1.0 - w) * x + w * self.value
-        out[(w >= 1.0) & ~np.isnan(x)] = self.value  # exact at full weight; missing stays
-        return out
-
-    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
-        return {
-            "at_value": r.count(r.new == self.value),
-            "target": r.total((1.0 - r.w) * r.old + r.w * self.value),
-        }
-
-    def effect(
-        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        n = totals[f"{feature}:n"]
-        return {
-            "value": self.value,
-            "share_at_value": totals[f"{feature}:at_value"] / n,
-            "expected_mean_after": totals[f"{feature}:target"] / n,
-        }
-
-
-class _Range(NumericEvent):
-    """Bounds ``[low, high]``: absolute or quantiles of the reference block."""
-
-    low: float | None = None
-    high: float | None = None
-    low_quantile: float | None = Field(default=None, ge=0.0, le=1.0)
-    high_quantile: float | None = Field(default=None, ge=0.0, le=1.0)
-
-    @model_validator(mode="after")
-    def _bounds(self) -> _Range:
-        if self.low is not None and self.low_quantile is not None:
-            raise key_error("low_quantile", "give low or low_quantile, not both", self.low_quantile)
-        if self.high is not None and self.high_quantile is not None:
-            raise key_error(
-                "high_quantile", "give high or high_quantile, not both", self.high_quantile
-            )
-        if (self.low is not None and self.high is not None and not self.low < self.high) or (
-            self.low_quantile is not None
-            and self.high_quantile is not None
-            and not self.low_quantile < self.high_quantile
-        ):
-            key = "high" if self.high is not None else "high_quantile"
-            raise key_error(key, "low must be below high", getattr(self, key))
-        return self
-
-    def default_bounds(self, values: np.ndarray) -> tuple[float | None, float | None]:
-        """Bounds used when neither the absolute nor the quantile key is given."""
-        return None, None
-
-    def prepare_feature(
-        self, feature: str, values: np.ndarray, std: float, path: str
-    ) -> dict[str, Any]:
-        low, high = self.default_bounds(values)
-        if self.low is not None:
-            low = self.low
-        elif self.low_quantile is not None:
-            low = float(np.quantile(values, self.low_quantile))
-        if self.high is not None:
-            high = self.high
-        elif self.high_quantile is not None:
-            high = float(np.quantile(values, self.high_quantile))
-        if low is not None and high is not None and not low < high:
-            raise ScenarioError(
-                join_path(path, "high_quantile" if self.high_quantile is not None else "high"),
-                f"the range of {feature!r} is empty: low {low:g} is not below high {high:g}",
-            )
-        return {"low": low, "high": high}
-
-    @staticmethod
-    def outside(x: np.ndarray, ref: Mapping[str, Any]) -> np.ndarray:
-        """True where ``x`` is outside ``[low, high]``."""
-        out = np.zeros(x.shape, dtype=bool)
-        if ref["low"] is not None:
-            out |= x < ref["low"]
-        if ref["high"] is not None:
-            out |= x > ref["high"]
-        return out
-
-
-@EVENTS.register("clip")
-class Clip(_Range):
-    """Clip each feature into ``[low, high]``: ``x + w * (clip(x, low, high) - x)``."""
-
-    kind: Literal["clip"] = "clip"
-
-    changes_subset: ClassVar[bool] = True
-
-    @model_validator(mode="after")
-    def _some_bound(self) -> Clip:
-        if all(v is None for v in (self.low, self.high, self.low_quantile, self.high_quantile)):
-            raise key_error("high", "give low and/or high (or low_quantile / high_quantile)")
-        return self
-
-    def transform(
-        self,
-        x: np.ndarray,
-        w: np.ndarray,
-        rng: np.random.Generator,
-        ref: Mapping[str, Any],
-        picked: Any,
-        integer: bool,
-    ) -> np.ndarray:
-        low = -np.inf if ref["low"] is None else float(ref["low"])
-        high = np.inf if ref["high"] is None else float(ref["high"])
-        if integer:
-            low, high = np.ceil(low), np.floor(high)
-        clipped = np.clip(x, low, high)
-        with np.errstate(invalid="ignore"):  # inf - inf below full weight: kept infinite
-            out: np.ndarray = x + w * (clipped - x)
-        full = w >= 1.0
-        out[full] = clipped[full]
-        endless = np.isinf(x) & ~full  # a share of an infinite distance is still infinite
-        out[endless] = x[endless]
-        return out
-
-    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
-        return {
-            "outside_before": r.count(self.outside(r.old, ref)),
-            "outside_after": r.count(self.outside(r.new, ref)),
-            "clipped": r.count(r.new != r.old),
-        }
-
-    def effect(
-        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        n = totals[f"{feature}:n"]
-        return {
-            "low": ref["low"],
-            "high": ref["high"],
-            "outside_before": totals[f"{feature}:outside_before"] / n,
-            "outside_after": totals[f"{feature}:outside_after"] / n,
-            "clipped_rate": totals[f"{feature}:clipped"] / n,
-        }
-
-
-@EVENTS.register("range_violation")
-class RangeViolation(_Range, AtRate):
-    """Move a ``rate * w`` share of rows outside the valid range ``[low, high]``."""
-
-    kind: Literal["range_violation"] = "range_violation"
-    side: Literal["high", "low", "both"] = "high"
-    excess: float | None = Field(default=None, gt=0.0)
-    excess_std: float | None = Field(default=None, gt=0.0)
-
-    @model_validator(mode="after")
-    def _one_excess(self) -> RangeViolation:
-        if self.excess is not None and self.excess_std is not None:
-            raise key_error("excess_std", "give excess or excess_std, not both", self.excess_std)
-        return self
-
-    def needs_std(self) -> bool:
-        return self.excess is None
-
-    def std_key(self) -> str:
-        return "excess_std"
-
-    def constant_hint(self) -> str:
-        return "give an absolute excess"
-
-    def default_bounds(self, values: np.ndarray) -> tuple[float | None, float | None]:
-        return float(values.min()), float(values.max())
-
-    def transform(
-        self,
-        x: np.ndarray,
-        w: np.ndarray,
-        rng: np.random.Generator,
-        ref: Mapping[str, Any],
-        picked: Any,
-        integer: bool,
-    ) -> np.ndarray:
-        assert picked is not None
-        e = (
-            self.excess
-            if self.excess is not None
-            else (self.excess_std or 1.0) * float(ref["reference_std"])
-        )
-        offset = e * (1.0 + rng.random(len(x)))
-        if self.side == "both":
-            up = rng.random(len(x)) < 0.5
-        else:
-            up = np.full(len(x), self.side == "high")
-        moved = push_outside(up, offset, float(ref["low"]), float(ref["high"]), integer)
-        out: np.ndarray = np.where(picked & ~np.isnan(x), moved, x)
-        return out
-
-    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
-        assert picked is not None
-        beyond = np.maximum(r.new - float(ref["high"]), float(ref["low"]) - r.new)
-        return {
-            "picked": r.count(picked),
-            "outside_after": r.count(self.outside(r.new, ref)),
-            "excess": r.total(np.where(picked, beyond, 0.0)),
-        }
-
-    def effect(
-        self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        n, rows = totals[f"{feature}:n"], totals["rows"]
-        picked = totals[f"{feature}:picked"]  # picked rows with a value (a missing one stays)
-        return {
-            "low": ref["low"],
-            "high": ref["high"],
-            "rate": self.rate,
-            "violation_rate": picked / n if n else 0.0,
-            "expected_violation_rate": totals["expected_picked"] / rows,
-            "outside_after": totals[f"{feature}:outside_after"] / n if n else 0.0,
-            "mean_excess": totals[f"{feature}:excess"] / picked if picked else None,
-        }
