@@ -257,9 +257,12 @@ def _handshake(address: str) -> None:
         comm = await connect(address, timeout=CONNECT_TIMEOUT, **settings)
         await comm.close()
 
+    async def bounded() -> None:  # a listener that never answers the handshake: no hang
+        await asyncio.wait_for(once(), 2 * CONNECT_TIMEOUT)
+
     with ThreadPoolExecutor(1) as pool:
         try:
-            pool.submit(asyncio.run, once()).result()
+            pool.submit(asyncio.run, bounded()).result()
         except (OSError, TimeoutError):
             raise
         except Exception as exc:

@@ -55,6 +55,7 @@ from calmops_gen.schedule import (
     MAX_EVEN_SPAN,
     MAX_SEGMENTS,
     IncrementalTransition,
+    Schedule,
     block_starts,
     resolve_sizes,
     row_times,
@@ -281,7 +282,7 @@ def _data_columns(
     return columns
 
 
-def _block_plans(schedule: Any, sizes: list[int], timeline: Timeline) -> list[BlockPlan]:
+def _block_plans(schedule: Schedule, sizes: list[int], timeline: Timeline) -> list[BlockPlan]:
     """Each block's rows, concepts (and the parameters of its first row's) and times."""
     starts = _block_starts(schedule, len(sizes), sum(sizes)) if schedule.timed else None
     blocks: list[BlockPlan] = []

@@ -3,7 +3,8 @@
 :func:`run` is the plain-Python core that the ``calmops-gen`` command wraps. It writes to a
 temporary sibling of the final directory and renames it into place only when every file
 and the manifest are written, so an interrupted or failed run leaves nothing under the
-final name (and nothing at all under the output root if it created nothing else there).
+final name (and nothing at all under the output root if it created nothing else there):
+the staging folder, its lock and the publishing rename are :mod:`calmops_gen.staging`'s.
 
 An existing dataset of the same version is verified: if intact it is returned as is; if
 not, the run refuses unless ``output.overwrite`` is true. The same holds when another run of

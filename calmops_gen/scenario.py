@@ -201,7 +201,12 @@ class OutputSpec(ConfigModel):
         if "\0" in value:
             raise ValueError("holds a NUL character, which no path can hold")
         for part in Path(value).parts:
-            size = len(part.encode("utf-8", "surrogateescape"))
+            try:
+                size = len(part.encode("utf-8", "surrogateescape"))
+            except UnicodeEncodeError:
+                raise ValueError(
+                    f"a folder name {part!r} holds characters no file system can hold"
+                ) from None
             if size > NAME_MAX:
                 raise ValueError(
                     f"a folder name of {size} bytes ({part[:12]!r}...); file systems allow "

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -127,14 +128,15 @@ def _ended(staging: Path) -> Iterator[bool]:
     its lock is held until the caller has removed its folders.
 
     Without ``fcntl``, without its staging folder (the run published, or its clean-up is
-    done) or on a file system without locks, the process id has the last word.
+    done), without a lock file, with one that is a link or not a regular file (a run makes
+    neither), or on a file system without locks, the process id has the last word. A lock
+    file this process may not open (another user's run) counts as a live run's.
     """
     fd = None
     ended = True
     if fcntl is not None and _real_folder(staging):
         try:
-            # read only (a lock needs no more), never created, never through a link
-            fd = os.open(staging / LOCK_NAME, os.O_RDONLY | os.O_NOFOLLOW)
+            fd = _open_lock(staging / LOCK_NAME)
         except FileNotFoundError:  # the process id has the last word
             pass
         except OSError as exc:
@@ -143,12 +145,27 @@ def _ended(staging: Path) -> Iterator[bool]:
             # name) is a live run's, left alone
             ended = exc.errno == errno.ELOOP
         else:
-            ended = _lock(fd, staging)  # held: alive in a process we cannot see
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                ended = _lock(fd, staging)  # held: alive in a process we cannot see
+            else:  # a pipe or a device named .lock: no run's; the process id decides
+                os.close(fd)
+                fd = None
     try:
         yield ended
     finally:
         if fd is not None:
             os.close(fd)
+
+
+def _open_lock(path: Path) -> int:
+    """Open another run's lock file without creating it, following a link or waiting (a
+    pipe named ``.lock`` would block a read): for writing where allowed (NFS locks need
+    it), else read only (another user's file)."""
+    flags = os.O_NOFOLLOW | os.O_NONBLOCK
+    try:
+        return os.open(path, os.O_RDWR | flags)
+    except PermissionError:
+        return os.open(path, os.O_RDONLY | flags)
 
 
 @contextlib.contextmanager

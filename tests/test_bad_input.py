@@ -575,6 +575,14 @@ def test_an_output_root_that_cannot_be_created(tmp_path: Path) -> None:
     assert taken.read_text(encoding="utf-8") == "a file, not a directory"
 
 
+def test_an_output_root_no_file_system_can_hold_is_named(tmp_path: Path) -> None:
+    """A lone surrogate in output.root gave the codec's own words."""
+    scenario = sea(schedule={"rows_per_block": 10}, output={"root": str(tmp_path / "a\ud800")})
+    with pytest.raises(ScenarioError, match="holds characters no file system can hold") as err:
+        calmops_gen.load_scenario(scenario)
+    assert err.value.path == "output.root"
+
+
 def test_a_block_too_large_for_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Running out of memory in a block is an error naming the schedule (memory is bounded
     by the block), and nothing is left behind."""

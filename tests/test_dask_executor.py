@@ -224,6 +224,33 @@ def test_an_address_where_another_server_answers_is_a_clean_error(tmp_path: Path
     assert not root.exists()
 
 
+def test_an_address_that_accepts_but_never_answers_is_a_clean_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listener that never replies to Dask's handshake kept the run waiting with no end."""
+    monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT", 1)
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Silent) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        address = f"tcp://127.0.0.1:{server.server_address[1]}"
+        sc = _scenario(executor={"kind": "dask", "address": address})
+        try:
+            with pytest.raises(ScenarioError) as err:
+                calmops_gen.run(sc, root=tmp_path / "out")
+        finally:
+            server.shutdown()
+    assert err.value.path == "executor.address"
+    assert err.value.message.startswith(f"cannot reach a Dask scheduler at {address}")
+    assert not (tmp_path / "out").exists()
+
+
+class _Silent(socketserver.BaseRequestHandler):
+    """Accepts a connection and says nothing until the client gives up."""
+
+    def handle(self) -> None:
+        with contextlib.suppress(OSError):
+            self.request.recv(1024)
+
+
 class _Cluster:
     """A stand-in client: a scheduler whose workers report ``versions``."""
 

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -330,6 +331,23 @@ def test_a_lock_file_the_clean_up_may_not_open_is_a_live_runs(
     monkeypatch.setattr(calmops_gen.staging.os, "open", refused)
     assert remove_stale_staging(final) == []
     assert sorted(p.name for p in staging.iterdir()) == [LOCK_NAME, "data"]
+
+
+@needs_flock
+def test_a_pipe_named_like_a_lock_file_does_not_stall_the_clean_up(tmp_path: Path) -> None:
+    """Opening a FIFO read only waits for a writer: every later run of the version hung
+    before writing anything. A lock file that is not a regular file is no run's; the
+    process id decides (here: dead)."""
+    final = tmp_path / "abc"
+    staging = _hidden(final, "tmp", DEAD_PID, "0123abcd")
+    (staging / "data").mkdir(parents=True)
+    os.mkfifo(staging / LOCK_NAME)
+    done: list[list[Path]] = []
+    worker = threading.Thread(target=lambda: done.append(remove_stale_staging(final)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert done == [[staging]]
+    assert not staging.exists()
 
 
 @needs_flock

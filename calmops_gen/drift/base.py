@@ -184,7 +184,21 @@ Features = Annotated[list[str], Field(min_length=1), AfterValidator(_distinct)]
 
 
 class DriftEvent(ConfigModel):
-    """Base of every drift event model (``kind``, ``where``, ``profile`` and its own keys)."""
+    """Base of every drift event model (``kind``, ``where``, ``profile`` and its own keys).
+
+    A kind is registered in :data:`~calmops_gen.drift.registry.EVENTS` by its module; the
+    runner validates the YAML into the model, then calls :meth:`check` and :meth:`prepare`
+    once at plan time and :meth:`apply` once per block, and :meth:`realised` on the stats
+    summed over blocks.
+
+    Examples
+    --------
+    >>> from calmops_gen.drift.registry import EVENTS
+    >>> flip = EVENTS.get("label_flip", "drift.e.kind").model_validate(
+    ...     {"kind": "label_flip", "rate": 0.1, "where": {"blocks": [2]}})
+    >>> flip.where.blocks, flip.profile.kind, flip.changes_subset
+    ([2], 'abrupt', True)
+    """
 
     kind: str
     where: Where = Field(default_factory=Where)

@@ -340,9 +340,8 @@ class NumericEvent(DriftEvent):
         path: str,
     ) -> dict[str, Any]:
         """Solve the parameter of ``feature`` (reference ``values``, column ``dtype``): the
-        event at full weight on the reference block, stored as the column stores it. Noise
-        is drawn :data:`~calmops_gen.drift.severity.NOISE_DRAWS` times from one constant
-        seed: the same draws whatever the event, the feature or the run."""
+        event at full weight on the reference block, stored as the column stores it, with
+        the event's per-row draws fixed (:meth:`severity_draws`)."""
         z = self.severity_draws(values.size)
         neutral, far = self.severity_bracket(severity, ref)
         store = as_stored(dtype)

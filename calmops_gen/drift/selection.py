@@ -71,7 +71,14 @@ def contiguous(rows: np.ndarray) -> slice | np.ndarray:
 
 
 class Condition(ConfigModel):
-    """One structured condition on a column (no expressions are evaluated)."""
+    """One structured condition on a column (no expressions are evaluated).
+
+    Examples
+    --------
+    >>> cond = Condition(column="age", op=">=", value=65)
+    >>> cond.mask(pd.Series([30, 70, None])).tolist()
+    [False, True, False]
+    """
 
     column: str
     op: Op
@@ -379,7 +386,14 @@ def _compare_ticks(x: np.ndarray, per: int, op: str, wanted: list[int]) -> np.nd
 
 
 class Where(ConfigModel):
-    """Selection of an event (DESIGN section 4); every key is optional and they intersect."""
+    """Selection of an event (DESIGN section 4); every key is optional and they intersect.
+
+    Examples
+    --------
+    >>> w = Where(blocks=[3, 1, 3], rows=[100, 200])
+    >>> w.blocks, w.rows
+    ([1, 3], (100, 200))
+    """
 
     blocks: list[int] | None = None
     rows: tuple[int, int] | None = None
@@ -432,7 +446,16 @@ class Where(ConfigModel):
 
 @dataclass(frozen=True)
 class Span:
-    """Sorted disjoint ``[start, stop)`` intervals of global rows; ranks count across them."""
+    """Sorted disjoint ``[start, stop)`` intervals of global rows; ranks count across them.
+
+    Examples
+    --------
+    >>> span = Span.from_intervals([(10, 20), (0, 5), (15, 30)])
+    >>> span.starts.tolist(), span.stops.tolist(), span.total
+    ([0, 10], [5, 30], 25)
+    >>> span.ranks_in(8, 12).tolist()  # rows 10 and 11: ranks 5 and 6
+    [5, 6]
+    """
 
     starts: np.ndarray
     stops: np.ndarray
