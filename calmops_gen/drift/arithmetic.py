@@ -127,7 +127,19 @@ class _Additive(NumericEvent):
 @EVENTS.register("shift")
 class Shift(_Additive, _Magnitude):
     """Add ``w * amount`` (or ``w * amount_std * std_ref``, or a solved severity) to each
-    feature."""
+    feature.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": np.zeros(4)})
+    >>> event = {"kind": "shift", "features": ["x"], "amount": 3.0,
+    ...          "profile": {"kind": "incremental"}}
+    >>> out = inject(df, {"e": event})
+    >>> out.frame["x"].tolist()
+    [0.0, 1.0, 2.0, 3.0]
+    """
 
     kind: Literal["shift"] = "shift"
     effect_key: ClassVar[str] = "amount"
@@ -138,7 +150,18 @@ class Shift(_Additive, _Magnitude):
 
 @EVENTS.register("add")
 class Add(_Additive):
-    """Add ``w * value`` (or a solved severity) to each feature: ``x + w * value``."""
+    """Add ``w * value`` (or a solved severity) to each feature: ``x + w * value``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": np.zeros(4)})
+    >>> event = {"kind": "add", "features": ["x"], "value": 2.0, "where": {"rows": [2, 4]}}
+    >>> out = inject(df, {"e": event})
+    >>> out.frame["x"].tolist()
+    [0.0, 0.0, 2.0, 2.0]
+    """
 
     kind: Literal["add"] = "add"
     effect_key: ClassVar[str] = "value"
@@ -194,7 +217,18 @@ class _Factor(NumericEvent):
 
 @EVENTS.register("scale")
 class Scale(_Factor):
-    """Stretch each feature around its reference mean by ``factor`` (at full weight)."""
+    """Stretch each feature around its reference mean by ``factor`` (at full weight).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": [0.0, 2.0, 4.0]})
+    >>> event = {"kind": "scale", "features": ["x"], "factor": 2.0}
+    >>> out = inject(df, {"e": event})
+    >>> out.frame["x"].tolist()
+    [-2.0, 2.0, 6.0]
+    """
 
     kind: Literal["scale"] = "scale"
     factor: float | None = Field(default=None, gt=0.0)
@@ -234,7 +268,18 @@ class Scale(_Factor):
 @EVENTS.register("multiply")
 class Multiply(_Factor):
     """Multiply each feature by ``1 + w * (factor - 1)`` (an infinite value times a gain of
-    0, at ``factor <= 0``, stays infinite rather than becoming NaN)."""
+    0, at ``factor <= 0``, stays infinite rather than becoming NaN).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": [1.0, 2.0, -3.0]})
+    >>> event = {"kind": "multiply", "features": ["x"], "factor": 10.0}
+    >>> out = inject(df, {"e": event})
+    >>> out.frame["x"].tolist()
+    [10.0, 20.0, -30.0]
+    """
 
     kind: Literal["multiply"] = "multiply"
     factor: float | None = None
@@ -286,7 +331,18 @@ class Multiply(_Factor):
 @EVENTS.register("noise")
 class Noise(_Magnitude):
     """Add noise of std ``w * amount`` (or ``w * amount_std * std_ref``, or a solved
-    severity), Gaussian or uniform."""
+    severity), Gaussian or uniform.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": np.zeros(10_000)})
+    >>> event = {"kind": "noise", "features": ["x"], "amount": 2.0}
+    >>> out = inject(df, {"e": event}, seed=1)
+    >>> round(out.events[0].realised["x"]["noise_rms"], 1)
+    2.0
+    """
 
     kind: Literal["noise"] = "noise"
     distribution: Literal["gaussian", "uniform"] = "gaussian"
@@ -346,7 +402,18 @@ class Noise(_Magnitude):
 
 @EVENTS.register("set")
 class Set(NumericEvent):
-    """Set each feature to ``value`` (``(1 - w) * x + w * value``: ``w < 1`` interpolates)."""
+    """Set each feature to ``value`` (``(1 - w) * x + w * value``: ``w < 1`` interpolates).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": np.zeros(4)})
+    >>> event = {"kind": "set", "features": ["x"], "value": 5.0, "where": {"rows": [0, 2]}}
+    >>> out = inject(df, {"e": event})
+    >>> out.frame["x"].tolist()
+    [5.0, 5.0, 0.0, 0.0]
+    """
 
     kind: Literal["set"] = "set"
     value: float

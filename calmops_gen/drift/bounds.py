@@ -119,7 +119,18 @@ class _Range(NumericEvent):
 
 @EVENTS.register("clip")
 class Clip(_Range):
-    """Clip each feature into ``[low, high]``: ``x + w * (clip(x, low, high) - x)``."""
+    """Clip each feature into ``[low, high]``: ``x + w * (clip(x, low, high) - x)``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": [-3.0, 0.5, 3.0]})
+    >>> event = {"kind": "clip", "features": ["x"], "low": -1.0, "high": 1.0}
+    >>> out = inject(df, {"e": event})
+    >>> out.frame["x"].tolist()
+    [-1.0, 0.5, 1.0]
+    """
 
     kind: Literal["clip"] = "clip"
 
@@ -175,7 +186,18 @@ class Clip(_Range):
 
 @EVENTS.register("range_violation")
 class RangeViolation(_Range, AtRate):
-    """Move a ``rate * w`` share of rows outside the valid range ``[low, high]``."""
+    """Move a ``rate * w`` share of rows outside the valid range ``[low, high]``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": np.linspace(0.0, 1.0, 100)})
+    >>> event = {"kind": "range_violation", "features": ["x"], "rate": 1.0, "low": 0.0, "high": 1.0}
+    >>> out = inject(df, {"e": event}, seed=1)
+    >>> bool((out.frame["x"] > 1.0).all())
+    True
+    """
 
     kind: Literal["range_violation"] = "range_violation"
     side: Literal["high", "low", "both"] = "high"

@@ -204,7 +204,18 @@ class CategoricalEvent(DriftEvent):
 
 @EVENTS.register("category_flip")
 class CategoryFlip(CategoricalEvent):
-    """Move rows to another existing category with probability ``rate`` times the weight."""
+    """Move rows to another existing category with probability ``rate`` times the weight.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"c": ["a", "b", "a"]})
+    >>> event = {"kind": "category_flip", "column": "c", "rate": 1.0}
+    >>> out = inject(df, {"e": event})
+    >>> out.frame["c"].tolist()
+    ['b', 'a', 'b']
+    """
 
     kind: Literal["category_flip"] = "category_flip"
     rate: float = Field(ge=0.0, le=1.0)
@@ -293,7 +304,18 @@ class CategoryFlip(CategoricalEvent):
 
 @EVENTS.register("category_frequency")
 class CategoryFrequency(CategoricalEvent):
-    """Move the column's distribution toward ``target`` proportions with the least changes."""
+    """Move the column's distribution toward ``target`` proportions with the least changes.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"c": ["a", "a", "a", "b"]})
+    >>> event = {"kind": "category_frequency", "column": "c", "target": {"a": 0.5, "b": 0.5}}
+    >>> out = inject(df, {"e": event})
+    >>> sorted(out.frame["c"].tolist())
+    ['a', 'a', 'b', 'b']
+    """
 
     kind: Literal["category_frequency"] = "category_frequency"
     target: LabelMap
@@ -372,7 +394,18 @@ def require_storable(ctx: EventContext, name: str, value: Value, path: str) -> N
 
 @EVENTS.register("new_category")
 class NewCategory(CategoricalEvent):
-    """Set rows to a never-seen ``value`` with probability ``rate`` times the weight."""
+    """Set rows to a never-seen ``value`` with probability ``rate`` times the weight.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"c": ["a", "b", "a"]})
+    >>> event = {"kind": "new_category", "column": "c", "rate": 1.0, "where": {"rows": [1, 3]}}
+    >>> out = inject(df, {"e": event})
+    >>> out.frame["c"].tolist()
+    ['a', 'c_new', 'c_new']
+    """
 
     kind: Literal["new_category"] = "new_category"
     rate: float = Field(ge=0.0, le=1.0)
@@ -457,7 +490,18 @@ class NewCategory(CategoricalEvent):
 
 @EVENTS.register("merge_categories")
 class MergeCategories(CategoricalEvent):
-    """Merge ``categories`` into ``into`` (each row with probability ``w``)."""
+    """Merge ``categories`` into ``into`` (each row with probability ``w``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"c": ["a", "b", "c"]})
+    >>> event = {"kind": "merge_categories", "column": "c", "categories": ["a", "b"], "into": "ab"}
+    >>> out = inject(df, {"e": event})
+    >>> out.frame["c"].tolist()
+    ['ab', 'ab', 'c']
+    """
 
     kind: Literal["merge_categories"] = "merge_categories"
     categories: list[Value] = Field(min_length=1)
@@ -539,7 +583,18 @@ _OPS: tuple[TypoOp, ...] = ("swap", "delete", "duplicate", "replace")
 
 @EVENTS.register("typos")
 class Typos(CategoricalEvent):
-    """Character typos in a string column (rows with probability ``rate`` times the weight)."""
+    """Character typos in a string column (rows with probability ``rate`` times the weight).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"c": ["alpha", "bravo", "delta"]})
+    >>> event = {"kind": "typos", "column": "c", "rate": 1.0, "density": 0.0}
+    >>> out = inject(df, {"e": event}, seed=3)
+    >>> out.frame["c"].tolist()
+    ['alph', 'aravo', 'deltr']
+    """
 
     kind: Literal["typos"] = "typos"
     rate: float = Field(ge=0.0, le=1.0)

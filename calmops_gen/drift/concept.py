@@ -124,7 +124,19 @@ def best_threshold(x: np.ndarray, above: np.ndarray, both: bool) -> tuple[float,
 
 @EVENTS.register("concept")
 class Concept(DriftEvent):
-    """Relabel rows by a declared rule: a moved threshold, a rotated boundary, swapped classes."""
+    """Relabel rows by a declared rule: a moved threshold, a rotated boundary, swapped classes.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": [0.1, 0.4, 0.6, 0.9], "y": [0, 0, 1, 1]})
+    >>> event = {"kind": "concept", "rule": "threshold", "feature": "x", "threshold": 0.5,
+    ...          "above": 0, "below": 1}
+    >>> out = inject(df, {"e": event}, target="y")
+    >>> out.frame["y"].tolist()
+    [1, 1, 0, 0]
+    """
 
     kind: Literal["concept"] = "concept"
     rule: Rule

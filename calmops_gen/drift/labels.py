@@ -103,7 +103,18 @@ def resampled_columns(ctx: EventContext) -> list[str]:
 
 @EVENTS.register("label_flip")
 class LabelFlip(DriftEvent):
-    """Flip labels with probability ``rate`` (or a per-class rate) times the profile weight."""
+    """Flip labels with probability ``rate`` (or a per-class rate) times the profile weight.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": np.zeros(4), "y": [0, 1, 0, 1]})
+    >>> event = {"kind": "label_flip", "rate": 1.0}
+    >>> out = inject(df, {"e": event}, target="y")
+    >>> out.frame["y"].tolist()
+    [1, 0, 1, 0]
+    """
 
     kind: Literal["label_flip"] = "label_flip"
     rates: LabelMap | None = None
@@ -250,7 +261,18 @@ class LabelFlip(DriftEvent):
 
 @EVENTS.register("prior_shift")
 class PriorShift(DriftEvent):
-    """Resample whole rows so the selected rows' class proportions move toward ``target``."""
+    """Resample whole rows so the selected rows' class proportions move toward ``target``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": np.arange(8.0), "y": [0, 0, 0, 0, 0, 0, 1, 1]})
+    >>> event = {"kind": "prior_shift", "target": {0: 0.5, 1: 0.5}}
+    >>> out = inject(df, {"e": event}, target="y")
+    >>> sorted(out.frame["y"].tolist())
+    [0, 0, 0, 0, 1, 1, 1, 1]
+    """
 
     kind: Literal["prior_shift"] = "prior_shift"
     target: LabelMap

@@ -161,7 +161,18 @@ def with_missing(column: pd.Series, positions: np.ndarray) -> pd.Series:
 
 @EVENTS.register("missing")
 class Missing(DriftEvent):
-    """Blank cells with probability ``rate * w`` (MCAR) or driven by a column (MAR, MNAR)."""
+    """Blank cells with probability ``rate * w`` (MCAR) or driven by a column (MAR, MNAR).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": np.arange(6.0)})
+    >>> event = {"kind": "missing", "features": ["x"], "rate": 1.0, "where": {"rows": [0, 3]}}
+    >>> out = inject(df, {"e": event})
+    >>> out.frame["x"].tolist()
+    [nan, nan, nan, 3.0, 4.0, 5.0]
+    """
 
     kind: Literal["missing"] = "missing"
     features: Features

@@ -54,7 +54,18 @@ DEFAULT_Z = 4.0
 
 @EVENTS.register("outliers")
 class Outliers(AtRate):
-    """Turn a ``rate * w`` share of rows into outliers (by factor, z-score or hypercube)."""
+    """Turn a ``rate * w`` share of rows into outliers (by factor, z-score or hypercube).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": np.random.default_rng(0).normal(size=1000)})
+    >>> event = {"kind": "outliers", "features": ["x"], "rate": 0.05, "z": 6.0}
+    >>> out = inject(df, {"e": event}, seed=1)
+    >>> int(out.ground_truth["e__changed"].sum()), bool((out.frame["x"].abs() > 5).sum() >= 40)
+    (58, True)
+    """
 
     kind: Literal["outliers"] = "outliers"
     method: Literal["factor", "zscore", "hypercube"] = "zscore"

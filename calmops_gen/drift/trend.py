@@ -85,7 +85,18 @@ class TrendRows:
 
 @EVENTS.register("trend")
 class Trend(NumericEvent):
-    """Add ``w * f(p)``: a linear, cyclic, sigmoid or random-walk curve over rows or time."""
+    """Add ``w * f(p)``: a linear, cyclic, sigmoid or random-walk curve over rows or time.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from calmops_gen.injector import inject
+    >>> df = pd.DataFrame({"x": np.zeros(4)})
+    >>> event = {"kind": "trend", "features": ["x"], "form": "linear", "slope": 0.5}
+    >>> out = inject(df, {"e": event})
+    >>> out.frame["x"].tolist()
+    [0.0, 0.5, 1.0, 1.5]
+    """
 
     kind: Literal["trend"] = "trend"
     form: Literal["linear", "cycle", "sigmoid", "random_walk"] = "linear"
