@@ -254,15 +254,15 @@ def _handshake(address: str) -> None:
     settings = Security().get_connection_args("client")
 
     async def once() -> None:
-        comm = await connect(address, timeout=CONNECT_TIMEOUT, **settings)
+        # bounded: a listener that never answers the handshake would keep it waiting
+        comm = await asyncio.wait_for(
+            connect(address, timeout=CONNECT_TIMEOUT, **settings), 2 * CONNECT_TIMEOUT
+        )
         await comm.close()
-
-    async def bounded() -> None:  # a listener that never answers the handshake: no hang
-        await asyncio.wait_for(once(), 2 * CONNECT_TIMEOUT)
 
     with ThreadPoolExecutor(1) as pool:
         try:
-            pool.submit(asyncio.run, bounded()).result()
+            pool.submit(asyncio.run, once()).result()
         except (OSError, TimeoutError):
             raise
         except Exception as exc:

@@ -62,9 +62,13 @@ class EventTally:
             self.moments[key] = self.moments.get(key, Moments()) + moments
 
     def figures(self) -> dict[str, float]:
-        """The summed stats and each merged spread's standard deviation (``<key>:std``), as
-        :meth:`~calmops_gen.drift.DriftEvent.realised` reads them."""
-        return {**self.stats, **{f"{k}:std": m.std for k, m in self.moments.items()}}
+        """The summed stats and each merged spread's mean and standard deviation
+        (``<key>:mean``, ``<key>:std``), as :meth:`~calmops_gen.drift.DriftEvent.realised`
+        reads them."""
+        out = dict(self.stats)
+        for key, m in self.moments.items():
+            out[f"{key}:mean"], out[f"{key}:std"] = m.mean, m.std
+        return out
 
 
 @dataclass

@@ -356,15 +356,6 @@ def _block_starts(schedule: Any, n_blocks: int, n_rows: int) -> list[pd.Timestam
         if schedule.spread == "rows" and n_rows:
             last = np.array([n_rows - 1], dtype=np.int64)
             stepped_times(first, schedule.step, last, schedule.rows_per_step)
-        if schedule.spread == "even":
-            for i in range(n_blocks):
-                if starts[i + 1] - starts[i] > MAX_EVEN_SPAN:
-                    raise ScenarioError(
-                        "schedule.step",
-                        f"block {i} runs from {starts[i]} to {starts[i + 1]}, longer than "
-                        f"spread: even spaces rows over ({MAX_EVEN_SPAN.days} days); use a "
-                        "smaller step or spread: none",
-                    )
     except _STEP_ERRORS as err:
         said = f"{type(err).__name__} {err}".lower()
         if "ambiguous" in said or "nonexistent" in said:
@@ -380,6 +371,14 @@ def _block_starts(schedule: Any, n_blocks: int, n_rows: int) -> list[pd.Timestam
             f"the timestamps from {first} by {schedule.step} run past {TIMESTAMP_RANGE}; use a "
             "smaller step, an earlier start or fewer rows",
         ) from None
+    for i in range(n_blocks if schedule.spread == "even" else 0):
+        if starts[i + 1] - starts[i] > MAX_EVEN_SPAN:
+            raise ScenarioError(
+                "schedule.step",
+                f"block {i} runs from {starts[i]} to {starts[i + 1]}, longer than spread: "
+                f"even spaces rows over ({MAX_EVEN_SPAN.days} days); use a smaller step or "
+                "spread: none",
+            )
     return starts
 
 

@@ -50,6 +50,7 @@ from pydantic import (
 
 from calmops_gen._version import __version__
 from calmops_gen.drift import EVENTS, DriftEvent
+from calmops_gen.drift.values import plain
 from calmops_gen.errors import ScenarioError, ScenarioErrors, first_line, join_path, suggest
 from calmops_gen.generators import GENERATORS, Generator, GeneratorParams
 from calmops_gen.schedule import Schedule
@@ -580,15 +581,13 @@ def plain_values(node: Any) -> Any:
     >>> plain_values({"a": [np.int64(2), np.float32(0.5)], "b": np.array([1, 2]), "c": "x"})
     {'a': [2, 0.5], 'b': [1, 2], 'c': 'x'}
     """
-    if isinstance(node, np.generic):
-        return node.item()
     if isinstance(node, np.ndarray):
         return node.tolist()
     if isinstance(node, Mapping):
         return {k: plain_values(v) for k, v in node.items()}
     if isinstance(node, list | tuple):
         return type(node)(plain_values(v) for v in node)
-    return node
+    return plain(node)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

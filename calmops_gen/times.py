@@ -246,6 +246,24 @@ def as_ns(values: Any) -> np.ndarray:
     return np.asarray(pd.DatetimeIndex(values).as_unit("ns").asi8, dtype=np.int64)
 
 
+def as_moment(value: Any) -> pd.Timestamp:
+    """A date/time as a scenario gives it: text in :func:`parse_moment`'s forms, or a
+    date/time object. A number is a :class:`TypeError`: pandas would read it as nanoseconds
+    since 1970.
+
+    Examples
+    --------
+    >>> str(as_moment("2024-07-01T09:00[Europe/Madrid]")), str(as_moment(datetime(2024, 1, 1)))
+    ('2024-07-01 09:00:00+02:00', '2024-01-01 00:00:00')
+    """
+    if isinstance(value, bool | int | float):
+        raise TypeError(
+            f"{value!r} is a number; give dates/times as text (2024-01-05T12:00) or datetimes "
+            "(pandas would read a number as nanoseconds since 1970)"
+        )
+    return parse_moment(value) if isinstance(value, str) else pd.Timestamp(value)
+
+
 def moment_us(value: Any) -> datetime:
     """A moment given in a scenario (an end of ``where.time``, a trend's ``origin``) as a
     Python datetime, at microsecond resolution (finer digits are dropped, not warned about).
@@ -262,12 +280,10 @@ def moment_us(value: Any) -> datetime:
     >>> moment_us("2024-10-27T02:30+01:00[Europe/Madrid]").isoformat()  # a zone, as for start
     '2024-10-27T02:30:00+01:00'
     """
-    if isinstance(value, bool | int | float):
-        raise ValueError(
-            f"{value!r} is a number; give dates/times as text (2024-01-05T12:00) or datetimes "
-            "(pandas would read a number as nanoseconds since 1970)"
-        )
-    t = parse_moment(value) if isinstance(value, str) else pd.Timestamp(value)
+    try:
+        t = as_moment(value)
+    except TypeError as exc:  # a ValueError, which pydantic reports under the key
+        raise ValueError(str(exc)) from None
     if t.tzinfo is None:
         return t.floor("us").to_pydatetime()
     return t.tz_convert("UTC").floor("us").tz_convert(t.tz).to_pydatetime()

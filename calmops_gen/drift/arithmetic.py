@@ -251,14 +251,17 @@ class Scale(_Factor):
         m = float(ref["reference_mean"])
         return m + (x - m) * _gain(1.0, p)
 
-    def extra_stats(self, r: Realised, ref: Mapping[str, Any], picked: Any) -> dict[str, float]:
-        m = float(ref["reference_mean"])
-        return {"dev_old2": r.dev2(r.old, m), "dev_new2": r.dev2(r.new, m)}
-
     def effect(
         self, totals: Mapping[str, float], feature: str, ref: Mapping[str, Any]
     ) -> dict[str, Any]:
-        old, new = totals[f"{feature}:dev_old2"], totals[f"{feature}:dev_new2"]
+        # mean squared deviation from the reference mean, from the merged moments:
+        # std ** 2 + (mean - m_ref) ** 2 (a sum of squares, no digits lost)
+        m = float(ref["reference_mean"])
+        old, new = (
+            totals[f"{feature}:spread_{k}:std"] ** 2
+            + (totals[f"{feature}:spread_{k}:mean"] - m) ** 2
+            for k in ("old", "new")
+        )
         return {
             "factor": self.factor_for(ref),
             "scale_about_reference": float(np.sqrt(new / old)) if old > 0 else None,

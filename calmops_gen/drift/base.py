@@ -90,7 +90,7 @@ class Applied:
     ``changed`` (for ``changes_subset`` events) is a boolean per selected row; ``stats`` holds
     additive figures (sums and counts) that are summed over blocks, ``moments`` spreads that
     are merged over blocks (:class:`Moments`; :meth:`DriftEvent.realised` gets each one's
-    standard deviation as ``<key>:std``). ``copies`` (for events
+    mean and standard deviation as ``<key>:mean`` and ``<key>:std``). ``copies`` (for events
     that overwrite whole rows with copies of other rows) is ``(dst, src)``: the frame
     positions written (each once) and the positions their content came from; the engine
     moves the rows' ground truth (concept, earlier events' weights and changed flags) with

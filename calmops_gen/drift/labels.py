@@ -71,6 +71,7 @@ from calmops_gen.drift.values import (
     LabelMap,
     Value,
     canon,
+    get_counts,
     match_values,
     proportion_report,
     proportion_vector,
@@ -241,15 +242,16 @@ class LabelFlip(DriftEvent):
 
     def realised(self, totals: Mapping[str, float], prepared: Mapping[str, Any]) -> dict[str, Any]:
         rows = totals.get("rows", 0.0)
+        classes = prepared["classes"]
         per_class = {}
-        for i, c in enumerate(prepared["classes"]):
-            n = totals.get(f"rows:{i}", 0.0)
-            f = totals.get(f"flipped:{i}", 0.0)
+        keys = ("rows", "flipped", "expected")  # as apply puts them
+        counts = (get_counts(totals, key, len(classes)).tolist() for key in keys)
+        for c, n, f, e in zip(classes, *counts, strict=True):
             per_class[canon(c)] = {
                 "rows": int(n),
                 "rows_flipped": int(f),
                 "flip_rate": f / n if n else 0.0,
-                "expected_flip_rate": totals.get(f"expected:{i}", 0.0) / n if n else 0.0,
+                "expected_flip_rate": e / n if n else 0.0,
             }
         return {
             "rows_flipped": int(totals.get("flipped", 0.0)),

@@ -126,11 +126,6 @@ class Realised:
         """:class:`Moments` of ``x`` over the rows with both values."""
         return Moments.of(self._masked(x))
 
-    def dev2(self, x: np.ndarray, m: float) -> float:
-        """Sum of ``(x - m) ** 2`` over the rows with both values."""
-        d = self._masked(x) - m
-        return float(np.einsum("i,i->", d, d))
-
     def count(self, mask: np.ndarray) -> float:
         """Rows with both values where ``mask`` holds."""
         return float(np.count_nonzero(self._masked(mask)))
@@ -492,8 +487,6 @@ class NumericEvent(DriftEvent):
         turned into the realised effect by :meth:`realised`)."""
         return {
             "n": r.n,
-            "old": r.total(r.old),
-            "new": r.total(r.new),
             "delta": r.total(r.delta),
             "delta2": r.dot(r.delta, r.delta),
             "w": w_sums[0],
@@ -563,13 +556,12 @@ class NumericEvent(DriftEvent):
             if n == 0:
                 out[f] = {"rows": 0}
                 continue
-            mean = {k: np.float64(totals[f"{f}:{k}"]) / n for k in ("old", "new")}
             out[f] = {
                 "rows": int(n),
                 "mean_weight": totals["sum_w"] / totals["rows"],
-                "mean_before": float(mean["old"]),
-                "mean_after": float(mean["new"]),
                 # merged block by block (|x| > 1e154: inf, not a crash)
+                "mean_before": totals[f"{f}:spread_old:mean"],
+                "mean_after": totals[f"{f}:spread_new:mean"],
                 "std_before": totals[f"{f}:spread_old:std"],
                 "std_after": totals[f"{f}:spread_new:std"],
                 **self.effect(totals, f, prepared[f]),

@@ -39,9 +39,9 @@ from calmops_gen.errors import ScenarioError, first_line, join_path, suggest
 from calmops_gen.times import (
     NS_PER_UNIT,
     TIMESTAMP_RANGE,
+    as_moment,
     in_timestamp_range,
     moment_us,
-    parse_moment,
 )
 from calmops_gen.validation import ConfigModel
 
@@ -127,7 +127,7 @@ class Condition(ConfigModel):
         elif pa.types.is_timestamp(arrow_type):
             aware = arrow_type.tz is not None
             try:
-                stamps = [_timestamp(v) for v in values]
+                stamps = [as_moment(v) for v in values]
             except TypeError:
                 return "the column holds timestamps: give dates/times"
             except ValueError as exc:  # the parser says why (a wall time a zone repeats, ...)
@@ -265,21 +265,13 @@ def _parses(to_ns: Callable[[Any], int], value: Any) -> bool:
     return True
 
 
-def _timestamp(value: Any) -> pd.Timestamp:
-    """A condition value as a timestamp (text or a date/time; numbers are refused: pandas
-    would read them as nanoseconds since 1970)."""
-    if isinstance(value, bool | int | float):
-        raise TypeError("a number is not a date/time")
-    return parse_moment(value) if isinstance(value, str) else pd.Timestamp(value)
-
-
 def _moment_ns(value: Any) -> int:
     """Nanoseconds since 1970 of a timestamp or date value (a date as ``YYYY-MM-DD`` may
     lie outside the timestamps pandas holds, as a date column's values may)."""
     try:
         return _date_ns(value)
     except (ValueError, TypeError):
-        return int(_timestamp(value).value)
+        return int(as_moment(value).value)
 
 
 def _date_ns(value: Any) -> int:

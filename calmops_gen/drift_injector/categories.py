@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from calmops_gen.arguments import share, values_list
+from calmops_gen.drift.values import plain
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec, alias_of, event_dict
-from calmops_gen.drift_injector.options import as_list, check_window_options, clean_id, plain
+from calmops_gen.drift_injector.options import as_list, check_window_options, clean_id
 from calmops_gen.drift_injector.selection import (
     Timing,
     gradual_timing,

@@ -13,8 +13,9 @@ from typing import Any
 import pandas as pd
 
 from calmops_gen.arguments import mapping, number, share, values_list
+from calmops_gen.drift.values import plain
 from calmops_gen.drift_injector.core import DriftInjectorBase, Spec, passes_through
-from calmops_gen.drift_injector.options import check_window_options, plain, where_conditions
+from calmops_gen.drift_injector.options import check_window_options, where_conditions
 from calmops_gen.drift_injector.selection import (
     Timing,
     abrupt_timing,

@@ -13,11 +13,11 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, get_args
 
-import numpy as np
 import pandas as pd
 
 from calmops_gen.arguments import check_name, number, values_list
 from calmops_gen.drift.selection import Op
+from calmops_gen.drift.values import plain
 from calmops_gen.errors import ScenarioError, suggest
 from calmops_gen.profiles import Shape
 
@@ -117,11 +117,6 @@ def is_numeric(series: pd.Series) -> bool:
     if pd.api.types.is_bool_dtype(dtype):
         return False
     return bool(pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype))
-
-
-def plain(value: Any) -> Any:
-    """A numpy scalar as the matching Python scalar (category labels in event dicts)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def check_shape(profile: str) -> str:

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from calmops_gen.arguments import integer, number, whole
-from calmops_gen.drift_injector.options import check_shape, check_window_options, plain
+from calmops_gen.drift.values import plain
+from calmops_gen.drift_injector.options import check_shape, check_window_options
 from calmops_gen.errors import ScenarioError
 from calmops_gen.schedule import block_layout
 from calmops_gen.times import as_ns
